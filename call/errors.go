@@ -1,0 +1,22 @@
+package call
+
+import (
+	"errors"
+
+	"duet/call/proto"
+)
+
+// Errors returned by Client methods. Errors from the server are *proto.Error
+// values; match them with errors.Is(err, ErrCalleeOffline) and friends or
+// with proto.CodeOf.
+var (
+	ErrClosed     = errors.New("signaling connection closed")
+	ErrNoCall     = errors.New("no call in progress")
+	ErrInCall     = errors.New("already in a call; hang up first")
+	ErrNotRinging = errors.New("no incoming call with that cid is ringing")
+
+	ErrUnauthorized   = &proto.Error{Code: proto.CodeUnauthorized}
+	ErrCalleeOffline  = &proto.Error{Code: proto.CodeCalleeOffline}
+	ErrUnknownAccount = &proto.Error{Code: proto.CodeUnknownAccount}
+	ErrBusy           = &proto.Error{Code: proto.CodeBusy}
+)

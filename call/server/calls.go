@@ -1,0 +1,171 @@
+package server
+
+import "duet/call/proto"
+
+// call places an invitation: busy and offline callees end it at once (with a
+// record); otherwise every device of the callee rings until an answer, a
+// cancel or the ring limit.
+func (h *hub) call(sess *session, id uint64, req *proto.Call) {
+	if h.accounts[sess.account].call != nil {
+		sess.replyError(id, proto.Errorf(proto.CodeBusy, "you are already in a call; hang up first"))
+		return
+	}
+	now := h.now()
+	c := &callState{cid: newCID(), typ: req.Type, custom: req.PushConfig.Custom, createdAt: now,
+		caller: sess.account, callee: req.Callee,
+		callerParty: party{account: sess.account, deviceID: sess.deviceID, clientType: sess.clientType, sess: sess},
+		calleeParty: party{account: req.Callee}}
+	callee := h.accounts[req.Callee]
+	online := callee != nil && len(callee.sessions) > 0
+	switch {
+	case callee != nil && callee.call != nil:
+		sess.reply(id, proto.CallResult{CID: c.cid, Timetag: now})
+		h.sendEvent(sess, proto.CallRejected{CID: c.cid, Type: c.typ, Reason: proto.ReasonBusy, Timetag: now})
+		h.record(c, proto.ReasonBusy, req.Callee)
+	case !online && !req.ForceKeepCalling:
+		sess.replyError(id, proto.Errorf(proto.CodeCalleeOffline,
+			"%s is offline (call %s); try later, or call with forceKeepCalling to ring when they sign in", req.Callee, c.cid))
+		h.record(c, proto.ReasonOffline, "")
+	default:
+		h.calls[c.cid] = c
+		h.accounts[sess.account].call = c
+		h.account(req.Callee).call = c
+		sess.reply(id, proto.CallResult{CID: c.cid, Timetag: now})
+		c.ringTimer = h.after(h.cfg.RingTimeout, func() {
+			if h.calls[c.cid] == c && !c.answered() {
+				h.endCall(c, proto.ReasonTimeout, "")
+			}
+		})
+		h.toAccount(req.Callee, c.beCalling(), nil)
+		sess.log.Info("calling", "cid", c.cid, "callee", req.Callee, "type", c.typ, "calleeOnline", online)
+	}
+}
+
+// callFor finds the call cid and checks that sess may act on it: the
+// account is a party and, once the call is bound to a device of that
+// account, sess is that device.
+func (h *hub) callFor(sess *session, cid string) (*callState, *proto.Error) {
+	c := h.calls[cid]
+	if c == nil {
+		return nil, proto.Errorf(proto.CodeNoSuchCall, "no call %s: it ended or never existed", cid)
+	}
+	if !c.isParty(sess.account) {
+		return nil, proto.Errorf(proto.CodeNotParticipant, "call %s is not yours", cid)
+	}
+	if p := c.party(sess.account); p.deviceID != "" && p.deviceID != sess.deviceID {
+		return nil, proto.Errorf(proto.CodeNotParticipant, "call %s is on another of your devices", cid)
+	}
+	return c, nil
+}
+
+func (h *hub) response(sess *session, id uint64, req *proto.Response) {
+	c, perr := h.callFor(sess, req.CID)
+	switch {
+	case perr != nil:
+	case sess.account != c.callee:
+		perr = proto.Errorf(proto.CodeNotParticipant, "only the callee answers call %s", c.cid)
+	case c.answered():
+		perr = proto.Errorf(proto.CodeWrongState, "call %s was already answered on another device", c.cid)
+	case req.Caller != "" && req.Caller != c.caller, req.Type != proto.CallTypeUnknown && req.Type != c.typ:
+		perr = proto.Errorf(proto.CodeBadRequest, "caller or type does not match call %s", c.cid)
+	}
+	if perr != nil {
+		sess.replyError(id, perr)
+		return
+	}
+	sess.reply(id, nil)
+	if !req.Accepted {
+		h.reject(c, sess)
+		return
+	}
+	now := h.now()
+	c.answeredAt = now
+	c.calleeParty.deviceID, c.calleeParty.clientType, c.calleeParty.sess = sess.deviceID, sess.clientType, sess
+	c.ringTimer.Stop()
+	h.sendEvent(c.callerParty.sess, proto.CallAccepted{CID: c.cid, Type: c.typ, Timetag: now})
+	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: true,
+		FromClientType: sess.clientType}, sess)
+	h.updatePresence(c.caller)
+	h.updatePresence(c.callee)
+	sess.log.Info("answered", "cid", c.cid)
+}
+
+// reject ends a ringing call declined by one of the callee's devices.
+func (h *hub) reject(c *callState, by *session) {
+	now := h.now()
+	h.sendEvent(c.callerParty.sess, proto.CallRejected{CID: c.cid, Type: c.typ, Reason: proto.ReasonRejected, Timetag: now})
+	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: false,
+		FromClientType: by.clientType}, by)
+	h.finish(c, proto.ReasonRejected, by.account)
+}
+
+// hangup: the caller before an answer cancels; a callee device before an
+// answer rejects; either party after an answer ends the call.
+func (h *hub) hangup(sess *session, id uint64, req *proto.Hangup) {
+	c, perr := h.callFor(sess, req.CID)
+	if perr != nil {
+		sess.replyError(id, perr)
+		return
+	}
+	sess.reply(id, nil)
+	switch {
+	case !c.answered() && sess.account == c.callee:
+		h.reject(c, sess)
+	case !c.answered():
+		reason := proto.ReasonCancelled
+		if req.Reason == proto.ReasonTimeout {
+			reason = proto.ReasonTimeout
+		}
+		h.endCall(c, reason, sess.account)
+	default:
+		h.endCall(c, proto.ReasonHangup, sess.account)
+	}
+}
+
+// endCall tells every device still in the call (but not the one of endedBy,
+// which knows) that it ended, then finishes it.
+func (h *hub) endCall(c *callState, reason proto.Reason, endedBy string) {
+	ev := proto.HangupEvent{Timetag: h.now(), CID: c.cid, Account: endedBy, Reason: reason}
+	for _, p := range []*party{&c.callerParty, &c.calleeParty} {
+		if p.account == endedBy {
+			continue
+		}
+		if other := c.other(p.account); other.uid != 0 && p.uid != 0 {
+			h.sendEvent(p.sess, proto.ClientLeave{CID: c.cid, Account: other.account, UID: other.uid, Reason: reason})
+		}
+		if p.deviceID == "" {
+			h.toAccount(p.account, ev, nil) // a ringing callee: every device rings
+		} else {
+			h.sendEvent(p.sess, ev)
+		}
+	}
+	h.finish(c, reason, endedBy)
+}
+
+// finish removes an ended call, records it and updates presence.
+func (h *hub) finish(c *callState, reason proto.Reason, endedBy string) {
+	c.stopTimers()
+	delete(h.calls, c.cid)
+	for _, acc := range []string{c.caller, c.callee} {
+		if st := h.accounts[acc]; st != nil && st.call == c {
+			st.call = nil
+		}
+	}
+	h.record(c, reason, endedBy)
+	h.updatePresence(c.caller)
+	h.updatePresence(c.callee)
+	h.log.Info("call ended", "cid", c.cid, "reason", reason, "by", endedBy)
+}
+
+// record writes the call's record and, once it is durable, pushes it to
+// every device of both parties.
+func (h *hub) record(c *callState, reason proto.Reason, endedBy string) {
+	rec := c.record(reason, endedBy, h.now())
+	h.srv.recorder.save(rec, func(saved proto.CallRecord) {
+		h.post(func() {
+			ev := proto.CallRecordEvent{CallRecord: saved}
+			h.toAccount(saved.Caller, ev, nil)
+			h.toAccount(saved.Callee, ev, nil)
+		})
+	})
+}

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"duet/call/proto"
+)
+
+// storeTimeout bounds database work done for one request.
+const storeTimeout = 5 * time.Second
+
+func encode(env proto.Envelope) ([]byte, error) { return json.Marshal(env) }
+
+// handle decodes one message and routes it. Input errors are answered here
+// and never end the connection.
+func (sess *session) handle(msg []byte) {
+	env, err := proto.DecodeEnvelope(msg)
+	if err != nil {
+		sess.replyError(env.ID, asProtoError(err))
+		return
+	}
+	req, err := proto.DecodeRequest(env)
+	if err != nil {
+		sess.replyError(env.ID, asProtoError(err))
+		return
+	}
+	if login, ok := req.(*proto.Login); ok {
+		sess.login(env.ID, login)
+		return
+	}
+	if sess.state.Load() != signedIn {
+		sess.replyError(env.ID, proto.Errorf(proto.CodeNotSignedIn, "send login first"))
+		return
+	}
+	h := sess.srv.hub
+	switch r := req.(type) {
+	case *proto.Contacts:
+		sess.contacts(env.ID)
+	case *proto.Call:
+		sess.call(env.ID, r)
+	case *proto.Response:
+		h.postFrom(sess, func() { h.response(sess, env.ID, r) })
+	case *proto.StartRTC:
+		h.postFrom(sess, func() { h.startRTC(sess, env.ID, r) })
+	case *proto.Hangup:
+		h.postFrom(sess, func() { h.hangup(sess, env.ID, r) })
+	case *proto.Relay:
+		h.postFrom(sess, func() { h.relay(sess, env.ID, r) })
+	case *proto.History:
+		sess.history(env.ID, r)
+	}
+}
+
+func (sess *session) login(id uint64, req *proto.Login) {
+	if !sess.state.CompareAndSwap(loggedOut, loggingIn) {
+		sess.replyError(id, proto.Errorf(proto.CodeAlreadySigned, "this connection already signed in"))
+		return
+	}
+	if err := sess.srv.authenticate(sess.ctx, req.Account, req.Token); err != nil {
+		sess.state.Store(loggedOut)
+		sess.replyError(id, asProtoError(err))
+		return
+	}
+	h := sess.srv.hub
+	h.post(func() { h.login(sess, id, req) })
+}
+
+func (sess *session) contacts(id uint64) {
+	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
+	names, err := sess.srv.store.accountNames(ctx)
+	cancel()
+	if err != nil {
+		sess.log.Error("contacts", "err", err)
+		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
+		return
+	}
+	h := sess.srv.hub
+	h.postFrom(sess, func() { h.contacts(sess, id, names) })
+}
+
+func (sess *session) call(id uint64, req *proto.Call) {
+	if req.Callee == sess.account {
+		sess.replyError(id, proto.Errorf(proto.CodeCallSelf, "you cannot call yourself"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
+	exists, err := sess.srv.store.accountExists(ctx, req.Callee)
+	cancel()
+	if err != nil {
+		sess.log.Error("call: look up callee", "err", err)
+		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
+		return
+	}
+	if !exists {
+		sess.replyError(id, proto.Errorf(proto.CodeUnknownAccount, "no account named %q", req.Callee))
+		return
+	}
+	h := sess.srv.hub
+	h.postFrom(sess, func() { h.call(sess, id, req) })
+}
+
+func (sess *session) history(id uint64, req *proto.History) {
+	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
+	res, err := sess.srv.recorder.history(ctx, sess.account, *req)
+	cancel()
+	if err != nil {
+		sess.log.Error("history", "err", err)
+		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read call history now; try again"))
+		return
+	}
+	sess.reply(id, res)
+}
+
+func asProtoError(err error) *proto.Error {
+	var pe *proto.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return proto.Errorf(proto.CodeInternal, "%v", err)
+}

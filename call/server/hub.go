@@ -1,0 +1,167 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"duet/call/proto"
+)
+
+// hub owns all call state. Sessions, timers and the recorder only post
+// closures to it; it applies them one at a time on its own goroutine, so
+// nothing below needs a lock and every rule ("first accept wins") is a plain
+// check.
+type hub struct {
+	srv   *Server
+	cfg   Config
+	log   *slog.Logger
+	queue chan func()
+	done  chan struct{}
+
+	accounts map[string]*accountState // signed-in accounts
+	devices  map[deviceKey]*session   // the live session of each signed-in device
+	calls    map[string]*callState    // ringing and answered calls by cid
+	nextUID  uint64
+	stopped  bool
+}
+
+type deviceKey struct{ account, deviceID string }
+
+type accountState struct {
+	sessions map[*session]struct{}
+	call     *callState // the account's call, ringing or answered; at most one
+	// presence is what was last announced, so only changes are broadcast.
+	presence proto.Presence
+}
+
+func newHub(s *Server) *hub {
+	h := &hub{srv: s, cfg: s.cfg, log: s.log, queue: make(chan func(), 1024), done: make(chan struct{}),
+		accounts: map[string]*accountState{}, devices: map[deviceKey]*session{}, calls: map[string]*callState{}}
+	go h.run()
+	return h
+}
+
+func (h *hub) run() {
+	defer close(h.done)
+	for f := range h.queue {
+		h.apply(f)
+		if h.stopped {
+			return
+		}
+	}
+}
+
+// apply runs one closure; a bug in one request must not take every call on
+// the server down with it.
+func (h *hub) apply(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("hub: recovered from panic", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+}
+
+// postFrom runs f for a request of sess, unless sess was replaced or closed
+// in the meantime: its connection is going away and must not act.
+func (h *hub) postFrom(sess *session, f func()) {
+	h.post(func() {
+		if h.devices[deviceKey{sess.account, sess.deviceID}] == sess {
+			f()
+		}
+	})
+}
+
+// post runs f on the hub's goroutine. It may block briefly when the queue is
+// full, which throttles busy connections rather than dropping their requests.
+func (h *hub) post(f func()) {
+	select {
+	case h.queue <- f:
+	case <-h.done:
+	}
+}
+
+// after runs f on the hub's goroutine after d, returning the timer to stop it.
+func (h *hub) after(d time.Duration, f func()) *time.Timer {
+	return time.AfterFunc(d, func() { h.post(f) })
+}
+
+// closeAll disconnects every session; their handlers then post disconnected.
+func (h *hub) closeAll() {
+	h.post(func() {
+		for _, st := range h.accounts {
+			for sess := range st.sessions {
+				sess.close()
+			}
+		}
+	})
+}
+
+// stop ends the calls still open as network lost, so their records are
+// written, and ends the hub's goroutine.
+func (h *hub) stop() {
+	h.post(func() {
+		for _, c := range h.calls {
+			h.endCall(c, proto.ReasonNetworkLost, "")
+		}
+		h.stopped = true
+	})
+	<-h.done
+}
+
+func (h *hub) now() int64 { return time.Now().UnixMilli() }
+
+func newCID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// broadcast encodes ev once and sends it to every session in sessions.
+func (h *hub) broadcast(sessions map[*session]struct{}, ev proto.Event, except *session) {
+	if len(sessions) == 0 {
+		return
+	}
+	b, err := encodeEvent(ev)
+	if err != nil {
+		h.log.Error("encode event", "type", ev.EventType(), "err", err)
+		return
+	}
+	for sess := range sessions {
+		if sess != except {
+			sess.send(b)
+		}
+	}
+}
+
+// sendEvent sends ev to one session; a nil session (a device that is
+// reconnecting) silently misses it.
+func (h *hub) sendEvent(sess *session, ev proto.Event) {
+	if sess == nil {
+		return
+	}
+	b, err := encodeEvent(ev)
+	if err != nil {
+		h.log.Error("encode event", "type", ev.EventType(), "err", err)
+		return
+	}
+	sess.send(b)
+}
+
+// toAccount sends ev to every signed-in device of account.
+func (h *hub) toAccount(account string, ev proto.Event, except *session) {
+	if st := h.accounts[account]; st != nil {
+		h.broadcast(st.sessions, ev, except)
+	}
+}
+
+func encodeEvent(ev proto.Event) ([]byte, error) {
+	env, err := proto.NewEvent(ev)
+	if err != nil {
+		return nil, err
+	}
+	return encode(env)
+}

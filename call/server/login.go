@@ -1,0 +1,100 @@
+package server
+
+import (
+	"time"
+
+	"duet/call/proto"
+)
+
+func (h *hub) account(name string) *accountState {
+	st := h.accounts[name]
+	if st == nil {
+		st = &accountState{sessions: map[*session]struct{}{}}
+		h.accounts[name] = st
+	}
+	return st
+}
+
+// login binds an authenticated session to its account and device. A device
+// signing in again replaces its old connection and takes over its call.
+func (h *hub) login(sess *session, id uint64, req *proto.Login) {
+	if h.stopped {
+		return
+	}
+	sess.account, sess.clientType, sess.deviceID = req.Account, req.ClientType, req.DeviceID
+	if sess.deviceID == "" {
+		sess.deviceID = newCID()
+	}
+	sess.log = sess.log.With("account", sess.account, "device", sess.deviceID)
+	key := deviceKey{sess.account, sess.deviceID}
+	st := h.account(sess.account)
+	if old := h.devices[key]; old != nil {
+		// The old connection's disconnect must not end the call it hands over.
+		delete(st.sessions, old)
+		old.close()
+	}
+	h.devices[key] = sess
+	st.sessions[sess] = struct{}{}
+	sess.state.Store(signedIn)
+
+	res := proto.LoginResult{Account: sess.account, DeviceID: sess.deviceID, ServerTime: h.now(),
+		ICEServers: h.cfg.ICEServers}
+	if res.ICEServers == nil {
+		res.ICEServers = []proto.ICEServer{}
+	}
+	if c := st.call; c != nil && c.hasDevice(sess) {
+		c.reconnected(sess)
+		res.ActiveCall = c.activeFor(sess)
+	}
+	sess.reply(id, res)
+	sess.log.Info("signed in", "client", sess.clientType)
+	h.updatePresence(sess.account)
+
+	// A ringing call to this account rings here too: a device that signs in
+	// while a forceKeepCalling invitation waits, or just another device.
+	if c := st.call; c != nil && !c.answered() && c.callee == sess.account {
+		h.sendEvent(sess, c.beCalling())
+	}
+}
+
+// disconnected runs once a session's connection is gone.
+func (h *hub) disconnected(sess *session) {
+	if sess.state.Load() != signedIn {
+		return
+	}
+	key := deviceKey{sess.account, sess.deviceID}
+	if h.devices[key] != sess {
+		return // replaced by a newer connection of the same device
+	}
+	delete(h.devices, key)
+	st := h.accounts[sess.account]
+	delete(st.sessions, sess)
+	sess.log.Info("signed out")
+
+	if c := st.call; c != nil && c.hasDevice(sess) {
+		h.deviceLost(c, sess)
+	}
+	h.updatePresence(sess.account)
+}
+
+// deviceLost starts the grace period of a call whose party's device dropped:
+// short for a ringing caller (the call would otherwise ring for nobody),
+// longer for an answered call whose media may still be flowing.
+func (h *hub) deviceLost(c *callState, sess *session) {
+	grace, reason := h.cfg.ReconnectGrace, proto.ReasonNetworkLost
+	if !c.answered() {
+		if sess.account != c.caller {
+			return // a ringing callee device: other devices may still answer
+		}
+		grace, reason = h.cfg.CallerGrace, proto.ReasonCancelled
+	}
+	party := c.party(sess.account)
+	party.sess = nil
+	party.grace = h.after(grace, func() {
+		if h.calls[c.cid] != c || party.sess != nil {
+			return
+		}
+		h.log.Info("call party did not come back", "cid", c.cid, "account", sess.account, "after", grace.Round(time.Millisecond))
+		h.endCall(c, reason, sess.account)
+	})
+}

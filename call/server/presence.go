@@ -1,0 +1,44 @@
+package server
+
+import "duet/call/proto"
+
+func (h *hub) presenceOf(account string) proto.Presence {
+	st := h.accounts[account]
+	switch {
+	case st == nil:
+		return proto.PresenceOffline
+	case st.call != nil && st.call.answered():
+		return proto.PresenceInCall
+	case len(st.sessions) > 0:
+		return proto.PresenceOnline
+	}
+	return proto.PresenceOffline
+}
+
+// updatePresence announces account's presence to every signed-in session if
+// it changed, and forgets accounts with no session and no call.
+func (h *hub) updatePresence(account string) {
+	p := h.presenceOf(account)
+	st := h.accounts[account]
+	if st == nil {
+		return
+	}
+	if p != st.presence {
+		st.presence = p
+		ev := proto.PresenceChanged{Account: account, Presence: p}
+		for _, other := range h.accounts {
+			h.broadcast(other.sessions, ev, nil)
+		}
+	}
+	if len(st.sessions) == 0 && st.call == nil {
+		delete(h.accounts, account)
+	}
+}
+
+func (h *hub) contacts(sess *session, id uint64, names []string) {
+	res := proto.ContactsResult{Contacts: make([]proto.Contact, 0, len(names))}
+	for _, n := range names {
+		res.Contacts = append(res.Contacts, proto.Contact{Account: n, Presence: h.presenceOf(n)})
+	}
+	sess.reply(id, res)
+}

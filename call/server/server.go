@@ -1,0 +1,133 @@
+// Package server is Duet's signaling server: accounts, presence, the netcall
+// call flow, call rooms, the relay of peer-connection messages and the call
+// records. It is the single authority on call state.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"duet/call/proto"
+)
+
+// Config holds everything the server needs; zero durations take the defaults.
+type Config struct {
+	// DBPath is the SQLite file for accounts and call records.
+	DBPath string
+	// Open lets any account name sign in with any token (LAN, development).
+	Open bool
+	// RingTimeout ends an unanswered call on the server's side; it is longer
+	// than the caller's own no-answer timeout, which normally ends it first.
+	RingTimeout time.Duration
+	// CallerGrace is how long a ringing call survives its caller's lost connection.
+	CallerGrace time.Duration
+	// ReconnectGrace is how long an answered call survives a party's lost
+	// signaling connection; media is peer to peer and may well continue.
+	ReconnectGrace time.Duration
+	// PingInterval is how often idle connections are checked for life.
+	PingInterval time.Duration
+	// WriteTimeout bounds one write to a client.
+	WriteTimeout time.Duration
+	// SendQueue is how many messages may wait for a slow client before it is dropped.
+	SendQueue int
+	// ICEServers are handed to clients at sign-in.
+	ICEServers []proto.ICEServer
+	// RecordRetry is the pause before retrying a failed call record write.
+	RecordRetry time.Duration
+	Logger      *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.RingTimeout, 60*time.Second)
+	def(&c.CallerGrace, 5*time.Second)
+	def(&c.ReconnectGrace, 20*time.Second)
+	def(&c.PingInterval, 15*time.Second)
+	def(&c.WriteTimeout, 10*time.Second)
+	def(&c.RecordRetry, time.Second)
+	if c.SendQueue <= 0 {
+		c.SendQueue = 256
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Server serves the signaling protocol on /ws. Its methods are safe for
+// concurrent use; the owner must call Close.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *store
+	recorder *recorder
+	hub      *hub
+
+	httpSrv *http.Server
+	conns   sync.WaitGroup // one per websocket handler
+	closing chan struct{}
+	once    sync.Once
+}
+
+// New opens the database and starts the server's goroutines. It does not listen.
+func New(cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if cfg.DBPath == "" {
+		return nil, errors.New("new server: no database path")
+	}
+	st, err := openStore(cfg.DBPath)
+	if err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{})}
+	s.recorder = newRecorder(st, s.log, cfg.RecordRetry)
+	s.hub = newHub(s)
+	return s, nil
+}
+
+// Handler returns the HTTP handler: the websocket endpoint at /ws.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws", s.serveWS)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	return mux
+}
+
+// Serve accepts connections on ln until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	err := s.httpSrv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close disconnects every client, ends the calls in progress with status
+// networkLost, writes every queued call record and closes the database.
+func (s *Server) Close() error {
+	var err error
+	s.once.Do(func() {
+		close(s.closing)
+		if s.httpSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			s.httpSrv.Shutdown(ctx)
+			cancel()
+		}
+		s.hub.closeAll()
+		s.conns.Wait()
+		s.hub.stop()
+		s.recorder.stop()
+		err = s.store.close()
+	})
+	return err
+}

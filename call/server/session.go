@@ -1,0 +1,189 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"duet/call/proto"
+)
+
+// hardReadLimit closes connections that send absurdly large frames; messages
+// between proto.MaxMessageSize and this get a too_large error and the
+// connection stays usable.
+const hardReadLimit = 1 << 20
+
+// session is one websocket connection. Its reader runs on the HTTP handler's
+// goroutine and its writer on one more; the hub owns the identity fields
+// once login succeeds.
+type session struct {
+	srv *Server
+	ws  *websocket.Conn
+	log *slog.Logger
+	out chan []byte
+
+	ctx    context.Context // ends when the session closes
+	cancel context.CancelFunc
+
+	// state is loggedOut, loggingIn or signedIn; the hub sets the identity
+	// fields below before it stores signedIn, so the reader may read them
+	// once it loads signedIn.
+	state      atomic.Int32
+	account    string
+	deviceID   string
+	clientType proto.ClientType
+
+	closeOnce sync.Once
+}
+
+const (
+	loggedOut int32 = iota
+	loggingIn
+	signedIn
+)
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-s.closing:
+		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+		return
+	default:
+	}
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		s.log.Debug("websocket accept failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	s.conns.Add(1)
+	defer s.conns.Done()
+	ws.SetReadLimit(hardReadLimit)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	sess := &session{srv: s, ws: ws, out: make(chan []byte, s.cfg.SendQueue),
+		ctx: ctx, cancel: cancel, log: s.log.With("remote", r.RemoteAddr)}
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		sess.writeLoop()
+	}()
+	sess.readLoop()
+	sess.close()
+	<-writerDone
+	s.hub.post(func() { s.hub.disconnected(sess) })
+}
+
+// readLoop decodes requests until the connection ends. Each request either
+// fails here (bad input) or goes to the hub or the recorder.
+func (sess *session) readLoop() {
+	for {
+		typ, r, err := sess.ws.Reader(sess.ctx)
+		if err != nil {
+			if !isClosed(err) {
+				sess.log.Debug("read failed", "err", err)
+			}
+			return
+		}
+		msg, err := io.ReadAll(io.LimitReader(r, proto.MaxMessageSize+1))
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			io.Copy(io.Discard, r)
+			sess.replyError(0, proto.Errorf(proto.CodeBadRequest, "send JSON as text frames, not binary"))
+			continue
+		}
+		if len(msg) > proto.MaxMessageSize {
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return
+			}
+			sess.replyError(0, proto.Errorf(proto.CodeTooLarge, "message over %d bytes", proto.MaxMessageSize))
+			continue
+		}
+		sess.handle(msg)
+	}
+}
+
+func isClosed(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) ||
+		websocket.CloseStatus(err) != -1 || errors.Is(err, net.ErrClosed)
+}
+
+func (sess *session) writeLoop() {
+	ping := time.NewTicker(sess.srv.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-sess.out:
+			ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.WriteTimeout)
+			err := sess.ws.Write(ctx, websocket.MessageText, msg)
+			cancel()
+			if err != nil {
+				sess.log.Debug("write failed", "err", err)
+				sess.close()
+				return
+			}
+		case <-ping.C:
+			ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.PingInterval)
+			err := sess.ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				sess.log.Debug("ping failed", "err", err)
+				sess.close()
+				return
+			}
+		case <-sess.ctx.Done():
+			return
+		}
+	}
+}
+
+// send queues an encoded message without blocking; a client that lets its
+// queue fill is too slow to be in a call and is disconnected.
+func (sess *session) send(msg []byte) {
+	select {
+	case sess.out <- msg:
+	case <-sess.ctx.Done():
+	default:
+		sess.log.Warn("client too slow; disconnecting", "account", sess.account)
+		sess.close()
+	}
+}
+
+func (sess *session) sendEnvelope(env proto.Envelope) {
+	b, err := encode(env)
+	if err != nil {
+		sess.log.Error("encode message", "type", env.Type, "err", err)
+		return
+	}
+	sess.send(b)
+}
+
+func (sess *session) reply(id uint64, result any) {
+	env, err := proto.NewResult(id, result)
+	if err != nil {
+		sess.replyError(id, proto.Errorf(proto.CodeInternal, "encode reply"))
+		return
+	}
+	sess.sendEnvelope(env)
+}
+
+func (sess *session) replyError(id uint64, e *proto.Error) {
+	sess.sendEnvelope(proto.NewErrorReply(id, e))
+}
+
+func (sess *session) close() {
+	sess.closeOnce.Do(func() {
+		sess.cancel()
+		// CloseNow: a graceful close handshake would wait on a peer that
+		// may be gone, and the session has nothing left to say.
+		sess.ws.CloseNow()
+	})
+}

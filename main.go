@@ -1,0 +1,158 @@
+// Command duet is a one-to-one audio/video softphone: the desktop app, its
+// signaling server (duet serve) and a headless test bot, in one binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"duet/call/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "duet:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return runServe(ctx, nil, stdout, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "account":
+		return runAccount(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "duet", version)
+		return nil
+	case "help", "--help", "-help", "-h":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `duet — one-to-one audio/video calls
+
+Usage:
+  duet serve [flags]          run the signaling server
+  duet account add NAME       create an account (or renew its token) and print its token
+  duet --version
+
+Run "duet COMMAND --help" for a command's flags.
+`)
+}
+
+func defaultDataDir() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "."
+	}
+	return filepath.Join(dir, "duet")
+}
+
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:7600", "address to listen on (use 0.0.0.0:7600 to serve the LAN)")
+	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "SQLite database of accounts and call records")
+	open := fs.Bool("open", false, "let any account name sign in without a token (LAN, development)")
+	ring := fs.Duration("ring-timeout", 0, "server-side limit on ringing (default 60s)")
+	verbose := fs.Bool("v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *verbose)
+	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	srv, err := server.New(server.Config{DBPath: *db, Open: *open, RingTimeout: *ring, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	fmt.Fprintf(stdout, "duet %s serving on ws://%s/ws (database %s)\n", version, ln.Addr(), *db)
+	if *open {
+		fmt.Fprintln(stdout, "open server: any account name signs in without a token")
+	} else {
+		fmt.Fprintf(stdout, "add accounts with: duet account add NAME --db %s\n", *db)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return srv.Close()
+	case err := <-errc:
+		srv.Close()
+		return err
+	}
+}
+
+func runAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: duet account add NAME [--db FILE]")
+	}
+	fs := flag.NewFlagSet("account add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "the server's database")
+	// Accept the name before or after the flags.
+	rest := args[1:]
+	var name string
+	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
+		name, rest = rest[0], rest[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		return errors.New("usage: duet account add NAME [--db FILE]")
+	}
+	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	token, err := server.AddAccount(ctx, *db, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
