@@ -195,4 +195,3 @@ func (c *Client) Contacts(ctx context.Context) ([]proto.Contact, error) {
 	}
 	return res.Contacts, nil
 }
-

@@ -11,10 +11,10 @@ type Code string
 
 // Error codes. New codes may be added; existing ones keep their meaning.
 const (
-	CodeBadRequest     Code = "bad_request"     // malformed JSON, unknown field, missing or wrong-typed field
-	CodeUnknownType    Code = "unknown_type"    // no such request type
-	CodeTooLarge       Code = "too_large"       // message over MaxMessageSize
-	CodeNotSignedIn    Code = "not_signed_in"   // request before a successful login
+	CodeBadRequest     Code = "bad_request"   // malformed JSON, unknown field, missing or wrong-typed field
+	CodeUnknownType    Code = "unknown_type"  // no such request type
+	CodeTooLarge       Code = "too_large"     // message over MaxMessageSize
+	CodeNotSignedIn    Code = "not_signed_in" // request before a successful login
 	CodeAlreadySigned  Code = "already_signed_in"
 	CodeUnauthorized   Code = "unauthorized"    // wrong account or token
 	CodeUnknownAccount Code = "unknown_account" // callee does not exist
