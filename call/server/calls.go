@@ -59,9 +59,11 @@ func (h *hub) callFor(sess *session, cid string) (*callState, *proto.Error) {
 }
 
 func (h *hub) response(sess *session, id uint64, req *proto.Response) {
-	c, perr := h.callFor(sess, req.CID)
+	c := h.calls[req.CID]
+	var perr *proto.Error
 	switch {
-	case perr != nil:
+	case c == nil:
+		perr = proto.Errorf(proto.CodeNoSuchCall, "no call %s: it ended or never existed", req.CID)
 	case sess.account != c.callee:
 		perr = proto.Errorf(proto.CodeNotParticipant, "only the callee answers call %s", c.cid)
 	case c.answered():
