@@ -390,6 +390,9 @@ func TestServerCloseRecordsOpenCalls(t *testing.T) {
 func TestPresenceAndContacts(t *testing.T) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1")
+	if _, err := alice.Contacts(ctx(t)); err != nil { // watch presence from here on
+		t.Fatal(err)
+	}
 	bob := e.dial("bob", "b1")
 	wantPresence(t, alice, "bob", proto.PresenceOnline)
 
@@ -402,6 +405,9 @@ func TestPresenceAndContacts(t *testing.T) {
 		{Account: "carol", Presence: proto.PresenceOffline}, {Account: "dave", Presence: proto.PresenceOffline}})
 
 	carol := e.dial("carol", "c1")
+	if _, err := carol.Contacts(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
 	connect(t, alice, bob, cid)
 	wantPresence(t, carol, "bob", proto.PresenceInCall)
@@ -410,6 +416,7 @@ func TestPresenceAndContacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantEqual(t, "alice in contacts", contacts[0], proto.Contact{Account: "alice", Presence: proto.PresenceInCall})
+	noPresence(t, bob, 50*time.Millisecond) // bob never asked for contacts
 	alice.Hangup(ctx(t))
 	wantPresence(t, carol, "bob", proto.PresenceOnline)
 	bob.Close()
@@ -483,6 +490,23 @@ func nextRecord(t *testing.T, c *call.Client) proto.CallRecord {
 			}
 		case <-timer.C:
 			t.Fatalf("%s: no call record within %s", c.Account(), testTimeout)
+		}
+	}
+}
+
+// noPresence fails if c, which never asked for contacts, is told of presence.
+func noPresence(t *testing.T, c *call.Client, d time.Duration) {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case ev := <-c.Events():
+			if pc, ok := ev.(*proto.PresenceChanged); ok {
+				t.Fatalf("%s got presence %+v without watching", c.Account(), pc)
+			}
+		case <-timer.C:
+			return
 		}
 	}
 }

@@ -24,6 +24,7 @@ type hub struct {
 	accounts map[string]*accountState // signed-in accounts
 	devices  map[deviceKey]*session   // the live session of each signed-in device
 	calls    map[string]*callState    // ringing and answered calls by cid
+	watchers map[*session]struct{}    // sessions that asked for contacts get presence changes
 	nextUID  uint64
 	stopped  bool
 }
@@ -39,7 +40,7 @@ type accountState struct {
 
 func newHub(s *Server) *hub {
 	h := &hub{srv: s, cfg: s.cfg, log: s.log, queue: make(chan func(), 1024), done: make(chan struct{}),
-		accounts: map[string]*accountState{}, devices: map[deviceKey]*session{}, calls: map[string]*callState{}}
+		accounts: map[string]*accountState{}, devices: map[deviceKey]*session{}, calls: map[string]*callState{}, watchers: map[*session]struct{}{}}
 	go h.run()
 	return h
 }

@@ -31,6 +31,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	if old := h.devices[key]; old != nil {
 		// The old connection's disconnect must not end the call it hands over.
 		delete(st.sessions, old)
+		delete(h.watchers, old)
 		old.close()
 	}
 	h.devices[key] = sess
@@ -69,6 +70,7 @@ func (h *hub) disconnected(sess *session) {
 	delete(h.devices, key)
 	st := h.accounts[sess.account]
 	delete(st.sessions, sess)
+	delete(h.watchers, sess)
 	sess.log.Info("signed out")
 
 	if c := st.call; c != nil && c.hasDevice(sess) {

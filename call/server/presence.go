@@ -15,7 +15,7 @@ func (h *hub) presenceOf(account string) proto.Presence {
 	return proto.PresenceOffline
 }
 
-// updatePresence announces account's presence to every signed-in session if
+// updatePresence announces account's presence to the watching sessions if
 // it changed, and forgets accounts with no session and no call.
 func (h *hub) updatePresence(account string) {
 	p := h.presenceOf(account)
@@ -25,17 +25,18 @@ func (h *hub) updatePresence(account string) {
 	}
 	if p != st.presence {
 		st.presence = p
-		ev := proto.PresenceChanged{Account: account, Presence: p}
-		for _, other := range h.accounts {
-			h.broadcast(other.sessions, ev, nil)
-		}
+		h.broadcast(h.watchers, proto.PresenceChanged{Account: account, Presence: p}, nil)
 	}
 	if len(st.sessions) == 0 && st.call == nil {
 		delete(h.accounts, account)
 	}
 }
 
+// contacts answers with every account's presence and makes sess a watcher:
+// from now on it is told of every change. Sessions that never ask (bots)
+// are spared a message per change on the whole server.
 func (h *hub) contacts(sess *session, id uint64, names []string) {
+	h.watchers[sess] = struct{}{}
 	res := proto.ContactsResult{Contacts: make([]proto.Contact, 0, len(names))}
 	for _, n := range names {
 		res.Contacts = append(res.Contacts, proto.Contact{Account: n, Presence: h.presenceOf(n)})
