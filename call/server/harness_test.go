@@ -256,4 +256,3 @@ func connect(t *testing.T, caller, callee *call.Client, cid string) {
 	expect[*proto.SyncDone](t, callee)
 	expect[*proto.ClientJoin](t, caller)
 }
-
