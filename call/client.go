@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"duet/call/internal/fifo"
 	"duet/call/proto"
 )
 
@@ -47,7 +48,7 @@ type Client struct {
 	ws     *websocket.Conn
 	login  proto.LoginResult
 	nextID atomic.Uint64
-	events *eventQueue
+	events *fifo.Queue[Event]
 
 	ctx        context.Context // ends when the client closes
 	cancel     context.CancelFunc
@@ -85,7 +86,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	ws.SetReadLimit(1 << 20)
 	cctx, cancel := context.WithCancel(context.Background())
-	c := &Client{cfg: cfg, log: cfg.Logger.With("account", cfg.Account), ws: ws, events: newEventQueue(),
+	c := &Client{cfg: cfg, log: cfg.Logger.With("account", cfg.Account), ws: ws, events: fifo.New[Event](),
 		ctx: cctx, cancel: cancel, readerDone: make(chan struct{}), pending: map[uint64]*pendingRequest{}}
 	go c.readLoop()
 
@@ -105,7 +106,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 }
 
 // Events returns the channel of events; see Client.
-func (c *Client) Events() <-chan Event { return c.events.ch }
+func (c *Client) Events() <-chan Event { return c.events.C() }
 
 // Login returns what the server said at sign-in (ICE servers, device ID).
 func (c *Client) Login() proto.LoginResult { return c.login }
@@ -139,7 +140,7 @@ func (c *Client) Close() error {
 		c.mu.Lock()
 		c.state.stopTimer()
 		c.mu.Unlock()
-		c.events.stop()
+		c.events.Stop()
 	})
 	return nil
 }
@@ -169,9 +170,9 @@ func (c *Client) readLoop() {
 	c.mu.Unlock()
 	if err != nil {
 		c.log.Warn("signaling connection lost", "err", err)
-		c.events.push(&Disconnected{Err: fmt.Errorf("signaling connection lost: %w", err)})
+		c.events.Push(&Disconnected{Err: fmt.Errorf("signaling connection lost: %w", err)})
 	}
-	c.events.finish()
+	c.events.Finish()
 }
 
 func (c *Client) handle(msg []byte) error {
@@ -204,7 +205,7 @@ func (c *Client) handle(msg []byte) error {
 	deliver := c.state.apply(ev)
 	c.mu.Unlock()
 	if deliver {
-		c.events.push(ev)
+		c.events.Push(ev)
 	} else {
 		c.log.Debug("dropped event of another call", "type", env.Type)
 	}

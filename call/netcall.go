@@ -58,7 +58,7 @@ func (c *Client) giveUp(cid string) {
 	if !ringing {
 		return
 	}
-	c.events.push(&NoAnswer{CID: cid})
+	c.events.Push(&NoAnswer{CID: cid})
 	ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
 	defer cancel()
 	if err := c.request(ctx, proto.TypeHangup, proto.Hangup{CID: cid, Reason: proto.ReasonTimeout}, nil, nil); err != nil {

@@ -90,17 +90,6 @@ func (h *hub) after(d time.Duration, f func()) *time.Timer {
 	return time.AfterFunc(d, func() { h.post(f) })
 }
 
-// closeAll disconnects every session; their handlers then post disconnected.
-func (h *hub) closeAll() {
-	h.post(func() {
-		for _, st := range h.accounts {
-			for sess := range st.sessions {
-				sess.close()
-			}
-		}
-	})
-}
-
 // stop ends the calls still open as network lost, so their records are
 // written, and ends the hub's goroutine.
 func (h *hub) stop() {

@@ -74,6 +74,9 @@ type Server struct {
 
 	httpSrv *http.Server
 	conns   sync.WaitGroup // one per websocket handler
+
+	mu       sync.Mutex
+	sessions map[*session]struct{} // guarded by mu: every open connection, signed in or not
 	closing chan struct{}
 	once    sync.Once
 }
@@ -88,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{}}
 	s.recorder = newRecorder(st, s.log, cfg.RecordRetry)
 	s.hub = newHub(s)
 	return s, nil
@@ -117,17 +120,50 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
+		s.mu.Lock()
 		close(s.closing)
+		s.mu.Unlock()
 		if s.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			s.httpSrv.Shutdown(ctx)
 			cancel()
 		}
-		s.hub.closeAll()
+		s.closeSessions()
 		s.conns.Wait()
 		s.hub.stop()
 		s.recorder.stop()
 		err = s.store.close()
 	})
 	return err
+}
+
+// track adds a new connection, or reports false when the server is closing.
+func (s *Server) track(sess *session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.closing:
+		return false
+	default:
+	}
+	s.sessions[sess] = struct{}{}
+	s.conns.Add(1) // under mu, so never after Close has begun waiting
+	return true
+}
+
+func (s *Server) untrack(sess *session) {
+	s.mu.Lock()
+	delete(s.sessions, sess)
+	s.mu.Unlock()
+	s.conns.Done()
+}
+
+// closeSessions disconnects every connection; their handlers then post
+// their disconnects to the hub and return.
+func (s *Server) closeSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sess := range s.sessions {
+		sess.close()
+	}
 }

@@ -62,13 +62,16 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket accept failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	s.conns.Add(1)
-	defer s.conns.Done()
 	ws.SetReadLimit(hardReadLimit)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	sess := &session{srv: s, ws: ws, out: make(chan []byte, s.cfg.SendQueue),
 		ctx: ctx, cancel: cancel, log: s.log.With("remote", r.RemoteAddr)}
+	if !s.track(sess) {
+		sess.close()
+		return
+	}
+	defer s.untrack(sess)
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)

@@ -1,0 +1,15 @@
+// Package media is the per-call media session: one Pion PeerConnection
+// between the two members of a call's room, negotiated through the
+// signaling server's relay, sending the local capture and decoding what the
+// peer sends.
+//
+// Who offers: the member that was in the room first. It learns of the peer
+// from clientJoin and sends the offer at once; the member that joins second
+// sees the peer in syncDone and waits for that offer. Exactly one side
+// offers, so offers never collide, and the offer is only made when the peer
+// is there to receive it.
+//
+// Relay kinds: "offer" and "answer" ({type, sdp}), "candidate" (an
+// ICECandidateInit, trickled as gathered) and "media" ({audio, video}: the
+// sender's microphone and camera are on).
+package media

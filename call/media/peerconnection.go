@@ -1,0 +1,77 @@
+package media
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+
+	"duet/call/proto"
+	"duet/devices"
+)
+
+// newPeerConnection builds a peer connection with Duet's codecs (VP8, Opus),
+// the default interceptors (NACK, RTCP reports) and the ICE policy of cfg.
+func newPeerConnection(cfg Config) (*webrtc.PeerConnection, error) {
+	me := &webrtc.MediaEngine{}
+	if err := devices.RegisterCodecs(me); err != nil {
+		return nil, fmt.Errorf("register codecs: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+		return nil, fmt.Errorf("register interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{LoggerFactory: slogFactory{cfg.Logger}}
+	// mDNS would announce on the LAN for nothing: candidates travel by relay.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if cfg.LoopbackOnly {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	conf := webrtc.Configuration{ICEServers: iceServers(cfg.ICEServers)}
+	if cfg.RelayOnly {
+		conf.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	pc, err := api.NewPeerConnection(conf)
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	return pc, nil
+}
+
+func iceServers(in []proto.ICEServer) []webrtc.ICEServer {
+	out := make([]webrtc.ICEServer, 0, len(in))
+	for _, s := range in {
+		ws := webrtc.ICEServer{URLs: s.URLs, Username: s.Username}
+		if s.Credential != "" {
+			ws.Credential = s.Credential
+		}
+		out = append(out, ws)
+	}
+	return out
+}
+
+// slogFactory bridges Pion's loggers into slog at debug level (Pion is chatty).
+type slogFactory struct{ log *slog.Logger }
+
+func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
+	return pionLogger{f.log.With("pion", scope)}
+}
+
+type pionLogger struct{ log *slog.Logger }
+
+func (l pionLogger) Trace(string)                 {}
+func (l pionLogger) Tracef(string, ...any)        {}
+func (l pionLogger) Debug(msg string)             { l.log.Debug(msg) }
+func (l pionLogger) Debugf(f string, args ...any) { l.log.Debug(fmt.Sprintf(f, args...)) }
+func (l pionLogger) Info(msg string)              { l.log.Debug(msg) }
+func (l pionLogger) Infof(f string, args ...any)  { l.log.Debug(fmt.Sprintf(f, args...)) }
+func (l pionLogger) Warn(msg string)              { l.log.Warn(msg) }
+func (l pionLogger) Warnf(f string, args ...any)  { l.log.Warn(fmt.Sprintf(f, args...)) }
+func (l pionLogger) Error(msg string)             { l.log.Error(msg) }
+func (l pionLogger) Errorf(f string, args ...any) { l.log.Error(fmt.Sprintf(f, args...)) }

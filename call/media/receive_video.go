@@ -1,0 +1,83 @@
+package media
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+
+	"duet/devices"
+)
+
+// pliInterval limits picture-loss requests: one key frame per interval is
+// all a decoder needs to recover, and more would flood the sender's encoder.
+const pliInterval = 500 * time.Millisecond
+
+// receiveVideo assembles VP8 frames from RTP, decodes them and stores the
+// newest in the frame slot. It ends when the peer connection closes.
+func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
+	defer s.wg.Done()
+	dec, err := devices.NewVP8Decoder()
+	if err != nil {
+		s.log.Error("no video decoder; remote video will not show", "err", err)
+		s.warn(err)
+		return
+	}
+	defer dec.Close()
+	pli := pliLimiter{pc: s.pc, ssrc: uint32(track.SSRC())}
+	pli.request() // a key frame now rather than at the sender's next interval
+	sb := samplebuilder.New(512, &codecs.VP8Packet{}, track.Codec().ClockRate, samplebuilder.WithMaxTimeDelay(time.Second))
+	first := true
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		s.counters.videoBytes.Add(uint64(len(pkt.Payload)))
+		sb.Push(pkt)
+		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
+			if sample.PrevDroppedPackets > 0 {
+				pli.request()
+			}
+			img, err := dec.Decode(sample.Data)
+			switch {
+			case errors.Is(err, devices.ErrNoPicture):
+				continue
+			case err != nil:
+				s.counters.decodeErrors.Add(1)
+				pli.request()
+				continue
+			}
+			s.video.store(Frame{Image: img, Decoded: time.Now(), RTPTime: sample.PacketTimestamp, Received: len(sample.Data)})
+			s.counters.framesDecoded.Add(1)
+			if first {
+				first = false
+				b := img.Bounds()
+				s.emit(FirstFrame{Width: b.Dx(), Height: b.Dy()})
+			}
+		}
+	}
+}
+
+// pliLimiter sends picture loss indications, at most one per pliInterval.
+type pliLimiter struct {
+	pc   *webrtc.PeerConnection
+	ssrc uint32
+	mu   sync.Mutex
+	last time.Time // guarded by mu
+}
+
+func (p *pliLimiter) request() {
+	p.mu.Lock()
+	if time.Since(p.last) < pliInterval {
+		p.mu.Unlock()
+		return
+	}
+	p.last = time.Now()
+	p.mu.Unlock()
+	p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: p.ssrc}})
+}

@@ -1,0 +1,327 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"duet/call"
+	"duet/call/proto"
+	"duet/devices"
+)
+
+// Signaler carries relay messages to the peer; *call.Client is one.
+type Signaler interface {
+	Relay(ctx context.Context, kind string, payload any) error
+}
+
+// Config describes one call's media.
+type Config struct {
+	Signal Signaler
+	// Type decides the transceivers: an audio call carries no video.
+	Type       proto.CallType
+	ICEServers []proto.ICEServer
+	// Capture is the local camera and microphone; the session owns it from
+	// Start on and closes it after the peer connection. Nil receives only.
+	Capture *devices.Capture
+	// Playback plays received audio on SpeakerID ("" = default speaker).
+	// A speaker that cannot open is a warning: the call goes on silent.
+	Playback  bool
+	SpeakerID string
+	// LoopbackOnly gathers ICE candidates on the loopback interface only:
+	// for tests and for calls between processes on one machine.
+	LoopbackOnly bool
+	// RelayOnly uses TURN relay candidates only, hiding this host's addresses.
+	RelayOnly bool
+	Logger    *slog.Logger
+}
+
+// Session is one call's peer connection and media pipelines. Its methods are
+// safe for concurrent use. One goroutine owns the negotiation state; Pion
+// callbacks and the application only post to it. The owner must call Close,
+// whatever way the call ended.
+type Session struct {
+	cfg     Config
+	log     *slog.Logger
+	pc      *webrtc.PeerConnection
+	capture *devices.Capture
+	video   FrameSlot
+	events  chan Event
+
+	inbox  *mailbox[func()]
+	outbox *mailbox[relayMessage]
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the owner, the relay sender and the receivers
+
+	counters counters
+	recent   pcmWindow         // the last received audio, for level and frequency
+	playback *devices.Playback // nil when not playing
+
+	// Owned by the owner goroutine.
+	pendingCandidates []webrtc.ICECandidateInit
+	remoteSet         bool
+	lastStats         statsSample
+
+	mu       sync.Mutex
+	local    mediaState // guarded by mu
+	peer     mediaState // guarded by mu
+	stats    Stats      // guarded by mu
+	warnings []error    // guarded by mu
+	closed   bool       // guarded by mu
+
+	closeOnce sync.Once
+}
+
+type mediaState struct {
+	Audio bool `json:"audio"`
+	Video bool `json:"video"`
+}
+
+type relayMessage struct {
+	kind    string
+	payload any
+}
+
+// Start creates the peer connection and adds the local tracks. Negotiation
+// begins when the room events arrive through Handle.
+func Start(cfg Config) (*Session, error) {
+	if cfg.Signal == nil {
+		return nil, errors.New("start media: no signaler")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	pc, err := newPeerConnection(cfg)
+	if err != nil {
+		if cfg.Capture != nil {
+			cfg.Capture.Close()
+		}
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, capture: cfg.Capture, events: make(chan Event, 64),
+		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel}
+	if err := s.addTransceivers(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if cfg.Playback {
+		s.openPlayback()
+	}
+	s.hookPeerConnection()
+	s.wg.Add(2)
+	go s.own()
+	go s.sendRelays()
+	return s, nil
+}
+
+// addTransceivers sends what the capture has and receives what the call
+// type allows, so a side without a camera still sees the peer.
+func (s *Session) addTransceivers() error {
+	kinds := []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio}
+	if s.cfg.Type == proto.CallTypeVideo {
+		kinds = append(kinds, webrtc.RTPCodecTypeVideo)
+	}
+	for _, kind := range kinds {
+		track := s.localTrack(kind)
+		if track == nil {
+			if _, err := s.pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+				return fmt.Errorf("add %s receiver: %w", kind, err)
+			}
+			continue
+		}
+		if _, err := s.pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
+			return fmt.Errorf("add %s track: %w", kind, err)
+		}
+	}
+	s.local = mediaState{Audio: s.localTrack(webrtc.RTPCodecTypeAudio) != nil, Video: s.localTrack(webrtc.RTPCodecTypeVideo) != nil}
+	return nil
+}
+
+func (s *Session) localTrack(kind webrtc.RTPCodecType) webrtc.TrackLocal {
+	if s.capture == nil {
+		return nil
+	}
+	switch kind {
+	case webrtc.RTPCodecTypeAudio:
+		if t := s.capture.AudioTrack(); t != nil {
+			return t
+		}
+	case webrtc.RTPCodecTypeVideo:
+		if s.cfg.Type == proto.CallTypeVideo {
+			if t := s.capture.VideoTrack(); t != nil {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Session) openPlayback() {
+	pb, err := devices.OpenPlayback(s.cfg.SpeakerID, audioRate, audioChannels, s.log)
+	if err != nil {
+		s.log.Warn("no audio playback; the call goes on without sound", "err", err)
+		s.warn(err)
+		return
+	}
+	s.playback = pb
+}
+
+func (s *Session) warn(err error) {
+	s.mu.Lock()
+	s.warnings = append(s.warnings, err)
+	s.mu.Unlock()
+}
+
+// Warnings lists what did not work but did not stop the call (no speaker,
+// no camera).
+func (s *Session) Warnings() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]error(nil), s.warnings...)
+	if s.capture != nil {
+		out = append(out, s.capture.Warnings()...)
+	}
+	return out
+}
+
+// Events delivers connection, peer-media, first-frame and stats events.
+// Events are dropped, never queued without bound, when nobody reads.
+func (s *Session) Events() <-chan Event { return s.events }
+
+// emit never blocks: Pion callbacks call it.
+func (s *Session) emit(ev Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	select {
+	case s.events <- ev:
+	default:
+		s.log.Debug("media event dropped: nobody reading", "event", ev)
+	}
+}
+
+// RemoteVideo is the newest decoded frame of the peer's video.
+func (s *Session) RemoteVideo() *FrameSlot { return &s.video }
+
+// Capture is the local capture (for a preview); nil when receive-only.
+func (s *Session) Capture() *devices.Capture { return s.capture }
+
+// Handle passes a signaling event of this call to the session: syncDone,
+// clientJoin and relay events drive negotiation. Others are ignored.
+func (s *Session) Handle(ev call.Event) {
+	s.post(func() { s.handle(ev) })
+}
+
+func (s *Session) post(f func()) { s.inbox.put(f) }
+
+// own runs posted work and samples stats until Close.
+func (s *Session) own() {
+	defer s.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.inbox.Ready():
+			for _, f := range s.inbox.take() {
+				if s.ctx.Err() != nil {
+					return
+				}
+				f()
+			}
+		case <-tick.C:
+			s.sampleStats()
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// sendRelays sends relay messages one at a time, in order: an answer never
+// overtakes its offer, nor a candidate its description.
+func (s *Session) sendRelays() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.outbox.Ready():
+			for _, m := range s.outbox.take() {
+				ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+				err := s.cfg.Signal.Relay(ctx, m.kind, m.payload)
+				cancel()
+				if err != nil && s.ctx.Err() == nil {
+					s.log.Warn("relay to peer failed", "kind", m.kind, "err", err)
+				}
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *Session) relay(kind string, payload any) { s.outbox.put(relayMessage{kind, payload}) }
+
+// SetMicrophone mutes or unmutes without renegotiation; the peer is told.
+func (s *Session) SetMicrophone(on bool) { s.setLocal(func(m *mediaState) { m.Audio = on }) }
+
+// SetCamera turns the camera off (black frames) or on; the peer is told.
+func (s *Session) SetCamera(on bool) { s.setLocal(func(m *mediaState) { m.Video = on }) }
+
+func (s *Session) setLocal(change func(*mediaState)) {
+	s.mu.Lock()
+	change(&s.local)
+	state := s.local
+	s.mu.Unlock()
+	if s.capture != nil {
+		s.capture.SetAudioEnabled(state.Audio)
+		s.capture.SetVideoEnabled(state.Video)
+	}
+	s.relay("media", state)
+}
+
+// LocalMedia reports whether our microphone and camera are on.
+func (s *Session) LocalMedia() (audio, video bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.local.Audio, s.local.Video
+}
+
+// PeerMedia reports the peer's last announced microphone and camera state.
+func (s *Session) PeerMedia() (audio, video bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peer.Audio, s.peer.Video
+}
+
+// Close ends the call's media in the one safe order: stop the owner, close
+// the peer connection (which ends the receivers), then the capture's
+// tracks, then playback. It is idempotent and safe from any goroutine but
+// the session's own callbacks.
+func (s *Session) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.cancel()
+		// Pion deadlocks when the mediadevices tracks close first.
+		if err := s.pc.Close(); err != nil {
+			s.log.Debug("close peer connection", "err", err)
+		}
+		s.wg.Wait()
+		if s.capture != nil {
+			s.capture.Close()
+		}
+		if s.playback != nil {
+			s.playback.Close()
+		}
+		close(s.events)
+	})
+	return nil
+}

@@ -1,0 +1,101 @@
+package media
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"duet/devices"
+)
+
+// Stats is the state of a call's media, sampled once a second.
+type Stats struct {
+	State         webrtc.PeerConnectionState
+	Width, Height int           // of the newest remote frame
+	FPS           float64       // remote frames decoded per second
+	FramesDecoded uint64        // since the call began
+	DecodeErrors  uint64        // since the call began
+	RecvKbps      float64       // media received, audio and video
+	SendKbps      float64       // media sent
+	RTT           time.Duration // of the selected candidate pair
+	Loss          float64       // fraction of received packets lost, 0–1
+	AudioPackets  uint64        // decoded since the call began
+	AudioDBFS     float64       // level of the last 200 ms received; -inf when silent
+	AudioHz       float64       // dominant frequency of the last 200 ms received
+}
+
+// counters are bumped by the receivers.
+type counters struct {
+	framesDecoded atomic.Uint64
+	decodeErrors  atomic.Uint64
+	videoBytes    atomic.Uint64
+	audioBytes    atomic.Uint64
+	audioPackets  atomic.Uint64
+	audioErrors   atomic.Uint64
+}
+
+// statsSample is what the previous sample saw, for rates.
+type statsSample struct {
+	at        time.Time
+	frames    uint64
+	recvBytes uint64
+	sentBytes uint64
+}
+
+// Stats returns the latest sample.
+func (s *Session) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// sampleStats runs on the owner goroutine once a second.
+func (s *Session) sampleStats() {
+	now := time.Now()
+	st := Stats{
+		State:         s.pc.ConnectionState(),
+		FramesDecoded: s.counters.framesDecoded.Load(),
+		DecodeErrors:  s.counters.decodeErrors.Load(),
+		AudioPackets:  s.counters.audioPackets.Load(),
+	}
+	if f := s.video.Load(); f.Image != nil {
+		st.Width, st.Height = f.Image.Bounds().Dx(), f.Image.Bounds().Dy()
+	}
+	var sent, lost, received uint64
+	for _, v := range s.pc.GetStats() {
+		switch r := v.(type) {
+		case webrtc.OutboundRTPStreamStats:
+			sent += r.BytesSent
+		case webrtc.InboundRTPStreamStats:
+			received += uint64(r.PacketsReceived)
+			if r.PacketsLost > 0 {
+				lost += uint64(r.PacketsLost)
+			}
+		case webrtc.ICECandidatePairStats:
+			if r.Nominated && r.CurrentRoundTripTime > 0 {
+				st.RTT = time.Duration(r.CurrentRoundTripTime * float64(time.Second))
+			}
+		}
+	}
+	if lost+received > 0 {
+		st.Loss = float64(lost) / float64(lost+received)
+	}
+	recvBytes := s.counters.videoBytes.Load() + s.counters.audioBytes.Load()
+	if prev := s.lastStats; !prev.at.IsZero() {
+		secs := now.Sub(prev.at).Seconds()
+		st.FPS = float64(st.FramesDecoded-prev.frames) / secs
+		st.RecvKbps = float64(recvBytes-prev.recvBytes) * 8 / 1000 / secs
+		st.SendKbps = float64(sent-prev.sentBytes) * 8 / 1000 / secs
+	}
+	s.lastStats = statsSample{at: now, frames: st.FramesDecoded, recvBytes: recvBytes, sentBytes: sent}
+	if pcm := s.recent.snapshot(); pcm != nil {
+		if rep, err := devices.AnalyzePCM(pcm, audioRate, audioChannels); err == nil {
+			st.AudioDBFS, st.AudioHz = rep.DBFS(), rep.Frequency
+		}
+	}
+	s.mu.Lock()
+	s.stats = st
+	s.mu.Unlock()
+	s.emit(StatsUpdated{Stats: st})
+}

@@ -1,0 +1,221 @@
+// Package phone ties a signaling client to per-call media: it answers and
+// places calls, starts a media session when a call is answered, feeds it
+// the room's events and tears it down however the call ends. The desktop
+// app and the bot are both built on it.
+package phone
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"duet/call"
+	"duet/call/internal/fifo"
+	"duet/call/media"
+	"duet/call/proto"
+	"duet/devices"
+)
+
+// OpenCapture opens the local camera and microphone for a call of type typ.
+// It may return a capture with warnings (no camera) or an error (nothing
+// opened): the call then goes on receive-only.
+type OpenCapture func(ctx context.Context, typ proto.CallType) (*devices.Capture, error)
+
+// Config holds a Phone's parts.
+type Config struct {
+	Client       *call.Client
+	OpenCapture  OpenCapture // nil: receive only
+	Playback     bool
+	SpeakerID    string
+	LoopbackOnly bool
+	RelayOnly    bool
+	Logger       *slog.Logger
+}
+
+// MediaStarted tells the application a call's media session exists (to show
+// its video); MediaEnded that it is gone.
+type MediaStarted struct {
+	CID     string
+	Session *media.Session
+}
+
+// MediaEnded follows every MediaStarted.
+type MediaEnded struct{ CID string }
+
+func (MediaStarted) EventType() string { return "mediaStarted" }
+func (MediaEnded) EventType() string   { return "mediaEnded" }
+
+// Phone is safe for concurrent use. Events must be read; the owner must call Close.
+type Phone struct {
+	cfg    Config
+	log    *slog.Logger
+	events *fifo.Queue[call.Event]
+	done   chan struct{}
+
+	mu      sync.Mutex
+	session *media.Session // guarded by mu: the current call's media
+	cid     string         // guarded by mu: the call session belongs to
+}
+
+// New starts forwarding the client's events.
+func New(cfg Config) *Phone {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Phone{cfg: cfg, log: cfg.Logger, events: fifo.New[call.Event](), done: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+// Client is the signaling client.
+func (p *Phone) Client() *call.Client { return p.cfg.Client }
+
+// Events delivers every signaling event plus MediaStarted and MediaEnded, in
+// order. It is closed when the client's connection ends.
+func (p *Phone) Events() <-chan call.Event { return p.events.C() }
+
+// Media is the current call's media session, or nil.
+func (p *Phone) Media() *media.Session {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.session
+}
+
+func (p *Phone) run() {
+	defer close(p.done)
+	for ev := range p.cfg.Client.Events() {
+		p.route(ev)
+		p.events.Push(ev)
+	}
+	p.endMedia()
+	p.events.Finish()
+}
+
+// route feeds the media session and ends it when the call ends.
+func (p *Phone) route(ev call.Event) {
+	switch e := ev.(type) {
+	case *proto.CallAccepted:
+		go p.join(e.CID, e.Type)
+	case *proto.SyncDone, *proto.ClientJoin, *proto.RelayEvent:
+		if s := p.Media(); s != nil {
+			s.Handle(ev)
+		}
+	case *proto.HangupEvent:
+		p.endMediaOf(e.CID)
+	case *proto.CallRejected:
+		p.endMediaOf(e.CID)
+	case *call.NoAnswer:
+		p.endMediaOf(e.CID)
+	case *call.Disconnected:
+		p.endMedia()
+	}
+}
+
+// Call places a call; media starts when it is accepted.
+func (p *Phone) Call(ctx context.Context, callee string, typ proto.CallType, opts call.CallOptions) (string, error) {
+	return p.cfg.Client.Call(ctx, callee, typ, opts)
+}
+
+// Accept answers the ringing call cid. mode is the call's type or, for a
+// video call, audio to answer without the camera.
+func (p *Phone) Accept(ctx context.Context, cid string, mode proto.CallType) error {
+	if err := p.cfg.Client.Response(ctx, cid, true); err != nil {
+		return err
+	}
+	p.startMediaAndJoin(ctx, cid, mode)
+	return nil
+}
+
+// Reject declines the ringing call cid.
+func (p *Phone) Reject(ctx context.Context, cid string) error {
+	return p.cfg.Client.Response(ctx, cid, false)
+}
+
+// Hangup ends, cancels or rejects the current call and its media.
+func (p *Phone) Hangup(ctx context.Context) error {
+	err := p.cfg.Client.Hangup(ctx)
+	p.endMedia()
+	return err
+}
+
+// join starts media for an outgoing call the callee accepted.
+func (p *Phone) join(cid string, typ proto.CallType) {
+	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
+	defer cancel()
+	p.startMediaAndJoin(ctx, cid, typ)
+}
+
+func (p *Phone) startMediaAndJoin(ctx context.Context, cid string, mode proto.CallType) {
+	if err := p.startMedia(ctx, cid, mode); err != nil {
+		p.log.Error("media did not start; hanging up", "cid", cid, "err", err)
+		p.cfg.Client.Hangup(ctx)
+		return
+	}
+	if _, err := p.cfg.Client.StartRTC(ctx, mode); err != nil {
+		p.log.Error("join room", "cid", cid, "err", err)
+		p.endMediaOf(cid)
+	}
+}
+
+func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) error {
+	var capture *devices.Capture
+	if p.cfg.OpenCapture != nil {
+		c, err := p.cfg.OpenCapture(ctx, typ)
+		if err != nil {
+			p.log.Warn("no camera or microphone; receiving only", "err", err)
+		} else {
+			capture = c
+		}
+	}
+	s, err := media.Start(media.Config{Signal: p.cfg.Client, Type: typ, ICEServers: p.cfg.Client.Login().ICEServers,
+		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.cfg.SpeakerID,
+		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: p.cfg.RelayOnly, Logger: p.log.With("cid", cid)})
+	if err != nil {
+		return fmt.Errorf("start media: %w", err)
+	}
+	p.mu.Lock()
+	old := p.session
+	p.session, p.cid = s, cid
+	p.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	p.events.Push(&MediaStarted{CID: cid, Session: s})
+	return nil
+}
+
+func (p *Phone) endMediaOf(cid string) {
+	p.mu.Lock()
+	mine := p.cid == cid
+	p.mu.Unlock()
+	if mine {
+		p.endMedia()
+	}
+}
+
+// endMedia is the one teardown path: whatever ended the call.
+func (p *Phone) endMedia() {
+	p.mu.Lock()
+	s, cid := p.session, p.cid
+	p.session, p.cid = nil, ""
+	p.mu.Unlock()
+	if s == nil {
+		return
+	}
+	s.Close()
+	p.events.Push(&MediaEnded{CID: cid})
+}
+
+// Close ends media and the client.
+func (p *Phone) Close() error {
+	p.endMedia()
+	err := p.cfg.Client.Close()
+	<-p.done
+	p.events.Stop()
+	return err
+}
+
+// joinTimeout bounds opening devices and joining the room.
+const joinTimeout = 15 * time.Second
