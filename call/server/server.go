@@ -77,8 +77,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{} // guarded by mu: every open connection, signed in or not
-	closing chan struct{}
-	once    sync.Once
+	closing  chan struct{}
+	once     sync.Once
 }
 
 // New opens the database and starts the server's goroutines. It does not listen.
