@@ -23,11 +23,12 @@ type FrameSlot struct {
 	frame Frame // guarded by mu
 }
 
-func (s *FrameSlot) store(f Frame) {
+func (s *FrameSlot) store(f Frame) Frame {
 	s.mu.Lock()
 	f.Seq = s.frame.Seq + 1
 	s.frame = f
 	s.mu.Unlock()
+	return f
 }
 
 // Load returns the newest frame; Seq is 0 before the first frame. It never blocks

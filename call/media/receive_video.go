@@ -48,12 +48,19 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			case errors.Is(err, devices.ErrNoPicture):
 				continue
 			case err != nil:
-				s.counters.decodeErrors.Add(1)
+				// Before the first picture the decoder is only waiting for
+				// the key frame the PLI above asked for.
+				if !first {
+					s.counters.decodeErrors.Add(1)
+				}
 				pli.request()
 				continue
 			}
-			s.video.store(Frame{Image: img, Decoded: time.Now(), RTPTime: sample.PacketTimestamp, Received: len(sample.Data)})
+			f := s.video.store(Frame{Image: img, Decoded: time.Now(), RTPTime: sample.PacketTimestamp, Received: len(sample.Data)})
 			s.counters.framesDecoded.Add(1)
+			if s.cfg.OnFrame != nil {
+				s.cfg.OnFrame(f)
+			}
 			if first {
 				first = false
 				b := img.Bounds()

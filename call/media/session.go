@@ -38,7 +38,10 @@ type Config struct {
 	LoopbackOnly bool
 	// RelayOnly uses TURN relay candidates only, hiding this host's addresses.
 	RelayOnly bool
-	Logger    *slog.Logger
+	// OnFrame, if set, sees every decoded remote frame on the receiving
+	// goroutine (the bot checks frame order with it); it must not block.
+	OnFrame func(Frame)
+	Logger  *slog.Logger
 }
 
 // Session is one call's peer connection and media pipelines. Its methods are

@@ -31,6 +31,7 @@ type Config struct {
 	SpeakerID    string
 	LoopbackOnly bool
 	RelayOnly    bool
+	OnFrame      func(media.Frame) // see media.Config.OnFrame
 	Logger       *slog.Logger
 }
 
@@ -86,8 +87,9 @@ func (p *Phone) Media() *media.Session {
 func (p *Phone) run() {
 	defer close(p.done)
 	for ev := range p.cfg.Client.Events() {
-		p.route(ev)
+		// The event first: the application sees the hangup, then MediaEnded.
 		p.events.Push(ev)
+		p.route(ev)
 	}
 	p.endMedia()
 	p.events.Finish()
@@ -171,7 +173,7 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 	}
 	s, err := media.Start(media.Config{Signal: p.cfg.Client, Type: typ, ICEServers: p.cfg.Client.Login().ICEServers,
 		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.cfg.SpeakerID,
-		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: p.cfg.RelayOnly, Logger: p.log.With("cid", cid)})
+		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: p.cfg.RelayOnly, OnFrame: p.cfg.OnFrame, Logger: p.log.With("cid", cid)})
 	if err != nil {
 		return fmt.Errorf("start media: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,10 +21,15 @@ import (
 
 // Fuzz input modes: bits of the second argument.
 const (
-	fuzzLogin  = 1 << iota // sign in as alice before sending the input
-	fuzzSplit              // send each '\n'-separated part as its own message
-	fuzzBinary             // send binary frames instead of text
+	fuzzLogin   = 1 << iota // sign in as alice before sending the input
+	fuzzSplit               // send each '\n'-separated part as its own message
+	fuzzBinary              // send binary frames instead of text
+	fuzzPadMax              // pad the last message with spaces to MaxMessageSize
+	fuzzPadOver             // pad the last message with spaces to 70 KiB, over the limit
 )
+
+// padded is how big fuzzPadOver makes a message.
+const padded = 70 << 10
 
 // FuzzServerConnection sends arbitrary input on one connection to a real
 // server, then a valid request: the connection must answer it, and the
@@ -38,7 +45,16 @@ func FuzzServerConnection(f *testing.F) {
 		if in.binary {
 			mode |= fuzzBinary
 		}
-		f.Add([]byte(in.msg), mode)
+		// Big inputs slow the fuzzer down (every mutation of them goes
+		// over the wire and gets minimized): the mode pads them instead.
+		msg := strings.TrimRight(in.msg, " ")
+		switch {
+		case len(in.msg) > proto.MaxMessageSize:
+			mode |= fuzzPadOver
+		case len(in.msg) == proto.MaxMessageSize:
+			mode |= fuzzPadMax
+		}
+		f.Add([]byte(msg), mode)
 	}
 	for _, msg := range []string{
 		`{"type":"contacts","id":1}`,
@@ -74,6 +90,13 @@ func FuzzServerConnection(f *testing.F) {
 			// At most 64 messages: a client that never reads its replies
 			// is disconnected once its send queue fills, by design.
 			msgs = bytes.SplitN(data, []byte("\n"), 64)
+		}
+		last := msgs[len(msgs)-1] // a copy is padded: data must not change
+		switch {
+		case mode&fuzzPadOver != 0 && len(last) < padded:
+			msgs[len(msgs)-1] = slices.Concat(last, bytes.Repeat([]byte(" "), padded-len(last)))
+		case mode&fuzzPadMax != 0 && len(last) < proto.MaxMessageSize:
+			msgs[len(msgs)-1] = slices.Concat(last, bytes.Repeat([]byte(" "), proto.MaxMessageSize-len(last)))
 		}
 		typ := websocket.MessageText
 		if mode&fuzzBinary != 0 {

@@ -1,0 +1,176 @@
+package devices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"github.com/pion/mediadevices"
+	"github.com/pion/mediadevices/pkg/io/video"
+)
+
+// Capture is an open camera and/or microphone with encoders attached. Add its
+// tracks to a PeerConnection whose MediaEngine went through RegisterCodecs;
+// the encoders start when the PeerConnection binds the tracks.
+//
+// All methods are safe for concurrent use. The caller that opened a Capture
+// must Close it, after closing every PeerConnection it was added to.
+type Capture struct {
+	log      *slog.Logger
+	video    mediadevices.Track       // nil when no video was opened
+	audio    mediadevices.Track       // nil when no audio was opened
+	videoSrc *mediadevices.VideoTrack // the unwrapped video track, for previews
+	warnings []error                  // immutable after Open
+	videoOn  atomic.Bool
+	audioOn  atomic.Bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens what cfg asks for. It degrades rather than fails: when one of
+// video and audio cannot be opened, it returns a Capture with the other and
+// records why in Warnings. It fails only when nothing requested could be
+// opened; the error then matches the sentinels of every failure (for example
+// ErrNoCamera and ErrNoMicrophone) and its text tells the user what to do.
+//
+// ctx bounds how long Open waits for a device; a device that finishes opening
+// after ctx ended is closed again in the background.
+func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("open capture: %w", err)
+	}
+	selector, err := newCodecSelector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open capture: %w", err)
+	}
+	c := &Capture{log: cfg.Logger}
+	c.videoOn.Store(true)
+	c.audioOn.Store(true)
+	streamID := "duet-" + uuid.NewString()
+
+	var failures []error
+	if cfg.Video {
+		t, err := openVideo(ctx, cfg, selector)
+		if err != nil {
+			failures = append(failures, err)
+		} else {
+			t.Transform(videoGate(&c.videoOn))
+			c.videoSrc = t
+			c.video = &streamTrack{Track: t, streamID: streamID}
+		}
+	}
+	if cfg.Audio {
+		t, err := openAudio(ctx, cfg, selector)
+		if err != nil {
+			failures = append(failures, err)
+		} else {
+			t.Transform(audioGate(&c.audioOn))
+			c.audio = &streamTrack{Track: t, streamID: streamID}
+		}
+	}
+	if c.video == nil && c.audio == nil {
+		return nil, fmt.Errorf("open capture: %w", errors.Join(failures...))
+	}
+	for _, f := range failures {
+		c.log.Warn("capture degraded", "err", f)
+	}
+	c.warnings = failures
+	c.log.Info("capture open", "video", c.video != nil, "audio", c.audio != nil,
+		"camera", cfg.CameraID, "microphone", cfg.MicrophoneID)
+	return c, nil
+}
+
+// streamTrack gives both tracks of a Capture one stable stream ID (msid), so
+// the receiver groups them for lip sync. mediadevices returns a new random
+// ID on every StreamID call.
+type streamTrack struct {
+	mediadevices.Track
+	streamID string
+}
+
+func (t *streamTrack) StreamID() string { return t.streamID }
+
+// VideoTrack returns the video track, or nil when the Capture has no video.
+func (c *Capture) VideoTrack() mediadevices.Track { return c.video }
+
+// AudioTrack returns the audio track, or nil when the Capture has no audio.
+func (c *Capture) AudioTrack() mediadevices.Track { return c.audio }
+
+// Tracks returns the open tracks, video first. Each implements
+// webrtc.TrackLocal: pass it to PeerConnection.AddTrack.
+func (c *Capture) Tracks() []mediadevices.Track {
+	var ts []mediadevices.Track
+	if c.video != nil {
+		ts = append(ts, c.video)
+	}
+	if c.audio != nil {
+		ts = append(ts, c.audio)
+	}
+	return ts
+}
+
+// Warnings returns why requested media could not be opened (each a
+// *DeviceError), or nil when everything requested is open.
+func (c *Capture) Warnings() []error {
+	return append([]error(nil), c.warnings...)
+}
+
+// NewVideoPreview returns a reader of the local (un-encoded) video for a
+// self-view, or nil when the Capture has no video. Each call makes an
+// independent reader that gets a private copy of each frame; Read blocks
+// until the next frame and fails with io.EOF after Close. A preview that
+// stops reading holds nothing up.
+func (c *Capture) NewVideoPreview() video.Reader {
+	if c.videoSrc == nil {
+		return nil
+	}
+	return c.videoSrc.NewReader(true)
+}
+
+// SetVideoEnabled turns the camera picture on or off without renegotiation:
+// while off, the track keeps sending black frames. No-op without video.
+func (c *Capture) SetVideoEnabled(on bool) {
+	if c.videoOn.Swap(on) != on {
+		c.log.Info("video enabled", "on", on)
+	}
+}
+
+// SetAudioEnabled mutes or unmutes without renegotiation: while muted, the
+// track keeps sending silence. No-op without audio.
+func (c *Capture) SetAudioEnabled(on bool) {
+	if c.audioOn.Swap(on) != on {
+		c.log.Info("audio enabled", "on", on)
+	}
+}
+
+// VideoEnabled reports the state set by SetVideoEnabled (true initially).
+func (c *Capture) VideoEnabled() bool { return c.videoOn.Load() }
+
+// AudioEnabled reports the state set by SetAudioEnabled (true initially).
+func (c *Capture) AudioEnabled() bool { return c.audioOn.Load() }
+
+// Close stops the tracks and releases the devices. It is idempotent and
+// returns the first close error.
+//
+// Close every PeerConnection these tracks were added to BEFORE calling Close:
+// closing a mediadevices track that is still bound to a live PeerConnection
+// and then closing the PeerConnection deadlocks in baseTrack.unbind.
+func (c *Capture) Close() error {
+	c.closeOnce.Do(func() {
+		var errs []error
+		for _, t := range c.Tracks() {
+			if err := closeTrack(t); err != nil {
+				errs = append(errs, fmt.Errorf("close %s track: %w", t.Kind(), err))
+			}
+		}
+		c.closeErr = errors.Join(errs...)
+		c.log.Info("capture closed")
+	})
+	return c.closeErr
+}

@@ -1,0 +1,85 @@
+package devices
+
+import (
+	"fmt"
+	"log/slog"
+)
+
+// Capture defaults.
+const (
+	DefaultWidth        = 640
+	DefaultHeight       = 480
+	DefaultFPS          = 30
+	DefaultVideoBitrate = 1_000_000 // bits/s
+	DefaultAudioBitrate = 32_000    // bits/s
+	DefaultToneHz       = 440
+)
+
+// CaptureConfig says what Open should capture and how to encode it. The zero
+// value of each numeric field means "default".
+type CaptureConfig struct {
+	// CameraID and MicrophoneID come from List; empty means the default
+	// device. SyntheticCameraID / SyntheticMicrophoneID pick the synthetic
+	// source for that one kind.
+	CameraID     string
+	MicrophoneID string
+
+	// Width×Height at FPS is what is asked of the camera (the closest mode it
+	// offers wins; ask 1280×720 for HD where the camera has it) and exactly
+	// what the synthetic camera produces. Default 640×480 at 30 fps.
+	Width, Height, FPS int
+
+	// Synthetic replaces both devices with the test pattern and the tone.
+	Synthetic bool
+	// ToneHz is the synthetic tone's frequency, default 440 Hz.
+	ToneHz float64
+
+	// Video and Audio say which media to capture; at least one must be set.
+	Video, Audio bool
+
+	// VideoBitrate and AudioBitrate are encoder targets in bits/s (default
+	// 1 Mbps VP8, 32 kbps Opus).
+	VideoBitrate, AudioBitrate int
+
+	// Logger receives device events; nil discards them.
+	Logger *slog.Logger
+}
+
+func (c CaptureConfig) withDefaults() CaptureConfig {
+	if c.Width == 0 && c.Height == 0 {
+		c.Width, c.Height = DefaultWidth, DefaultHeight
+	}
+	if c.FPS == 0 {
+		c.FPS = DefaultFPS
+	}
+	if c.VideoBitrate == 0 {
+		c.VideoBitrate = DefaultVideoBitrate
+	}
+	if c.AudioBitrate == 0 {
+		c.AudioBitrate = DefaultAudioBitrate
+	}
+	if c.ToneHz == 0 {
+		c.ToneHz = DefaultToneHz
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Synthetic {
+		c.CameraID, c.MicrophoneID = SyntheticCameraID, SyntheticMicrophoneID
+	}
+	return c
+}
+
+func (c CaptureConfig) validate() error {
+	switch {
+	case !c.Video && !c.Audio:
+		return ErrNothingRequested
+	case c.Width <= 0 || c.Height <= 0 || c.Width > 4096 || c.Height > 4096:
+		return fmt.Errorf("%w: size %dx%d", ErrInvalidConfig, c.Width, c.Height)
+	case c.FPS < 1 || c.FPS > 120:
+		return fmt.Errorf("%w: %d fps", ErrInvalidConfig, c.FPS)
+	case c.VideoBitrate < 10_000 || c.AudioBitrate < 6_000 || c.AudioBitrate > 510_000:
+		return fmt.Errorf("%w: bitrates video %d audio %d", ErrInvalidConfig, c.VideoBitrate, c.AudioBitrate)
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+package devices
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gen2brain/malgo"
+	"github.com/pion/mediadevices/pkg/driver"
+	"github.com/pion/mediadevices/pkg/driver/camera"
+)
+
+// IDs that select the synthetic sources instead of a real device. They never
+// appear in List; a GUI may offer them explicitly (e.g. for QA builds).
+const (
+	SyntheticCameraID     = "synthetic:test-pattern"
+	SyntheticMicrophoneID = "synthetic:tone"
+)
+
+// alsaNullID is malgo's ID (hex of "null") for ALSA's "null" PCM, which
+// discards playback and records silence. ALSA lists it even on machines
+// without a sound card, so it is not a device a user would want.
+const alsaNullID = "6e756c6c"
+
+// Device is one camera, microphone or speaker.
+type Device struct {
+	// ID is what CaptureConfig.CameraID, CaptureConfig.MicrophoneID and
+	// OpenPlayback take. Camera and microphone IDs are only valid for the
+	// lifetime of the process (mediadevices assigns them at start-up).
+	ID string
+	// Label is a human-readable name.
+	Label string
+	Kind  Kind
+	// Default is true for the device the system prefers.
+	Default bool
+}
+
+// Inventory is the result of List, each slice sorted default first, then by label.
+type Inventory struct {
+	Cameras     []Device
+	Microphones []Device
+	Speakers    []Device
+}
+
+// List returns the cameras, microphones and speakers on this machine. A
+// machine without devices yields empty lists and a nil error; an error means
+// the sound system itself could not be queried, and Cameras/Microphones are
+// still filled in. List is safe for concurrent use.
+func List() (Inventory, error) {
+	inv := Inventory{
+		Cameras:     listCaptureDrivers(driver.FilterVideoRecorder(), KindCamera),
+		Microphones: listCaptureDrivers(driver.FilterAudioRecorder(), KindMicrophone),
+	}
+	speakers, err := listSpeakers()
+	inv.Speakers = speakers
+	if err != nil {
+		return inv, fmt.Errorf("list speakers: %w", err)
+	}
+	return inv, nil
+}
+
+func listCaptureDrivers(filter driver.FilterFn, kind Kind) []Device {
+	notScreen := driver.FilterNot(driver.FilterDeviceType(driver.Screen))
+	drivers := driver.GetManager().Query(driver.FilterAnd(filter, notScreen))
+	out := make([]Device, 0, len(drivers))
+	for _, d := range drivers {
+		info := d.Info()
+		if kind == KindMicrophone && info.Label == alsaNullID {
+			continue
+		}
+		out = append(out, Device{
+			ID:      d.ID(),
+			Label:   driverLabel(kind, info),
+			Kind:    kind,
+			Default: info.Priority > driver.PriorityNormal,
+		})
+	}
+	sortDevices(out)
+	return out
+}
+
+// driverLabel picks the most readable name mediadevices knows. Camera names
+// come as "name;bus" and labels as "video0;video0"; microphone labels are hex
+// IDs, their Name is the readable one.
+func driverLabel(kind Kind, info driver.Info) string {
+	name, _, _ := strings.Cut(info.Name, camera.LabelSeparator)
+	label, _, _ := strings.Cut(info.Label, camera.LabelSeparator)
+	switch {
+	case kind == KindCamera && name != "" && label != "":
+		return name + " (" + label + ")"
+	case name != "":
+		return name
+	case label != "":
+		return label
+	default:
+		return kind.String()
+	}
+}
+
+func listSpeakers() ([]Device, error) {
+	mctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)
+	if err != nil {
+		// No sound system at all: nothing to list, and nothing the user must fix.
+		return []Device{}, nil
+	}
+	defer func() {
+		_ = mctx.Uninit()
+		mctx.Free()
+	}()
+	infos, err := mctx.Devices(malgo.Playback)
+	if err != nil {
+		return []Device{}, fmt.Errorf("query playback devices: %w", err)
+	}
+	out := make([]Device, 0, len(infos))
+	for _, info := range infos {
+		id := info.ID.String()
+		if id == alsaNullID {
+			continue
+		}
+		out = append(out, Device{ID: id, Label: info.Name(), Kind: KindSpeaker, Default: info.IsDefault != 0})
+	}
+	sortDevices(out)
+	return out, nil
+}
+
+func sortDevices(ds []Device) {
+	slices.SortFunc(ds, func(a, b Device) int {
+		if a.Default != b.Default {
+			if a.Default {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.ID, b.ID))
+	})
+}
