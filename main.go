@@ -43,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "account":
 		return runAccount(ctx, args[1:], stdout, stderr)
+	case "bot":
+		return runBot(ctx, args[1:], stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "duet", version)
 		return nil
@@ -60,6 +62,7 @@ func usage(w io.Writer) {
 Usage:
   duet serve [flags]          run the signaling server
   duet account add NAME       create an account (or renew its token) and print its token
+  duet bot [flags]            a headless test client that answers as told, with synthetic media
   duet --version
 
 Run "duet COMMAND --help" for a command's flags.

@@ -68,13 +68,22 @@ func (c *Client) giveUp(cid string) {
 
 // Response accepts or rejects the incoming call cid.
 func (c *Client) Response(ctx context.Context, cid string, accepted bool) error {
+	return c.respond(ctx, cid, accepted, proto.ReasonUnknown)
+}
+
+// RejectBusy declines the incoming call cid as busy: the caller hears busy.
+func (c *Client) RejectBusy(ctx context.Context, cid string) error {
+	return c.respond(ctx, cid, false, proto.ReasonBusy)
+}
+
+func (c *Client) respond(ctx context.Context, cid string, accepted bool, reason proto.Reason) error {
 	c.mu.Lock()
 	in := c.state.incoming
 	c.mu.Unlock()
 	if in == nil || in.CID != cid {
 		return ErrNotRinging
 	}
-	req := proto.Response{CID: cid, Accepted: accepted, Caller: in.Peer, Type: in.Type}
+	req := proto.Response{CID: cid, Accepted: accepted, Caller: in.Peer, Type: in.Type, Reason: reason}
 	err := c.request(ctx, proto.TypeResponse, req, nil, func(json.RawMessage) {
 		if c.state.incoming != nil && c.state.incoming.CID == cid {
 			c.state.incoming = nil

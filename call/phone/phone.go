@@ -135,6 +135,11 @@ func (p *Phone) Reject(ctx context.Context, cid string) error {
 	return p.cfg.Client.Response(ctx, cid, false)
 }
 
+// RejectBusy declines the ringing call cid as busy.
+func (p *Phone) RejectBusy(ctx context.Context, cid string) error {
+	return p.cfg.Client.RejectBusy(ctx, cid)
+}
+
 // Hangup ends, cancels or rejects the current call and its media.
 func (p *Phone) Hangup(ctx context.Context) error {
 	err := p.cfg.Client.Hangup(ctx)

@@ -107,12 +107,14 @@ type CallResult struct {
 }
 
 // Response accepts or rejects an incoming call. Caller and Type are optional
-// echoes of beCalling; when present they must match.
+// echoes of beCalling; when present they must match. A rejection may give
+// Reason "busy" (the user is busy elsewhere): the caller then hears busy.
 type Response struct {
 	CID      string   `json:"cid"`
 	Accepted bool     `json:"accepted"`
 	Caller   string   `json:"caller,omitempty"`
 	Type     CallType `json:"type,omitempty"`
+	Reason   Reason   `json:"reason,omitempty"`
 }
 
 // StartRTC joins the call's room. Mode 0 means the call's type.
@@ -220,6 +222,9 @@ func (r Response) Validate() error {
 	}
 	if r.Type != CallTypeUnknown && !r.Type.Valid() {
 		return Errorf(CodeBadRequest, "\"type\" must be 1 (audio) or 2 (video)")
+	}
+	if r.Reason != ReasonUnknown && (r.Accepted || r.Reason != ReasonBusy) {
+		return Errorf(CodeBadRequest, "\"reason\" may only be \"busy\", and only when rejecting")
 	}
 	return nil
 }

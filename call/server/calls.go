@@ -77,7 +77,11 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 	}
 	sess.reply(id, nil)
 	if !req.Accepted {
-		h.reject(c, sess)
+		reason := proto.ReasonRejected
+		if req.Reason == proto.ReasonBusy {
+			reason = proto.ReasonBusy
+		}
+		h.reject(c, sess, reason)
 		return
 	}
 	now := h.now()
@@ -92,13 +96,14 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 	sess.log.Info("answered", "cid", c.cid)
 }
 
-// reject ends a ringing call declined by one of the callee's devices.
-func (h *hub) reject(c *callState, by *session) {
+// reject ends a ringing call declined by one of the callee's devices, as
+// rejected or, when the callee said so, busy.
+func (h *hub) reject(c *callState, by *session, reason proto.Reason) {
 	now := h.now()
-	h.sendEvent(c.callerParty.sess, proto.CallRejected{CID: c.cid, Type: c.typ, Reason: proto.ReasonRejected, Timetag: now})
+	h.sendEvent(c.callerParty.sess, proto.CallRejected{CID: c.cid, Type: c.typ, Reason: reason, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: false,
 		FromClientType: by.clientType}, by)
-	h.finish(c, proto.ReasonRejected, by.account)
+	h.finish(c, reason, by.account)
 }
 
 // hangup: the caller before an answer cancels; a callee device before an
@@ -112,7 +117,7 @@ func (h *hub) hangup(sess *session, id uint64, req *proto.Hangup) {
 	sess.reply(id, nil)
 	switch {
 	case !c.answered() && sess.account == c.callee:
-		h.reject(c, sess)
+		h.reject(c, sess, proto.ReasonRejected)
 	case !c.answered():
 		reason := proto.ReasonCancelled
 		if req.Reason == proto.ReasonTimeout {

@@ -510,3 +510,17 @@ func noPresence(t *testing.T, c *call.Client, d time.Duration) {
 		}
 	}
 }
+
+func TestRejectAsBusy(t *testing.T) {
+	e := newEnv(t, nil)
+	alice, bob1, bob2 := e.dial("alice", "a1"), e.dial("bob", "b1"), e.dial("bob", "b2")
+	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob1, bob2)
+	if err := bob1.RejectBusy(ctx(t), cid); err != nil {
+		t.Fatal(err)
+	}
+	rej := expect[*proto.CallRejected](t, alice)
+	wantEqual(t, "callRejected reason", rej.Reason, proto.ReasonBusy)
+	expect[*proto.CallerAckSync](t, bob2)
+	r := e.recordAfterRestart("alice", cid)
+	wantEqual(t, "record", r.Status, proto.StatusBusy)
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+
+	"duet/call/bot"
+	"duet/call/proto"
+)
+
+func runBot(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg bot.Config
+	fs.StringVar(&cfg.ServerURL, "server", "ws://127.0.0.1:7600/ws", "signaling server URL")
+	fs.StringVar(&cfg.Account, "account", "bot", "account to sign in as")
+	fs.StringVar(&cfg.Token, "token", "", "the account's token (not needed on an --open server)")
+	answer := fs.String("answer", "accept", "what to do with incoming calls: accept, reject, busy or never")
+	fs.DurationVar(&cfg.After, "after", 0, "let incoming calls ring this long before answering")
+	fs.DurationVar(&cfg.HangupAfter, "hangup-after", 0, "hang up answered calls after this long (0: never)")
+	fs.StringVar(&cfg.Call, "call", "", "call this account once signed in")
+	typ := fs.String("type", "video", "type of the call placed with --call: audio or video")
+	fs.Float64Var(&cfg.ToneHz, "tone", 440, "frequency of the synthetic microphone's tone, Hz")
+	verbose := fs.Bool("v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := bot.ParseAnswer(*answer)
+	if err != nil {
+		return err
+	}
+	cfg.Answer = a
+	switch *typ {
+	case "audio":
+		cfg.CallType = proto.CallTypeAudio
+	case "video":
+		cfg.CallType = proto.CallTypeVideo
+	default:
+		return fmt.Errorf("unknown call type %q: want audio or video", *typ)
+	}
+	cfg.LoopbackOnly = isLoopbackURL(cfg.ServerURL)
+	cfg.Logger = newLogger(stderr, *verbose)
+	return bot.Run(ctx, cfg)
+}
+
+// isLoopbackURL reports whether the server is on this machine: its peers
+// are then too, and ICE is kept to the loopback interface.
+func isLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,253 @@
+// Package bot is Duet's headless test client: it signs in, answers as told,
+// sends synthetic audio and video, and logs what it receives, so one tester
+// can exercise every path of a call.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"duet/call"
+	"duet/call/media"
+	"duet/call/phone"
+	"duet/call/proto"
+	"duet/devices"
+)
+
+// Config says how the bot behaves.
+type Config struct {
+	ServerURL string
+	Account   string
+	Token     string
+	Answer    Answer
+	// After is how long incoming calls ring before the bot answers.
+	After time.Duration
+	// HangupAfter ends answered calls after this long; 0 keeps them up.
+	HangupAfter time.Duration
+	// Call, when set, is called once signed in, with CallType.
+	Call     string
+	CallType proto.CallType
+	ToneHz   float64
+	// LoopbackOnly keeps ICE on loopback (server and peer on this machine).
+	LoopbackOnly bool
+	// ReportEvery is how often received media is logged.
+	ReportEvery time.Duration
+	Logger      *slog.Logger
+}
+
+// Run signs in and behaves as cfg says until ctx ends, reconnecting with
+// backoff when the server goes away.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ReportEvery <= 0 {
+		cfg.ReportEvery = time.Second
+	}
+	if cfg.ToneHz == 0 {
+		cfg.ToneHz = devices.DefaultToneHz
+	}
+	log := cfg.Logger.With("bot", cfg.Account)
+	placed := false
+	backoff := time.Second
+	for {
+		err := runOnce(ctx, cfg, log, &placed)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, call.ErrUnauthorized) {
+			return err
+		}
+		log.Warn("signaling lost; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return nil
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// runOnce is one signed-in session; it returns when the connection ends.
+func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) error {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	client, err := call.Dial(dctx, call.Config{ServerURL: cfg.ServerURL, Account: cfg.Account, Token: cfg.Token,
+		ClientType: proto.ClientBot, DeviceID: "bot-" + cfg.Account, Logger: cfg.Logger})
+	cancel()
+	if err != nil {
+		return err
+	}
+	b := &bot{cfg: cfg, log: log}
+	b.phone = phone.New(phone.Config{Client: client, LoopbackOnly: cfg.LoopbackOnly, OnFrame: b.frames.add,
+		Logger: cfg.Logger, OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
+			return devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true,
+				Video: typ == proto.CallTypeVideo, ToneHz: cfg.ToneHz, Logger: cfg.Logger})
+		}})
+	defer b.wait()
+	defer b.phone.Close()
+	log.Info("signed in", "server", cfg.ServerURL, "answer", cfg.Answer)
+	if cfg.Call != "" && !*placed {
+		*placed = true
+		b.place(ctx)
+	}
+	for {
+		select {
+		case ev, ok := <-b.phone.Events():
+			if !ok {
+				return client.Err()
+			}
+			b.handle(ctx, ev)
+		case <-ctx.Done():
+			b.phone.Hangup(context.Background())
+			return nil
+		}
+	}
+}
+
+type bot struct {
+	cfg    Config
+	log    *slog.Logger
+	phone  *phone.Phone
+	frames frameLog
+	wg     sync.WaitGroup // timers' goroutines: answering, hanging up, reporting
+	stop   context.CancelFunc
+}
+
+func (b *bot) place(ctx context.Context) {
+	typ := b.cfg.CallType
+	if typ == proto.CallTypeUnknown {
+		typ = proto.CallTypeVideo
+	}
+	cid, err := b.phone.Call(ctx, b.cfg.Call, typ, call.CallOptions{Custom: "call from bot " + b.cfg.Account})
+	if err != nil {
+		b.log.Error("call failed", "callee", b.cfg.Call, "err", err)
+		return
+	}
+	b.log.Info("calling", "callee", b.cfg.Call, "type", typ, "cid", cid)
+}
+
+func (b *bot) handle(ctx context.Context, ev call.Event) {
+	switch e := ev.(type) {
+	case *proto.BeCalling:
+		b.log.Info("incoming call", "caller", e.Caller, "type", e.Type, "cid", e.CID, "custom", e.Custom)
+		b.later(ctx, b.cfg.After, func(ctx context.Context) { b.answer(ctx, e) })
+	case *proto.CallAccepted:
+		b.log.Info("call accepted", "cid", e.CID)
+	case *proto.CallRejected:
+		b.log.Info("call rejected", "cid", e.CID, "reason", e.Reason)
+	case *call.NoAnswer:
+		b.log.Info("no answer", "cid", e.CID)
+	case *proto.CallerAckSync:
+		b.log.Info("answered on another device", "cid", e.CID, "accepted", e.Accepted)
+	case *proto.HangupEvent:
+		b.log.Info("hung up", "cid", e.CID, "by", e.Account, "reason", e.Reason)
+	case *phone.MediaStarted:
+		b.frames.reset()
+		b.startReporting(ctx, e.Session)
+		if b.cfg.HangupAfter > 0 {
+			b.later(ctx, b.cfg.HangupAfter, func(ctx context.Context) {
+				if b.phone.Media() == e.Session {
+					b.log.Info("hanging up", "after", b.cfg.HangupAfter)
+					b.phone.Hangup(ctx)
+				}
+			})
+		}
+	case *phone.MediaEnded:
+		b.stopReporting()
+	case *proto.CallRecordEvent:
+		b.log.Info("call record", "cid", e.CID, "status", e.Status, "duration", time.Duration(e.Duration)*time.Millisecond)
+	}
+}
+
+func (b *bot) answer(ctx context.Context, e *proto.BeCalling) {
+	var err error
+	switch b.cfg.Answer {
+	case AnswerAccept:
+		err = b.phone.Accept(ctx, e.CID, e.Type)
+	case AnswerReject:
+		err = b.phone.Reject(ctx, e.CID)
+	case AnswerBusy:
+		err = b.phone.RejectBusy(ctx, e.CID)
+	default:
+		return // never: let it ring
+	}
+	if err != nil {
+		b.log.Warn("answer failed", "cid", e.CID, "answer", b.cfg.Answer, "err", err)
+		return
+	}
+	b.log.Info("answered", "cid", e.CID, "answer", b.cfg.Answer)
+}
+
+// later runs f after d on its own goroutine, unless ctx ends first.
+func (b *bot) later(ctx context.Context, d time.Duration, f func(context.Context)) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		select {
+		case <-time.After(d):
+			f(ctx)
+		case <-ctx.Done():
+		}
+	}()
+}
+
+func (b *bot) startReporting(ctx context.Context, s *media.Session) {
+	b.stopReporting()
+	rctx, cancel := context.WithCancel(ctx)
+	b.stop = cancel
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.report(rctx, s)
+	}()
+}
+
+func (b *bot) stopReporting() {
+	if b.stop != nil {
+		b.stop()
+		b.stop = nil
+	}
+}
+
+func (b *bot) wait() {
+	b.stopReporting()
+	b.wg.Wait()
+}
+
+// report logs what the bot receives until ctx ends.
+func (b *bot) report(ctx context.Context, s *media.Session) {
+	tick := time.NewTicker(b.cfg.ReportEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case ev, ok := <-s.Events():
+			if !ok {
+				return
+			}
+			switch e := ev.(type) {
+			case media.ConnectionChanged:
+				b.log.Info("media connection", "state", e.State)
+			case media.PeerMediaChanged:
+				b.log.Info("peer media", "audio", e.Audio, "video", e.Video)
+			case media.FirstFrame:
+				b.log.Info("first remote frame", "size", fmt.Sprintf("%dx%d", e.Width, e.Height))
+			}
+		case <-tick.C:
+			st := s.Stats()
+			fr := b.frames.summary()
+			b.log.Info("receiving",
+				"frames", st.FramesDecoded, "fps", round1(st.FPS), "size", fmt.Sprintf("%dx%d", st.Width, st.Height),
+				"decodeErrors", st.DecodeErrors, "outOfOrder", fr.outOfOrder, "glassToGlassMs", fr.latency.Milliseconds(),
+				"audioDBFS", round1(st.AudioDBFS), "audioHz", round1(st.AudioHz),
+				"recvKbps", round1(st.RecvKbps), "rttMs", st.RTT.Milliseconds(), "loss", round1(st.Loss*100))
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func round1(v float64) float64 { return float64(int64(v*10)) / 10 }
