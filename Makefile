@@ -34,8 +34,8 @@ test: deps
 
 # Benchmarks print their figures; nothing here fails on a time.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./call/...
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/... ./call/proto/...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./call/server/ ./call/phone/
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
 
 # Runs every fuzz target for FUZZTIME each.
 FUZZTIME ?= 1m

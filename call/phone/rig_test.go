@@ -21,11 +21,11 @@ const testTimeout = 20 * time.Second
 
 // rig is a real server on loopback with phones that send synthetic media.
 type rig struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	leaktest.Check(t)
 	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true})
@@ -48,9 +48,10 @@ type testPhone struct {
 	toneHz  float64
 	events  chan call.Event
 
-	mu     sync.Mutex
-	frames []uint32 // stamps of every decoded remote frame of the current call
-	sizes  map[[2]int]int
+	mu      sync.Mutex
+	frames  []uint32 // stamps of every decoded remote frame of the current call
+	sizes   map[[2]int]int
+	onStamp func(media.Frame) // called with mu held
 }
 
 func (r *rig) phone(account string, toneHz float64) *testPhone {
@@ -85,6 +86,9 @@ func (p *testPhone) onFrame(f media.Frame) {
 		p.frames = append(p.frames, n)
 	}
 	p.sizes[[2]int{f.Image.Rect.Dx(), f.Image.Rect.Dy()}]++
+	if p.onStamp != nil {
+		p.onStamp(f)
+	}
 }
 
 func (p *testPhone) resetFrames() {
@@ -100,7 +104,7 @@ func (p *testPhone) frameStamps() []uint32 {
 }
 
 // expect returns p's next event of type T, skipping the others.
-func expect[T call.Event](t *testing.T, p *testPhone) T {
+func expect[T call.Event](t testing.TB, p *testPhone) T {
 	t.Helper()
 	timer := time.NewTimer(testTimeout)
 	defer timer.Stop()
@@ -122,7 +126,7 @@ func expect[T call.Event](t *testing.T, p *testPhone) T {
 }
 
 // eventually polls cond until it holds or the test times out.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(testTimeout)
 	for !cond() {
@@ -134,7 +138,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // connectCall has caller call callee, callee accept, and returns both sessions.
-func connectCall(t *testing.T, caller, callee *testPhone, typ proto.CallType) (cid string, a, b *media.Session) {
+func connectCall(t testing.TB, caller, callee *testPhone, typ proto.CallType) (cid string, a, b *media.Session) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
