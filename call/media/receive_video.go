@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 
 	"duet/devices"
 )
@@ -17,7 +15,7 @@ import (
 // all a decoder needs to recover, and more would flood the sender's encoder.
 const pliInterval = 500 * time.Millisecond
 
-// receiveVideo assembles VP8 frames from RTP, decodes them and stores the
+// receiveVideo assembles VP8 frames from RTP (see vp8Assembler), decodes them and stores the
 // newest in the frame slot. It ends when the peer connection closes.
 func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 	defer s.wg.Done()
@@ -30,7 +28,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 	defer dec.Close()
 	pli := pliLimiter{pc: s.pc, ssrc: uint32(track.SSRC())}
 	pli.request() // a key frame now rather than at the sender's next interval
-	sb := samplebuilder.New(512, &codecs.VP8Packet{}, track.Codec().ClockRate, samplebuilder.WithMaxTimeDelay(time.Second))
+	frames := newVP8Assembler()
 	first := true
 	for {
 		pkt, _, err := track.ReadRTP()
@@ -38,12 +36,12 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			return
 		}
 		s.counters.videoBytes.Add(uint64(len(pkt.Payload)))
-		sb.Push(pkt)
-		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
-			if sample.PrevDroppedPackets > 0 {
-				pli.request()
-			}
-			img, err := dec.Decode(sample.Data)
+		ready, skipped := frames.push(pkt, time.Now())
+		if skipped {
+			pli.request()
+		}
+		for _, sample := range ready {
+			img, err := dec.Decode(sample.data)
 			switch {
 			case errors.Is(err, devices.ErrNoPicture):
 				continue
@@ -56,7 +54,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 				pli.request()
 				continue
 			}
-			f := s.video.store(Frame{Image: img, Decoded: time.Now(), RTPTime: sample.PacketTimestamp, Received: len(sample.Data)})
+			f := s.video.store(Frame{Image: img, Decoded: time.Now(), RTPTime: sample.timestamp, Received: len(sample.data)})
 			s.counters.framesDecoded.Add(1)
 			if s.cfg.OnFrame != nil {
 				s.cfg.OnFrame(f)
