@@ -54,6 +54,7 @@ type Phone struct {
 	log    *slog.Logger
 	events *fifo.Queue[call.Event]
 	done   chan struct{}
+	joins  sync.WaitGroup // joining the room of accepted outgoing calls
 
 	mu      sync.Mutex
 	session *media.Session // guarded by mu: the current call's media
@@ -99,6 +100,7 @@ func (p *Phone) run() {
 func (p *Phone) route(ev call.Event) {
 	switch e := ev.(type) {
 	case *proto.CallAccepted:
+		p.joins.Add(1)
 		go p.join(e.CID, e.Type)
 	case *proto.SyncDone, *proto.ClientJoin, *proto.RelayEvent:
 		if s := p.Media(); s != nil {
@@ -149,6 +151,7 @@ func (p *Phone) Hangup(ctx context.Context) error {
 
 // join starts media for an outgoing call the callee accepted.
 func (p *Phone) join(cid string, typ proto.CallType) {
+	defer p.joins.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
 	defer cancel()
 	p.startMediaAndJoin(ctx, cid, typ)
@@ -215,11 +218,13 @@ func (p *Phone) endMedia() {
 	p.events.Push(&MediaEnded{CID: cid})
 }
 
-// Close ends media and the client.
+// Close ends the client, then the media: a join still under way fails
+// with the closed client, and whatever session it made is ended here.
 func (p *Phone) Close() error {
-	p.endMedia()
 	err := p.cfg.Client.Close()
 	<-p.done
+	p.joins.Wait()
+	p.endMedia()
 	p.events.Stop()
 	return err
 }

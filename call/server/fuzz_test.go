@@ -63,6 +63,7 @@ func FuzzServerConnection(f *testing.F) {
 		`{"type":"call","id":1,"data":{"type":1,"callee":"alice"}}`,
 		`{"type":"call","id":1,"data":{"type":1,"callee":"carol","forceKeepCalling":true}}`,
 		`{"type":"response","id":1,"data":{"cid":"c1","accepted":true}}`,
+		`{"type":"response","id":1,"data":{"cid":"c1","accepted":false,"reason":"busy"}}`,
 		`{"type":"startRtc","id":1,"data":{"cid":"c1","mode":0}}`,
 		`{"type":"hangup","id":1,"data":{"cid":"c1","reason":"timeout"}}`,
 		`{"type":"relay","id":1,"data":{"cid":"c1","kind":"media","payload":{"audio":true,"video":false}}}`,
