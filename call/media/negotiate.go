@@ -28,8 +28,10 @@ func (s *Session) hookPeerConnection() {
 			return
 		}
 		s.wg.Add(1)
-		switch track.Kind() {
-		case webrtc.RTPCodecTypeVideo:
+		switch {
+		case s.echoes != nil:
+			go s.echo(track)
+		case track.Kind() == webrtc.RTPCodecTypeVideo:
 			go s.receiveVideo(track)
 		default:
 			go s.receiveAudio(track)

@@ -38,6 +38,9 @@ type Config struct {
 	LoopbackOnly bool
 	// RelayOnly uses TURN relay candidates only, hiding this host's addresses.
 	RelayOnly bool
+	// Echo sends the peer's own audio and video back instead of a capture:
+	// the echo test that proves a user's camera, microphone and speaker.
+	Echo bool
 	// OnFrame, if set, sees every decoded remote frame on the receiving
 	// goroutine (the bot checks frame order with it); it must not block.
 	OnFrame func(Frame)
@@ -63,6 +66,7 @@ type Session struct {
 	wg     sync.WaitGroup // the owner, the relay sender and the receivers
 
 	counters counters
+	echoes   *echoTracks       // set in echo sessions
 	recent   pcmWindow         // the last received audio, for level and frequency
 	playback *devices.Playback // nil when not playing
 
@@ -131,6 +135,9 @@ func (s *Session) addTransceivers() error {
 	if s.cfg.Type == proto.CallTypeVideo {
 		kinds = append(kinds, webrtc.RTPCodecTypeVideo)
 	}
+	if s.cfg.Echo {
+		return s.addEchoTransceivers(kinds)
+	}
 	for _, kind := range kinds {
 		track := s.localTrack(kind)
 		if track == nil {
@@ -144,6 +151,26 @@ func (s *Session) addTransceivers() error {
 		}
 	}
 	s.local = mediaState{Audio: s.localTrack(webrtc.RTPCodecTypeAudio) != nil, Video: s.localTrack(webrtc.RTPCodecTypeVideo) != nil}
+	return nil
+}
+
+func (s *Session) addEchoTransceivers(kinds []webrtc.RTPCodecType) error {
+	echoes, err := newEchoTracks(s.cfg.Type)
+	if err != nil {
+		return err
+	}
+	s.echoes = echoes
+	for _, kind := range kinds {
+		tr, err := s.pc.AddTransceiverFromTrack(echoes.track(kind), webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
+		if err != nil {
+			return fmt.Errorf("add echo %s track: %w", kind, err)
+		}
+		if kind == webrtc.RTPCodecTypeVideo {
+			s.wg.Add(1)
+			go s.relayKeyFrameRequests(tr.Sender())
+		}
+	}
+	s.local = mediaState{Audio: true, Video: s.cfg.Type == proto.CallTypeVideo}
 	return nil
 }
 

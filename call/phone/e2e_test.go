@@ -183,3 +183,22 @@ func heapInUse() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapInuse)
 }
+
+// TestEchoReturnsWhatWasSent: an echo phone sends the caller's own frames
+// and tone back.
+func TestEchoReturnsWhatWasSent(t *testing.T) {
+	r := newRig(t)
+	alice := r.phone("alice", 440)
+	echo := r.phone("echo", 0, func(c *phone.Config) { c.Echo = true })
+	_, sa, _ := connectCall(t, alice, echo, proto.CallTypeVideo)
+	eventually(t, "alice seeing her own frames", func() bool { return len(alice.frameStamps()) >= 30 })
+	stamps := alice.frameStamps()
+	for i := 1; i < len(stamps); i++ {
+		if stamps[i] <= stamps[i-1] {
+			t.Fatalf("echoed frame %d after %d", stamps[i], stamps[i-1])
+		}
+	}
+	eventually(t, "alice hearing her own tone", func() bool { return math.Abs(sa.Stats().AudioHz-440) <= 5 })
+	alice.Hangup(context.Background())
+	expect[*phone.MediaEnded](t, echo)
+}

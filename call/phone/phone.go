@@ -32,6 +32,7 @@ type Config struct {
 	LoopbackOnly bool
 	RelayOnly    bool
 	OnFrame      func(media.Frame) // see media.Config.OnFrame
+	Echo         bool              // send callers their own media back (see media.Config.Echo)
 	Logger       *slog.Logger
 }
 
@@ -171,7 +172,7 @@ func (p *Phone) startMediaAndJoin(ctx context.Context, cid string, mode proto.Ca
 
 func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) error {
 	var capture *devices.Capture
-	if p.cfg.OpenCapture != nil {
+	if p.cfg.OpenCapture != nil && !p.cfg.Echo {
 		c, err := p.cfg.OpenCapture(ctx, typ)
 		if err != nil {
 			p.log.Warn("no camera or microphone; receiving only", "err", err)
@@ -181,7 +182,7 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 	}
 	s, err := media.Start(media.Config{Signal: p.cfg.Client, Type: typ, ICEServers: p.cfg.Client.Login().ICEServers,
 		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.cfg.SpeakerID,
-		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: p.cfg.RelayOnly, OnFrame: p.cfg.OnFrame, Logger: p.log.With("cid", cid)})
+		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: p.cfg.RelayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
 	if err != nil {
 		return fmt.Errorf("start media: %w", err)
 	}

@@ -54,7 +54,7 @@ type testPhone struct {
 	onStamp func(media.Frame) // called with mu held
 }
 
-func (r *rig) phone(account string, toneHz float64) *testPhone {
+func (r *rig) phone(account string, toneHz float64, opts ...func(*phone.Config)) *testPhone {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -63,11 +63,15 @@ func (r *rig) phone(account string, toneHz float64) *testPhone {
 		r.t.Fatal(err)
 	}
 	tp := &testPhone{account: account, toneHz: toneHz, events: make(chan call.Event, 256), sizes: map[[2]int]int{}}
-	tp.Phone = phone.New(phone.Config{Client: c, LoopbackOnly: true, OnFrame: tp.onFrame,
+	cfg := phone.Config{Client: c, LoopbackOnly: true, OnFrame: tp.onFrame,
 		OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
 			return devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true,
 				Video: typ == proto.CallTypeVideo, ToneHz: toneHz})
-		}})
+		}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	tp.Phone = phone.New(cfg)
 	go func() {
 		for ev := range tp.Phone.Events() {
 			tp.events <- ev

@@ -20,8 +20,6 @@ type decodeCase struct {
 	id uint64
 	// want is the decoded request of a valid case.
 	want Request
-	// bug names a known decoder bug that makes the case fail for now.
-	bug string
 }
 
 func env(typ string, id uint64, data string) string {
@@ -105,10 +103,8 @@ func decodeCases() []decodeCase {
 		{name: "string", msg: `"contacts"`, code: CodeBadRequest},
 		{name: "trailing object", msg: `{"type":"contacts","id":1}{"type":"contacts","id":2}`, code: CodeBadRequest, id: 1},
 		{name: "trailing garbage", msg: `{"type":"contacts","id":1}x`, code: CodeBadRequest, id: 1},
-		{name: "trailing close brace", msg: `{"type":"contacts","id":1}}`, code: CodeBadRequest, id: 1,
-			bug: "decodeStrict checks dec.More(), which is false before a stray '}' or ']'"},
-		{name: "trailing close bracket", msg: `{"type":"contacts","id":1}]`, code: CodeBadRequest, id: 1,
-			bug: "decodeStrict checks dec.More(), which is false before a stray '}' or ']'"},
+		{name: "trailing close brace", msg: `{"type":"contacts","id":1}}`, code: CodeBadRequest, id: 1},
+		{name: "trailing close bracket", msg: `{"type":"contacts","id":1}]`, code: CodeBadRequest, id: 1},
 		{name: "too large", msg: padded + " ", code: CodeTooLarge},
 
 		// Envelope shape.
@@ -195,9 +191,6 @@ func decodeCases() []decodeCase {
 func TestDecodeRequest(t *testing.T) {
 	for _, tc := range decodeCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("proto bug: " + tc.bug)
-			}
 			req, envID, err := decodeMessage([]byte(tc.msg))
 			if envID != tc.id {
 				t.Errorf("envelope id = %d, want %d", envID, tc.id)

@@ -3,7 +3,9 @@ package proto
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // MaxMessageSize is the largest message either side accepts. SDP offers with
@@ -57,7 +59,8 @@ func decodeStrict(b []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return Errorf(CodeBadRequest, "malformed message: %s", describeJSONError(err))
 	}
-	if dec.More() {
+	// More() would miss a stray '}' or ']': only a clean end of input will do.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Errorf(CodeBadRequest, "malformed message: trailing data after the JSON object")
 	}
 	return nil

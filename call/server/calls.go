@@ -37,7 +37,7 @@ func (h *hub) call(sess *session, id uint64, req *proto.Call) {
 			}
 		})
 		h.toAccount(req.Callee, c.beCalling(), nil)
-		sess.log.Info("calling", "cid", c.cid, "callee", req.Callee, "type", c.typ, "calleeOnline", online)
+		sess.logger().Info("calling", "cid", c.cid, "callee", req.Callee, "type", c.typ, "calleeOnline", online)
 	}
 }
 
@@ -93,7 +93,7 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 		FromClientType: sess.clientType}, sess)
 	h.updatePresence(c.caller)
 	h.updatePresence(c.callee)
-	sess.log.Info("answered", "cid", c.cid)
+	sess.logger().Info("answered", "cid", c.cid)
 }
 
 // reject ends a ringing call declined by one of the callee's devices, as

@@ -73,7 +73,7 @@ func (sess *session) contacts(id uint64) {
 	names, err := sess.srv.store.accountNames(ctx)
 	cancel()
 	if err != nil {
-		sess.log.Error("contacts", "err", err)
+		sess.logger().Error("contacts", "err", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
 		return
 	}
@@ -90,7 +90,7 @@ func (sess *session) call(id uint64, req *proto.Call) {
 	exists, err := sess.srv.store.accountExists(ctx, req.Callee)
 	cancel()
 	if err != nil {
-		sess.log.Error("call: look up callee", "err", err)
+		sess.logger().Error("call: look up callee", "err", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
 		return
 	}
@@ -107,7 +107,7 @@ func (sess *session) history(id uint64, req *proto.History) {
 	res, err := sess.srv.recorder.history(ctx, sess.account, *req)
 	cancel()
 	if err != nil {
-		sess.log.Error("history", "err", err)
+		sess.logger().Error("history", "err", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read call history now; try again"))
 		return
 	}

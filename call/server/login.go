@@ -25,7 +25,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	if sess.deviceID == "" {
 		sess.deviceID = newCID()
 	}
-	sess.log = sess.log.With("account", sess.account, "device", sess.deviceID)
+	sess.log.Store(sess.logger().With("account", sess.account, "device", sess.deviceID))
 	key := deviceKey{sess.account, sess.deviceID}
 	st := h.account(sess.account)
 	if old := h.devices[key]; old != nil {
@@ -48,7 +48,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 		res.ActiveCall = c.activeFor(sess)
 	}
 	sess.reply(id, res)
-	sess.log.Info("signed in", "client", sess.clientType)
+	sess.logger().Info("signed in", "client", sess.clientType)
 	h.updatePresence(sess.account)
 
 	// A ringing call to this account rings here too: a device that signs in
@@ -71,7 +71,7 @@ func (h *hub) disconnected(sess *session) {
 	st := h.accounts[sess.account]
 	delete(st.sessions, sess)
 	delete(h.watchers, sess)
-	sess.log.Info("signed out")
+	sess.logger().Info("signed out")
 
 	if c := st.call; c != nil && c.hasDevice(sess) {
 		h.deviceLost(c, sess)

@@ -44,31 +44,13 @@ func (c *rawClient) use(t testing.TB) (restore func()) {
 	return func() { c.t = prev }
 }
 
-// write sends b as one message of type typ.
+// write sends b as one message of type typ, as is.
 func (c *rawClient) write(typ websocket.MessageType, b []byte) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	if err := c.ws.Write(ctx, typ, b); err != nil {
 		c.t.Fatalf("write: %v", err)
-	}
-}
-
-// send writes one text message: b as is if it is a []byte or string,
-// otherwise b encoded as JSON.
-func (c *rawClient) send(b any) {
-	c.t.Helper()
-	switch v := b.(type) {
-	case []byte:
-		c.write(websocket.MessageText, v)
-	case string:
-		c.write(websocket.MessageText, []byte(v))
-	default:
-		msg, err := json.Marshal(v)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		c.write(websocket.MessageText, msg)
 	}
 }
 
@@ -80,7 +62,11 @@ func (c *rawClient) request(typ string, data any) uint64 {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	c.send(env)
+	msg, err := json.Marshal(env)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.write(websocket.MessageText, msg)
 	return c.lastID
 }
 

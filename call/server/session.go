@@ -27,7 +27,9 @@ const hardReadLimit = 1 << 20
 type session struct {
 	srv *Server
 	ws  *websocket.Conn
-	log *slog.Logger
+	// log gains the account once signed in; the hub sets it while the
+	// reader and writer use it, hence atomic.
+	log atomic.Pointer[slog.Logger]
 	out chan []byte
 
 	ctx    context.Context // ends when the session closes
@@ -65,8 +67,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(hardReadLimit)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	sess := &session{srv: s, ws: ws, out: make(chan []byte, s.cfg.SendQueue),
-		ctx: ctx, cancel: cancel, log: s.log.With("remote", r.RemoteAddr)}
+	sess := &session{srv: s, ws: ws, out: make(chan []byte, s.cfg.SendQueue), ctx: ctx, cancel: cancel}
+	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
 		sess.close()
 		return
@@ -90,7 +92,7 @@ func (sess *session) readLoop() {
 		typ, r, err := sess.ws.Reader(sess.ctx)
 		if err != nil {
 			if !isClosed(err) {
-				sess.log.Debug("read failed", "err", err)
+				sess.logger().Debug("read failed", "err", err)
 			}
 			return
 		}
@@ -129,7 +131,7 @@ func (sess *session) writeLoop() {
 			err := sess.ws.Write(ctx, websocket.MessageText, msg)
 			cancel()
 			if err != nil {
-				sess.log.Debug("write failed", "err", err)
+				sess.logger().Debug("write failed", "err", err)
 				sess.close()
 				return
 			}
@@ -138,7 +140,7 @@ func (sess *session) writeLoop() {
 			err := sess.ws.Ping(ctx)
 			cancel()
 			if err != nil {
-				sess.log.Debug("ping failed", "err", err)
+				sess.logger().Debug("ping failed", "err", err)
 				sess.close()
 				return
 			}
@@ -155,7 +157,7 @@ func (sess *session) send(msg []byte) {
 	case sess.out <- msg:
 	case <-sess.ctx.Done():
 	default:
-		sess.log.Warn("client too slow; disconnecting", "account", sess.account)
+		sess.logger().Warn("client too slow; disconnecting")
 		sess.close()
 	}
 }
@@ -163,7 +165,7 @@ func (sess *session) send(msg []byte) {
 func (sess *session) sendEnvelope(env proto.Envelope) {
 	b, err := encode(env)
 	if err != nil {
-		sess.log.Error("encode message", "type", env.Type, "err", err)
+		sess.logger().Error("encode message", "type", env.Type, "err", err)
 		return
 	}
 	sess.send(b)
@@ -190,3 +192,5 @@ func (sess *session) close() {
 		sess.ws.CloseNow()
 	})
 }
+
+func (sess *session) logger() *slog.Logger { return sess.log.Load() }

@@ -1,0 +1,141 @@
+package local_test
+
+import (
+	"context"
+	"math"
+	"net/url"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"duet/call"
+	"duet/call/internal/leaktest"
+	"duet/call/local"
+	"duet/call/media"
+	"duet/call/phone"
+	"duet/call/proto"
+	"duet/devices"
+)
+
+const testTimeout = 20 * time.Second
+
+func TestEmbeddedDefault(t *testing.T) {
+	leaktest.Check(t)
+	l, err := local.Start(local.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	u, err := url.Parse(l.URL())
+	if err != nil || u.Hostname() != "127.0.0.1" || u.Port() == "0" || u.Port() == "" {
+		t.Fatalf("embedded server at %q, want a free loopback port", l.URL())
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	client, err := call.Dial(ctx, call.Config{ServerURL: l.URL(), Account: "me", ClientType: proto.ClientDesktop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var stamps []uint32
+	p := phone.New(phone.Config{Client: client, LoopbackOnly: true,
+		OnFrame: func(f media.Frame) {
+			if n, _, ok := devices.ReadFrameStamp(f.Image); ok {
+				mu.Lock()
+				stamps = append(stamps, n)
+				mu.Unlock()
+			}
+		},
+		OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
+			return devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true, Video: true, ToneHz: 700})
+		}})
+	defer p.Close()
+	events := make(chan call.Event, 256)
+	go func() {
+		for ev := range p.Events() {
+			events <- ev
+		}
+	}()
+
+	// Both built-ins sign in by themselves.
+	waitFor(t, "built-in contacts online", func() bool {
+		cs, err := client.Contacts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		online := 0
+		for _, c := range cs {
+			if (c.Account == local.EchoAccount || c.Account == local.TestBotAccount) && c.Presence == proto.PresenceOnline {
+				online++
+			}
+		}
+		return online == 2
+	})
+	if local.DisplayName(local.EchoAccount) != "Echo test" || local.DisplayName(local.TestBotAccount) != "Test bot" {
+		t.Fatal("built-in display names")
+	}
+
+	for _, callee := range []string{local.TestBotAccount, local.EchoAccount} {
+		mu.Lock()
+		stamps = nil
+		mu.Unlock()
+		if _, err := p.Call(ctx, callee, proto.CallTypeVideo, call.CallOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		s := next[*phone.MediaStarted](t, events).Session
+		waitFor(t, callee+" video", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(stamps) >= 30
+		})
+		mu.Lock()
+		got := slices.Clone(stamps)
+		mu.Unlock()
+		if !slices.IsSorted(got) {
+			t.Fatalf("%s: frames out of order", callee)
+		}
+		wantHz := 523.25 // the test bot's tone
+		if callee == local.EchoAccount {
+			wantHz = 700 // our own, sent back
+		}
+		waitFor(t, callee+" audio", func() bool { return math.Abs(s.Stats().AudioHz-wantHz) <= 5 })
+		if err := p.Hangup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		next[*phone.MediaEnded](t, events)
+	}
+}
+
+func next[T call.Event](t *testing.T, events <-chan call.Event) T {
+	t.Helper()
+	timer := time.NewTimer(testTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case ev := <-events:
+			if got, ok := ev.(T); ok {
+				return got
+			}
+			if r, ok := ev.(*proto.CallRejected); ok {
+				t.Fatalf("call rejected: %s", r.Reason)
+			}
+		case <-timer.C:
+			var zero T
+			t.Fatalf("no %T", zero)
+		}
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
