@@ -9,7 +9,7 @@ DEB_PKGS  := gcc g++ pkg-config libvpx-dev libgl1-mesa-dev libx11-dev libxcursor
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench fuzz clean
+.PHONY: deps build run run-two smoke package test bench fuzz clean
 
 # Installs the Debian packages the build and tests need, only if one is missing.
 deps:
@@ -25,8 +25,35 @@ deps:
 build: deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
+# Opens the app on its embedded server, with the Echo test and Test bot contacts.
 run: build
-	./$(BIN) serve --open
+	./$(BIN)
+
+# Two app windows, alice and bob, on one local server: manual QA on one machine.
+run-two: build
+	@mkdir -p out
+	./$(BIN) serve --open --addr 127.0.0.1:7601 --db out/run-two.db & srv=$$!; \
+	sleep 1; \
+	./$(BIN) --server ws://127.0.0.1:7601/ws --account alice --device alice-window --synthetic & a=$$!; \
+	./$(BIN) --server ws://127.0.0.1:7601/ws --account bob --device bob-window --synthetic; \
+	kill $$a $$srv 2>/dev/null; wait
+
+# The real app under Xvfb in a video call with `duet bot`: saves out/smoke.png
+# and the figures measured during the call in out/smoke.json.
+smoke: build
+	@mkdir -p out
+	@rm -f out/smoke.db*
+	./$(BIN) serve --open --addr 127.0.0.1:7602 --db out/smoke.db 2>out/smoke-serve.log & srv=$$!; \
+	./$(BIN) bot --server ws://127.0.0.1:7602/ws --account smokebot --answer accept --tone 660 2>out/smoke-bot.log & bot=$$!; \
+	sleep 1; \
+	HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24" ./$(BIN) --server ws://127.0.0.1:7602/ws \
+		--account tester --synthetic --call smokebot --screenshot out/smoke.png --measure 10s 2>out/smoke-app.log; \
+	rc=$$?; kill $$bot $$srv 2>/dev/null; wait; cat out/smoke.json; exit $$rc
+
+# The Linux package: a tar.xz with the binary, a .desktop entry and the icon.
+FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+package: deps
+	$(FYNE) package -os linux -release
 
 test: deps
 	$(GO) vet ./...

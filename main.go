@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"duet/call/server"
@@ -36,13 +37,15 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return runServe(ctx, nil, stdout, stderr)
+		return runApp(ctx, nil, stderr)
 	}
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "account":
 		return runAccount(ctx, args[1:], stdout, stderr)
+	case "app":
+		return runApp(ctx, args[1:], stderr)
 	case "bot":
 		return runBot(ctx, args[1:], stderr)
 	case "version", "--version", "-version":
@@ -52,6 +55,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		usage(stdout)
 		return nil
 	}
+	if strings.HasPrefix(args[0], "-") {
+		return runApp(ctx, args, stderr) // the app's own flags
+	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
 }
@@ -60,6 +66,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `duet — one-to-one audio/video calls
 
 Usage:
+  duet [flags]                open the app (no --server: an embedded server with Echo test and Test bot)
   duet serve [flags]          run the signaling server
   duet account add NAME       create an account (or renew its token) and print its token
   duet bot [flags]            a headless test client that answers as told, with synthetic media

@@ -1,0 +1,186 @@
+package gui
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"duet/call"
+	"duet/call/media"
+	"duet/call/proto"
+)
+
+// callPhase is where the call on screen stands.
+type callPhase int
+
+const (
+	phaseDialing    callPhase = iota // our invitation is on its way; no cid yet
+	phaseRinging                     // ringing at the callee
+	phaseConnecting                  // answered; media is starting
+	phaseLive                        // media connected
+	phaseEnded                       // over; the screen shows why for a moment
+)
+
+func (p callPhase) String() string {
+	switch p {
+	case phaseDialing:
+		return "dialing"
+	case phaseRinging:
+		return "ringing"
+	case phaseConnecting:
+		return "connecting"
+	case phaseLive:
+		return "live"
+	case phaseEnded:
+		return "ended"
+	}
+	return fmt.Sprintf("unknown(%d)", int(p))
+}
+
+// activeCall is the call on screen: the model behind the outgoing and the
+// in-call views. Owned by the UI thread.
+type activeCall struct {
+	cid      string
+	peer     string
+	typ      proto.CallType // the call's type
+	mode     proto.CallType // how we take part: audio for a video call answered audio-only
+	outgoing bool
+	phase    callPhase
+	placed   time.Time
+	answered time.Time
+	ended    string // why, once phaseEnded
+
+	reconnecting bool // signaling lost; the server holds the call for a while
+	mediaState   webrtc.PeerConnectionState
+	session      *media.Session
+	micOn, camOn bool
+	peerAudio    bool // as the peer announced; true until told otherwise
+	peerVideo    bool
+	firstFrame   bool
+	stats        media.Stats
+	showStats    bool
+
+	// pending holds events that arrived for our outgoing call before the
+	// reply to Call told us its cid; they are replayed once it is known.
+	pending []func()
+	stop    func() // ends the call screen's goroutines (pump, preview)
+}
+
+func newActiveCall(peer string, typ proto.CallType, outgoing bool) *activeCall {
+	return &activeCall{peer: peer, typ: typ, mode: typ, outgoing: outgoing, placed: time.Now(),
+		micOn: true, camOn: typ == proto.CallTypeVideo, peerAudio: true, peerVideo: typ == proto.CallTypeVideo}
+}
+
+// video reports whether this call sends and receives video at all.
+func (a *activeCall) video() bool { return a.typ == proto.CallTypeVideo && a.mode == proto.CallTypeVideo }
+
+// showRemoteVideo is false while there is no picture worth showing; the
+// peer's avatar stands in.
+func (a *activeCall) showRemoteVideo() bool { return a.video() && a.firstFrame && a.peerVideo }
+
+// showPreview is whether our own camera picture is shown in the corner.
+func (a *activeCall) showPreview() bool {
+	return a.video() && a.camOn && a.session != nil && a.session.Capture() != nil
+}
+
+func (a *activeCall) setReconnecting(on bool) { a.reconnecting = on }
+
+// status is the line under the peer's name.
+func (a *activeCall) status(now time.Time) string {
+	kind := "Audio call"
+	if a.typ == proto.CallTypeVideo {
+		kind = "Video call"
+		if a.mode == proto.CallTypeAudio {
+			kind = "Video call, audio only"
+		}
+	}
+	switch {
+	case a.phase == phaseEnded:
+		return a.ended
+	case a.reconnecting:
+		return "Reconnecting…"
+	case a.phase == phaseDialing:
+		return kind + " · Calling…"
+	case a.phase == phaseRinging:
+		return kind + " · Ringing " + formatDuration(now.Sub(a.placed))
+	case a.phase == phaseConnecting, a.mediaState == webrtc.PeerConnectionStateDisconnected:
+		return "Connecting…"
+	}
+	return formatDuration(now.Sub(a.answered))
+}
+
+// formatDuration is m:ss, or h:mm:ss from an hour on.
+func formatDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// reasonMessage says why a call ended, from our side's view.
+func reasonMessage(peer string, r proto.Reason) string {
+	switch r {
+	case proto.ReasonRejected:
+		return peer + " declined the call"
+	case proto.ReasonBusy:
+		return peer + " is busy — try again later"
+	case proto.ReasonTimeout:
+		return peer + " did not answer"
+	case proto.ReasonOffline:
+		return peer + " is offline — try again later"
+	case proto.ReasonCancelled:
+		return "The call was cancelled"
+	case proto.ReasonNetworkLost:
+		return "The call with " + peer + " dropped: the connection was lost"
+	case proto.ReasonHangup:
+		return peer + " hung up"
+	}
+	return "Call ended"
+}
+
+// callError says why placing a call failed.
+func callError(peer string, err error) string {
+	switch {
+	case errors.Is(err, call.ErrCalleeOffline):
+		return reasonMessage(peer, proto.ReasonOffline)
+	case errors.Is(err, call.ErrUnknownAccount):
+		return "There is no account named " + peer
+	case errors.Is(err, call.ErrInCall), errors.Is(err, call.ErrBusy):
+		return "You are already in a call — hang up first"
+	case proto.CodeOf(err) == proto.CodeCallSelf:
+		return "You cannot call yourself"
+	case errors.Is(err, call.ErrClosed):
+		return "Not connected — wait for the connection to come back"
+	}
+	return "Could not call " + peer + ": " + err.Error()
+}
+
+// acceptError says why answering failed.
+func acceptError(err error) string {
+	switch proto.CodeOf(err) {
+	case proto.CodeNoSuchCall:
+		return "The caller hung up before the call was answered"
+	case proto.CodeWrongState:
+		return "The call was answered on another device"
+	}
+	if errors.Is(err, call.ErrNotRinging) {
+		return "The call is no longer ringing"
+	}
+	return "Could not answer: " + err.Error()
+}
+
+// statsText is the stats overlay.
+func statsText(st media.Stats) string {
+	res := "no video"
+	if st.Width > 0 {
+		res = fmt.Sprintf("%d×%d @ %.0f fps", st.Width, st.Height, st.FPS)
+	}
+	return fmt.Sprintf("%s\n↓ %.0f kbit/s  ↑ %.0f kbit/s\nRTT %s  loss %.1f %%\n%s",
+		res, st.RecvKbps, st.SendKbps, st.RTT.Round(time.Millisecond), st.Loss*100, st.State)
+}

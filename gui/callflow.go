@@ -1,0 +1,358 @@
+package gui
+
+import (
+	"context"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"duet/call"
+	"duet/call/media"
+	"duet/call/phone"
+	"duet/call/proto"
+)
+
+// requestTimeout bounds one request to the server made from the UI.
+const requestTimeout = 15 * time.Second
+
+// placeCall calls peer (button callback): the outgoing view shows at once,
+// the request runs in the background.
+func (u *ui) placeCall(peer string, typ proto.CallType) {
+	ph := u.phone()
+	switch {
+	case ph == nil:
+		u.notice("Not connected — wait for the connection to come back")
+		return
+	case u.call != nil:
+		u.notice("You are already in a call — hang up first")
+		return
+	}
+	ac := newActiveCall(peer, typ, true)
+	u.showCall(ac)
+	u.goBG(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+		cid, err := ph.Call(ctx, peer, typ, call.CallOptions{})
+		u.post(func() {
+			if u.call != ac {
+				// Cancelled (or signed out) while the request was in flight.
+				if err == nil && u.conn.ph == ph {
+					u.goBG(func(ctx context.Context) { hangup(ctx, ph) })
+				}
+				return
+			}
+			if err != nil {
+				u.log.Info("call failed", "callee", peer, "err", err)
+				u.endCall(callError(peer, err))
+				return
+			}
+			u.callPlaced(ac, cid)
+		})
+	})
+}
+
+// callPlaced records the cid of our outgoing call and applies the events
+// that arrived for it before the reply did.
+func (u *ui) callPlaced(ac *activeCall, cid string) {
+	ac.cid, ac.phase = cid, phaseRinging
+	u.refreshCall()
+	pending := ac.pending
+	ac.pending = nil
+	for _, f := range pending {
+		f()
+	}
+}
+
+func hangup(ctx context.Context, ph *phone.Phone) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	ph.Hangup(ctx)
+}
+
+// deferred reports whether an event for an outgoing call must wait for the
+// call's cid, and queues it if so.
+func (u *ui) deferred(f func()) bool {
+	if ac := u.call; ac != nil && ac.outgoing && ac.phase == phaseDialing {
+		ac.pending = append(ac.pending, f)
+		return true
+	}
+	return false
+}
+
+// current returns the call on screen if it is cid.
+func (u *ui) current(cid string) *activeCall {
+	if ac := u.call; ac != nil && ac.cid == cid && ac.phase != phaseEnded {
+		return ac
+	}
+	return nil
+}
+
+func (u *ui) callAccepted(e *proto.CallAccepted) {
+	if u.deferred(func() { u.callAccepted(e) }) {
+		return
+	}
+	ac := u.current(e.CID)
+	if ac == nil {
+		return
+	}
+	ac.phase, ac.answered = phaseConnecting, time.Now()
+	u.refreshCall()
+}
+
+// callEnded ends our outgoing call cid that was rejected or not answered.
+func (u *ui) callEnded(cid string, r proto.Reason) {
+	if u.deferred(func() { u.callEnded(cid, r) }) {
+		return
+	}
+	if ac := u.current(cid); ac != nil {
+		u.endCall(reasonMessage(ac.peer, r))
+	}
+}
+
+func (u *ui) hangupEvent(e *proto.HangupEvent) {
+	if u.ring != nil && u.ring.cid == e.CID {
+		msg := u.ring.caller + " cancelled the call"
+		if e.Reason == proto.ReasonTimeout {
+			msg = "Missed call from " + u.ring.caller
+		}
+		u.closeRingingDialog(msg)
+		return
+	}
+	if u.deferred(func() { u.hangupEvent(e) }) {
+		return
+	}
+	if ac := u.current(e.CID); ac != nil {
+		msg := reasonMessage(ac.peer, e.Reason)
+		if e.Reason == proto.ReasonHangup && !ac.answered.IsZero() {
+			msg += " · " + formatDuration(time.Since(ac.answered))
+		}
+		u.endCall(msg)
+	}
+}
+
+func (u *ui) mediaStarted(e *phone.MediaStarted) {
+	if u.deferred(func() { u.mediaStarted(e) }) {
+		return
+	}
+	ac := u.current(e.CID)
+	if ac == nil {
+		return // the phone closes sessions of calls that are over
+	}
+	ac.session = e.Session
+	// Choices made while connecting (mute) apply now; the session tells
+	// the peer when it negotiates.
+	if !ac.micOn {
+		e.Session.SetMicrophone(false)
+	}
+	if ac.video() && !ac.camOn {
+		e.Session.SetCamera(false)
+	}
+	u.startCallMedia(ac)
+	u.refreshCall()
+}
+
+func (u *ui) mediaEnded(cid string) {
+	if u.deferred(func() { u.mediaEnded(cid) }) {
+		return
+	}
+	if ac := u.current(cid); ac != nil && ac.phase >= phaseConnecting {
+		// The media ended without a hangup from either side: it failed.
+		u.endCall("The call ended: its media stopped")
+	}
+}
+
+// onMedia applies a media event of call cid.
+func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
+	if epoch != u.conn.epoch {
+		return
+	}
+	if u.deferred(func() { u.onMedia(epoch, cid, ev) }) {
+		return
+	}
+	ac := u.current(cid)
+	if ac == nil {
+		return
+	}
+	switch e := ev.(type) {
+	case media.ConnectionChanged:
+		ac.mediaState = e.State
+		switch e.State {
+		case webrtc.PeerConnectionStateConnected:
+			if ac.phase == phaseConnecting {
+				ac.phase = phaseLive
+			}
+		case webrtc.PeerConnectionStateFailed:
+			u.hangupWith(u.phone(), "Lost the media connection to "+ac.peer)
+			return
+		}
+	case media.PeerMediaChanged:
+		ac.peerAudio, ac.peerVideo = e.Audio, e.Video
+	case media.FirstFrame:
+		ac.firstFrame = true
+		if ac.phase == phaseConnecting {
+			ac.phase = phaseLive
+		}
+	case media.StatsUpdated:
+		ac.stats = e.Stats
+	}
+	u.refreshCall()
+}
+
+// hangupTapped ends, cancels or closes the call on screen (button callback).
+func (u *ui) hangupTapped() {
+	ac := u.call
+	if ac == nil {
+		return
+	}
+	if ac.phase == phaseEnded {
+		u.dropCall()
+		return
+	}
+	msg := "Call cancelled"
+	if !ac.answered.IsZero() {
+		msg = "Call ended · " + formatDuration(time.Since(ac.answered))
+	}
+	if ac.phase == phaseDialing {
+		// placeCall's result sees the call is gone and hangs it up.
+		u.endCall(msg)
+		return
+	}
+	u.hangupWith(u.phone(), msg)
+}
+
+// hangupWith hangs up in the background and ends the call screen now.
+func (u *ui) hangupWith(ph *phone.Phone, msg string) {
+	if ph != nil {
+		u.goBG(func(ctx context.Context) { hangup(ctx, ph) })
+	}
+	u.endCall(msg)
+}
+
+// incoming rings for a new call.
+func (u *ui) incoming(e *proto.BeCalling) {
+	if u.call != nil || (u.ring != nil && u.ring.cid == e.CID) {
+		return // busy here (another device may answer), or rung already
+	}
+	u.closeRingingDialog("")
+	u.ring = newRingingDialog(u.win, e, u.accept, u.reject)
+	u.ring.show()
+	u.startRinging()
+	if !u.focused {
+		kind := "audio"
+		if e.Type == proto.CallTypeVideo {
+			kind = "video"
+		}
+		body := e.Caller + " is calling you (" + kind + ")"
+		if e.Custom != "" {
+			body += ": " + e.Custom
+		}
+		n := newNotification("Incoming call from "+e.Caller, body)
+		u.app.SendNotification(n)
+	}
+}
+
+// accept answers the ringing call, audio only when mode is audio (button callback).
+func (u *ui) accept(mode proto.CallType) {
+	r := u.ring
+	ph := u.phone()
+	if r == nil || ph == nil {
+		return
+	}
+	u.stopRinging()
+	u.closeRingingDialog("")
+	ac := newActiveCall(r.caller, r.typ, false)
+	ac.cid, ac.mode, ac.phase, ac.answered = r.cid, mode, phaseConnecting, time.Now()
+	if mode == proto.CallTypeAudio {
+		ac.camOn = false
+	}
+	u.showCall(ac)
+	cid := r.cid
+	u.goBG(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+		if err := ph.Accept(ctx, cid, mode); err != nil {
+			u.log.Info("answer failed", "cid", cid, "err", err)
+			u.post(func() {
+				if u.current(cid) == ac {
+					u.endCall(acceptError(err))
+				}
+			})
+		}
+	})
+}
+
+// reject declines the ringing call (button callback).
+func (u *ui) reject() {
+	r := u.ring
+	ph := u.phone()
+	if r == nil {
+		return
+	}
+	u.stopRinging()
+	u.closeRingingDialog("")
+	u.notice("Declined the call from " + r.caller)
+	if ph == nil {
+		return
+	}
+	cid := r.cid
+	u.goBG(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+		if err := ph.Reject(ctx, cid); err != nil {
+			u.log.Info("reject failed", "cid", cid, "err", err)
+		}
+	})
+}
+
+// endCall takes the call off the screen. An outgoing call that never got
+// answered keeps its screen a moment to show why; otherwise the app goes
+// back to the main view with msg as a notice.
+func (u *ui) endCall(msg string) {
+	ac := u.call
+	if ac == nil {
+		if msg != "" {
+			u.notice(msg)
+		}
+		return
+	}
+	ac.stopGoroutines()
+	if ac.outgoing && ac.answered.IsZero() && msg != "" && ac.phase != phaseEnded {
+		ac.phase, ac.ended = phaseEnded, msg
+		u.refreshCall()
+		u.after(endedLinger, func() {
+			if u.call == ac {
+				u.dropCall()
+				u.notice(msg)
+			}
+		})
+		return
+	}
+	u.dropCall()
+	if msg != "" {
+		u.notice(msg)
+	}
+}
+
+// endedLinger is how long an unanswered call's screen shows why it ended.
+const endedLinger = 3 * time.Second
+
+// dropCall removes the call screen at once.
+func (u *ui) dropCall() {
+	ac := u.call
+	if ac == nil {
+		return
+	}
+	ac.stopGoroutines()
+	u.call = nil
+	u.callView = nil
+	if u.conn.state != connSignedOut {
+		u.win.SetContent(u.main.root)
+	}
+}
+
+func (ac *activeCall) stopGoroutines() {
+	if ac.stop != nil {
+		ac.stop()
+		ac.stop = nil
+	}
+}

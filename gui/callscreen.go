@@ -1,0 +1,330 @@
+package gui
+
+import (
+	"context"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Colours of the call screen, which is dark whatever the theme: video looks
+// best on black and the overlays must read on top of it.
+var (
+	callBackground = color.NRGBA{0x12, 0x14, 0x1a, 0xff}
+	callText       = color.NRGBA{0xff, 0xff, 0xff, 0xff}
+	callSubtle     = color.NRGBA{0xc8, 0xcc, 0xd4, 0xff}
+	callShade      = color.NRGBA{0, 0, 0, 0x90}
+	callWarning    = color.NRGBA{0xfb, 0xbf, 0x24, 0xff}
+)
+
+// callScreen shows the call on screen: the outgoing panel while it rings,
+// the in-call panel once answered.
+type callScreen struct {
+	root fyne.CanvasObject
+
+	outgoing *fyne.Container
+	inCall   *fyne.Container
+
+	// outgoing panel
+	outName   *canvas.Text
+	outStatus *canvas.Text
+	cancel    *widget.Button
+
+	// in-call panel
+	remote     *videoTile
+	peerCard   *fyne.Container // avatar and name, when there is no picture
+	preview    *videoTile
+	previewBox *fyne.Container
+	name       *canvas.Text
+	timer      *canvas.Text
+	peerMuted  *fyne.Container
+	peerCamOff *fyne.Container
+	banner     *canvas.Text // connecting / reconnecting
+	statsText  *widget.Label
+	statsBox   *fyne.Container
+	mute       *widget.Button
+	camera     *widget.Button
+	statsBtn   *widget.Button
+	hangup     *widget.Button
+}
+
+func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *callScreen {
+	s := &callScreen{}
+	bg := canvas.NewRectangle(callBackground)
+
+	// Outgoing: the callee, how long it has rung, Cancel.
+	s.outName = bigText(ac.peer, 28, callText)
+	s.outStatus = bigText("", 16, callSubtle)
+	s.cancel = widget.NewButtonWithIcon("Cancel", iconHangup, onHangup)
+	s.cancel.Importance = widget.DangerImportance
+	s.outgoing = container.NewCenter(container.NewVBox(
+		container.NewCenter(newAvatar(ac.peer, 128)),
+		container.NewCenter(s.outName),
+		container.NewCenter(s.outStatus),
+		layout.NewSpacer(),
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(180, 44), s.cancel)),
+	))
+
+	// In call.
+	s.remote = newVideoTile()
+	s.peerCard = container.NewCenter(container.NewVBox(
+		container.NewCenter(newAvatar(ac.peer, 144)),
+		container.NewCenter(bigText(ac.peer, 24, callText)),
+	))
+	s.preview = newVideoTile()
+	previewBg := canvas.NewRectangle(color.Black)
+	previewBg.StrokeColor = color.NRGBA{0xff, 0xff, 0xff, 0x60}
+	previewBg.StrokeWidth = 1
+	s.previewBox = container.NewStack(previewBg, s.preview)
+
+	s.name = bigText(ac.peer, 20, callText)
+	s.name.TextStyle.Bold = true
+	s.timer = bigText("", 14, callSubtle)
+	s.peerMuted = indicator(iconMicOff, "muted")
+	s.peerCamOff = indicator(iconVideoOff, "camera off")
+	topShade := canvas.NewVerticalGradient(callShade, color.Transparent)
+	top := container.NewStack(topShade, container.NewPadded(container.NewHBox(
+		container.NewVBox(s.name, s.timer), layout.NewSpacer(), s.peerMuted, s.peerCamOff)))
+
+	s.banner = bigText("", 18, callWarning)
+	s.statsText = widget.NewLabel("")
+	s.statsText.TextStyle = fyne.TextStyle{Monospace: true}
+	statsBg := canvas.NewRectangle(callShade)
+	statsBg.CornerRadius = 8
+	s.statsBox = container.NewStack(statsBg, s.statsText)
+	s.statsBox.Hide()
+
+	s.mute = widget.NewButtonWithIcon("Mute", iconMic, onMute)
+	s.camera = widget.NewButtonWithIcon("Camera off", iconVideo, onCamera)
+	s.statsBtn = widget.NewButtonWithIcon("Stats", theme.InfoIcon(), onStats)
+	s.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, onHangup)
+	s.hangup.Importance = widget.DangerImportance
+	bottomShade := canvas.NewVerticalGradient(color.Transparent, callShade)
+	controls := container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
+		container.NewHBox(s.mute, s.camera, s.statsBtn, widget.NewSeparator(), s.hangup))))
+
+	overlay := container.NewBorder(top, controls, nil, nil,
+		container.NewBorder(container.NewHBox(container.NewPadded(s.statsBox)), nil, nil, nil,
+			container.NewCenter(s.banner)))
+	s.inCall = container.NewStack(s.peerCard, s.remote, overlay,
+		container.New(&cornerLayout{bottomMargin: 76, margin: 16, width: 220}, s.previewBox))
+
+	s.root = container.NewStack(bg, s.outgoing, s.inCall)
+	return s
+}
+
+func bigText(s string, size float32, c color.Color) *canvas.Text {
+	t := canvas.NewText(s, c)
+	t.TextSize = size
+	t.Alignment = fyne.TextAlignCenter
+	return t
+}
+
+// indicator is an icon with a caption, e.g. "muted".
+func indicator(icon fyne.Resource, caption string) *fyne.Container {
+	img := canvas.NewImageFromResource(theme.NewColoredResource(icon, theme.ColorNameWarning))
+	img.SetMinSize(fyne.NewSquareSize(20))
+	img.FillMode = canvas.ImageFillContain
+	c := container.NewHBox(img, bigText(caption, 14, callWarning))
+	c.Hide()
+	return c
+}
+
+// update shows ac's state. UI thread.
+func (s *callScreen) update(ac *activeCall, now time.Time) {
+	ringing := ac.phase <= phaseRinging || (ac.phase == phaseEnded && ac.answered.IsZero())
+	if ringing {
+		s.inCall.Hide()
+		s.outgoing.Show()
+		s.outStatus.Text = ac.status(now)
+		s.outStatus.Refresh()
+		if ac.phase == phaseEnded {
+			s.cancel.SetText("Close")
+			s.cancel.SetIcon(theme.NavigateBackIcon())
+			s.cancel.Importance = widget.MediumImportance
+			s.cancel.Refresh()
+		}
+		return
+	}
+	s.outgoing.Hide()
+	s.inCall.Show()
+
+	s.timer.Text = ac.status(now)
+	s.timer.Refresh()
+	banner := ""
+	switch {
+	case ac.reconnecting:
+		banner = "Connection lost — reconnecting…"
+	case ac.phase == phaseConnecting:
+		banner = "Connecting…"
+	}
+	if s.banner.Text != banner {
+		s.banner.Text = banner
+		s.banner.Refresh()
+	}
+	setVisible(s.remote, ac.showRemoteVideo())
+	setVisible(s.peerCard, !ac.showRemoteVideo())
+	setVisible(s.previewBox, ac.showPreview())
+	setVisible(s.peerMuted, ac.session != nil && !ac.peerAudio)
+	setVisible(s.peerCamOff, ac.session != nil && ac.video() && !ac.peerVideo)
+	setVisible(s.statsBox, ac.showStats)
+	if ac.showStats {
+		s.statsText.SetText(statsText(ac.stats))
+	}
+
+	if ac.micOn {
+		setButton(s.mute, "Mute", iconMic)
+	} else {
+		setButton(s.mute, "Unmute", iconMicOff)
+	}
+	if ac.camOn {
+		setButton(s.camera, "Camera off", iconVideo)
+	} else {
+		setButton(s.camera, "Camera on", iconVideoOff)
+	}
+	setEnabled(s.camera, ac.video() && ac.session != nil && ac.session.Capture() != nil)
+	setEnabled(s.mute, ac.session != nil)
+}
+
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on && !o.Visible() {
+		o.Show()
+	} else if !on && o.Visible() {
+		o.Hide()
+	}
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on && b.Disabled() {
+		b.Enable()
+	} else if !on && !b.Disabled() {
+		b.Disable()
+	}
+}
+
+func setButton(b *widget.Button, text string, icon fyne.Resource) {
+	if b.Text != text {
+		b.Text, b.Icon = text, icon
+		b.Refresh()
+	}
+}
+
+// cornerLayout puts its one object in the bottom-right corner at a fixed
+// width with a 4:3 shape: the self-view.
+type cornerLayout struct {
+	margin, bottomMargin, width float32
+}
+
+func (l *cornerLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(l.width, size.Width/3)
+	h := w * 3 / 4
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(w, h))
+		o.Move(fyne.NewPos(size.Width-w-l.margin, size.Height-h-l.bottomMargin))
+	}
+}
+
+func (l *cornerLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(0, 0) }
+
+// showCall puts ac on screen. UI thread.
+func (u *ui) showCall(ac *activeCall) {
+	u.call = ac
+	u.callView = newCallScreen(ac, u.hangupTapped, u.toggleMute, u.toggleCamera, u.toggleStats)
+	u.callView.update(ac, time.Now())
+	u.win.SetContent(u.callView.root)
+	// One ticker for the clock, stopped with the call screen.
+	ctx, cancel := context.WithCancel(u.ctx)
+	ac.stop = cancel
+	u.goBG(func(context.Context) {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				u.post(func() {
+					if u.call == ac {
+						u.refreshCall()
+					}
+				})
+			}
+		}
+	})
+}
+
+// startCallMedia hooks the media session's video to the screen: the remote
+// tile, the self-view and the pump that redraws them.
+func (u *ui) startCallMedia(ac *activeCall) {
+	v := u.callView
+	if v == nil || !ac.video() {
+		return
+	}
+	s := ac.session
+	remote := remoteSource{slot: s.RemoteVideo()}
+	v.remote.setSource(remote)
+	items := []pumpItem{{v.remote, remote}}
+	prevStop := ac.stop
+	ctx, cancel := context.WithCancel(u.ctx)
+	ac.stop = func() {
+		cancel()
+		if prevStop != nil {
+			prevStop()
+		}
+	}
+	if c := s.Capture(); c != nil {
+		if r := c.NewVideoPreview(); r != nil {
+			p := &previewSource{}
+			v.preview.setSource(p)
+			items = append(items, pumpItem{v.preview, p})
+			u.goBG(func(context.Context) { p.run(ctx, r) })
+		}
+	}
+	u.goBG(func(context.Context) { u.pumpVideo(ctx, items) })
+	if u.smoke != nil {
+		u.smoke.begin(u, ac, v.remote)
+	}
+}
+
+// refreshCall redraws the call screen from the model. UI thread.
+func (u *ui) refreshCall() {
+	if u.call != nil && u.callView != nil {
+		u.callView.update(u.call, time.Now())
+	}
+}
+
+func (u *ui) toggleMute() {
+	ac := u.call
+	if ac == nil || ac.session == nil {
+		return
+	}
+	ac.micOn = !ac.micOn
+	ac.session.SetMicrophone(ac.micOn)
+	u.refreshCall()
+}
+
+func (u *ui) toggleCamera() {
+	ac := u.call
+	if ac == nil || ac.session == nil || !ac.video() {
+		return
+	}
+	ac.camOn = !ac.camOn
+	ac.session.SetCamera(ac.camOn)
+	u.refreshCall()
+}
+
+func (u *ui) toggleStats() {
+	if ac := u.call; ac != nil {
+		ac.showStats = !ac.showStats
+		if ac.session != nil {
+			ac.stats = ac.session.Stats()
+		}
+		u.refreshCall()
+	}
+}

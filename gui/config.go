@@ -1,0 +1,47 @@
+package gui
+
+import (
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// Config is what main passes to Run. Non-empty fields (true for booleans)
+// override the preferences the app remembers; empty fields leave them be.
+type Config struct {
+	// ServerURL, Account and Token preset the sign-in form.
+	ServerURL, Account, Token string
+	// Synthetic uses the test pattern and tone instead of the camera and
+	// microphone (QA).
+	Synthetic bool
+	Logger    *slog.Logger
+	// Version is shown in the window title.
+	Version string
+	// AutoSignIn signs in at start when the form is complete.
+	AutoSignIn bool
+	// OnReady, if set, runs on the UI thread once the window is up.
+	OnReady func(w fyne.Window)
+
+	// DeviceID overrides the remembered device ID (several instances of
+	// the app on one machine and account would otherwise replace each other).
+	DeviceID string
+	// LoopbackOnly gathers ICE candidates on loopback only: for calls
+	// between processes on one machine (tests, smoke runs).
+	LoopbackOnly bool
+	// AutoCall places a video call to this account once signed in (QA,
+	// smoke runs). It retries for a while when the account is offline.
+	AutoCall string
+	// ScreenshotPath, with AutoCall, saves the window as a PNG once the
+	// remote video has shown for MeasureFor, writes the figures measured in
+	// that time next to it (same name, .json) and quits.
+	ScreenshotPath string
+	// MeasureFor is how long a smoke run measures the call (default 5 s).
+	MeasureFor time.Duration
+}
+
+// appID is the application ID: it names the preferences file.
+const appID = "dev.duet.app"
+
+// defaultServerURL is where `duet serve` listens by default.
+const defaultServerURL = "ws://127.0.0.1:7600/ws"

@@ -1,0 +1,305 @@
+package gui
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"duet/assets"
+	"duet/call"
+	"duet/call/media"
+	"duet/call/proto"
+	"duet/devices"
+)
+
+func TestSignInFormNormalize(t *testing.T) {
+	for _, tc := range []struct {
+		server, want, err string
+	}{
+		{"127.0.0.1:7600", "ws://127.0.0.1:7600/ws", ""},
+		{" ws://host:1/ws ", "ws://host:1/ws", ""},
+		{"http://host:1", "ws://host:1/ws", ""},
+		{"https://duet.example.com", "wss://duet.example.com/ws", ""},
+		{"wss://duet.example.com/custom", "wss://duet.example.com/custom", ""},
+		{"", "", "Enter the server address"},
+		{"ftp://host", "", "use ws:// or wss://"},
+		{"ws://", "", "is not a server address"},
+	} {
+		got, err := signInForm{Server: tc.server, Account: "alice"}.normalize()
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%q: error %v, want one with %q", tc.server, err, tc.err)
+		case tc.err == "" && (err != nil || got.Server != tc.want):
+			t.Errorf("%q → %q, %v; want %q", tc.server, got.Server, err, tc.want)
+		}
+	}
+	if _, err := (signInForm{Server: "h:1", Account: "  "}).normalize(); err == nil {
+		t.Error("empty account accepted")
+	}
+}
+
+func TestSignInErrorMessages(t *testing.T) {
+	const url = "ws://10.0.0.9:7600/ws"
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("sign in: %w", proto.Errorf(proto.CodeUnauthorized, "wrong account or token")), "Wrong account or token"},
+		{fmt.Errorf("dial: %w", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), "Cannot reach the server at 10.0.0.9:7600"},
+		{fmt.Errorf("dial: %w", &net.DNSError{Name: "nope"}), "Cannot find the server 10.0.0.9:7600"},
+		{fmt.Errorf("dial: %w", errors.New("expected handshake response status code 101 but got 404")), "is not a Duet server"},
+		{errors.New("something odd"), "Sign-in failed: something odd"},
+	} {
+		if got := signInError(url, tc.err); !strings.Contains(got, tc.want) {
+			t.Errorf("%v → %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second}
+	for i, w := range want {
+		if got := backoff(i + 1); got != w {
+			t.Errorf("backoff(%d) = %s, want %s", i+1, got, w)
+		}
+	}
+	for range 100 {
+		if j := jitter(time.Second); j < 800*time.Millisecond || j > 1200*time.Millisecond {
+			t.Fatalf("jitter(1s) = %s", j)
+		}
+	}
+}
+
+func TestEnumStrings(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{connSignedOut.String(), "signed out"}, {connConnecting.String(), "connecting"},
+		{connOnline.String(), "online"}, {connReconnecting.String(), "reconnecting"}, {connState(9).String(), "unknown(9)"},
+		{phaseDialing.String(), "dialing"}, {phaseRinging.String(), "ringing"}, {phaseConnecting.String(), "connecting"},
+		{phaseLive.String(), "live"}, {phaseEnded.String(), "ended"}, {callPhase(9).String(), "unknown(9)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestContactBook(t *testing.T) {
+	var b contactBook
+	b.self = "carol"
+	b.set([]proto.Contact{{Account: "dave", Presence: proto.PresenceOffline}, {Account: "Bob", Presence: proto.PresenceOnline},
+		{Account: "carol", Presence: proto.PresenceOnline}, {Account: "alice", Presence: proto.PresenceInCall}})
+	if got := names(b.shown); got != "carol alice Bob dave" {
+		t.Fatalf("order %q: want self first, then by name", got)
+	}
+	b.setPresence("dave", proto.PresenceOnline)
+	b.setPresence("erin", proto.PresenceOnline) // new account
+	if got := names(b.shown); got != "carol alice Bob dave erin" || b.shown[3].Presence != proto.PresenceOnline {
+		t.Fatalf("after presence: %q %v", got, b.shown)
+	}
+	b.setFilter(" B ")
+	if got := names(b.shown); got != "Bob" {
+		t.Fatalf("filter b: %q", got)
+	}
+	b.setFilter("zz")
+	if len(b.shown) != 0 || !strings.Contains(b.emptyText(), "Nobody matches") {
+		t.Fatalf("filter zz: %v %q", b.shown, b.emptyText())
+	}
+	var empty contactBook
+	if !strings.HasPrefix(empty.emptyText(), "No contacts yet") {
+		t.Fatal(empty.emptyText())
+	}
+}
+
+func names(cs []proto.Contact) string {
+	var s []string
+	for _, c := range cs {
+		s = append(s, c.Account)
+	}
+	return strings.Join(s, " ")
+}
+
+func TestHistoryRows(t *testing.T) {
+	now := time.Date(2026, 3, 10, 15, 0, 0, 0, time.Local)
+	rec := func(seq int64, caller, callee string, st proto.CallStatus, dur time.Duration) proto.CallRecord {
+		return proto.CallRecord{Seq: seq, CID: fmt.Sprint("c", seq), Caller: caller, Callee: callee, Type: proto.CallTypeVideo,
+			Status: st, CreatedAt: now.Add(-time.Duration(seq) * time.Hour).UnixMilli(), Duration: dur.Milliseconds()}
+	}
+	for _, tc := range []struct {
+		r    proto.CallRecord
+		want string
+	}{
+		{rec(1, "me", "bob", proto.StatusCompleted, 65*time.Second), "bob: Outgoing video call · Completed · 1:05"},
+		{rec(2, "bob", "me", proto.StatusCancelled, 0), "bob: Incoming video call · Missed"},
+		{rec(3, "bob", "me", proto.StatusTimeout, 0), "bob: Incoming video call · Missed"},
+		{rec(4, "me", "bob", proto.StatusTimeout, 0), "bob: Outgoing video call · No answer"},
+		{rec(5, "me", "bob", proto.StatusBusy, 0), "bob: Outgoing video call · Busy"},
+		{rec(6, "me", "bob", proto.StatusRejected, 0), "bob: Outgoing video call · Declined"},
+		{rec(7, "me", "bob", proto.StatusOffline, 0), "bob: Outgoing video call · Offline"},
+		{rec(8, "bob", "me", proto.StatusNetworkLost, 2*time.Hour), "bob: Incoming video call · Connection lost · 2:00:00"},
+	} {
+		row := toHistoryRow("me", tc.r)
+		if got := row.peer + ": " + row.summary(); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+
+	var m historyModel
+	m.self = "me"
+	m.replace(proto.HistoryResult{Records: []proto.CallRecord{rec(5, "me", "a", 1, 0), rec(4, "me", "b", 1, 0)}, Next: 4})
+	m.more(proto.HistoryResult{Records: []proto.CallRecord{rec(3, "me", "c", 1, 0)}})
+	m.merge(toHistoryRow("me", rec(9, "me", "d", 1, 0)))
+	m.merge(toHistoryRow("me", rec(5, "me", "a", 3, 0))) // same cid again: replaced
+	var got []string
+	for _, r := range m.rows {
+		got = append(got, fmt.Sprint(r.seq, r.peer))
+	}
+	if strings.Join(got, ",") != "9d,5a,4b,3c" || m.next != 0 || m.rows[1].status != 3 {
+		t.Fatalf("rows %v next %d", got, m.next)
+	}
+}
+
+func TestFormatWhen(t *testing.T) {
+	now := time.Date(2026, 3, 10, 15, 0, 0, 0, time.Local) // a Tuesday
+	for _, tc := range []struct {
+		t    time.Time
+		want string
+	}{
+		{now.Add(-time.Hour), "14:00"},
+		{now.Add(-26 * time.Hour), "Mon 13:00"},
+		{now.Add(-30 * 24 * time.Hour), "8 Feb 15:00"},
+		{now.AddDate(-1, 0, 0), "10 Mar 2025"},
+	} {
+		if got := formatWhen(tc.t, now); got != tc.want {
+			t.Errorf("formatWhen(%s) = %q, want %q", tc.t, got, tc.want)
+		}
+	}
+}
+
+func TestCallMessages(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{reasonMessage("bob", proto.ReasonRejected), "bob declined the call"},
+		{reasonMessage("bob", proto.ReasonBusy), "bob is busy — try again later"},
+		{reasonMessage("bob", proto.ReasonTimeout), "bob did not answer"},
+		{reasonMessage("bob", proto.ReasonHangup), "bob hung up"},
+		{reasonMessage("bob", proto.ReasonNetworkLost), "The call with bob dropped: the connection was lost"},
+		{callError("bob", fmt.Errorf("call bob: %w", proto.Errorf(proto.CodeCalleeOffline, "x"))), "bob is offline — try again later"},
+		{callError("bob", proto.Errorf(proto.CodeUnknownAccount, "x")), "There is no account named bob"},
+		{callError("bob", call.ErrInCall), "You are already in a call — hang up first"},
+		{acceptError(proto.Errorf(proto.CodeWrongState, "x")), "The call was answered on another device"},
+		{acceptError(proto.Errorf(proto.CodeNoSuchCall, "x")), "The caller hung up before the call was answered"},
+		{formatDuration(0), "0:00"}, {formatDuration(65 * time.Second), "1:05"}, {formatDuration(3723 * time.Second), "1:02:03"},
+		{initials("alice"), "A"}, {initials("bob.smith"), "BS"}, {initials("ünal-öz-x"), "ÜÖ"}, {initials("--"), "?"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestActiveCallStatus(t *testing.T) {
+	t0 := time.Now()
+	ac := newActiveCall("bob", proto.CallTypeVideo, true)
+	ac.placed = t0
+	if got := ac.status(t0); got != "Video call · Calling…" {
+		t.Errorf("dialing: %q", got)
+	}
+	ac.phase = phaseRinging
+	if got := ac.status(t0.Add(7 * time.Second)); got != "Video call · Ringing 0:07" {
+		t.Errorf("ringing: %q", got)
+	}
+	ac.phase, ac.answered = phaseConnecting, t0
+	if got := ac.status(t0); got != "Connecting…" {
+		t.Errorf("connecting: %q", got)
+	}
+	ac.phase = phaseLive
+	if got := ac.status(t0.Add(75 * time.Second)); got != "1:15" {
+		t.Errorf("live: %q", got)
+	}
+	if ac.showRemoteVideo() {
+		t.Error("video shown before the first frame")
+	}
+	ac.firstFrame = true
+	if !ac.showRemoteVideo() {
+		t.Error("no video after the first frame")
+	}
+	ac.peerVideo = false
+	if ac.showRemoteVideo() {
+		t.Error("video shown while the peer's camera is off")
+	}
+	ac.mode = proto.CallTypeAudio
+	if ac.video() || ac.status(t0) != "0:00" {
+		t.Error("audio-only answer still counts as video")
+	}
+	st := statsText(media.Stats{Width: 640, Height: 480, FPS: 30, RecvKbps: 812, SendKbps: 790, RTT: 1500 * time.Microsecond, Loss: 0.012})
+	if !strings.Contains(st, "640×480 @ 30 fps") || !strings.Contains(st, "↓ 812 kbit/s") || !strings.Contains(st, "RTT 2ms") || !strings.Contains(st, "loss 1.2 %") {
+		t.Errorf("stats text %q", st)
+	}
+}
+
+func TestDecodeWAV(t *testing.T) {
+	pcm, rate, ch, err := decodeWAV(assets.RingtoneWAV)
+	if err != nil || rate != 48000 || ch != 1 || len(pcm) != 2*48000 {
+		t.Fatalf("ringtone: %d samples at %d Hz × %d: %v", len(pcm), rate, ch, err)
+	}
+	rep, err := devices.AnalyzePCM(pcm[:24000], rate, ch)
+	if err != nil || rep.DBFS() < -20 {
+		t.Errorf("ringtone is too quiet: %v %v", rep, err)
+	}
+	for _, bad := range [][]byte{nil, []byte("RIFF0000WAVX"), assets.RingtoneWAV[:40], assets.RingtoneWAV[:30]} {
+		if _, _, _, err := decodeWAV(bad); err == nil {
+			t.Errorf("decoded %d bad bytes", len(bad))
+		}
+	}
+}
+
+func FuzzDecodeWAV(f *testing.F) {
+	f.Add(assets.RingtoneWAV[:200])
+	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pcm, rate, ch, err := decodeWAV(b)
+		if err == nil && (rate < 8000 || ch < 1 || len(pcm) > len(b)/2) {
+			t.Fatalf("accepted %d Hz × %d, %d samples from %d bytes", rate, ch, len(pcm), len(b))
+		}
+	})
+}
+
+func TestSettingsPrefs(t *testing.T) {
+	r := newRig(t)
+	a := r.newApp("alice", "d")
+	p := a.u.prefs
+	Settings{CameraID: "cam", MicrophoneID: "mic", SpeakerID: "spk", Resolution: res720p}.save(p)
+	s := loadSettings(p, Config{})
+	if s.CameraID != "cam" || s.Synthetic || s.Resolution != res720p {
+		t.Fatalf("loaded %+v", s)
+	}
+	if w, h := s.Size(); w != 1280 || h != 720 {
+		t.Fatalf("size %dx%d", w, h)
+	}
+	if !loadSettings(p, Config{Synthetic: true}).Synthetic {
+		t.Fatal("Config.Synthetic did not override")
+	}
+	p.SetString(prefResolution, "bogus")
+	if loadSettings(p, Config{}).Resolution != res480p {
+		t.Fatal("unknown resolution kept")
+	}
+	saveSignIn(p, signInForm{Server: "ws://s/ws", Account: "remembered", Token: "t"})
+	if f := loadSignIn(p, Config{Account: "flag"}); f.Account != "flag" || f.Server != "ws://s/ws" || f.Token != "t" {
+		t.Fatalf("flags over prefs: %+v", f)
+	}
+	id := deviceID(p, Config{})
+	if id == "" || deviceID(p, Config{}) != id || deviceID(p, Config{DeviceID: "x"}) != "x" {
+		t.Fatal("device ID not stable")
+	}
+	c := newDeviceChoice([]devices.Device{{ID: "1", Label: "Cam"}, {ID: "2", Label: "Cam"}})
+	if c.label("2") != "Cam (2)" || c.id("Cam (2)") != "2" || c.label("gone") != defaultDevice || c.id(defaultDevice) != "" {
+		t.Fatalf("device choice %+v", c)
+	}
+}

@@ -1,0 +1,129 @@
+package gui
+
+import (
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"github.com/google/uuid"
+)
+
+// Preference keys.
+const (
+	prefServer     = "signin.server"
+	prefAccount    = "signin.account"
+	prefToken      = "signin.token"
+	prefDeviceID   = "device.id"
+	prefCamera     = "settings.camera"
+	prefMicrophone = "settings.microphone"
+	prefSpeaker    = "settings.speaker"
+	prefResolution = "settings.resolution"
+	prefSynthetic  = "settings.synthetic"
+)
+
+// Resolutions offered for the camera.
+const (
+	res480p = "640x480"
+	res720p = "1280x720"
+)
+
+var resolutions = []string{res480p, res720p}
+
+// Settings are the media choices made in the Settings tab. Empty device IDs
+// mean the system default.
+type Settings struct {
+	CameraID, MicrophoneID, SpeakerID string
+	Resolution                        string
+	Synthetic                         bool
+}
+
+// Size is the camera size the resolution asks for.
+func (s Settings) Size() (w, h int) {
+	if s.Resolution == res720p {
+		return 1280, 720
+	}
+	return 640, 480
+}
+
+func loadSettings(p fyne.Preferences, cfg Config) Settings {
+	s := Settings{
+		CameraID:     p.String(prefCamera),
+		MicrophoneID: p.String(prefMicrophone),
+		SpeakerID:    p.String(prefSpeaker),
+		Resolution:   p.StringWithFallback(prefResolution, res480p),
+		Synthetic:    p.Bool(prefSynthetic),
+	}
+	if s.Resolution != res720p {
+		s.Resolution = res480p
+	}
+	if cfg.Synthetic {
+		s.Synthetic = true
+	}
+	return s
+}
+
+func (s Settings) save(p fyne.Preferences) {
+	p.SetString(prefCamera, s.CameraID)
+	p.SetString(prefMicrophone, s.MicrophoneID)
+	p.SetString(prefSpeaker, s.SpeakerID)
+	p.SetString(prefResolution, s.Resolution)
+	p.SetBool(prefSynthetic, s.Synthetic)
+}
+
+// settingsStore hands the current settings to the phone's goroutines, which
+// open devices when a call starts. Safe for concurrent use.
+type settingsStore struct {
+	mu sync.Mutex
+	s  Settings // guarded by mu
+}
+
+func (st *settingsStore) get() Settings {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.s
+}
+
+func (st *settingsStore) set(s Settings) {
+	st.mu.Lock()
+	st.s = s
+	st.mu.Unlock()
+}
+
+// loadSignIn fills the sign-in form from the preferences, with Config's
+// non-empty fields taking precedence.
+func loadSignIn(p fyne.Preferences, cfg Config) signInForm {
+	f := signInForm{
+		Server:  p.StringWithFallback(prefServer, defaultServerURL),
+		Account: p.String(prefAccount),
+		Token:   p.String(prefToken),
+	}
+	if cfg.ServerURL != "" {
+		f.Server = cfg.ServerURL
+	}
+	if cfg.Account != "" {
+		f.Account = cfg.Account
+	}
+	if cfg.Token != "" {
+		f.Token = cfg.Token
+	}
+	return f
+}
+
+func saveSignIn(p fyne.Preferences, f signInForm) {
+	p.SetString(prefServer, f.Server)
+	p.SetString(prefAccount, f.Account)
+	p.SetString(prefToken, f.Token)
+}
+
+// deviceID is this installation's stable device ID: the server hands a call
+// back to the same device after a reconnect, and tells devices apart.
+func deviceID(p fyne.Preferences, cfg Config) string {
+	if cfg.DeviceID != "" {
+		return cfg.DeviceID
+	}
+	id := p.String(prefDeviceID)
+	if id == "" {
+		id = "desktop-" + uuid.NewString()
+		p.SetString(prefDeviceID, id)
+	}
+	return id
+}

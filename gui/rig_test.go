@@ -1,0 +1,390 @@
+package gui
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"duet/call"
+	"duet/call/phone"
+	"duet/call/proto"
+	"duet/call/server"
+	"duet/devices"
+)
+
+const testTimeout = 30 * time.Second
+
+var logFlag = flag.Bool("gui.log", false, "log the app, clients and server to stderr")
+
+func testLogger() *slog.Logger {
+	if *logFlag {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// rig is a real signaling server on loopback, a Fyne test app, and the
+// app's windows and plain phones the test drives.
+type rig struct {
+	t    *testing.T
+	url  string
+	addr string
+	db   string
+	srv  *server.Server
+	hs   *http.Server
+	open bool
+}
+
+func newRig(t *testing.T) *rig { return newRigWith(t, true) }
+
+func newRigWith(t *testing.T, open bool) *rig {
+	t.Helper()
+	checkLeaks(t)
+	test.NewTempApp(t)
+	r := &rig{t: t, db: filepath.Join(t.TempDir(), "duet.db"), open: open}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.addr = ln.Addr().String()
+	r.url = "ws://" + r.addr + "/ws"
+	r.serve(ln)
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *rig) stop() {
+	r.srv.Close()
+	r.hs.Close()
+}
+
+func (r *rig) serve(ln net.Listener) {
+	r.t.Helper()
+	srv, err := server.New(server.Config{DBPath: r.db, Open: r.open, Logger: testLogger()})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	// Served with our own http.Server rather than srv.Serve, whose write
+	// of its http.Server races with a Close that comes before any client.
+	r.srv, r.hs = srv, &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go r.hs.Serve(ln)
+}
+
+// restart stops the server (every client loses its connection) and starts
+// it again on the same address after pause.
+func (r *rig) restart(pause time.Duration) {
+	r.t.Helper()
+	r.stop()
+	time.Sleep(pause)
+	ln, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.serve(ln)
+}
+
+// uiThread is the test's stand-in for Fyne's main loop: one goroutine that
+// runs posted functions in order. (The test driver's fyne.Do runs a function
+// on the caller's goroutine, which would let a function post to itself.)
+type uiThread struct {
+	mu   sync.Mutex
+	q    []func() // guarded by mu
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newUIThread(t *testing.T) *uiThread {
+	th := &uiThread{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go th.run()
+	t.Cleanup(func() {
+		close(th.stop)
+		<-th.done
+	})
+	return th
+}
+
+func (th *uiThread) post(f func()) {
+	th.mu.Lock()
+	th.q = append(th.q, f)
+	th.mu.Unlock()
+	select {
+	case th.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (th *uiThread) run() {
+	defer close(th.done)
+	for {
+		select {
+		case <-th.stop:
+			return
+		case <-th.wake:
+		}
+		for {
+			th.mu.Lock()
+			q := th.q
+			th.q = nil
+			th.mu.Unlock()
+			if len(q) == 0 {
+				break
+			}
+			for _, f := range q {
+				f()
+			}
+		}
+	}
+}
+
+// onUI runs f as the UI thread would.
+func onUI(f func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	f()
+}
+
+// desk is one instance of the desktop app in a test window.
+type desk struct {
+	t *testing.T
+	u *ui
+	w fyne.Window
+}
+
+// newApp opens the app for account (empty: the form is left for the test to
+// fill in) as device.
+func (r *rig) newApp(account, device string, tweak ...func(*ui)) *desk {
+	r.t.Helper()
+	th := newUIThread(r.t)
+	a := &desk{t: r.t}
+	onUI(func() {
+		a.w = test.NewTempWindow(r.t, widget.NewLabel(""))
+		a.w.Resize(fyne.NewSize(980, 680))
+		a.u = newUI(fyne.CurrentApp(), a.w, Config{ServerURL: r.url, Account: account, Synthetic: true,
+			LoopbackOnly: true, DeviceID: device, Logger: testLogger()}, th.post)
+		for _, f := range tweak {
+			f(a.u)
+		}
+	})
+	r.t.Cleanup(a.u.shutdown)
+	return a
+}
+
+// signIn taps Sign in and waits for the contacts.
+func (a *desk) signIn() {
+	a.t.Helper()
+	a.tap(func() *widget.Button { return a.u.signin.button })
+	a.waitFor("signed in", func() bool { return a.u.conn.state == connOnline && a.u.win.Content() == a.u.main.root })
+}
+
+// tap taps the button get returns, on the UI thread.
+func (a *desk) tap(get func() *widget.Button) {
+	a.t.Helper()
+	onUI(func() {
+		b := get()
+		if b == nil || b.Disabled() || !b.Visible() {
+			a.t.Fatalf("button %v is not there to tap", b)
+		}
+		test.Tap(b)
+	})
+}
+
+// waitFor polls cond on the UI thread until it holds.
+func (a *desk) waitFor(what string, cond func() bool) {
+	a.t.Helper()
+	waitFor(a.t, what, func() (ok bool) {
+		onUI(func() { ok = cond() })
+		return ok
+	})
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", testTimeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// row is the rendered contacts row of account; call on the UI thread.
+func (a *desk) row(account string) *contactRow {
+	for _, o := range test.LaidOutObjects(a.u.contacts.list) {
+		if r, ok := o.(*contactRow); ok && r.contact.Account == account && r.Visible() {
+			return r
+		}
+	}
+	return nil
+}
+
+func (a *desk) notice() string {
+	if !a.u.main.noticeBg.Visible() {
+		return ""
+	}
+	return a.u.main.notice.Text
+}
+
+// inCall reports whether the in-call panel shows.
+func (a *desk) inCall() bool {
+	return a.u.call != nil && a.u.callView != nil && a.u.win.Content() == a.u.callView.root &&
+		a.u.callView.inCall.Visible()
+}
+
+// dialPhone signs a plain phone (a bot, another device) in.
+func (r *rig) dialPhone(account, device string) *testPhone {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c, err := call.Dial(ctx, call.Config{ServerURL: r.url, Account: account, ClientType: proto.ClientBot,
+		DeviceID: device, Logger: testLogger()})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	p := &testPhone{t: r.t, events: make(chan call.Event, 256)}
+	p.Phone = phone.New(phone.Config{Client: c, LoopbackOnly: true, Logger: testLogger(),
+		OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
+			return devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true, Video: typ == proto.CallTypeVideo})
+		}})
+	go func() {
+		for ev := range p.Phone.Events() {
+			p.events <- ev
+		}
+		close(p.events)
+	}()
+	r.t.Cleanup(func() { p.Close() })
+	return p
+}
+
+type testPhone struct {
+	*phone.Phone
+	t      *testing.T
+	events chan call.Event
+}
+
+// expect returns the phone's next event of type T, skipping others.
+func expect[T call.Event](p *testPhone) T {
+	p.t.Helper()
+	timer := time.NewTimer(testTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-p.events:
+			if !ok {
+				var zero T
+				p.t.Fatalf("events closed while waiting for %T", zero)
+			}
+			if got, ok := ev.(T); ok {
+				return got
+			}
+		case <-timer.C:
+			var zero T
+			p.t.Fatalf("no %T within %s", zero, testTimeout)
+		}
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// checkLeaks fails t if goroutines started during the test outlive it. It
+// mirrors duet/call/internal/leaktest, which gui cannot import (internal to
+// call/).
+func checkLeaks(t *testing.T) {
+	before := goroutineIDs()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			leaked := leakedSince(before)
+			if len(leaked) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%d goroutine(s) leaked:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) `)
+
+func goroutineStacks() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if m := goroutineHeader.FindSubmatch(g); m != nil {
+			out[string(m[1])] = string(g)
+		}
+	}
+	return out
+}
+
+func goroutineIDs() map[string]bool {
+	ids := map[string]bool{}
+	for id := range goroutineStacks() {
+		ids[id] = true
+	}
+	return ids
+}
+
+// leakIgnored are goroutines of the runtime, the test framework, and the
+// process-wide workers libraries start once and keep.
+var leakIgnored = []string{
+	"created by testing.",
+	"created by os/signal.Notify",
+	"created by runtime.gc",
+	"runtime.ensureSigM",
+	"database/sql.(*DB).connectionOpener",
+}
+
+func leakedSince(before map[string]bool) []string {
+	var leaked []string
+	for id, stack := range goroutineStacks() {
+		if before[id] {
+			continue
+		}
+		if lines := strings.SplitN(stack, "\n", 3); len(lines) > 1 && strings.HasPrefix(lines[1], "testing.") {
+			continue
+		}
+		ignored := false
+		for _, s := range leakIgnored {
+			ignored = ignored || strings.Contains(stack, s)
+		}
+		if !ignored {
+			leaked = append(leaked, stack)
+		}
+	}
+	return leaked
+}
+
+var _ = io.Discard

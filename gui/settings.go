@@ -1,0 +1,166 @@
+package gui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"duet/devices"
+)
+
+// defaultDevice is the choice that follows the system's default device.
+const defaultDevice = "System default"
+
+// deviceChoice maps what a Select shows to device IDs.
+type deviceChoice struct {
+	labels []string
+	ids    []string
+}
+
+func newDeviceChoice(ds []devices.Device) deviceChoice {
+	c := deviceChoice{labels: []string{defaultDevice}, ids: []string{""}}
+	seen := map[string]int{}
+	for _, d := range ds {
+		label := d.Label
+		if seen[label]++; seen[label] > 1 {
+			label += " (" + d.ID + ")" // two devices of one model
+		}
+		c.labels = append(c.labels, label)
+		c.ids = append(c.ids, d.ID)
+	}
+	return c
+}
+
+// label is what to show for id; a device that is gone shows as such.
+func (c deviceChoice) label(id string) string {
+	for i, x := range c.ids {
+		if x == id {
+			return c.labels[i]
+		}
+	}
+	return defaultDevice
+}
+
+func (c deviceChoice) id(label string) string {
+	for i, x := range c.labels {
+		if x == label {
+			return c.ids[i]
+		}
+	}
+	return ""
+}
+
+// settingsView is the Settings tab.
+type settingsView struct {
+	root       fyne.CanvasObject
+	s          Settings
+	cams, mics deviceChoice
+	speakers   deviceChoice
+	camera     *widget.Select
+	microphone *widget.Select
+	speaker    *widget.Select
+	resolution *widget.Select
+	synthetic  *widget.Check
+	note       *widget.Label
+	onChange   func(Settings)
+	quiet      bool // true while filling the widgets: no save
+}
+
+func newSettingsView(s Settings, onChange func(Settings), onRefresh func()) *settingsView {
+	v := &settingsView{s: s, onChange: onChange, note: widget.NewLabel("")}
+	changed := func(string) { v.changed() }
+	v.camera = widget.NewSelect(nil, changed)
+	v.microphone = widget.NewSelect(nil, changed)
+	v.speaker = widget.NewSelect(nil, changed)
+	v.resolution = widget.NewSelect(resolutions, changed)
+	v.synthetic = widget.NewCheck("Use synthetic camera and microphone (test pattern and tone, for QA)", func(bool) { v.changed() })
+	v.note.Wrapping = fyne.TextWrapWord
+	v.note.Importance = widget.LowImportance
+	refresh := widget.NewButtonWithIcon("Look for devices again", theme.ViewRefreshIcon(), onRefresh)
+	form := widget.NewForm(
+		widget.NewFormItem("Camera", v.camera),
+		widget.NewFormItem("Microphone", v.microphone),
+		widget.NewFormItem("Speaker", v.speaker),
+		widget.NewFormItem("Video size", v.resolution),
+		widget.NewFormItem("", v.synthetic),
+	)
+	v.setDevices(devices.Inventory{}, "")
+	v.root = container.NewPadded(container.NewVBox(form, container.NewHBox(refresh), v.note))
+	return v
+}
+
+// setDevices fills the lists; a non-empty problem is shown under them.
+func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
+	v.quiet = true
+	defer func() { v.quiet = false }()
+	v.cams, v.mics, v.speakers = newDeviceChoice(inv.Cameras), newDeviceChoice(inv.Microphones), newDeviceChoice(inv.Speakers)
+	v.camera.SetOptions(v.cams.labels)
+	v.microphone.SetOptions(v.mics.labels)
+	v.speaker.SetOptions(v.speakers.labels)
+	v.camera.SetSelected(v.cams.label(v.s.CameraID))
+	v.microphone.SetSelected(v.mics.label(v.s.MicrophoneID))
+	v.speaker.SetSelected(v.speakers.label(v.s.SpeakerID))
+	v.resolution.SetSelected(v.s.Resolution)
+	v.synthetic.SetChecked(v.s.Synthetic)
+	v.syncEnabled()
+	note := "Changes apply to the next call; the speaker after signing in again."
+	if problem != "" {
+		note = problem + "\n" + note
+	}
+	v.note.SetText(note)
+}
+
+func (v *settingsView) syncEnabled() {
+	for _, s := range []*widget.Select{v.camera, v.microphone} {
+		if v.synthetic.Checked {
+			s.Disable()
+		} else {
+			s.Enable()
+		}
+	}
+}
+
+func (v *settingsView) changed() {
+	if v.quiet {
+		return
+	}
+	v.s = Settings{
+		CameraID:     v.cams.id(v.camera.Selected),
+		MicrophoneID: v.mics.id(v.microphone.Selected),
+		SpeakerID:    v.speakers.id(v.speaker.Selected),
+		Resolution:   v.resolution.Selected,
+		Synthetic:    v.synthetic.Checked,
+	}
+	if v.s.Resolution == "" {
+		v.s.Resolution = res480p
+	}
+	v.syncEnabled()
+	v.onChange(v.s)
+}
+
+func (u *ui) saveSettings(s Settings) {
+	u.settings.set(s)
+	s.save(u.prefs)
+}
+
+// refreshDevices lists the devices in the background: the sound system can
+// take a while to answer.
+func (u *ui) refreshDevices() {
+	u.goBG(func(context.Context) {
+		inv, err := devices.List()
+		u.post(func() {
+			problem := ""
+			if err != nil {
+				u.log.Warn("list devices", "err", err)
+				problem = "Could not list the speakers: " + err.Error()
+			}
+			if len(inv.Cameras) == 0 && len(inv.Microphones) == 0 {
+				problem = "No camera or microphone found — connect one, or use the synthetic sources."
+			}
+			u.setView.setDevices(inv, problem)
+		})
+	})
+}
