@@ -38,17 +38,22 @@ run-two: build
 	./$(BIN) --server ws://127.0.0.1:7601/ws --account bob --device bob-window --synthetic; \
 	kill $$a $$srv 2>/dev/null; wait
 
-# The real app under Xvfb in a video call with `duet bot`: saves out/smoke.png
-# and the figures measured during the call in out/smoke.json.
+# The real app under Xvfb in a video call with `duet bot`: a screenshot of
+# the X display in out/smoke.png (Fyne's own canvas capture reads back black
+# from Xvfb's software GL) and the figures measured in out/smoke.json.
+SMOKE_URL := ws://127.0.0.1:7602/ws
 smoke: build
+	@command -v import >/dev/null || $(SUDO) apt-get install -y -qq --no-install-recommends imagemagick
 	@mkdir -p out
-	@rm -f out/smoke.db*
+	@rm -f out/smoke.db* out/smoke.png out/smoke.json
 	./$(BIN) serve --open --addr 127.0.0.1:7602 --db out/smoke.db 2>out/smoke-serve.log & srv=$$!; \
-	./$(BIN) bot --server ws://127.0.0.1:7602/ws --account smokebot --answer accept --tone 660 2>out/smoke-bot.log & bot=$$!; \
+	./$(BIN) bot --server $(SMOKE_URL) --account smokebot --answer accept --tone 660 2>out/smoke-bot.log & bot=$$!; \
 	sleep 1; \
-	HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24" ./$(BIN) --server ws://127.0.0.1:7602/ws \
-		--account tester --synthetic --call smokebot --screenshot out/smoke.png --measure 10s 2>out/smoke-app.log; \
-	rc=$$?; kill $$bot $$srv 2>/dev/null; wait; cat out/smoke.json; exit $$rc
+	HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24" sh -c '\
+		./$(BIN) --server $(SMOKE_URL) --account tester --synthetic --call smokebot \
+			--screenshot out/smoke-canvas.png --measure 10s 2>out/smoke-app.log & app=$$!; \
+		sleep 8; import -window root out/smoke.png; wait $$app'; \
+	rc=$$?; kill $$bot $$srv 2>/dev/null; wait; mv out/smoke-canvas.json out/smoke.json; cat out/smoke.json; exit $$rc
 
 # The Linux package: a tar.xz with the binary, a .desktop entry and the icon.
 FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
