@@ -1,19 +1,12 @@
 // Package assets embeds Duet's icon and sounds. It holds data only.
 package assets
 
-import (
-	_ "embed"
-
-	"fyne.io/fyne/v2"
-)
+import _ "embed"
 
 // IconPNG is the 512×512 application icon.
 //
 //go:embed icon.png
 var IconPNG []byte
-
-// Icon is IconPNG as a Fyne resource (window and notification icon).
-var Icon = fyne.NewStaticResource("icon.png", IconPNG)
 
 // RingtoneWAV is the incoming-call ring: about 2 s of 16-bit mono PCM at
 // 48 kHz in a WAV container, meant to be looped.

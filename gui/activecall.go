@@ -74,7 +74,9 @@ func newActiveCall(peer string, typ proto.CallType, outgoing bool) *activeCall {
 }
 
 // video reports whether this call sends and receives video at all.
-func (a *activeCall) video() bool { return a.typ == proto.CallTypeVideo && a.mode == proto.CallTypeVideo }
+func (a *activeCall) video() bool {
+	return a.typ == proto.CallTypeVideo && a.mode == proto.CallTypeVideo
+}
 
 // showRemoteVideo is false while there is no picture worth showing; the
 // peer's avatar stands in.

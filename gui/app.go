@@ -1,12 +1,11 @@
 package gui
 
 import (
+	"context"
 	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-
-	"duet/assets"
 )
 
 // Run shows the app and returns when its window is closed. It must be
@@ -19,11 +18,11 @@ func Run(cfg Config) error {
 	// What `fyne build` would embed from FyneApp.toml, so a plain `go build`
 	// behaves the same (the fyneDo migration above all).
 	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Duet", Version: version, Build: 1,
-		Icon: assets.Icon, Migrations: map[string]bool{"fyneDo": true}})
+		Icon: appIcon, Migrations: map[string]bool{"fyneDo": true}})
 	a := app.NewWithID(appID)
-	a.SetIcon(assets.Icon)
+	a.SetIcon(appIcon)
 	w := a.NewWindow("Duet")
-	w.SetIcon(assets.Icon)
+	w.SetIcon(appIcon)
 	w.Resize(fyne.NewSize(980, 680))
 	w.CenterOnScreen()
 	w.SetMaster()
@@ -35,6 +34,10 @@ func Run(cfg Config) error {
 			cfg.OnReady(w)
 		}
 	})
+	if cfg.Context != nil {
+		stop := context.AfterFunc(cfg.Context, func() { fyne.Do(a.Quit) })
+		defer stop()
+	}
 	w.ShowAndRun()
 	u.shutdown()
 	if u.smoke != nil && u.smoke.err != nil {

@@ -85,7 +85,9 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 
 	s.name = bigText(ac.peer, 20, callText)
 	s.name.TextStyle.Bold = true
+	s.name.Alignment = fyne.TextAlignLeading
 	s.timer = bigText("", 14, callSubtle)
+	s.timer.Alignment = fyne.TextAlignLeading
 	s.peerMuted = indicator(iconMicOff, "muted")
 	s.peerCamOff = indicator(iconVideoOff, "camera off")
 	topShade := canvas.NewVerticalGradient(callShade, color.Transparent)

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -22,6 +23,8 @@ type Config struct {
 	AutoSignIn bool
 	// OnReady, if set, runs on the UI thread once the window is up.
 	OnReady func(w fyne.Window)
+	// Context, if set, closes the app when it ends (Ctrl-C in a terminal).
+	Context context.Context
 
 	// DeviceID overrides the remembered device ID (several instances of
 	// the app on one machine and account would otherwise replace each other).
@@ -37,6 +40,9 @@ type Config struct {
 	// that time next to it (same name, .json) and quits.
 	ScreenshotPath string
 	// MeasureFor is how long a smoke run measures the call (default 5 s).
+	// A CPU profile of that time is written next to the screenshot (.pprof),
+	// and the app stays up SmokeLinger after the report so that a
+	// screenshot can be taken from outside.
 	MeasureFor time.Duration
 }
 

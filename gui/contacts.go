@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"duet/call/local"
 	"duet/call/proto"
 )
 
@@ -86,7 +87,8 @@ func (b *contactBook) update() {
 	b.shown = b.shown[:0]
 	f := strings.ToLower(b.filter)
 	for _, c := range b.all {
-		if f == "" || strings.Contains(strings.ToLower(c.Account), f) {
+		if f == "" || strings.Contains(strings.ToLower(c.Account), f) ||
+			strings.Contains(strings.ToLower(local.DisplayName(c.Account)), f) {
 			b.shown = append(b.shown, c)
 		}
 	}
@@ -197,7 +199,7 @@ func (r *contactRow) bind(c proto.Contact, self bool) {
 	if self {
 		r.name.SetText(c.Account + " (you)")
 	} else {
-		r.name.SetText(c.Account)
+		r.name.SetText(local.DisplayName(c.Account))
 	}
 	r.presence.SetText(presenceText(c.Presence))
 	setVisible(r.audio, !self)

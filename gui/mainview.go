@@ -9,8 +9,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"duet/assets"
 )
 
 // mainView is the signed-in screen: a header with who we are and the
@@ -35,7 +33,7 @@ func newMainView(contacts, history, settings fyne.CanvasObject, onSignOut func()
 	}
 	v.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), onSignOut)
 	v.signOut.Importance = widget.LowImportance
-	logo := canvas.NewImageFromResource(assets.Icon)
+	logo := canvas.NewImageFromResource(appIcon)
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSquareSize(28))
 	dot := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(10), v.dot))

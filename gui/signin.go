@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"duet/assets"
 	"duet/call"
 	"duet/call/proto"
 )
@@ -124,7 +123,7 @@ func newSignInView(f signInForm, onSubmit func(signInForm)) *signInView {
 	v.message.Alignment = fyne.TextAlignCenter
 	v.busy.Hide()
 
-	logo := canvas.NewImageFromResource(assets.Icon)
+	logo := canvas.NewImageFromResource(appIcon)
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSize(96, 96))
 	title := widget.NewLabelWithStyle("Duet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"log/slog"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -62,6 +65,7 @@ type SmokeReport struct {
 	DrawnPerSec    float64 `json:"drawnPerSec"`
 	CPUPercent     float64 `json:"cpuPercent"` // of one core, whole process
 	RSSMiB         float64 `json:"rssMiB"`
+	GoHeapMiB      float64 `json:"goHeapMiB"`
 	VideoWidth     int     `json:"videoWidth"`
 	VideoHeight    int     `json:"videoHeight"`
 	Screenshot     string  `json:"screenshot"`
@@ -99,13 +103,18 @@ func (s *smokeRun) begin(u *ui, ac *activeCall, tile *videoTile) {
 			return
 		case <-time.After(time.Second):
 		}
+		stopProfile := startCPUProfile(strings.TrimSuffix(s.path, ".png")+".pprof", u.log)
 		t0, cpu0, draws0, seq0 := time.Now(), cpuTime(), tile.draws.Load(), sess.RemoteVideo().Load().Seq
 		select {
 		case <-ctx.Done():
+			stopProfile()
 			return
 		case <-time.After(s.measure):
 		}
 		secs := time.Since(t0).Seconds()
+		stopProfile()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
 		f := sess.RemoteVideo().Load()
 		st := sess.Stats()
 		rep := SmokeReport{
@@ -114,6 +123,7 @@ func (s *smokeRun) begin(u *ui, ac *activeCall, tile *videoTile) {
 			FramesDrawn:   tile.draws.Load() - draws0,
 			CPUPercent:    100 * (cpuTime() - cpu0).Seconds() / secs,
 			RSSMiB:        float64(rssBytes()) / (1 << 20),
+			GoHeapMiB:     float64(ms.HeapInuse) / (1 << 20),
 			Screenshot:    s.path,
 			RecvKbps:      st.RecvKbps,
 			RTTMillis:     float64(st.RTT) / float64(time.Millisecond),
@@ -128,20 +138,27 @@ func (s *smokeRun) begin(u *ui, ac *activeCall, tile *videoTile) {
 	})
 }
 
+// SmokeLinger is how long a smoke run stays in the call after writing its
+// report, for a screenshot from outside: reading the GL front buffer (what
+// Canvas.Capture does) yields black under Xvfb's software GL.
+const SmokeLinger = 3 * time.Second
+
 // finish captures the window, writes the PNG and the report, and quits.
 func (s *smokeRun) finish(u *ui, rep SmokeReport) {
 	img := u.win.Canvas().Capture()
 	rep.WindowWidthPx, rep.WindowHeightPx = img.Bounds().Dx(), img.Bounds().Dy()
-	u.goBG(func(context.Context) {
+	u.goBG(func(ctx context.Context) {
 		err := writePNG(s.path, img)
 		if err == nil {
 			err = writeReport(s.path, rep)
 		}
 		u.log.Info("smoke report", "report", fmt.Sprintf("%+v", rep), "err", err)
-		u.post(func() {
-			s.err = err
-			u.quit()
-		})
+		u.post(func() { s.err = err })
+		select {
+		case <-ctx.Done():
+		case <-time.After(SmokeLinger):
+		}
+		u.post(u.quit)
 	})
 }
 
@@ -182,4 +199,23 @@ func writeReport(pngPath string, rep SmokeReport) error {
 		return err
 	}
 	return os.WriteFile(strings.TrimSuffix(pngPath, ".png")+".json", append(b, '\n'), 0o644)
+}
+
+// startCPUProfile profiles the process into path until the returned stop.
+func startCPUProfile(path string, log *slog.Logger) (stop func()) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		log.Warn("no cpu profile", "err", err)
+		if f != nil {
+			f.Close()
+		}
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

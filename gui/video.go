@@ -151,26 +151,31 @@ type pumpItem struct {
 	src  frameSource
 }
 
-// pumpVideo posts a redraw of a tile whenever its source has a new picture,
-// checking at most maxRedrawsPerSecond times a second and never posting a
-// second redraw before the first ran: a slow UI skips frames, it does not
-// queue them.
+// pumpVideo posts a redraw of a tile whenever its source has a new picture.
+// It looks twice per redraw period so a new frame waits at most half a
+// period, but redraws a tile at most every other look: never more than
+// maxRedrawsPerSecond. It never posts a second redraw before the first ran:
+// a slow UI skips frames, it does not queue them.
 func (u *ui) pumpVideo(ctx context.Context, items []pumpItem) {
-	tick := time.NewTicker(time.Second / maxRedrawsPerSecond)
+	tick := time.NewTicker(time.Second / (2 * maxRedrawsPerSecond))
 	defer tick.Stop()
 	last := make([]uint64, len(items))
-	for {
+	lastTick := make([]int, len(items))
+	for n := 2; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
 		for i, it := range items {
-			s := it.src.seq()
-			if s == last[i] || it.tile.pending.Load() {
+			if n-lastTick[i] < 2 || it.tile.pending.Load() {
 				continue
 			}
-			last[i] = s
+			s := it.src.seq()
+			if s == last[i] {
+				continue
+			}
+			last[i], lastTick[i] = s, n
 			it.tile.pending.Store(true)
 			u.post(it.tile.frameReady)
 		}

@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
 # Smoke run of the desktop app in a real window under Xvfb: builds duet,
 # starts `duet serve --open` on a loopback port and `duet bot` answering
-# with synthetic media, then opens the app signed in, lets it place a video
-# call to the bot, and waits until the remote video shows. The app saves a
-# screenshot (OUT/smoke.png) and the figures it measured during the call
-# (OUT/smoke.json: frames decoded and drawn per second, CPU, RSS), and quits.
+# with synthetic media, then opens the app signed in; the app places a video
+# call to the bot (--call), measures the call once the remote video shows
+# (--screenshot, --measure) and writes OUT/smoke.json: frames decoded and
+# drawn per second, CPU, RSS; OUT/smoke.pprof: a CPU profile of that time.
+# While it lingers in the call, this script saves the screen as
+# OUT/smoke.png (the app's own capture, OUT/app-capture.png, is black under
+# Xvfb's software GL, which cannot read back the front buffer).
 #
-#   gui/smoke/smoke.sh            # OUT defaults to bin/smoke
+#   gui/smoke/smoke.sh                 # OUT defaults to bin/smoke
 #   MEASURE=20s gui/smoke/smoke.sh
 #
-# Needs xvfb-run (apt-get install xvfb xauth) and Mesa's software GL.
+# Needs xvfb-run and xauth (apt-get install xvfb xauth), Mesa's software GL
+# (libgl1-mesa-dri) and ImageMagick's import (apt-get install imagemagick).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-$PWD/bin/smoke}
 MEASURE=${MEASURE:-10s}
 mkdir -p "$OUT"
-rm -f "$OUT/smoke.png" "$OUT/smoke.json"
-export LANG=${LANG:-C.UTF-8}
-# Keep the run's preferences, logs and database apart from the user's.
-export XDG_CONFIG_HOME="$OUT/config" HOME="$OUT/home"
-mkdir -p "$XDG_CONFIG_HOME" "$HOME"
+rm -f "$OUT"/smoke.png "$OUT"/smoke.json "$OUT"/smoke.pprof "$OUT"/app-capture.*
 
 echo "smoke: building duet"
 go build -o "$OUT/duet" .
+
+export LANG=${LANG:-C.UTF-8}
+# Keep the run's preferences and logs apart from the user's.
+export XDG_CONFIG_HOME="$OUT/config"
+mkdir -p "$XDG_CONFIG_HOME"
 
 pids=()
 cleanup() {
@@ -47,18 +52,34 @@ echo "smoke: server at $url"
 pids+=($!)
 
 echo "smoke: app calling smokebot under Xvfb (measuring $MEASURE)"
+export OUT MEASURE url
 status=0
-timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" \
+timeout 180 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
 	"$OUT/duet" --server "$url" --account smoke --synthetic --device smoke-desktop \
-	--call smokebot --screenshot "$OUT/smoke.png" --measure "$MEASURE" >"$OUT/app.log" 2>&1 || status=$?
+		--call smokebot --screenshot "$OUT/app-capture.png" --measure "$MEASURE" >"$OUT/app.log" 2>&1 &
+	app=$!
+	for _ in $(seq 1200); do
+		[ -s "$OUT/app-capture.json" ] && break
+		kill -0 $app 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -s "$OUT/app-capture.json" ] && import -window root "$OUT/smoke.png"
+	wait $app
+' || status=$?
 
-if [ ! -s "$OUT/smoke.json" ]; then
+if [ ! -s "$OUT/app-capture.json" ]; then
 	echo "smoke: FAILED (exit $status), no report; see $OUT/app.log"
-	tail -20 "$OUT/app.log"
+	grep -v "^ALSA\|cannot find card" "$OUT/app.log" | tail -20
 	exit 1
 fi
+mv "$OUT/app-capture.json" "$OUT/smoke.json"
+[ -f "$OUT/app-capture.pprof" ] && mv "$OUT/app-capture.pprof" "$OUT/smoke.pprof"
 cat "$OUT/smoke.json"
-if [ "$status" -ne 0 ] || grep -q '"error"' "$OUT/smoke.json"; then
+if [ -f "$OUT/smoke.pprof" ]; then
+	echo "smoke: where the app's CPU went (Go's view; cgo = libvpx, opus, GL):"
+	go tool pprof -top -nodecount=15 "$OUT/duet" "$OUT/smoke.pprof" 2>/dev/null | sed -n '1,22p' || true
+fi
+if [ "$status" -ne 0 ] || grep -q '"error"' "$OUT/smoke.json" || [ ! -s "$OUT/smoke.png" ]; then
 	echo "smoke: FAILED (exit $status); see $OUT/app.log"
 	exit 1
 fi
