@@ -135,8 +135,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const accountUsage = "usage: duet account add NAME [--db FILE]\n\nCreates the account, or gives it a new token, and prints the token.\n"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprint(stdout, accountUsage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: duet account add NAME [--db FILE]")
+		return errors.New(accountUsage)
 	}
 	fs := flag.NewFlagSet("account add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
