@@ -183,6 +183,6 @@ func statsText(st media.Stats) string {
 	if st.Width > 0 {
 		res = fmt.Sprintf("%d×%d @ %.0f fps", st.Width, st.Height, st.FPS)
 	}
-	return fmt.Sprintf("%s\n↓ %.0f kbit/s  ↑ %.0f kbit/s\nRTT %s  loss %.1f %%\n%s",
-		res, st.RecvKbps, st.SendKbps, st.RTT.Round(time.Millisecond), st.Loss*100, st.State)
+	return fmt.Sprintf("%s\n↓ %.0f kbit/s  ↑ %.0f kbit/s\nRTT %.1f ms  loss %.1f %%\n%s",
+		res, st.RecvKbps, st.SendKbps, float64(st.RTT)/float64(time.Millisecond), st.Loss*100, st.State)
 }

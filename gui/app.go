@@ -15,6 +15,7 @@ func Run(cfg Config) error {
 	if version == "" {
 		version = "0.1.0"
 	}
+	cfg.Version = version
 	// What `fyne build` would embed from FyneApp.toml, so a plain `go build`
 	// behaves the same (the fyneDo migration above all).
 	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Duet", Version: version, Build: 1,

@@ -19,6 +19,9 @@ const requestTimeout = 15 * time.Second
 // the request runs in the background.
 func (u *ui) placeCall(peer string, typ proto.CallType) {
 	ph := u.phone()
+	if u.call != nil && u.call.phase == phaseEnded {
+		u.dropCall() // still showing why the last call ended
+	}
 	switch {
 	case ph == nil:
 		u.notice("Not connected — wait for the connection to come back")
@@ -230,6 +233,9 @@ func (u *ui) hangupWith(ph *phone.Phone, msg string) {
 
 // incoming rings for a new call.
 func (u *ui) incoming(e *proto.BeCalling) {
+	if u.call != nil && u.call.phase == phaseEnded {
+		u.dropCall()
+	}
 	if u.call != nil || (u.ring != nil && u.ring.cid == e.CID) {
 		return // busy here (another device may answer), or rung already
 	}

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"duet/call/local"
 )
 
 // Colours of the call screen, which is dark whatever the theme: video looks
@@ -26,7 +28,7 @@ var (
 // callScreen shows the call on screen: the outgoing panel while it rings,
 // the in-call panel once answered.
 type callScreen struct {
-	root fyne.CanvasObject
+	root *fyne.Container
 
 	outgoing *fyne.Container
 	inCall   *fyne.Container
@@ -59,23 +61,23 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	bg := canvas.NewRectangle(callBackground)
 
 	// Outgoing: the callee, how long it has rung, Cancel.
-	s.outName = bigText(ac.peer, 28, callText)
+	s.outName = bigText(local.DisplayName(ac.peer), 28, callText)
 	s.outStatus = bigText("", 16, callSubtle)
 	s.cancel = widget.NewButtonWithIcon("Cancel", iconHangup, onHangup)
 	s.cancel.Importance = widget.DangerImportance
 	s.outgoing = container.NewCenter(container.NewVBox(
-		container.NewCenter(newAvatar(ac.peer, 128)),
+		container.NewCenter(newAvatar(local.DisplayName(ac.peer), 128)),
 		container.NewCenter(s.outName),
 		container.NewCenter(s.outStatus),
-		layout.NewSpacer(),
+		gap(24),
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(180, 44), s.cancel)),
 	))
 
 	// In call.
 	s.remote = newVideoTile()
 	s.peerCard = container.NewCenter(container.NewVBox(
-		container.NewCenter(newAvatar(ac.peer, 144)),
-		container.NewCenter(bigText(ac.peer, 24, callText)),
+		container.NewCenter(newAvatar(local.DisplayName(ac.peer), 144)),
+		container.NewCenter(bigText(local.DisplayName(ac.peer), 24, callText)),
 	))
 	s.preview = newVideoTile()
 	previewBg := canvas.NewRectangle(color.Black)
@@ -83,7 +85,7 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	previewBg.StrokeWidth = 1
 	s.previewBox = container.NewStack(previewBg, s.preview)
 
-	s.name = bigText(ac.peer, 20, callText)
+	s.name = bigText(local.DisplayName(ac.peer), 20, callText)
 	s.name.TextStyle.Bold = true
 	s.name.Alignment = fyne.TextAlignLeading
 	s.timer = bigText("", 14, callSubtle)
@@ -121,6 +123,13 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	return s
 }
 
+// gap is fixed empty space in a box.
+func gap(h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(1, h))
+	return r
+}
+
 func bigText(s string, size float32, c color.Color) *canvas.Text {
 	t := canvas.NewText(s, c)
 	t.TextSize = size
@@ -142,8 +151,9 @@ func indicator(icon fyne.Resource, caption string) *fyne.Container {
 func (s *callScreen) update(ac *activeCall, now time.Time) {
 	ringing := ac.phase <= phaseRinging || (ac.phase == phaseEnded && ac.answered.IsZero())
 	if ringing {
-		s.inCall.Hide()
-		s.outgoing.Show()
+		if setVisible(s.outgoing, true) || setVisible(s.inCall, false) {
+			s.root.Refresh()
+		}
 		s.outStatus.Text = ac.status(now)
 		s.outStatus.Refresh()
 		if ac.phase == phaseEnded {
@@ -154,8 +164,9 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 		}
 		return
 	}
-	s.outgoing.Hide()
-	s.inCall.Show()
+	if setVisible(s.inCall, true) || setVisible(s.outgoing, false) {
+		s.root.Refresh()
+	}
 
 	s.timer.Text = ac.status(now)
 	s.timer.Refresh()
@@ -170,12 +181,15 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 		s.banner.Text = banner
 		s.banner.Refresh()
 	}
-	setVisible(s.remote, ac.showRemoteVideo())
-	setVisible(s.peerCard, !ac.showRemoteVideo())
-	setVisible(s.previewBox, ac.showPreview())
-	setVisible(s.peerMuted, ac.session != nil && !ac.peerAudio)
-	setVisible(s.peerCamOff, ac.session != nil && ac.video() && !ac.peerVideo)
-	setVisible(s.statsBox, ac.showStats)
+	changed := setVisible(s.remote, ac.showRemoteVideo())
+	changed = setVisible(s.peerCard, !ac.showRemoteVideo()) || changed
+	changed = setVisible(s.previewBox, ac.showPreview()) || changed
+	changed = setVisible(s.peerMuted, ac.session != nil && !ac.peerAudio) || changed
+	changed = setVisible(s.peerCamOff, ac.session != nil && ac.video() && !ac.peerVideo) || changed
+	changed = setVisible(s.statsBox, ac.showStats) || changed
+	if changed {
+		s.root.Refresh() // lay out again around what appeared or went
+	}
 	if ac.showStats {
 		s.statsText.SetText(statsText(ac.stats))
 	}
@@ -194,12 +208,19 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	setEnabled(s.mute, ac.session != nil)
 }
 
-func setVisible(o fyne.CanvasObject, on bool) {
-	if on && !o.Visible() {
+// setVisible shows or hides o and reports whether that changed anything.
+// Fyne does not lay a container out again when a child appears: callers
+// refresh the container when it did.
+func setVisible(o fyne.CanvasObject, on bool) bool {
+	switch {
+	case on && !o.Visible():
 		o.Show()
-	} else if !on && o.Visible() {
+	case !on && o.Visible():
 		o.Hide()
+	default:
+		return false
 	}
+	return true
 }
 
 func setEnabled(b *widget.Button, on bool) {

@@ -17,7 +17,7 @@ type Config struct {
 	// microphone (QA).
 	Synthetic bool
 	Logger    *slog.Logger
-	// Version is shown in the window title.
+	// Version is shown in the Settings tab.
 	Version string
 	// AutoSignIn signs in at start when the form is complete.
 	AutoSignIn bool

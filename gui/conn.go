@@ -170,6 +170,7 @@ func (u *ui) lost(err error) {
 		// The server keeps an answered call alive for a grace period; the
 		// call screen stays and is resumed (or ended) after reconnecting.
 		u.call.setReconnecting(true)
+		u.refreshCall()
 	}
 	u.conn.state = connReconnecting
 	u.conn.attempt = 0

@@ -107,7 +107,7 @@ func (b *contactBook) emptyText() string {
 
 // contactsView is the Contacts tab.
 type contactsView struct {
-	root   fyne.CanvasObject
+	root   *fyne.Container
 	book   contactBook
 	filter *widget.Entry
 	list   *widget.List
@@ -159,7 +159,9 @@ func (v *contactsView) setPresence(account string, p proto.Presence) {
 
 func (v *contactsView) refresh() {
 	v.empty.SetText(v.book.emptyText())
-	setVisible(v.empty, v.empty.Text != "")
+	if setVisible(v.empty, v.empty.Text != "") {
+		v.root.Refresh()
+	}
 	v.list.Refresh()
 }
 
@@ -172,7 +174,7 @@ type contactRow struct {
 	presence *widget.Label
 	audio    *widget.Button
 	video    *widget.Button
-	content  fyne.CanvasObject
+	content  *fyne.Container
 }
 
 func newContactRow(onCall func(string, proto.CallType)) *contactRow {
@@ -204,6 +206,7 @@ func (r *contactRow) bind(c proto.Contact, self bool) {
 	r.presence.SetText(presenceText(c.Presence))
 	setVisible(r.audio, !self)
 	setVisible(r.video, !self)
+	r.content.Refresh() // the texts' widths changed: lay out again
 }
 
 func (r *contactRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }

@@ -133,7 +133,7 @@ func (m *historyModel) merge(row historyRow) {
 
 // historyView is the History tab.
 type historyView struct {
-	root    fyne.CanvasObject
+	root    *fyne.Container
 	model   historyModel
 	list    *widget.List
 	empty   *widget.Label
@@ -176,8 +176,10 @@ func (v *historyView) add(r proto.CallRecord) {
 }
 
 func (v *historyView) refresh() {
-	setVisible(v.empty, len(v.model.rows) == 0)
-	setVisible(v.more, v.model.next != 0)
+	a := setVisible(v.empty, len(v.model.rows) == 0)
+	if setVisible(v.more, v.model.next != 0) || a {
+		v.root.Refresh()
+	}
 	v.list.Refresh()
 }
 
@@ -190,7 +192,7 @@ type historyRowView struct {
 	summary *widget.Label
 	when    *widget.Label
 	callBtn *widget.Button
-	content fyne.CanvasObject
+	content *fyne.Container
 }
 
 func newHistoryRowView(onCall func(string, proto.CallType)) *historyRowView {
@@ -227,6 +229,7 @@ func (r *historyRowView) bind(row historyRow, now time.Time) {
 	} else {
 		r.callBtn.SetIcon(iconCall)
 	}
+	r.content.Refresh() // the texts' widths changed: lay out again
 }
 
 func (r *historyRowView) CreateRenderer() fyne.WidgetRenderer {

@@ -14,7 +14,7 @@ import (
 // mainView is the signed-in screen: a header with who we are and the
 // connection's state, a notice line, and the Contacts, History and Settings tabs.
 type mainView struct {
-	root     fyne.CanvasObject
+	root     *fyne.Container
 	tabs     *container.AppTabs
 	dot      *canvas.Circle
 	status   *widget.Label
@@ -90,11 +90,13 @@ func (u *ui) notice(msg string) {
 	v.noticeN++
 	n := v.noticeN
 	v.notice.SetText(msg)
-	v.noticeBg.Show()
+	if setVisible(v.noticeBg, true) {
+		v.root.Refresh()
+	}
 	u.log.Debug("notice", "text", msg)
 	u.after(noticeFor, func() {
-		if v.noticeN == n {
-			v.noticeBg.Hide()
+		if v.noticeN == n && setVisible(v.noticeBg, false) {
+			v.root.Refresh()
 		}
 	})
 }

@@ -239,7 +239,7 @@ func TestActiveCallStatus(t *testing.T) {
 		t.Error("audio-only answer still counts as video")
 	}
 	st := statsText(media.Stats{Width: 640, Height: 480, FPS: 30, RecvKbps: 812, SendKbps: 790, RTT: 1500 * time.Microsecond, Loss: 0.012})
-	if !strings.Contains(st, "640×480 @ 30 fps") || !strings.Contains(st, "↓ 812 kbit/s") || !strings.Contains(st, "RTT 2ms") || !strings.Contains(st, "loss 1.2 %") {
+	if !strings.Contains(st, "640×480 @ 30 fps") || !strings.Contains(st, "↓ 812 kbit/s") || !strings.Contains(st, "RTT 1.5 ms") || !strings.Contains(st, "loss 1.2 %") {
 		t.Errorf("stats text %q", st)
 	}
 }

@@ -69,7 +69,7 @@ type settingsView struct {
 	quiet      bool // true while filling the widgets: no save
 }
 
-func newSettingsView(s Settings, onChange func(Settings), onRefresh func()) *settingsView {
+func newSettingsView(s Settings, version string, onChange func(Settings), onRefresh func()) *settingsView {
 	v := &settingsView{s: s, onChange: onChange, note: widget.NewLabel("")}
 	changed := func(string) { v.changed() }
 	v.camera = widget.NewSelect(nil, changed)
@@ -88,7 +88,10 @@ func newSettingsView(s Settings, onChange func(Settings), onRefresh func()) *set
 		widget.NewFormItem("", v.synthetic),
 	)
 	v.setDevices(devices.Inventory{}, "")
-	v.root = container.NewPadded(container.NewVBox(form, container.NewHBox(refresh), v.note))
+	about := widget.NewLabel("Duet " + version)
+	about.Importance = widget.LowImportance
+	v.root = container.NewPadded(container.NewBorder(nil, about, nil, nil,
+		container.NewVBox(form, container.NewHBox(refresh), v.note)))
 	return v
 }
 

@@ -59,6 +59,9 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Version == "" {
+		cfg.Version = "0.1.0"
+	}
 	if cfg.MeasureFor <= 0 {
 		cfg.MeasureFor = 5 * time.Second
 	}
@@ -70,7 +73,7 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u.signin = newSignInView(loadSignIn(u.prefs, cfg), u.signIn)
 	u.contacts = newContactsView(u.placeCall)
 	u.history = newHistoryView(u.placeCall, u.loadMoreHistory, u.reloadHistory)
-	u.setView = newSettingsView(u.settings.get(), u.saveSettings, u.refreshDevices)
+	u.setView = newSettingsView(u.settings.get(), cfg.Version, u.saveSettings, u.refreshDevices)
 	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)
 	u.main.onTab = u.tabChanged
 	if cfg.ScreenshotPath != "" && cfg.AutoCall != "" {

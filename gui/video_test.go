@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -61,7 +62,7 @@ func TestToRGBA(t *testing.T) {
 func BenchmarkFrameToCanvas(b *testing.B) {
 	for _, size := range []image.Point{{640, 480}, {1280, 720}} {
 		src := testYCbCr(size.X, size.Y)
-		name := func(s string) string { return s + "/" + image.Rect(0, 0, size.X, size.Y).Size().String() }
+		name := func(s string) string { return fmt.Sprintf("%s/%dx%d", s, size.X, size.Y) }
 		b.Run(name("reused"), func(b *testing.B) {
 			b.ReportAllocs()
 			var dst *image.RGBA
