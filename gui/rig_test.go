@@ -1,18 +1,13 @@
 package gui
 
 import (
-	"bytes"
 	"context"
 	"flag"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"duet/call"
+	"duet/call/leaktest"
 	"duet/call/phone"
 	"duet/call/proto"
 	"duet/call/server"
@@ -55,7 +51,7 @@ func newRig(t *testing.T) *rig { return newRigWith(t, true) }
 
 func newRigWith(t *testing.T, open bool) *rig {
 	t.Helper()
-	checkLeaks(t)
+	leaktest.Check(t)
 	test.NewTempApp(t)
 	r := &rig{t: t, db: filepath.Join(t.TempDir(), "duet.db"), open: open}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -306,85 +302,3 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-// checkLeaks fails t if goroutines started during the test outlive it. It
-// mirrors duet/call/internal/leaktest, which gui cannot import (internal to
-// call/).
-func checkLeaks(t *testing.T) {
-	before := goroutineIDs()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			leaked := leakedSince(before)
-			if len(leaked) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%d goroutine(s) leaked:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
-}
-
-var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) `)
-
-func goroutineStacks() map[string]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[string]string{}
-	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		if m := goroutineHeader.FindSubmatch(g); m != nil {
-			out[string(m[1])] = string(g)
-		}
-	}
-	return out
-}
-
-func goroutineIDs() map[string]bool {
-	ids := map[string]bool{}
-	for id := range goroutineStacks() {
-		ids[id] = true
-	}
-	return ids
-}
-
-// leakIgnored are goroutines of the runtime, the test framework, and the
-// process-wide workers libraries start once and keep.
-var leakIgnored = []string{
-	"created by testing.",
-	"created by os/signal.Notify",
-	"created by runtime.gc",
-	"runtime.ensureSigM",
-	"database/sql.(*DB).connectionOpener",
-}
-
-func leakedSince(before map[string]bool) []string {
-	var leaked []string
-	for id, stack := range goroutineStacks() {
-		if before[id] {
-			continue
-		}
-		if lines := strings.SplitN(stack, "\n", 3); len(lines) > 1 && strings.HasPrefix(lines[1], "testing.") {
-			continue
-		}
-		ignored := false
-		for _, s := range leakIgnored {
-			ignored = ignored || strings.Contains(stack, s)
-		}
-		if !ignored {
-			leaked = append(leaked, stack)
-		}
-	}
-	return leaked
-}
-
-var _ = io.Discard

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"duet/call"
-	"duet/call/internal/leaktest"
+	"duet/call/leaktest"
 	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"

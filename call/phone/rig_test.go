@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"duet/call"
-	"duet/call/internal/leaktest"
+	"duet/call/leaktest"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"

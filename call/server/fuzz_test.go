@@ -14,7 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"duet/call"
-	"duet/call/internal/leaktest"
+	"duet/call/leaktest"
 	"duet/call/proto"
 	"duet/call/server"
 )

@@ -17,7 +17,7 @@ func Check(t testing.TB) {
 	t.Helper()
 	before := goroutines()
 	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(10 * time.Second)
 		for {
 			leaked := leakedSince(before)
 			if len(leaked) == 0 {
