@@ -298,26 +298,6 @@ func placeAndWaitForEnd(a *desk, peer, reason string) {
 	a.waitFor("back at contacts", func() bool { return a.u.call == nil && a.u.win.Content() == a.u.main.root })
 }
 
-func TestReconnectsAfterServerRestart(t *testing.T) {
-	r := newRig(t)
-	a := r.newApp("alice", "alice-desktop")
-	a.signIn()
-	r.restart(300 * time.Millisecond)
-	a.waitFor("reconnecting shown", func() bool {
-		return a.u.conn.state == connReconnecting && strings.Contains(a.u.main.status.Text, "reconnecting")
-	})
-	a.waitFor("online again", func() bool { return a.u.conn.state == connOnline && strings.Contains(a.u.main.status.Text, "online") })
-	a.waitFor("contacts reloaded", func() bool { return a.row("alice") != nil })
-
-	// The new connection works: a call goes through.
-	bob := r.dialPhone("bob", "bob-bot")
-	a.waitFor("bob listed", func() bool { return a.row("bob") != nil && a.row("bob").presence.Text == "Online" })
-	a.tap(func() *widget.Button { return a.row("bob").audio })
-	expect[*proto.BeCalling](bob)
-	a.tap(func() *widget.Button { return a.u.callView.cancel })
-	a.waitFor("back at contacts", func() bool { return a.u.call == nil })
-}
-
 func TestSignOutReturnsToSignIn(t *testing.T) {
 	r := newRig(t)
 	a := r.newApp("alice", "alice-desktop")
