@@ -46,6 +46,7 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	defer logFile.Close()
 	cfg.Logger = newLogger(io.MultiWriter(stderr, logFile), *verbose)
 	cfg.Version = version
+	cfg.Context = ctx // Ctrl-C and SIGTERM close the window
 
 	if cfg.ServerURL == "" {
 		l, err := local.Start(local.Config{Dir: dataDir, Logger: cfg.Logger})

@@ -340,6 +340,7 @@ func (s *Session) Close() error {
 		s.closed = true
 		s.mu.Unlock()
 		s.cancel()
+		s.detachTracks()
 		// Pion deadlocks when the mediadevices tracks close first.
 		if err := s.pc.Close(); err != nil {
 			s.log.Debug("close peer connection", "err", err)
@@ -354,4 +355,19 @@ func (s *Session) Close() error {
 		close(s.events)
 	})
 	return nil
+}
+
+// detachTracks unbinds the capture's tracks while the transports still run.
+// mediadevices' unbind hands a channel to the track's send loop and waits;
+// left to pc.Close, the loop can end on a write to a transport that is
+// closing before it takes the channel, and the unbind waits forever.
+func (s *Session) detachTracks() {
+	if s.capture == nil {
+		return
+	}
+	for _, sender := range s.pc.GetSenders() {
+		if sender.Track() != nil {
+			sender.ReplaceTrack(nil)
+		}
+	}
 }

@@ -72,10 +72,10 @@ type Server struct {
 	recorder *recorder
 	hub      *hub
 
-	httpSrv *http.Server
-	conns   sync.WaitGroup // one per websocket handler
+	conns sync.WaitGroup // one per websocket handler
 
 	mu       sync.Mutex
+	httpSrv  *http.Server          // guarded by mu: set by Serve
 	sessions map[*session]struct{} // guarded by mu: every open connection, signed in or not
 	closing  chan struct{}
 	once     sync.Once
@@ -107,8 +107,11 @@ func (s *Server) Handler() http.Handler {
 
 // Serve accepts connections on ln until Close.
 func (s *Server) Serve(ln net.Listener) error {
-	s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	err := s.httpSrv.Serve(ln)
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	s.httpSrv = hs
+	s.mu.Unlock()
+	err := hs.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -122,10 +125,11 @@ func (s *Server) Close() error {
 	s.once.Do(func() {
 		s.mu.Lock()
 		close(s.closing)
+		hs := s.httpSrv
 		s.mu.Unlock()
-		if s.httpSrv != nil {
+		if hs != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			s.httpSrv.Shutdown(ctx)
+			hs.Shutdown(ctx)
 			cancel()
 		}
 		s.closeSessions()
