@@ -39,8 +39,9 @@ run-two: build
 	kill $$a $$srv 2>/dev/null; wait
 
 # The real app under Xvfb in a video call with `duet bot`: a screenshot of
-# the X display in out/smoke.png (Fyne's own canvas capture reads back black
-# from Xvfb's software GL) and the figures measured in out/smoke.json.
+# the X display in out/smoke.png, taken while the app lingers in the call
+# after writing its figures (Fyne's own canvas capture reads back black from
+# Xvfb's software GL), and the figures measured in out/smoke.json.
 SMOKE_URL := ws://127.0.0.1:7602/ws
 smoke: build
 	@command -v import >/dev/null || $(SUDO) apt-get install -y -qq --no-install-recommends imagemagick
@@ -52,7 +53,8 @@ smoke: build
 	HOME=$$(mktemp -d) xvfb-run -a -s "-screen 0 1280x800x24" sh -c '\
 		./$(BIN) --server $(SMOKE_URL) --account tester --synthetic --call smokebot \
 			--screenshot out/smoke-canvas.png --measure 10s 2>out/smoke-app.log & app=$$!; \
-		sleep 8; import -window root out/smoke.png; wait $$app'; \
+		for i in $$(seq 120); do [ -f out/smoke-canvas.json ] && break; sleep 0.5; done; \
+		import -window root out/smoke.png; wait $$app'; \
 	rc=$$?; kill $$bot $$srv 2>/dev/null; wait; mv out/smoke-canvas.json out/smoke.json; cat out/smoke.json; exit $$rc
 
 # The Linux package: a tar.xz with the binary, a .desktop entry and the icon.
