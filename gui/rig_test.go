@@ -5,7 +5,6 @@ import (
 	"flag"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -43,7 +42,6 @@ type rig struct {
 	addr string
 	db   string
 	srv  *server.Server
-	hs   *http.Server
 	open bool
 }
 
@@ -67,7 +65,6 @@ func newRigWith(t *testing.T, open bool) *rig {
 
 func (r *rig) stop() {
 	r.srv.Close()
-	r.hs.Close()
 }
 
 func (r *rig) serve(ln net.Listener) {
@@ -76,10 +73,8 @@ func (r *rig) serve(ln net.Listener) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	// Served with our own http.Server rather than srv.Serve, whose write
-	// of its http.Server races with a Close that comes before any client.
-	r.srv, r.hs = srv, &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go r.hs.Serve(ln)
+	r.srv = srv
+	go srv.Serve(ln)
 }
 
 // restart stops the server (every client loses its connection) and starts

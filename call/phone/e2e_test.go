@@ -118,15 +118,7 @@ func TestTwentyCallsInARow(t *testing.T) {
 		for _, s := range []*media.Session{sa, sb} {
 			eventually(t, "first frame", func() bool { return s.RemoteVideo().Load().Seq > 0 })
 		}
-		ender, other := alice, bob
-		if i%2 == 1 {
-			ender, other = bob, alice
-		}
-		if err := ender.Hangup(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		expect[*phone.MediaEnded](t, ender)
-		expect[*phone.MediaEnded](t, other)
+		hangupAlternating(t, i, alice, bob)
 	}
 	oneCall(0)
 	fds, heap := openFDs(t), heapInUse()

@@ -1,12 +1,10 @@
 package phone_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"duet/call/media"
-	"duet/call/phone"
 	"duet/call/proto"
 )
 
@@ -19,15 +17,7 @@ func TestHangupRightAfterConnect(t *testing.T) {
 	for i := range 5 {
 		_, sa, _ := connectCall(t, alice, bob, proto.CallTypeVideo)
 		waitConnected(t, sa)
-		ender, other := alice, bob
-		if i%2 == 1 {
-			ender, other = bob, alice
-		}
-		if err := ender.Hangup(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		expect[*phone.MediaEnded](t, ender)
-		expect[*phone.MediaEnded](t, other)
+		hangupAlternating(t, i, alice, bob)
 	}
 }
 

@@ -162,3 +162,18 @@ func connectCall(t testing.TB, caller, callee *testPhone, typ proto.CallType) (c
 }
 
 func timeoutC() <-chan time.Time { return time.After(testTimeout) }
+
+// hangupAlternating ends the current call from a on even rounds and from b
+// on odd ones, and waits until both have torn their media down.
+func hangupAlternating(t testing.TB, round int, a, b *testPhone) {
+	t.Helper()
+	ender, other := a, b
+	if round%2 == 1 {
+		ender, other = b, a
+	}
+	if err := ender.Hangup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	expect[*phone.MediaEnded](t, ender)
+	expect[*phone.MediaEnded](t, other)
+}
