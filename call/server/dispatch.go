@@ -68,7 +68,13 @@ func (sess *session) login(id uint64, req *proto.Login) {
 	h.post(func() { h.login(sess, id, req) })
 }
 
+// contacts makes sess a presence watcher, then reads the accounts: an
+// account missing from the read signs in after the watch began, so its
+// presence reaches sess as an event. Reading first would lose accounts that
+// appeared in between.
 func (sess *session) contacts(id uint64) {
+	h := sess.srv.hub
+	h.postFrom(sess, func() { h.watchers[sess] = struct{}{} })
 	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
 	names, err := sess.srv.store.accountNames(ctx)
 	cancel()
@@ -77,7 +83,6 @@ func (sess *session) contacts(id uint64) {
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
 		return
 	}
-	h := sess.srv.hub
 	h.postFrom(sess, func() { h.contacts(sess, id, names) })
 }
 

@@ -32,11 +32,10 @@ func (h *hub) updatePresence(account string) {
 	}
 }
 
-// contacts answers with every account's presence and makes sess a watcher:
-// from now on it is told of every change. Sessions that never ask (bots)
+// contacts answers with every account's presence. The session already
+// watches presence (see session.contacts); sessions that never ask (bots)
 // are spared a message per change on the whole server.
 func (h *hub) contacts(sess *session, id uint64, names []string) {
-	h.watchers[sess] = struct{}{}
 	res := proto.ContactsResult{Contacts: make([]proto.Contact, 0, len(names))}
 	for _, n := range names {
 		res.Contacts = append(res.Contacts, proto.Contact{Account: n, Presence: h.presenceOf(n)})
