@@ -28,9 +28,41 @@ type Config struct {
 	DeviceID string
 	// NoAnswerTimeout ends an outgoing call nobody answered (default 30 s).
 	NoAnswerTimeout time.Duration
+	// Reconnect keeps the client alive across lost connections: it redials
+	// with backoff, signs in again as the same device and takes its call
+	// back (the server holds an answered call for a grace period, and media
+	// is peer to peer meanwhile). *Reconnecting and *Reconnected report it;
+	// only a refused sign-in or Close then ends the client.
+	Reconnect bool
+	// ReconnectMin and ReconnectMax bound the pause between attempts
+	// (defaults 250 ms and 8 s).
+	ReconnectMin, ReconnectMax time.Duration
+	// PingInterval is how often the client checks that the server still
+	// answers (default 10 s); a connection silent for PingInterval plus
+	// PingTimeout (default 5 s) is treated as lost.
+	PingInterval, PingTimeout time.Duration
 	// HTTPClient dials the websocket (TLS settings); nil uses the default.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+}
+
+func (cfg *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.NoAnswerTimeout, 30*time.Second)
+	def(&cfg.ReconnectMin, 250*time.Millisecond)
+	def(&cfg.ReconnectMax, 8*time.Second)
+	def(&cfg.PingInterval, 10*time.Second)
+	def(&cfg.PingTimeout, 5*time.Second)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ClientType == proto.ClientUnknown {
+		cfg.ClientType = proto.ClientDesktop
+	}
 }
 
 // writeTimeout bounds one websocket write; a connection that cannot take a
@@ -39,14 +71,12 @@ const writeTimeout = 10 * time.Second
 
 // Client is one signed-in device. All methods are safe for concurrent use.
 // Events arrive in server order on the channel from Events, which is closed
-// after Close or once the connection is lost (the last event is then a
+// after Close or once the client gives up (the last event is then a
 // *Disconnected). The caller must call Close, and must keep reading Events
 // or the undelivered events accumulate in memory.
 type Client struct {
 	cfg    Config
 	log    *slog.Logger
-	ws     *websocket.Conn
-	login  proto.LoginResult
 	nextID atomic.Uint64
 	events *fifo.Queue[Event]
 
@@ -54,12 +84,15 @@ type Client struct {
 	cancel     context.CancelFunc
 	readerDone chan struct{}
 	closeOnce  sync.Once
+	bg         sync.WaitGroup // requests the client sends on its own
 
 	mu      sync.Mutex
+	ws      *websocket.Conn            // guarded by mu: nil while reconnecting
+	login   proto.LoginResult          // guarded by mu: the latest sign-in
 	pending map[uint64]*pendingRequest // guarded by mu
 	state   tracker                    // guarded by mu
-	ended   bool                       // guarded by mu: the reader stopped; no new requests
-	err     error                      // guarded by mu: why the connection ended
+	ended   bool                       // guarded by mu: the client stopped; no new requests
+	err     error                      // guarded by mu: why the client ended
 }
 
 type pendingRequest struct {
@@ -71,45 +104,33 @@ type pendingRequest struct {
 
 // Dial connects and signs in.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
-	if cfg.NoAnswerTimeout <= 0 {
-		cfg.NoAnswerTimeout = 30 * time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.ClientType == proto.ClientUnknown {
-		cfg.ClientType = proto.ClientDesktop
-	}
-	ws, _, err := websocket.Dial(ctx, cfg.ServerURL, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
-	if err != nil {
-		return nil, fmt.Errorf("dial signaling %s: %w", cfg.ServerURL, err)
-	}
-	ws.SetReadLimit(1 << 20)
+	cfg.setDefaults()
 	cctx, cancel := context.WithCancel(context.Background())
-	c := &Client{cfg: cfg, log: cfg.Logger.With("account", cfg.Account), ws: ws, events: fifo.New[Event](),
+	c := &Client{cfg: cfg, log: cfg.Logger.With("account", cfg.Account), events: fifo.New[Event](),
 		ctx: cctx, cancel: cancel, readerDone: make(chan struct{}), pending: map[uint64]*pendingRequest{}}
-	go c.readLoop()
-
-	req := proto.Login{Account: cfg.Account, Token: cfg.Token, ClientType: cfg.ClientType, DeviceID: cfg.DeviceID}
-	err = c.request(ctx, proto.TypeLogin, req, &c.login, func(raw json.RawMessage) {
-		var res proto.LoginResult
-		if json.Unmarshal(raw, &res) == nil && res.ActiveCall != nil {
-			c.state.resume(res.ActiveCall, cfg.Account)
-		}
-	})
+	ws, res, err := c.connect(ctx, cfg.DeviceID)
 	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("sign in to %s as %s: %w", cfg.ServerURL, cfg.Account, err)
+		cancel()
+		return nil, err
 	}
-	c.log.Info("signed in", "server", cfg.ServerURL, "device", c.login.DeviceID)
+	c.ws, c.login = ws, res
+	if res.ActiveCall != nil {
+		c.state.resume(res.ActiveCall, cfg.Account)
+	}
+	go c.run(ws)
+	c.log.Info("signed in", "server", cfg.ServerURL, "device", res.DeviceID)
 	return c, nil
 }
 
 // Events returns the channel of events; see Client.
 func (c *Client) Events() <-chan Event { return c.events.C() }
 
-// Login returns what the server said at sign-in (ICE servers, device ID).
-func (c *Client) Login() proto.LoginResult { return c.login }
+// Login returns what the server said at the latest sign-in (ICE servers, device ID).
+func (c *Client) Login() proto.LoginResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.login
+}
 
 // Account is the signed-in account.
 func (c *Client) Account() string { return c.cfg.Account }
@@ -121,10 +142,17 @@ func (c *Client) Current() CallInfo {
 	return c.state.snapshot()
 }
 
-// Done is closed once the connection has ended.
+// Connected reports whether the signaling connection is up (false while reconnecting).
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws != nil
+}
+
+// Done is closed once the client has ended.
 func (c *Client) Done() <-chan struct{} { return c.readerDone }
 
-// Err says why the connection ended; nil while it is up or after Close.
+// Err says why the client ended; nil while it is up or after Close.
 func (c *Client) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -135,8 +163,14 @@ func (c *Client) Err() error {
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.cancel()
-		c.ws.CloseNow()
+		c.mu.Lock()
+		ws := c.ws
+		c.mu.Unlock()
+		if ws != nil {
+			ws.CloseNow()
+		}
 		<-c.readerDone
+		c.bg.Wait()
 		c.mu.Lock()
 		c.state.stopTimer()
 		c.mu.Unlock()
@@ -145,34 +179,62 @@ func (c *Client) Close() error {
 	return nil
 }
 
-func (c *Client) readLoop() {
+// run reads the connection and, when it is lost, reconnects (if asked to)
+// and reads the new one, until the client ends.
+func (c *Client) run(ws *websocket.Conn) {
 	defer close(c.readerDone)
 	var err error
 	for {
-		var msg []byte
-		_, msg, err = c.ws.Read(c.ctx)
-		if err != nil {
+		err = c.serve(ws)
+		if c.ctx.Err() != nil {
+			err = nil // closed by us
 			break
 		}
-		if err = c.handle(msg); err != nil {
+		c.connectionLost(ws, err)
+		if !c.cfg.Reconnect {
+			break
+		}
+		if ws, err = c.reconnect(err); ws == nil {
+			break
+		}
+	}
+	c.mu.Lock()
+	c.ended, c.err, c.ws = true, err, nil
+	c.mu.Unlock()
+	if err != nil {
+		c.log.Warn("signaling connection ended", "err", err)
+		c.events.Push(&Disconnected{Err: fmt.Errorf("signaling connection lost: %w", err)})
+	}
+	c.events.Finish()
+}
+
+// serve reads one connection until it fails, pinging it meanwhile so a
+// silently dead network is noticed.
+func (c *Client) serve(ws *websocket.Conn) error {
+	stopPing := c.keepAlive(ws)
+	defer stopPing()
+	for {
+		_, msg, err := ws.Read(c.ctx)
+		if err != nil {
+			return err
+		}
+		if err := c.handle(msg); err != nil {
 			c.log.Warn("bad message from server", "err", err)
 		}
 	}
-	if c.ctx.Err() != nil {
-		err = nil // closed by us
-	}
+}
+
+// connectionLost fails the requests waiting on a dead connection.
+func (c *Client) connectionLost(ws *websocket.Conn, err error) {
+	ws.CloseNow()
 	c.mu.Lock()
-	c.ended, c.err = true, err
+	c.ws = nil
 	for id, p := range c.pending {
 		delete(c.pending, id)
 		close(p.reply)
 	}
 	c.mu.Unlock()
-	if err != nil {
-		c.log.Warn("signaling connection lost", "err", err)
-		c.events.Push(&Disconnected{Err: fmt.Errorf("signaling connection lost: %w", err)})
-	}
-	c.events.Finish()
+	c.log.Warn("signaling connection lost", "err", err)
 }
 
 func (c *Client) handle(msg []byte) error {
@@ -227,9 +289,14 @@ func (c *Client) request(ctx context.Context, typ string, data any, result any, 
 	}
 	p := &pendingRequest{reply: make(chan proto.Envelope, 1), onOK: onOK}
 	c.mu.Lock()
-	if c.ended {
+	ws := c.ws
+	switch {
+	case c.ended:
 		c.mu.Unlock()
 		return ErrClosed
+	case ws == nil:
+		c.mu.Unlock()
+		return ErrReconnecting
 	}
 	c.pending[id] = p
 	c.mu.Unlock()
@@ -238,7 +305,7 @@ func (c *Client) request(ctx context.Context, typ string, data any, result any, 
 	// connection when a write's context ends, and a caller's short deadline
 	// must not kill the connection.
 	wctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
-	err = c.ws.Write(wctx, websocket.MessageText, msg)
+	err = ws.Write(wctx, websocket.MessageText, msg)
 	cancel()
 	if err != nil {
 		c.forget(id)
@@ -270,14 +337,18 @@ func (c *Client) forget(id uint64) {
 	c.mu.Unlock()
 }
 
+// closedErr explains a failed request: the client ended, or the connection
+// dropped under it (and may be coming back).
 func (c *Client) closedErr(err error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err != nil {
+	switch {
+	case c.err != nil:
 		return fmt.Errorf("%w: %v", ErrClosed, c.err)
-	}
-	if c.ctx.Err() != nil {
+	case c.ctx.Err() != nil:
 		return ErrClosed
+	case !c.ended && c.cfg.Reconnect:
+		return ErrReconnecting
 	}
 	return err
 }

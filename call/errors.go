@@ -10,10 +10,11 @@ import (
 // values; match them with errors.Is(err, ErrCalleeOffline) and friends or
 // with proto.CodeOf.
 var (
-	ErrClosed     = errors.New("signaling connection closed")
-	ErrNoCall     = errors.New("no call in progress")
-	ErrInCall     = errors.New("already in a call; hang up first")
-	ErrNotRinging = errors.New("no incoming call with that cid is ringing")
+	ErrClosed       = errors.New("signaling connection closed")
+	ErrReconnecting = errors.New("signaling connection lost; reconnecting, try again in a moment")
+	ErrNoCall       = errors.New("no call in progress")
+	ErrInCall       = errors.New("already in a call; hang up first")
+	ErrNotRinging   = errors.New("no incoming call with that cid is ringing")
 
 	ErrUnauthorized   = &proto.Error{Code: proto.CodeUnauthorized}
 	ErrCalleeOffline  = &proto.Error{Code: proto.CodeCalleeOffline}

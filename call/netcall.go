@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,7 +62,14 @@ func (c *Client) giveUp(cid string) {
 	c.events.Push(&NoAnswer{CID: cid})
 	ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
 	defer cancel()
-	if err := c.request(ctx, proto.TypeHangup, proto.Hangup{CID: cid, Reason: proto.ReasonTimeout}, nil, nil); err != nil {
+	err := c.request(ctx, proto.TypeHangup, proto.Hangup{CID: cid, Reason: proto.ReasonTimeout}, nil, nil)
+	if errors.Is(err, ErrReconnecting) {
+		c.mu.Lock()
+		c.state.abandoned = cid
+		c.mu.Unlock()
+		return
+	}
+	if err != nil {
 		c.log.Warn("hang up unanswered call", "cid", cid, "err", err)
 	}
 }
@@ -154,6 +162,15 @@ func (c *Client) Hangup(ctx context.Context) error {
 		}
 	}
 	err := c.request(ctx, proto.TypeHangup, proto.Hangup{CID: info.CID}, nil, func(json.RawMessage) { forget() })
+	if errors.Is(err, ErrReconnecting) {
+		// Hanging up always works for the user: the call ends here now and
+		// on the server once the connection is back.
+		c.mu.Lock()
+		forget()
+		c.state.abandoned = info.CID
+		c.mu.Unlock()
+		return nil
+	}
 	if proto.CodeOf(err) == proto.CodeNoSuchCall {
 		// Already over on the server (the peer hung up at the same moment).
 		c.mu.Lock()

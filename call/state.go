@@ -50,6 +50,9 @@ type tracker struct {
 	current  *CallInfo // outgoing or answered call
 	incoming *CallInfo // incoming call ringing here, not yet answered
 	noAnswer *time.Timer
+	// abandoned is a call the application hung up while the connection
+	// was down; the server learns of it after reconnecting.
+	abandoned string
 }
 
 func (t *tracker) snapshot() CallInfo {
@@ -81,7 +84,10 @@ func (t *tracker) stopTimer() {
 func (t *tracker) apply(ev Event) bool {
 	switch e := ev.(type) {
 	case *proto.BeCalling:
-		if t.incoming == nil || t.incoming.CID == e.CID {
+		if t.incoming != nil && t.incoming.CID == e.CID {
+			return false // rung again after a reconnect: nothing new
+		}
+		if t.incoming == nil {
 			t.incoming = &CallInfo{CID: e.CID, Peer: e.Caller, Type: e.Type, Phase: PhaseRinging, Custom: e.Custom}
 		}
 		return true
@@ -137,4 +143,48 @@ func (t *tracker) resume(a *proto.ActiveCall, account string) {
 		info.Phase = PhaseCalling
 	}
 	t.current = info
+}
+
+// reconcile brings the state in line with a new sign-in after a lost
+// connection. It returns the events the application missed meanwhile, in
+// the order it should see them, and a call to hang up on the server
+// because the application already ended it.
+func (t *tracker) reconcile(res proto.LoginResult, account string, now int64) (missed []Event, abandoned string) {
+	active := res.ActiveCall
+	if active != nil && active.CID == t.abandoned {
+		abandoned, active = t.abandoned, nil
+	}
+	t.abandoned = ""
+	if in := t.incoming; in != nil && !ringingHere(res.Ringing, in.CID) {
+		missed = append(missed, &proto.HangupEvent{Timetag: now, CID: in.CID, Account: in.Peer, Reason: proto.ReasonNetworkLost})
+		t.incoming = nil
+	}
+	cur := t.current
+	switch {
+	case cur == nil && active == nil:
+	case cur == nil:
+		// The server holds a call this application does not know, which it
+		// gave up locally (a no-answer timeout that could not reach the server).
+		abandoned = active.CID
+	case active == nil || active.CID != cur.CID:
+		missed = append(missed, &proto.HangupEvent{Timetag: now, CID: cur.CID, Account: cur.Peer, Reason: proto.ReasonNetworkLost})
+		t.clearCurrent()
+		if active != nil {
+			abandoned = active.CID
+		}
+	case cur.Phase == PhaseCalling && active.Answered:
+		cur.Phase = PhaseAnswered
+		t.stopTimer()
+		missed = append(missed, &proto.CallAccepted{CID: cur.CID, Type: cur.Type, Timetag: now})
+	}
+	return missed, abandoned
+}
+
+func ringingHere(ringing []proto.BeCalling, cid string) bool {
+	for _, r := range ringing {
+		if r.CID == cid {
+			return true
+		}
+	}
+	return false
 }

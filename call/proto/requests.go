@@ -54,6 +54,10 @@ type LoginResult struct {
 	// ActiveCall is set when this device was in a call when its previous
 	// connection dropped and the call survived.
 	ActiveCall *ActiveCall `json:"activeCall,omitempty"`
+	// Ringing lists the calls ringing for this account right now (a
+	// beCalling event for each follows the reply), so a device that
+	// reconnects knows which invitations ended while it was away.
+	Ringing []BeCalling `json:"ringing,omitempty"`
 }
 
 // ICEServer is a STUN or TURN server for peer connections.

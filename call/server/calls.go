@@ -37,6 +37,7 @@ func (h *hub) call(sess *session, id uint64, req *proto.Call) {
 			}
 		})
 		h.toAccount(req.Callee, c.beCalling(), nil)
+		h.srv.recorder.keepOpen(c.snapshot())
 		sess.logger().Info("calling", "cid", c.cid, "callee", req.Callee, "type", c.typ, "calleeOnline", online)
 	}
 }
@@ -88,6 +89,7 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 	c.answeredAt = now
 	c.calleeParty.deviceID, c.calleeParty.clientType, c.calleeParty.sess = sess.deviceID, sess.clientType, sess
 	c.ringTimer.Stop()
+	h.srv.recorder.keepOpen(c.snapshot())
 	h.sendEvent(c.callerParty.sess, proto.CallAccepted{CID: c.cid, Type: c.typ, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: true,
 		FromClientType: sess.clientType}, sess)

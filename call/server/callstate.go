@@ -18,6 +18,10 @@ type callState struct {
 	callerParty party // bound to the device that placed the call
 	calleeParty party // bound to the device that answered, once one has
 	ringTimer   *time.Timer
+	// lostAt is when a party's device was lost (or the server restarted),
+	// while one still is: a call that then ends as network lost ended,
+	// as far as anyone knows, at that moment, not when the grace ran out.
+	lostAt int64
 }
 
 // party is one side of a call: its device, and its place in the room.
@@ -69,6 +73,9 @@ func (c *callState) reconnected(sess *session) {
 		p.grace.Stop()
 		p.grace = nil
 	}
+	if c.callerParty.sess != nil && (c.calleeParty.sess != nil || !c.answered()) {
+		c.lostAt = 0
+	}
 }
 
 func (c *callState) activeFor(sess *session) *proto.ActiveCall {
@@ -89,6 +96,9 @@ func (c *callState) stopTimers() {
 }
 
 func (c *callState) record(reason proto.Reason, endedBy string, now int64) proto.CallRecord {
+	if reason == proto.ReasonNetworkLost && c.lostAt != 0 {
+		now = c.lostAt
+	}
 	r := proto.CallRecord{CID: c.cid, Caller: c.caller, Callee: c.callee, Type: c.typ,
 		Status: reason.Status(), CreatedAt: c.createdAt, AnsweredAt: c.answeredAt, EndedAt: now, EndedBy: endedBy}
 	if c.answered() {

@@ -378,14 +378,6 @@ func TestAnsweredCallEndsWhenPeerStaysAway(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusNetworkLost)
 }
 
-func TestServerCloseRecordsOpenCalls(t *testing.T) {
-	e := newEnv(t, nil)
-	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
-	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
-	connect(t, alice, bob, cid)
-	r := e.recordAfterRestart("alice", cid)
-	wantEqual(t, "record", r.Status, proto.StatusNetworkLost)
-}
 
 func TestPresenceAndContacts(t *testing.T) {
 	e := newEnv(t, nil)

@@ -90,12 +90,18 @@ func (h *hub) after(d time.Duration, f func()) *time.Timer {
 	return time.AfterFunc(d, func() { h.post(f) })
 }
 
-// stop ends the calls still open as network lost, so their records are
-// written, and ends the hub's goroutine.
+// stop ends the hub's goroutine. A ringing call ends as network lost (its
+// invitation cannot outlive the server); an answered call stays open in
+// the database for its parties to resume once the server is back.
 func (h *hub) stop() {
 	h.post(func() {
 		for _, c := range h.calls {
-			h.endCall(c, proto.ReasonNetworkLost, "")
+			if !c.answered() {
+				h.endCall(c, proto.ReasonNetworkLost, "")
+				continue
+			}
+			c.stopTimers()
+			h.log.Info("call left open for its parties to resume", "cid", c.cid)
 		}
 		h.stopped = true
 	})

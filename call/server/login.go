@@ -47,14 +47,20 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 		c.reconnected(sess)
 		res.ActiveCall = c.activeFor(sess)
 	}
+	// A ringing call to this account rings here too: a device that signs in
+	// while a forceKeepCalling invitation waits, or just another device.
+	ringing := st.call
+	if ringing != nil && (ringing.answered() || ringing.callee != sess.account) {
+		ringing = nil
+	}
+	if ringing != nil {
+		res.Ringing = []proto.BeCalling{ringing.beCalling()}
+	}
 	sess.reply(id, res)
 	sess.logger().Info("signed in", "client", sess.clientType)
 	h.updatePresence(sess.account)
-
-	// A ringing call to this account rings here too: a device that signs in
-	// while a forceKeepCalling invitation waits, or just another device.
-	if c := st.call; c != nil && !c.answered() && c.callee == sess.account {
-		h.sendEvent(sess, c.beCalling())
+	if ringing != nil {
+		h.sendEvent(sess, ringing.beCalling())
 	}
 }
 
@@ -92,11 +98,22 @@ func (h *hub) deviceLost(c *callState, sess *session) {
 	}
 	party := c.party(sess.account)
 	party.sess = nil
+	if c.lostAt == 0 {
+		c.lostAt = h.now()
+	}
+	if reason == proto.ReasonNetworkLost {
+		h.awaitParty(c, party, grace)
+		return
+	}
 	party.grace = h.after(grace, func() {
 		if h.calls[c.cid] != c || party.sess != nil {
 			return
 		}
-		h.log.Info("call party did not come back", "cid", c.cid, "account", sess.account, "after", grace.Round(time.Millisecond))
+		h.log.Info("caller did not come back", "cid", c.cid, "account", sess.account, "after", grace.Round(time.Millisecond))
+		if c.answered() { // answered while the caller was away
+			h.endCall(c, proto.ReasonNetworkLost, sess.account)
+			return
+		}
 		h.endCall(c, reason, sess.account)
 	})
 }

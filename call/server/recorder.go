@@ -34,6 +34,9 @@ type recorderOp struct {
 	record  *proto.CallRecord
 	onSaved func(proto.CallRecord)
 
+	// open is the latest state of a call in progress, kept for recovery.
+	open *openCall
+
 	query *historyQuery
 }
 
@@ -68,6 +71,12 @@ func (r *recorder) enqueue(op recorderOp) {
 // save queues a record; onSaved runs on the recorder's goroutine once it is durable.
 func (r *recorder) save(rec proto.CallRecord, onSaved func(proto.CallRecord)) {
 	r.enqueue(recorderOp{record: &rec, onSaved: onSaved})
+}
+
+// keepOpen queues the state of a call in progress; the call's record,
+// queued after it, removes it.
+func (r *recorder) keepOpen(o openCall) {
+	r.enqueue(recorderOp{open: &o})
 }
 
 // history answers after every record queued before it is written.
@@ -141,10 +150,22 @@ func (r *recorder) apply(op recorderOp) bool {
 		op.query.reply <- historyReply{res, err}
 		return true
 	}
+	if op.open != nil {
+		if err := r.store.saveOpenCall(ctx, *op.open, time.Now().UnixMilli()); err != nil {
+			r.log.Error("open call write failed; will retry", "cid", op.open.CID, "err", err)
+			return false
+		}
+		return true
+	}
 	seq, err := r.store.insertRecord(ctx, *op.record)
 	if err != nil {
 		r.log.Error("call record write failed; will retry", "cid", op.record.CID, "err", err)
 		return false
+	}
+	if err := r.store.deleteOpenCall(ctx, op.record.CID); err != nil {
+		// Harmless if it stays: recovery finds the record already written
+		// and a second one for the same cid is never inserted.
+		r.log.Warn("open call not cleared", "cid", op.record.CID, "err", err)
 	}
 	rec := *op.record
 	rec.Seq = seq

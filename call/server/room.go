@@ -23,6 +23,7 @@ func (h *hub) startRTC(sess *session, id uint64, req *proto.StartRTC) {
 	if p.mode == proto.CallTypeUnknown {
 		p.mode = c.typ
 	}
+	h.srv.recorder.keepOpen(c.snapshot())
 	sess.reply(id, proto.StartRTCResult{UID: p.uid, Account: sess.account, CID: c.cid})
 	users := []proto.RoomMember{}
 	if other.uid != 0 {

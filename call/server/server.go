@@ -94,6 +94,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{}}
 	s.recorder = newRecorder(st, s.log, cfg.RecordRetry)
 	s.hub = newHub(s)
+	if err := s.recoverOpenCalls(context.Background()); err != nil {
+		s.hub.stop()
+		s.recorder.stop()
+		st.close()
+		return nil, fmt.Errorf("new server: %w", err)
+	}
 	return s, nil
 }
 
@@ -118,8 +124,10 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-// Close disconnects every client, ends the calls in progress with status
-// networkLost, writes every queued call record and closes the database.
+// Close disconnects every client, writes every queued call record and
+// closes the database. Ringing calls end as network lost; answered calls
+// stay open for their parties to resume when a server starts again on the
+// same database (or end as network lost then if they do not).
 func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"duet/call/proto"
+)
+
+// recoverOpenCalls takes back the calls that were in progress when the
+// server last stopped, however it stopped. A call that was still ringing
+// cannot be resumed (its invitation is gone) and is closed as network
+// lost. An answered call waits, as after any lost connection, for its
+// parties to sign in again on the same devices; media was peer to peer and
+// may never have stopped. Whoever does not come back within the reconnect
+// grace ends it as network lost. Either way the call gets its record.
+func (s *Server) recoverOpenCalls(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	calls, err := s.store.openCalls(ctx)
+	if err != nil {
+		return fmt.Errorf("recover open calls: %w", err)
+	}
+	var pending []openCall
+	for _, o := range calls {
+		done, err := s.store.hasRecord(ctx, o.CID)
+		if err != nil {
+			return fmt.Errorf("recover open calls: %w", err)
+		}
+		if done { // ended, but the server stopped before it cleared the row
+			if err := s.store.deleteOpenCall(ctx, o.CID); err != nil {
+				return fmt.Errorf("recover open calls: %w", err)
+			}
+			continue
+		}
+		pending = append(pending, o)
+	}
+	if len(pending) > 0 {
+		s.log.Info("recovering calls open at the last stop", "count", len(pending))
+		s.hub.post(func() { s.hub.restore(pending) })
+	}
+	return nil
+}
+
+// restore runs on the hub's goroutine before any client has signed in.
+func (h *hub) restore(calls []openCall) {
+	now := h.now()
+	for _, o := range calls {
+		c := o.callState()
+		c.lostAt = now
+		if !c.answered() {
+			h.log.Info("closing a call that was ringing when the server stopped", "cid", c.cid)
+			h.record(c, proto.ReasonNetworkLost, "")
+			continue
+		}
+		h.calls[c.cid] = c
+		h.account(c.caller).call = c
+		h.account(c.callee).call = c
+		for _, p := range []*party{&c.callerParty, &c.calleeParty} {
+			h.nextUID = max(h.nextUID, p.uid)
+			h.awaitParty(c, p, h.cfg.ReconnectGrace)
+		}
+		h.log.Info("holding a call open at the last stop for its parties", "cid", c.cid,
+			"caller", c.caller, "callee", c.callee, "grace", h.cfg.ReconnectGrace)
+	}
+}
+
+// awaitParty gives a party whose device is away grace to sign in again
+// before the call ends as network lost.
+func (h *hub) awaitParty(c *callState, p *party, grace time.Duration) {
+	p.grace = h.after(grace, func() {
+		if h.calls[c.cid] != c || p.sess != nil {
+			return
+		}
+		h.log.Info("call party did not come back", "cid", c.cid, "account", p.account, "after", grace)
+		h.endCall(c, proto.ReasonNetworkLost, p.account)
+	})
+}
+
+func (s *store) hasRecord(ctx context.Context, cid string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM records WHERE cid = ?`, cid).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up record %s: %w", cid, err)
+	}
+	return n > 0, nil
+}
