@@ -79,7 +79,9 @@ func Run(ctx context.Context, cfg Config) error {
 func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) error {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	client, err := call.Dial(dctx, call.Config{ServerURL: cfg.ServerURL, Account: cfg.Account, Token: cfg.Token,
-		ClientType: proto.ClientBot, DeviceID: "bot-" + cfg.Account, Logger: cfg.Logger})
+		ClientType: proto.ClientBot, DeviceID: "bot-" + cfg.Account, Logger: cfg.Logger,
+		// Calls in progress survive a lost connection or a server restart.
+		Reconnect: true})
 	cancel()
 	if err != nil {
 		return err
@@ -135,6 +137,11 @@ func (b *bot) place(ctx context.Context) {
 
 func (b *bot) handle(ctx context.Context, ev call.Event) {
 	switch e := ev.(type) {
+	case *call.Reconnecting:
+		b.log.Warn("signaling lost; reconnecting", "err", e.Err)
+	case *call.Reconnected:
+		b.log.Info("signaling back", "after", e.Downtime.Round(time.Millisecond), "attempts", e.Attempts,
+			"resumedCall", e.ActiveCall != nil)
 	case *proto.BeCalling:
 		b.log.Info("incoming call", "caller", e.Caller, "type", e.Type, "cid", e.CID, "custom", e.Custom)
 		b.later(ctx, b.cfg.After, func(ctx context.Context) { b.answer(ctx, e) })

@@ -23,6 +23,8 @@ const testTimeout = 20 * time.Second
 type rig struct {
 	t   testing.TB
 	url string
+	// client adjusts each phone's signaling client (reconnect settings).
+	client func(*call.Config)
 }
 
 func newRig(t testing.TB) *rig {
@@ -58,7 +60,11 @@ func (r *rig) phone(account string, toneHz float64, opts ...func(*phone.Config))
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	c, err := call.Dial(ctx, call.Config{ServerURL: r.url, Account: account, ClientType: proto.ClientBot, DeviceID: account})
+	ccfg := call.Config{ServerURL: r.url, Account: account, ClientType: proto.ClientBot, DeviceID: account}
+	if r.client != nil {
+		r.client(&ccfg)
+	}
+	c, err := call.Dial(ctx, ccfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
