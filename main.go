@@ -48,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runApp(ctx, args[1:], stderr)
 	case "bot":
 		return runBot(ctx, args[1:], stderr)
+	case "loadtest":
+		return runLoadtest(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "duet", version)
 		return nil
@@ -70,6 +72,7 @@ Usage:
   duet serve [flags]          run the signaling server
   duet account add NAME       create an account (or renew its token) and print its token
   duet bot [flags]            a headless test client that answers as told, with synthetic media
+  duet loadtest [flags]       load a server with many clients placing calls, and report latency and memory
   duet --version
 
 Run "duet COMMAND --help" for a command's flags.

@@ -111,6 +111,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	ws, res, err := c.connect(ctx, cfg.DeviceID)
 	if err != nil {
 		cancel()
+		c.events.Stop()
 		return nil, err
 	}
 	c.ws, c.login = ws, res

@@ -1,0 +1,5 @@
+package loadtest
+
+import "os"
+
+func selfPID() int { return os.Getpid() }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"syscall"
+	"time"
+
+	"duet/call/loadtest"
+)
+
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: duet loadtest [flags]
+
+Signs many real clients in to a signaling server, places calls between
+pairs of them at a steady rate (answer, both join the room, hold, hang up,
+wait for the record), and reports setup latency, errors and memory.
+Without --server it starts its own server in a child process on loopback,
+so the server's memory is measured apart from the clients'.
+
+`)
+		fs.PrintDefaults()
+	}
+	serverURL := fs.String("server", "", "server to load (default: start one on loopback in a child process)")
+	serverPID := fs.Int("server-pid", 0, "process id of --server, to report its memory")
+	token := fs.String("token", "", "token every client signs in with (empty: an open server)")
+	clients := fs.Int("clients", 1000, "clients signed in at once (half call, half answer)")
+	dialers := fs.Int("dial-concurrency", 64, "sign-ins in flight at once")
+	rate := fs.Float64("rate", 50, "calls started per second")
+	calls := fs.Int("calls", 1000, "calls to place at most")
+	duration := fs.Duration("duration", time.Minute, "time to place calls at most")
+	hold := fs.Duration("hold", time.Second, "how long each answered call lasts")
+	timeout := fs.Duration("timeout", 10*time.Second, "limit on each step of a call before it counts as an error")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := loadtest.Config{ServerURL: *serverURL, ServerPID: *serverPID, Token: *token, Clients: *clients,
+		DialConcurrency: *dialers, Rate: *rate, Calls: *calls, Duration: *duration, Hold: *hold, Timeout: *timeout,
+		Progress: func(s string) { fmt.Fprintln(stderr, s) }}
+	if cfg.ServerURL == "" {
+		child, err := startChildServer(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		defer child.stop()
+		cfg.ServerURL, cfg.ServerPID = child.url, child.cmd.Process.Pid
+		fmt.Fprintf(stderr, "server pid %d at %s\n", cfg.ServerPID, cfg.ServerURL)
+	}
+	rep, err := loadtest.Run(ctx, cfg)
+	printReport(stdout, cfg, rep)
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if werr := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); werr != nil {
+			return fmt.Errorf("write report: %w", werr)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("load test: %w", err)
+	}
+	if rep.Errors > 0 {
+		return fmt.Errorf("load test: %d errors", rep.Errors)
+	}
+	return nil
+}
+
+func printReport(w io.Writer, cfg loadtest.Config, r loadtest.Report) {
+	fmt.Fprintf(w, "clients signed in   %d in %s (one sign-in: %s)\n", r.Clients, r.SignInTime.Round(time.Millisecond), r.SignIn)
+	fmt.Fprintf(w, "calls               %d placed, %d complete at %.0f/s (hold %s); %d ticks found every caller busy\n",
+		r.CallsPlaced, r.CallsComplete, cfg.Rate, cfg.Hold, r.SkippedBusy)
+	fmt.Fprintf(w, "call → beCalling    %s\n", r.Ring)
+	fmt.Fprintf(w, "call setup          %s   (call → answered → both in the room)\n", r.Setup)
+	fmt.Fprintf(w, "hangup → record     %s\n", r.Record)
+	fmt.Fprintf(w, "errors              %d\n", r.Errors)
+	kinds := make([]string, 0, len(r.ErrorKinds))
+	for k := range r.ErrorKinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %6d  %s\n", r.ErrorKinds[k], k)
+	}
+	fmt.Fprintf(w, "server memory       %s", r.ServerMemory)
+	if r.ServerMemory.RSS > 0 && r.Clients > 0 {
+		fmt.Fprintf(w, ", %.1f KiB per client", float64(r.ServerMemory.RSS)/float64(r.Clients)/1024)
+	}
+	fmt.Fprintf(w, "\nclient memory       %s\n", r.ClientMemory)
+	fmt.Fprintf(w, "elapsed             %s\n", r.Elapsed.Round(time.Millisecond))
+}
+
+// childServer is a `duet serve` started by the load test.
+type childServer struct {
+	cmd *exec.Cmd
+	url string
+	dir string
+}
+
+var servingURL = regexp.MustCompile(`wss?://\S+/ws`)
+
+func startChildServer(ctx context.Context, stderr io.Writer) (*childServer, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "duet-loadtest-")
+	if err != nil {
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	cmd := exec.Command(exe, "serve", "--open", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "load.db"))
+	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	defer logFile.Close()
+	cmd.Stderr = logFile
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	child := &childServer{cmd: cmd, dir: dir}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if u := servingURL.FindString(sc.Text()); u != "" {
+				found <- u
+				break
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case child.url = <-found:
+		return child, nil
+	case <-time.After(10 * time.Second):
+		err = errors.New("it did not say where it listens within 10 s")
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	child.stop()
+	return nil, fmt.Errorf("start server (log in %s): %w", filepath.Join(dir, "server.log"), err)
+}
+
+// stop ends the server gracefully and removes its files.
+func (c *childServer) stop() {
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		c.cmd.Process.Kill()
+		<-done
+	}
+	os.RemoveAll(c.dir)
+}
