@@ -59,6 +59,7 @@ type Client struct {
 	pending map[uint64]*pendingRequest // guarded by mu
 	state   tracker                    // guarded by mu
 	ended   bool                       // guarded by mu: the reader stopped; no new requests
+	ice     []proto.ICEServer          // guarded by mu: the latest from startRtc; nil: the login's
 	err     error                      // guarded by mu: why the connection ended
 }
 
@@ -110,6 +111,18 @@ func (c *Client) Events() <-chan Event { return c.events.C() }
 
 // Login returns what the server said at sign-in (ICE servers, device ID).
 func (c *Client) Login() proto.LoginResult { return c.login }
+
+// ICEServers are the STUN/TURN servers for the next peer connection: those
+// of the latest startRtc reply that carried any (fresh TURN credentials for
+// the call), else the login's.
+func (c *Client) ICEServers() []proto.ICEServer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ice != nil {
+		return c.ice
+	}
+	return c.login.ICEServers
+}
 
 // Account is the signed-in account.
 func (c *Client) Account() string { return c.cfg.Account }
