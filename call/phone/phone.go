@@ -33,9 +33,9 @@ type Config struct {
 	// RelayOnly sends media only through the server's TURN relay, so the
 	// peer never learns this device's addresses; see SetRelayOnly.
 	RelayOnly bool
-	OnFrame      func(media.Frame) // see media.Config.OnFrame
-	Echo         bool              // send callers their own media back (see media.Config.Echo)
-	Logger       *slog.Logger
+	OnFrame   func(media.Frame) // see media.Config.OnFrame
+	Echo      bool              // send callers their own media back (see media.Config.Echo)
+	Logger    *slog.Logger
 }
 
 // MediaStarted tells the application a call's media session exists (to show
