@@ -30,12 +30,10 @@ type Config struct {
 	Playback     bool
 	SpeakerID    string
 	LoopbackOnly bool
-	// RelayOnly sends media only through the server's TURN relay, so the
-	// peer never learns this device's addresses; see SetRelayOnly.
-	RelayOnly bool
-	OnFrame   func(media.Frame) // see media.Config.OnFrame
-	Echo      bool              // send callers their own media back (see media.Config.Echo)
-	Logger    *slog.Logger
+	RelayOnly    bool              // through the server's TURN relay only; see SetRelayOnly
+	OnFrame      func(media.Frame) // see media.Config.OnFrame
+	Echo         bool              // send callers their own media back (see media.Config.Echo)
+	Logger       *slog.Logger
 }
 
 // MediaStarted tells the application a call's media session exists (to show
