@@ -28,7 +28,7 @@ import (
 // newRelayRig is a rig whose server runs its embedded TURN server on
 // loopback, the relay included.
 // ttl 0 takes the default credential lifetime.
-func newRelayRig(t *testing.T, ttl time.Duration) *rig {
+func newRelayRig(t testing.TB, ttl time.Duration) *rig {
 	t.Helper()
 	leaktest.Check(t)
 	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true,
@@ -235,6 +235,14 @@ func TestRelayOnlyCallOutlivesLoginCredentials(t *testing.T) {
 	}
 	alice.Hangup(context.Background())
 	expect[*phone.MediaEnded](t, bob)
+}
+
+// BenchmarkRelayedAcceptToFirstFrame is BenchmarkAcceptToFirstFrame with
+// both phones relay-only through the embedded TURN server.
+func BenchmarkRelayedAcceptToFirstFrame(b *testing.B) {
+	r := newRelayRig(b, 0)
+	relayOnly := func(c *phone.Config) { c.RelayOnly = true }
+	benchAcceptToFirstFrame(b, r.phone("alice", 440, relayOnly), r.phone("bob", 660, relayOnly))
 }
 
 // TestRelayOnlyWithoutTURN: a relay-only phone on a server without TURN
