@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"duet/call/proto"
 )
 
 // TestAlwaysRelaySetting: the Settings checkbox is saved in the
@@ -12,7 +14,7 @@ import (
 func TestAlwaysRelaySetting(t *testing.T) {
 	r := newRig(t)
 	alice := r.newApp("alice", "alice-desktop")
-	r.dialPhone("bob", "bob-bot")
+	bob := r.dialPhone("bob", "bob-bot")
 	alice.signIn()
 	onUI(func() {
 		if alice.u.conn.ph.RelayOnly() || alice.u.setView.relay.Checked {
@@ -32,6 +34,18 @@ func TestAlwaysRelaySetting(t *testing.T) {
 		}
 	})
 	placeAndWaitForEnd(alice, "bob", noRelayMessage)
+
+	// Answering fails the same way, and the caller hears a rejection at once.
+	cid, err := bob.Call(ctxT(t), "alice", proto.CallTypeVideo, callOpts(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.waitFor("ringing", func() bool { return alice.u.ring != nil && alice.u.ring.cid == cid })
+	onUI(func() { alice.u.accept(proto.CallTypeVideo) })
+	alice.waitFor("why answering failed", func() bool { return alice.u.call == nil && alice.notice() == noRelayMessage })
+	if rej := expect[*proto.CallRejected](bob); rej.CID != cid {
+		t.Fatalf("bob's call %s rejected, want %s", rej.CID, cid)
+	}
 
 	onUI(func() { test.Tap(alice.u.setView.relay) })
 	alice.waitFor("the setting off", func() bool { return !alice.u.prefs.Bool(prefRelay) && !alice.u.conn.ph.RelayOnly() })

@@ -136,9 +136,15 @@ func (p *Phone) Call(ctx context.Context, callee string, typ proto.CallType, opt
 }
 
 // Accept answers the ringing call cid. mode is the call's type or, for a
-// video call, audio to answer without the camera.
+// video call, audio to answer without the camera. A relay-only phone on a
+// server without TURN declines the call and returns ErrNoRelay.
 func (p *Phone) Accept(ctx context.Context, cid string, mode proto.CallType) error {
 	if err := p.checkRelay(); err != nil {
+		// Declined, the caller hears at once that the call cannot be
+		// carried instead of ringing on.
+		if rerr := p.cfg.Client.Response(ctx, cid, false); rerr != nil {
+			p.log.Warn("decline call that cannot be relayed", "cid", cid, "err", rerr)
+		}
 		return fmt.Errorf("answer call %s: %w", cid, err)
 	}
 	if err := p.cfg.Client.Response(ctx, cid, true); err != nil {

@@ -246,7 +246,8 @@ func BenchmarkRelayedAcceptToFirstFrame(b *testing.B) {
 }
 
 // TestRelayOnlyWithoutTURN: a relay-only phone on a server without TURN
-// fails its calls at once, placing or answering, with ErrNoRelay.
+// fails its calls at once with ErrNoRelay: placing one, or answering one,
+// which it then declines.
 func TestRelayOnlyWithoutTURN(t *testing.T) {
 	r := newRig(t)
 	alice := r.phone("alice", 440, func(c *phone.Config) { c.RelayOnly = true })
@@ -264,8 +265,17 @@ func TestRelayOnlyWithoutTURN(t *testing.T) {
 	if err := alice.Accept(ctx, cid, proto.CallTypeVideo); !errors.Is(err, phone.ErrNoRelay) {
 		t.Fatalf("relay-only answer without TURN: %v, want ErrNoRelay", err)
 	}
+	// The caller hears at once that the call will not be answered.
+	if rej := expect[*proto.CallRejected](t, bob); rej.CID != cid {
+		t.Fatalf("rejected %s, want %s", rej.CID, cid)
+	}
 	// Turned off, the next call goes through.
 	alice.SetRelayOnly(false)
+	cid, err = bob.Call(ctx, "alice", proto.CallTypeVideo, call.CallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.BeCalling](t, alice)
 	if err := alice.Accept(ctx, cid, proto.CallTypeVideo); err != nil {
 		t.Fatal(err)
 	}
