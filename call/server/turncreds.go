@@ -85,8 +85,8 @@ func (c turnCreds) check(username string, now time.Time) (account, password stri
 // a colon, so the split is unambiguous; anything else is refused.
 func parseTURNUsername(username string) (expiry int64, account string, err error) {
 	ts, account, ok := strings.Cut(username, ":")
-	if !ok || ts == "" || len(ts) > 19 {
-		return 0, "", errTURNUsername
+	if !ok || ts == "" || len(ts) > 19 || (len(ts) > 1 && ts[0] == '0') {
+		return 0, "", errTURNUsername // only the canonical form we issue
 	}
 	for _, r := range ts {
 		if r < '0' || r > '9' {

@@ -25,6 +25,8 @@ var usernameCases = []struct {
 	{"+5:alice", 0, "", false},
 	{" 5:alice", 0, "", false},
 	{"0x10:alice", 0, "", false},
+	{"01767261600:alice", 0, "", false}, // not as issued
+	{"00:0", 0, "", false},
 	{"17672616001767261600:alice", 0, "", false},
 	{"1767261600:alice bob", 0, "", false},
 	{"1767261600:\xff", 0, "", false},
