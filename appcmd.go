@@ -27,6 +27,7 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Account, "account", "", "account to sign in as")
 	fs.StringVar(&cfg.Token, "token", "", "the account's token")
 	fs.BoolVar(&cfg.Synthetic, "synthetic", false, "use the test pattern and tone instead of camera and microphone")
+	fs.BoolVar(&cfg.AlwaysRelay, "always-relay", false, "send calls only through the server's TURN relay, hiding your address from the other side (saved in Settings)")
 	fs.StringVar(&cfg.DeviceID, "device", "", "device ID (to run several windows of one account on one machine)")
 	fs.StringVar(&cfg.AutoCall, "call", "", "place a video call to this account once signed in")
 	fs.StringVar(&cfg.ScreenshotPath, "screenshot", "", "with --call: save a PNG of the call and the measured figures, then quit")

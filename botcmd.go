@@ -25,6 +25,7 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Call, "call", "", "call this account once signed in")
 	typ := fs.String("type", "video", "type of the call placed with --call: audio or video")
 	fs.Float64Var(&cfg.ToneHz, "tone", 440, "frequency of the synthetic microphone's tone, Hz")
+	fs.BoolVar(&cfg.RelayOnly, "always-relay", false, "send media only through the server's TURN relay, hiding this machine's address from the peer")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -102,6 +102,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "SQLite database of accounts and call records")
 	open := fs.Bool("open", false, "let any account name sign in without a token (LAN, development)")
 	ring := fs.Duration("ring-timeout", 0, "server-side limit on ringing (default 60s)")
+	turnf := addTURNFlags(fs)
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -110,7 +111,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	srv, err := server.New(server.Config{DBPath: *db, Open: *open, RingTimeout: *ring, Logger: log})
+	turn, err := turnf.config()
+	if err != nil {
+		return err
+	}
+	cfg := server.Config{DBPath: *db, Open: *open, RingTimeout: *ring, Logger: log, TURN: turn}
+	srv, err := server.New(cfg)
+	if err != nil && turn != nil && !turnf.explicit() && errors.Is(err, syscall.EADDRINUSE) {
+		log.Warn("TURN relay port busy; serving without a relay (pick another with --turn-addr, or --no-turn)", "err", err)
+		cfg.TURN = nil
+		srv, err = server.New(cfg)
+	}
+	if err != nil && errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w: is another TURN server running? Pick another port with --turn-addr, or serve without a relay with --no-turn", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -120,6 +134,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	fmt.Fprintf(stdout, "duet %s serving on ws://%s/ws (database %s)\n", version, ln.Addr(), *db)
+	if a := srv.TURNAddr(); a != nil {
+		fmt.Fprintf(stdout, "TURN relay on %s (UDP and TCP), relays at %s ports %s\n", a, cfg.TURN.PublicIP, turnf.ports)
+		if cfg.TURN.PublicIP.IsLoopback() {
+			fmt.Fprintln(stdout, "the relay is only reachable from this machine: set --turn-public-ip")
+		}
+	}
 	if *open {
 		fmt.Fprintln(stdout, "open server: any account name signs in without a token")
 	} else {

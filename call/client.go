@@ -92,6 +92,7 @@ type Client struct {
 	pending map[uint64]*pendingRequest // guarded by mu
 	state   tracker                    // guarded by mu
 	ended   bool                       // guarded by mu: the client stopped; no new requests
+	ice     []proto.ICEServer          // guarded by mu: the latest from startRtc; nil: the login's
 	err     error                      // guarded by mu: why the client ended
 }
 
@@ -131,6 +132,18 @@ func (c *Client) Login() proto.LoginResult {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.login
+}
+
+// ICEServers are the STUN/TURN servers for the next peer connection: those
+// of the latest startRtc reply that carried any (fresh TURN credentials for
+// the call), else the login's.
+func (c *Client) ICEServers() []proto.ICEServer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ice != nil {
+		return c.ice
+	}
+	return c.login.ICEServers
 }
 
 // Account is the signed-in account.

@@ -137,6 +137,11 @@ func (c *Client) StartRTC(ctx context.Context, mode proto.CallType) (proto.Start
 		if json.Unmarshal(raw, &r) == nil && c.state.isCurrent(r.CID) {
 			c.state.current.UID = r.UID
 		}
+		if len(r.ICEServers) > 0 {
+			// Stored before syncDone is delivered, so whoever handles
+			// syncDone finds the call's credentials here.
+			c.ice = r.ICEServers
+		}
 	})
 	if err != nil {
 		return res, fmt.Errorf("start rtc for call %s: %w", cur.CID, err)

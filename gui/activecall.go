@@ -9,6 +9,7 @@ import (
 
 	"duet/call"
 	"duet/call/media"
+	"duet/call/phone"
 	"duet/call/proto"
 )
 
@@ -159,9 +160,14 @@ func callError(peer string, err error) string {
 		return "You cannot call yourself"
 	case errors.Is(err, call.ErrClosed):
 		return "Not connected — wait for the connection to come back"
+	case errors.Is(err, phone.ErrNoRelay):
+		return noRelayMessage
 	}
 	return "Could not call " + peer + ": " + err.Error()
 }
+
+// noRelayMessage: Always relay is on and the server has no relay.
+const noRelayMessage = "This server offers no relay, and Settings say to always relay calls — turn that off in Settings, or ask the server's operator to enable TURN"
 
 // acceptError says why answering failed.
 func acceptError(err error) string {
@@ -173,6 +179,9 @@ func acceptError(err error) string {
 	}
 	if errors.Is(err, call.ErrNotRinging) {
 		return "The call is no longer ringing"
+	}
+	if errors.Is(err, phone.ErrNoRelay) {
+		return noRelayMessage
 	}
 	return "Could not answer: " + err.Error()
 }

@@ -16,7 +16,10 @@ type Config struct {
 	// Synthetic uses the test pattern and tone instead of the camera and
 	// microphone (QA).
 	Synthetic bool
-	Logger    *slog.Logger
+	// AlwaysRelay sends calls through the server's TURN relay only, so the
+	// other side never learns this machine's address (also a setting).
+	AlwaysRelay bool
+	Logger      *slog.Logger
 	// Version is shown in the Settings tab.
 	Version string
 	// AutoSignIn signs in at start when the form is complete.

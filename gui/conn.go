@@ -132,7 +132,8 @@ func (u *ui) connected(c *call.Client) {
 	u.conn.epoch++
 	epoch := u.conn.epoch
 	ph := phone.New(phone.Config{Client: c, OpenCapture: u.openCapture, Playback: true,
-		SpeakerID: u.settings.get().SpeakerID, LoopbackOnly: u.cfg.LoopbackOnly, Logger: u.log})
+		SpeakerID: u.settings.get().SpeakerID, LoopbackOnly: u.cfg.LoopbackOnly, Logger: u.log,
+		RelayOnly: u.settings.get().AlwaysRelay})
 	u.conn.ph = ph
 	u.goBG(func(ctx context.Context) { u.funnel(ctx, epoch, ph.Events()) })
 

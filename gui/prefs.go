@@ -18,6 +18,7 @@ const (
 	prefSpeaker    = "settings.speaker"
 	prefResolution = "settings.resolution"
 	prefSynthetic  = "settings.synthetic"
+	prefRelay      = "settings.alwaysRelay"
 )
 
 // Resolutions offered for the camera.
@@ -34,6 +35,9 @@ type Settings struct {
 	CameraID, MicrophoneID, SpeakerID string
 	Resolution                        string
 	Synthetic                         bool
+	// AlwaysRelay sends calls through the server's relay only (from the
+	// next call on).
+	AlwaysRelay bool
 }
 
 // Size is the camera size the resolution asks for.
@@ -51,12 +55,16 @@ func loadSettings(p fyne.Preferences, cfg Config) Settings {
 		SpeakerID:    p.String(prefSpeaker),
 		Resolution:   p.StringWithFallback(prefResolution, res480p),
 		Synthetic:    p.Bool(prefSynthetic),
+		AlwaysRelay:  p.Bool(prefRelay),
 	}
 	if s.Resolution != res720p {
 		s.Resolution = res480p
 	}
 	if cfg.Synthetic {
 		s.Synthetic = true
+	}
+	if cfg.AlwaysRelay {
+		s.AlwaysRelay = true
 	}
 	return s
 }
@@ -67,6 +75,7 @@ func (s Settings) save(p fyne.Preferences) {
 	p.SetString(prefSpeaker, s.SpeakerID)
 	p.SetString(prefResolution, s.Resolution)
 	p.SetBool(prefSynthetic, s.Synthetic)
+	p.SetBool(prefRelay, s.AlwaysRelay)
 }
 
 // settingsStore hands the current settings to the phone's goroutines, which

@@ -11,6 +11,9 @@ import (
 	"duet/devices"
 )
 
+// relayLabel is the Always relay setting's checkbox.
+const relayLabel = "Always relay calls through the server — hides your address from the other side"
+
 // defaultDevice is the choice that follows the system's default device.
 const defaultDevice = "System default"
 
@@ -64,6 +67,7 @@ type settingsView struct {
 	speaker    *widget.Select
 	resolution *widget.Select
 	synthetic  *widget.Check
+	relay      *widget.Check
 	note       *widget.Label
 	onChange   func(Settings)
 	quiet      bool // true while filling the widgets: no save
@@ -77,6 +81,7 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 	v.speaker = widget.NewSelect(nil, changed)
 	v.resolution = widget.NewSelect(resolutions, changed)
 	v.synthetic = widget.NewCheck("Use synthetic camera and microphone (test pattern and tone, for QA)", func(bool) { v.changed() })
+	v.relay = widget.NewCheck(relayLabel, func(bool) { v.changed() })
 	v.note.Wrapping = fyne.TextWrapWord
 	v.note.Importance = widget.LowImportance
 	refresh := widget.NewButtonWithIcon("Look for devices again", theme.ViewRefreshIcon(), onRefresh)
@@ -86,6 +91,7 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 		widget.NewFormItem("Speaker", v.speaker),
 		widget.NewFormItem("Video size", v.resolution),
 		widget.NewFormItem("", v.synthetic),
+		widget.NewFormItem("Privacy", v.relay),
 	)
 	v.setDevices(devices.Inventory{}, "")
 	about := widget.NewLabel("Duet " + version)
@@ -108,6 +114,7 @@ func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
 	v.speaker.SetSelected(v.speakers.label(v.s.SpeakerID))
 	v.resolution.SetSelected(v.s.Resolution)
 	v.synthetic.SetChecked(v.s.Synthetic)
+	v.relay.SetChecked(v.s.AlwaysRelay)
 	v.syncEnabled()
 	note := "Changes apply to the next call; the speaker after signing in again."
 	if problem != "" {
@@ -136,6 +143,7 @@ func (v *settingsView) changed() {
 		SpeakerID:    v.speakers.id(v.speaker.Selected),
 		Resolution:   v.resolution.Selected,
 		Synthetic:    v.synthetic.Checked,
+		AlwaysRelay:  v.relay.Checked,
 	}
 	if v.s.Resolution == "" {
 		v.s.Resolution = res480p
@@ -147,6 +155,9 @@ func (v *settingsView) changed() {
 func (u *ui) saveSettings(s Settings) {
 	u.settings.set(s)
 	s.save(u.prefs)
+	if ph := u.conn.ph; ph != nil {
+		ph.SetRelayOnly(s.AlwaysRelay)
+	}
 }
 
 // refreshDevices lists the devices in the background: the sound system can

@@ -32,6 +32,11 @@ func newPeerConnection(cfg Config) (*webrtc.PeerConnection, error) {
 		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	}
+	if cfg.RelayOnly {
+		// ICE waits 2 s before nominating a relay pair, for a direct pair
+		// to turn up; relay-only there is none to wait for.
+		se.SetRelayAcceptanceMinWait(0)
+	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	conf := webrtc.Configuration{ICEServers: iceServers(cfg.ICEServers)}
 	if cfg.RelayOnly {

@@ -23,6 +23,10 @@ type Stats struct {
 	AudioPackets  uint64        // decoded since the call began
 	AudioDBFS     float64       // level of the last 200 ms received; -inf when silent
 	AudioHz       float64       // dominant frequency of the last 200 ms received
+	// LocalCandidate and RemoteCandidate are the types of the selected
+	// candidate pair: relay on a side means its media goes through TURN
+	// and its own address is hidden from the peer.
+	LocalCandidate, RemoteCandidate webrtc.ICECandidateType
 }
 
 // counters are bumped by the receivers.
@@ -59,6 +63,7 @@ func (s *Session) sampleStats() {
 		DecodeErrors:  s.counters.decodeErrors.Load(),
 		AudioPackets:  s.counters.audioPackets.Load(),
 	}
+	st.LocalCandidate, st.RemoteCandidate = s.selectedCandidateTypes()
 	if f := s.video.Load(); f.Image != nil {
 		st.Width, st.Height = f.Image.Bounds().Dx(), f.Image.Bounds().Dy()
 	}

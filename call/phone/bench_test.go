@@ -18,7 +18,10 @@ import (
 // decoded remote frame on each side, median over 10 calls.
 func BenchmarkAcceptToFirstFrame(b *testing.B) {
 	r := newRig(b)
-	alice, bob := r.phone("alice", 440), r.phone("bob", 660)
+	benchAcceptToFirstFrame(b, r.phone("alice", 440), r.phone("bob", 660))
+}
+
+func benchAcceptToFirstFrame(b *testing.B, alice, bob *testPhone) {
 	const calls = 10
 	var atCaller, atCallee []time.Duration
 	for range max(b.N, calls) {

@@ -30,7 +30,7 @@ type Config struct {
 	Playback     bool
 	SpeakerID    string
 	LoopbackOnly bool
-	RelayOnly    bool
+	RelayOnly    bool              // through the server's TURN relay only; see SetRelayOnly
 	OnFrame      func(media.Frame) // see media.Config.OnFrame
 	Echo         bool              // send callers their own media back (see media.Config.Echo)
 	Logger       *slog.Logger
@@ -57,9 +57,10 @@ type Phone struct {
 	done   chan struct{}
 	joins  sync.WaitGroup // joining the room of accepted outgoing calls
 
-	mu      sync.Mutex
-	session *media.Session // guarded by mu: the current call's media
-	cid     string         // guarded by mu: the call session belongs to
+	mu        sync.Mutex
+	session   *media.Session // guarded by mu: the current call's media
+	cid       string         // guarded by mu: the call session belongs to
+	relayOnly bool           // guarded by mu: for the next call
 }
 
 // New starts forwarding the client's events.
@@ -67,7 +68,8 @@ func New(cfg Config) *Phone {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Phone{cfg: cfg, log: cfg.Logger, events: fifo.New[call.Event](), done: make(chan struct{})}
+	p := &Phone{cfg: cfg, log: cfg.Logger, events: fifo.New[call.Event](), done: make(chan struct{}),
+		relayOnly: cfg.RelayOnly}
 	go p.run()
 	return p
 }
@@ -103,7 +105,14 @@ func (p *Phone) route(ev call.Event) {
 	case *proto.CallAccepted:
 		p.joins.Add(1)
 		go p.join(e.CID, e.Type)
-	case *proto.SyncDone, *proto.ClientJoin, *proto.RelayEvent:
+	case *proto.SyncDone:
+		if s := p.Media(); s != nil {
+			// The startRtc reply that precedes syncDone may carry fresh
+			// TURN credentials; they must be in place before negotiation.
+			s.SetICEServers(p.cfg.Client.ICEServers())
+			s.Handle(ev)
+		}
+	case *proto.ClientJoin, *proto.RelayEvent:
 		if s := p.Media(); s != nil {
 			s.Handle(ev)
 		}
@@ -120,12 +129,24 @@ func (p *Phone) route(ev call.Event) {
 
 // Call places a call; media starts when it is accepted.
 func (p *Phone) Call(ctx context.Context, callee string, typ proto.CallType, opts call.CallOptions) (string, error) {
+	if err := p.checkRelay(); err != nil {
+		return "", fmt.Errorf("call %s: %w", callee, err)
+	}
 	return p.cfg.Client.Call(ctx, callee, typ, opts)
 }
 
 // Accept answers the ringing call cid. mode is the call's type or, for a
-// video call, audio to answer without the camera.
+// video call, audio to answer without the camera. A relay-only phone on a
+// server without TURN declines the call and returns ErrNoRelay.
 func (p *Phone) Accept(ctx context.Context, cid string, mode proto.CallType) error {
+	if err := p.checkRelay(); err != nil {
+		// Declined, the caller hears at once that the call cannot be
+		// carried instead of ringing on.
+		if rerr := p.cfg.Client.Response(ctx, cid, false); rerr != nil {
+			p.log.Warn("decline call that cannot be relayed", "cid", cid, "err", rerr)
+		}
+		return fmt.Errorf("answer call %s: %w", cid, err)
+	}
 	if err := p.cfg.Client.Response(ctx, cid, true); err != nil {
 		return err
 	}
@@ -171,6 +192,9 @@ func (p *Phone) startMediaAndJoin(ctx context.Context, cid string, mode proto.Ca
 }
 
 func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) error {
+	if err := p.checkRelay(); err != nil {
+		return err
+	}
 	var capture *devices.Capture
 	if p.cfg.OpenCapture != nil && !p.cfg.Echo {
 		c, err := p.cfg.OpenCapture(ctx, typ)
@@ -180,9 +204,14 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 			capture = c
 		}
 	}
-	s, err := media.Start(media.Config{Signal: p.cfg.Client, Type: typ, ICEServers: p.cfg.Client.Login().ICEServers,
+	relayOnly := p.RelayOnly()
+	var signal media.Signaler = p.cfg.Client
+	if relayOnly {
+		signal = hideAddresses{signal}
+	}
+	s, err := media.Start(media.Config{Signal: signal, Type: typ, ICEServers: p.cfg.Client.ICEServers(),
 		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.cfg.SpeakerID,
-		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: p.cfg.RelayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
+		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: relayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
 	if err != nil {
 		return fmt.Errorf("start media: %w", err)
 	}

@@ -132,6 +132,10 @@ type StartRTCResult struct {
 	UID     uint64 `json:"uid"`
 	Account string `json:"account"`
 	CID     string `json:"cid"`
+	// ICEServers, when present, replace the login's for this call: a
+	// server with TURN issues credentials here again so that they are
+	// valid for the whole call, however long ago the device signed in.
+	ICEServers []ICEServer `json:"iceServers,omitempty"`
 }
 
 // Hangup ends, cancels or (from the callee while ringing) rejects a call.

@@ -39,10 +39,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	sess.state.Store(signedIn)
 
 	res := proto.LoginResult{Account: sess.account, DeviceID: sess.deviceID, ServerTime: h.now(),
-		ICEServers: h.cfg.ICEServers}
-	if res.ICEServers == nil {
-		res.ICEServers = []proto.ICEServer{}
-	}
+		ICEServers: h.srv.iceServersFor(sess.account)}
 	if c := st.call; c != nil && c.hasDevice(sess) {
 		c.reconnected(sess)
 		res.ActiveCall = c.activeFor(sess)

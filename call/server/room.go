@@ -24,7 +24,13 @@ func (h *hub) startRTC(sess *session, id uint64, req *proto.StartRTC) {
 		p.mode = c.typ
 	}
 	h.srv.recorder.keepOpen(c.snapshot())
-	sess.reply(id, proto.StartRTCResult{UID: p.uid, Account: sess.account, CID: c.cid})
+	res := proto.StartRTCResult{UID: p.uid, Account: sess.account, CID: c.cid}
+	if h.srv.turn != nil {
+		// Fresh credentials: their lifetime counts from the call's start
+		// (see turncreds.go).
+		res.ICEServers = h.srv.iceServersFor(sess.account)
+	}
+	sess.reply(id, res)
 	users := []proto.RoomMember{}
 	if other.uid != 0 {
 		users = append(users, proto.RoomMember{Account: other.account, UID: other.uid, Mode: other.mode})

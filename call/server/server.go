@@ -41,6 +41,9 @@ type Config struct {
 	// RecordRetry is the pause before retrying a failed call record write.
 	RecordRetry time.Duration
 	Logger      *slog.Logger
+	// TURN, when set, runs an embedded TURN server and hands each signed-in
+	// device short-lived credentials for it, at sign-in and in startRtc.
+	TURN *TURNConfig
 }
 
 func (c *Config) setDefaults() {
@@ -71,6 +74,7 @@ type Server struct {
 	store    *store
 	recorder *recorder
 	hub      *hub
+	turn     *turnRelay // nil without Config.TURN
 
 	conns sync.WaitGroup // one per websocket handler
 
@@ -92,6 +96,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{}}
+	if cfg.TURN != nil {
+		if s.turn, err = newTURN(*cfg.TURN, st, s.log); err != nil {
+			st.close()
+			return nil, fmt.Errorf("new server: %w", err)
+		}
+	}
 	s.recorder = newRecorder(st, s.log, cfg.RecordRetry)
 	s.hub = newHub(s)
 	if err := s.recoverOpenCalls(context.Background()); err != nil {
@@ -144,7 +154,10 @@ func (s *Server) Close() error {
 		s.conns.Wait()
 		s.hub.stop()
 		s.recorder.stop()
-		err = s.store.close()
+		if s.turn != nil {
+			err = s.turn.close()
+		}
+		err = errors.Join(err, s.store.close())
 	})
 	return err
 }
