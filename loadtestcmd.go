@@ -119,7 +119,7 @@ func startChildServer(ctx context.Context, stderr io.Writer) (*childServer, erro
 	if err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	cmd := exec.Command(exe, "serve", "--open", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "load.db"))
+	cmd := exec.Command(exe, "serve", "--open", "--no-turn", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "load.db"))
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		os.RemoveAll(dir)
