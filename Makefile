@@ -82,6 +82,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeEnvelope -fuzztime $(FUZZTIME) ./call/proto/
 	$(GO) test -run '^$$' -fuzz FuzzServerConnection -fuzztime $(FUZZTIME) ./call/server/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Assembler -fuzztime $(FUZZTIME) ./call/media/
+	$(GO) test -run '^$$' -fuzz FuzzICEUfrag -fuzztime $(FUZZTIME) ./call/media/
+	$(GO) test -run '^$$' -fuzz FuzzHandleRelay -fuzztime $(FUZZTIME) ./call/media/
 	$(GO) test -run '^$$' -fuzz FuzzReadFrameStamp -fuzztime $(FUZZTIME) ./devices/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Decoder -fuzztime $(FUZZTIME) ./devices/
 	$(GO) test -run '^$$' -fuzz FuzzOpusDecoder -fuzztime $(FUZZTIME) ./devices/

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
@@ -45,6 +47,13 @@ type Config struct {
 	// goroutine (the bot checks frame order with it); it must not block.
 	OnFrame func(Frame)
 	Logger  *slog.Logger
+	// ICE tunes how a lost media path is noticed and restored; zero
+	// values take the defaults.
+	ICE ICEConfig
+	// Net, for tests and simulations, replaces the host's network with a
+	// virtual one (pion's vnet); LoopbackOnly is then ignored. Nil uses the
+	// real network.
+	Net transport.Net
 }
 
 // Session is one call's peer connection and media pipelines. Its methods are
@@ -64,6 +73,9 @@ type Session struct {
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the owner, the relay sender and the receivers
+	sent   *sentBytes     // RTP payload bytes sent, for the send rate
+
+	relaysQueued atomic.Int64 // relay messages not yet handed to the signaler
 
 	counters counters
 	echoes   *echoTracks       // set in echo sessions
@@ -74,6 +86,9 @@ type Session struct {
 	pendingCandidates []webrtc.ICECandidateInit
 	remoteSet         bool
 	lastStats         statsSample
+	role              role
+	restart           restartState
+	localCands        []webrtc.ICECandidateInit // this ICE generation's, to send again
 
 	mu       sync.Mutex
 	local    mediaState // guarded by mu
@@ -104,7 +119,7 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	pc, err := newPeerConnection(cfg)
+	pc, sent, err := newPeerConnection(cfg)
 	if err != nil {
 		if cfg.Capture != nil {
 			cfg.Capture.Close()
@@ -112,8 +127,11 @@ func Start(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, capture: cfg.Capture, events: make(chan Event, 64),
+	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, sent: sent, capture: cfg.Capture, events: make(chan Event, 64),
 		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel}
+	s.restart.cfg = cfg.ICE.withDefaults()
+	s.restart.timer = time.NewTimer(time.Hour)
+	s.restart.timer.Stop()
 	if err := s.addTransceivers(); err != nil {
 		s.Close()
 		return nil, err
@@ -253,9 +271,10 @@ func (s *Session) Handle(ev call.Event) {
 
 func (s *Session) post(f func()) { s.inbox.put(f) }
 
-// own runs posted work and samples stats until Close.
+// own runs posted work, ICE restarts and stats sampling until Close.
 func (s *Session) own() {
 	defer s.wg.Done()
+	defer s.restart.timer.Stop()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -267,6 +286,8 @@ func (s *Session) own() {
 				}
 				f()
 			}
+		case <-s.restart.timer.C:
+			s.restartTimerFired()
 		case <-tick.C:
 			s.sampleStats()
 		case <-s.ctx.Done():
@@ -286,6 +307,9 @@ func (s *Session) sendRelays() {
 				ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 				err := s.cfg.Signal.Relay(ctx, m.kind, m.payload)
 				cancel()
+				s.relaysQueued.Add(-1)
+				// Signaling may be down for a while: what matters is resent
+				// (restart offers, candidates) once it is back.
 				if err != nil && s.ctx.Err() == nil {
 					s.log.Warn("relay to peer failed", "kind", m.kind, "err", err)
 				}
@@ -296,7 +320,10 @@ func (s *Session) sendRelays() {
 	}
 }
 
-func (s *Session) relay(kind string, payload any) { s.outbox.put(relayMessage{kind, payload}) }
+func (s *Session) relay(kind string, payload any) {
+	s.relaysQueued.Add(1)
+	s.outbox.put(relayMessage{kind, payload})
+}
 
 // SetMicrophone mutes or unmutes without renegotiation; the peer is told.
 func (s *Session) SetMicrophone(on bool) { s.setLocal(func(m *mediaState) { m.Audio = on }) }
