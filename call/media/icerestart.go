@@ -46,11 +46,12 @@ func (r *restartState) connected() bool {
 // retry. Either side may call it; it does nothing before the first
 // negotiation.
 func (s *Session) RestartICE() {
-	s.post(func() { s.requestRestart("requested") })
+	s.post(func() { s.requestRestart("requested", false) })
 }
 
-func (s *Session) requestRestart(reason string) {
-	if s.restart.connected() || s.pc.CurrentRemoteDescription() == nil {
+// requestRestart restarts ICE now; unless forced, only while the path is down.
+func (s *Session) requestRestart(reason string, force bool) {
+	if (s.restart.connected() && !force) || s.pc.CurrentRemoteDescription() == nil {
 		s.log.Debug("no ice restart needed", "reason", reason, "ice", s.restart.ice)
 		return
 	}
@@ -116,6 +117,12 @@ func (s *Session) beginRestart(reason string) {
 
 func (s *Session) attemptRestart(reason string) {
 	r := &s.restart
+	if st := s.pc.SCTP().Transport().State(); st == webrtc.DTLSTransportStateClosed || st == webrtc.DTLSTransportStateFailed {
+		// A new path cannot revive a DTLS session that failed or ended.
+		s.log.Info("no ice restart: the media session is over", "dtls", st)
+		r.wanted = false
+		return
+	}
 	r.attempt++
 	if r.offer == nil && r.ice == webrtc.ICEConnectionStateChecking && time.Since(r.last) < r.cfg.RestartRetry {
 		// The last restart is still checking its new candidates.

@@ -1,12 +1,14 @@
 package media_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"duet/call/media"
+	"duet/call/proto"
 )
 
 // Restarts on their own, soon after the path is lost, retried often.
@@ -242,4 +244,37 @@ func reconnected(p *peer) time.Duration {
 		return true
 	})
 	return down
+}
+
+// TestPeerRejoinRestartsICE: a peer whose signaling connection dropped
+// signs in again and rejoins the room, keeping its media session. The
+// other side gets a fresh clientJoin and, as the protocol asks, makes a
+// fresh offer: an ICE restart, even though its path still works.
+func TestPeerRejoinRestartsICE(t *testing.T) {
+	r := newRig(t)
+	l := newLAN(t)
+	alice, bob := r.peer("alice"), r.peer("bob")
+	connect(t, alice, bob, vnetConfig(l.a, manualICE), vnetConfig(l.b, manualICE))
+	both := []*peer{alice, bob}
+	flowing(t, both, 15)
+
+	// Bob, who offered first, loses his connection and comes back.
+	bob.client.Close()
+	bob.signIn()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if _, err := bob.client.StartRTC(ctx, proto.CallTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "alice restarting for the rejoined bob", func() bool {
+		return len(alice.mediaEvents(func(ev media.Event) bool {
+			r, ok := ev.(media.ICERestarting)
+			return ok && !r.ByPeer && r.Reason == "peer rejoined"
+		})) > 0
+	})
+	eventually(t, "bob accepting", func() bool { return restarts(bob, true) >= 1 })
+	for _, p := range both {
+		reconnected(p)
+	}
+	flowingAgain(t, both, frameCounts(both), 30)
 }

@@ -88,7 +88,9 @@ func (s *Session) peerJoined() {
 			s.relay("offer", *d)
 		}
 	default:
-		s.requestRestart("peer rejoined")
+		// The protocol calls for a fresh offer: one with new ICE
+		// credentials, since the peer may be on another network now.
+		s.requestRestart("peer rejoined", true)
 	}
 }
 

@@ -30,6 +30,10 @@ func newPeerConnection(cfg Config) (*webrtc.PeerConnection, *sentBytes, error) {
 	se := webrtc.SettingEngine{LoggerFactory: slogFactory{cfg.Logger}}
 	// mDNS would announce on the LAN for nothing: candidates travel by relay.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// Session.Close is the one teardown path, in the order the tracks need;
+	// Pion would otherwise close the connection itself when the peer's
+	// DTLS closes, concurrently with it.
+	se.DisableCloseByDTLS(true)
 	ic := cfg.ICE.withDefaults()
 	se.SetICETimeouts(ic.DisconnectedTimeout, ic.FailedTimeout, ic.KeepaliveInterval)
 	switch {

@@ -85,10 +85,10 @@ func newLAN(t *testing.T) *lan {
 	return l
 }
 
-// gate is a session's signaler: the real client, or while closed the
-// error a client without a connection gives.
+// gate is a session's signaler: the peer's current client, or while
+// closed the error a client without a connection gives.
 type gate struct {
-	c             *call.Client
+	c             atomic.Pointer[call.Client]
 	closed        atomic.Bool
 	refusedOffers atomic.Int64
 }
@@ -100,7 +100,7 @@ func (g *gate) Relay(ctx context.Context, kind string, payload any) error {
 		}
 		return fmt.Errorf("relay %s: %w", kind, call.ErrClosed)
 	}
-	return g.c.Relay(ctx, kind, payload)
+	return g.c.Load().Relay(ctx, kind, payload)
 }
 
 // peer is one signed-in client with its call's media session; it feeds
@@ -108,8 +108,11 @@ func (g *gate) Relay(ctx context.Context, kind string, payload any) error {
 // session reports.
 type peer struct {
 	t       *testing.T
+	r       *rig
 	name    string
-	client  *call.Client
+	client  *call.Client   // the current one
+	clients []*call.Client // every one signed in, to close
+	fwd     sync.WaitGroup // forwarding the clients' events
 	gate    *gate
 	signals chan call.Event
 	logs    *logRecorder
@@ -127,17 +130,41 @@ type peer struct {
 
 func (r *rig) peer(name string) *peer {
 	r.t.Helper()
+	p := &peer{t: r.t, r: r, name: name, gate: &gate{}, signals: make(chan call.Event, 1024),
+		logs: &logRecorder{}, done: make(chan struct{})}
+	r.t.Cleanup(func() {
+		if r.t.Failed() {
+			r.t.Logf("%s logged:\n%s", name, p.logs.dump())
+		}
+		if s := p.media(); s != nil {
+			s.Close()
+			<-p.done
+		}
+		for _, c := range p.clients {
+			c.Close()
+		}
+		p.fwd.Wait()
+	})
+	p.signIn()
+	return p
+}
+
+// signIn signs the peer in, again after a lost connection: with the same
+// device, so the server hands the call back.
+func (p *peer) signIn() {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	c, err := call.Dial(ctx, call.Config{ServerURL: r.url, Account: name, ClientType: proto.ClientBot, DeviceID: name})
+	c, err := call.Dial(ctx, call.Config{ServerURL: p.r.url, Account: p.name, ClientType: proto.ClientBot, DeviceID: p.name})
 	if err != nil {
-		r.t.Fatal(err)
+		p.t.Fatal(err)
 	}
-	p := &peer{t: r.t, name: name, client: c, gate: &gate{c: c}, signals: make(chan call.Event, 1024),
-		logs: &logRecorder{}, done: make(chan struct{})}
-	forwarded := make(chan struct{})
+	p.client = c
+	p.clients = append(p.clients, c)
+	p.gate.c.Store(c)
+	p.fwd.Add(1)
 	go func() {
-		defer close(forwarded)
+		defer p.fwd.Done()
 		for ev := range c.Events() {
 			switch ev.(type) {
 			case *proto.ClientJoin, *proto.RelayEvent:
@@ -151,18 +178,6 @@ func (r *rig) peer(name string) *peer {
 			}
 		}
 	}()
-	r.t.Cleanup(func() {
-		if r.t.Failed() {
-			r.t.Logf("%s logged:\n%s", name, p.logs.dump())
-		}
-		if s := p.media(); s != nil {
-			s.Close()
-			<-p.done
-		}
-		c.Close()
-		<-forwarded
-	})
-	return p
 }
 
 func (p *peer) media() *media.Session {
@@ -282,7 +297,9 @@ type logRecorder struct {
 	lines []string // guarded by mu: time, message and attributes
 }
 
-func (l *logRecorder) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelInfo }
+func (l *logRecorder) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelInfo
+}
 func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
 	line := r.Time.Format("15:04:05.000") + " " + r.Message
 	r.Attrs(func(a slog.Attr) bool {

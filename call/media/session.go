@@ -72,6 +72,7 @@ type Session struct {
 	outbox *mailbox[relayMessage]
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
+	owned  chan struct{}  // closed when the owner goroutine has returned
 	wg     sync.WaitGroup // the owner, the relay sender and the receivers
 	sent   *sentBytes     // RTP payload bytes sent, for the send rate
 
@@ -128,11 +129,12 @@ func Start(cfg Config) (*Session, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, sent: sent, capture: cfg.Capture, events: make(chan Event, 64),
-		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel}
+		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel, owned: make(chan struct{})}
 	s.restart.cfg = cfg.ICE.withDefaults()
 	s.restart.timer = time.NewTimer(time.Hour)
 	s.restart.timer.Stop()
 	if err := s.addTransceivers(); err != nil {
+		close(s.owned) // the owner never started
 		s.Close()
 		return nil, err
 	}
@@ -274,6 +276,7 @@ func (s *Session) post(f func()) { s.inbox.put(f) }
 // own runs posted work, ICE restarts and stats sampling until Close.
 func (s *Session) own() {
 	defer s.wg.Done()
+	defer close(s.owned)
 	defer s.restart.timer.Stop()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -357,16 +360,20 @@ func (s *Session) PeerMedia() (audio, video bool) {
 	return s.peer.Audio, s.peer.Video
 }
 
-// Close ends the call's media in the one safe order: stop the owner, close
-// the peer connection (which ends the receivers), then the capture's
-// tracks, then playback. It is idempotent and safe from any goroutine but
-// the session's own callbacks.
+// Close ends the call's media in the one safe order: stop the owner, detach
+// the capture's tracks, close the peer connection (which ends the
+// receivers), wait for the goroutines, then close the capture, then
+// playback. It is idempotent and safe from any goroutine but the session's
+// own callbacks.
 func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
 		s.cancel()
+		// Pion's Close races with a GetStats under way: the owner samples
+		// stats, so it stops first.
+		<-s.owned
 		s.detachTracks()
 		// Pion deadlocks when the mediadevices tracks close first.
 		if err := s.pc.Close(); err != nil {
