@@ -73,6 +73,7 @@ test: deps
 SCENARIOS := CallToBeCalling|CallFlow|IdleClientMemory|AcceptToFirstFrame|VideoCall
 bench: deps
 	$(GO) test -run '^$$' -bench '$(SCENARIOS)' -benchtime 1x -timeout 30m ./call/server/ ./call/phone/
+	$(GO) test -run '^$$' -bench 'ICERestartRecovery' -benchtime 1x -timeout 30m ./call/media/
 	$(GO) test -run '^$$' -bench 'RecordInsert' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
 

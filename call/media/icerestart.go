@@ -164,9 +164,10 @@ func (s *Session) offerRestart(reason string) {
 }
 
 // resendRestartOffer repeats our unanswered restart offer and its
-// candidates, unless the last copy is still waiting to be sent.
+// candidates, unless an offer is still waiting for the signaler: while a
+// relay hangs, copies must not pile up.
 func (s *Session) resendRestartOffer() {
-	if s.relaysQueued.Load() > 0 {
+	if s.offersQueued.Load() > 0 {
 		s.log.Debug("ice restart offer still queued")
 		return
 	}

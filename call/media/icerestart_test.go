@@ -178,7 +178,7 @@ func TestICERestartOfferCollision(t *testing.T) {
 }
 
 // flowing waits until each peer has decoded n frames and returns the counts.
-func flowing(t *testing.T, peers []*peer, n int64) map[*peer]int64 {
+func flowing(t testing.TB, peers []*peer, n int64) map[*peer]int64 {
 	t.Helper()
 	for _, p := range peers {
 		eventually(t, p.name+" decoding frames", func() bool { return p.frames.Load() >= n })
@@ -187,7 +187,7 @@ func flowing(t *testing.T, peers []*peer, n int64) map[*peer]int64 {
 }
 
 // flowingAgain waits until each peer has decoded n more frames than at mark.
-func flowingAgain(t *testing.T, peers []*peer, mark map[*peer]int64, n int64) map[*peer]int64 {
+func flowingAgain(t testing.TB, peers []*peer, mark map[*peer]int64, n int64) map[*peer]int64 {
 	t.Helper()
 	for _, p := range peers {
 		eventually(t, p.name+" decoding frames again", func() bool { return p.frames.Load() >= mark[p]+n })

@@ -30,11 +30,11 @@ const testTimeout = 30 * time.Second
 
 // rig is the real signaling server on loopback.
 type rig struct {
-	t   *testing.T
+	t   testing.TB
 	url string
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	leaktest.Check(t)
 	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true})
@@ -57,7 +57,7 @@ type lan struct {
 	down atomic.Bool
 }
 
-func newLAN(t *testing.T) *lan {
+func newLAN(t testing.TB) *lan {
 	t.Helper()
 	quiet := &logging.DefaultLoggerFactory{Writer: io.Discard, DefaultLogLevel: logging.LogLevelDisabled,
 		ScopeLevels: map[string]logging.LogLevel{}}
@@ -107,7 +107,7 @@ func (g *gate) Relay(ctx context.Context, kind string, payload any) error {
 // the session the room's events, as the phone does, and records what the
 // session reports.
 type peer struct {
-	t       *testing.T
+	t       testing.TB
 	r       *rig
 	name    string
 	client  *call.Client   // the current one
@@ -124,7 +124,7 @@ type peer struct {
 
 	mu      sync.Mutex
 	session *media.Session // guarded by mu
-	events  []media.Event  // guarded by mu: everything the session emitted
+	events  []stamped      // guarded by mu: everything the session emitted
 	done    chan struct{}  // closed when the session's events end
 }
 
@@ -217,17 +217,30 @@ func (p *peer) start(ctx context.Context, cfg media.Config) {
 		defer close(p.done)
 		for ev := range s.Events() {
 			p.mu.Lock()
-			p.events = append(p.events, ev)
+			p.events = append(p.events, stamped{ev, time.Now()})
 			p.mu.Unlock()
 		}
 	}()
 }
 
+type stamped struct {
+	ev media.Event
+	at time.Time // when the test read it
+}
+
 // mediaEvents returns what the session emitted so far that matches keep.
 func (p *peer) mediaEvents(keep func(media.Event) bool) []media.Event {
+	var out []media.Event
+	for _, e := range p.stampedEvents(keep) {
+		out = append(out, e.ev)
+	}
+	return out
+}
+
+func (p *peer) stampedEvents(keep func(media.Event) bool) []stamped {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return slices.DeleteFunc(slices.Clone(p.events), func(ev media.Event) bool { return !keep(ev) })
+	return slices.DeleteFunc(slices.Clone(p.events), func(e stamped) bool { return !keep(e.ev) })
 }
 
 func count[T media.Event](p *peer) int {
@@ -237,7 +250,7 @@ func count[T media.Event](p *peer) int {
 // connect has caller call callee, who answers; each starts media with its
 // config, as the phone does: before joining the room. The callee joins
 // first, so it makes the first offer.
-func connect(t *testing.T, caller, callee *peer, callerCfg, calleeCfg media.Config) {
+func connect(t testing.TB, caller, callee *peer, callerCfg, calleeCfg media.Config) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -261,7 +274,7 @@ func connect(t *testing.T, caller, callee *peer, callerCfg, calleeCfg media.Conf
 }
 
 // expect returns p's next signaling event of type T, skipping the others.
-func expect[T call.Event](t *testing.T, p *peer) T {
+func expect[T call.Event](t testing.TB, p *peer) T {
 	t.Helper()
 	timer := time.NewTimer(testTimeout)
 	defer timer.Stop()
@@ -279,7 +292,7 @@ func expect[T call.Event](t *testing.T, p *peer) T {
 }
 
 // eventually polls cond until it holds or the test times out.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(testTimeout)
 	for !cond() {

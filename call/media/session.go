@@ -76,7 +76,7 @@ type Session struct {
 	wg     sync.WaitGroup // the owner, the relay sender and the receivers
 	sent   *sentBytes     // RTP payload bytes sent, for the send rate
 
-	relaysQueued atomic.Int64 // relay messages not yet handed to the signaler
+	offersQueued atomic.Int64 // offers not yet through the signaler, sent or failed
 
 	counters counters
 	echoes   *echoTracks       // set in echo sessions
@@ -310,7 +310,9 @@ func (s *Session) sendRelays() {
 				ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 				err := s.cfg.Signal.Relay(ctx, m.kind, m.payload)
 				cancel()
-				s.relaysQueued.Add(-1)
+				if m.kind == "offer" {
+					s.offersQueued.Add(-1)
+				}
 				// Signaling may be down for a while: what matters is resent
 				// (restart offers, candidates) once it is back.
 				if err != nil && s.ctx.Err() == nil {
@@ -324,7 +326,9 @@ func (s *Session) sendRelays() {
 }
 
 func (s *Session) relay(kind string, payload any) {
-	s.relaysQueued.Add(1)
+	if kind == "offer" {
+		s.offersQueued.Add(1)
+	}
 	s.outbox.put(relayMessage{kind, payload})
 }
 
