@@ -73,6 +73,7 @@ test: deps
 SCENARIOS := CallToBeCalling|CallFlow|IdleClientMemory|AcceptToFirstFrame|VideoCall
 bench: deps
 	$(GO) test -run '^$$' -bench '$(SCENARIOS)' -benchtime 1x -timeout 30m ./call/server/ ./call/phone/
+	$(GO) test -run '^$$' -bench 'ICERestartRecovery' -benchtime 1x -timeout 30m ./call/media/
 	$(GO) test -run '^$$' -bench 'RecordInsert' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
 
@@ -89,6 +90,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzServerConnection -fuzztime $(FUZZTIME) ./call/server/
 	$(GO) test -run '^$$' -fuzz FuzzParseTURNUsername -fuzztime $(FUZZTIME) ./call/server/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Assembler -fuzztime $(FUZZTIME) ./call/media/
+	$(GO) test -run '^$$' -fuzz FuzzICEUfrag -fuzztime $(FUZZTIME) ./call/media/
+	$(GO) test -run '^$$' -fuzz FuzzHandleRelay -fuzztime $(FUZZTIME) ./call/media/
 	$(GO) test -run '^$$' -fuzz FuzzReadFrameStamp -fuzztime $(FUZZTIME) ./devices/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Decoder -fuzztime $(FUZZTIME) ./devices/
 	$(GO) test -run '^$$' -fuzz FuzzOpusDecoder -fuzztime $(FUZZTIME) ./devices/

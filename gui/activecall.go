@@ -108,7 +108,9 @@ func (a *activeCall) status(now time.Time) string {
 		return kind + " · Calling…"
 	case a.phase == phaseRinging:
 		return kind + " · Ringing " + formatDuration(now.Sub(a.placed))
-	case a.phase == phaseConnecting, a.mediaState == webrtc.PeerConnectionStateDisconnected:
+	case a.phase == phaseConnecting, a.mediaState == webrtc.PeerConnectionStateDisconnected,
+		a.mediaState == webrtc.PeerConnectionStateFailed, a.mediaState == webrtc.PeerConnectionStateConnecting:
+		// Connecting again after the path was lost (ICE restart).
 		return "Connecting…"
 	}
 	return formatDuration(now.Sub(a.answered))

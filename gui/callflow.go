@@ -184,10 +184,10 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 			if ac.phase == phaseConnecting {
 				ac.phase = phaseLive
 			}
-		case webrtc.PeerConnectionStateFailed:
-			u.hangupWith(u.phone(), "Lost the media connection to "+ac.peer)
-			return
 		}
+		// A failed connection is no reason to hang up: the media session
+		// restarts ICE for as long as the call lasts, and the server ends
+		// the call if the peer is gone for good.
 	case media.PeerMediaChanged:
 		ac.peerAudio, ac.peerVideo = e.Audio, e.Video
 	case media.FirstFrame:

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"duet/assets"
 	"duet/call"
 	"duet/call/media"
@@ -223,6 +225,15 @@ func TestActiveCallStatus(t *testing.T) {
 	if got := ac.status(t0.Add(75 * time.Second)); got != "1:15" {
 		t.Errorf("live: %q", got)
 	}
+	// The media path lost and being restored (ICE restart): the call goes on.
+	for _, st := range []webrtc.PeerConnectionState{webrtc.PeerConnectionStateDisconnected,
+		webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateConnecting} {
+		ac.mediaState = st
+		if got := ac.status(t0); got != "Connecting…" {
+			t.Errorf("live, media %s: %q", st, got)
+		}
+	}
+	ac.mediaState = webrtc.PeerConnectionStateConnected
 	if ac.showRemoteVideo() {
 		t.Error("video shown before the first frame")
 	}

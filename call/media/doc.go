@@ -9,6 +9,13 @@
 // offers, so offers never collide, and the offer is only made when the peer
 // is there to receive it.
 //
+// Lost paths: when ICE stays disconnected or fails, the side that made the
+// first offer restarts ICE (an offer with new credentials, answered as any
+// other) and retries with backoff until ICE connects; the peer connection,
+// tracks and receivers stay. RestartICE restarts from either side, and a
+// fresh clientJoin (the peer reconnected) restarts too. If offers cross,
+// the first offerer keeps its own and the other side answers it.
+//
 // Relay kinds: "offer" and "answer" ({type, sdp}), "candidate" (an
 // ICECandidateInit, trickled as gathered) and "media" ({audio, video}: the
 // sender's microphone and camera are on).

@@ -9,13 +9,40 @@ import (
 	"duet/call/proto"
 )
 
+// role is a side's part in negotiation, fixed by the first offer. The side
+// that made it restarts ICE on its own and wins an offer collision
+// (impolite); the other yields (polite).
+type role int
+
+const (
+	roleUnknown role = iota
+	roleOfferer
+	roleAnswerer
+)
+
+func (r role) String() string {
+	switch r {
+	case roleOfferer:
+		return "offerer"
+	case roleAnswerer:
+		return "answerer"
+	}
+	return "unknown"
+}
+
 // hookPeerConnection connects Pion's callbacks. Each only posts or hands
 // off: none blocks.
 func (s *Session) hookPeerConnection() {
 	s.pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
-			s.relay("candidate", c.ToJSON())
+			init := c.ToJSON()
+			// Through the owner, so a candidate never overtakes the
+			// description it belongs to, restart offers included.
+			s.post(func() { s.localCandidate(init) })
 		}
+	})
+	s.pc.OnICEConnectionStateChange(func(state webrtc.ICEConnectionState) {
+		s.post(func() { s.iceStateChanged(state) })
 	})
 	s.pc.OnConnectionStateChange(func(state webrtc.PeerConnectionState) {
 		s.log.Info("peer connection", "state", state)
@@ -43,13 +70,31 @@ func (s *Session) hookPeerConnection() {
 func (s *Session) handle(ev call.Event) {
 	switch e := ev.(type) {
 	case *proto.ClientJoin:
-		// We were in the room first: we offer.
-		s.offer()
+		s.peerJoined()
 	case *proto.RelayEvent:
 		s.handleRelay(e)
 	}
 }
 
+// peerJoined: we were in the room first, or the peer is back after losing
+// its signaling connection. Either way it waits for our offer.
+func (s *Session) peerJoined() {
+	switch {
+	case s.role == roleUnknown:
+		s.offer()
+	case s.pc.CurrentRemoteDescription() == nil:
+		// Our first offer is unanswered: the peer may never have had it.
+		if d := s.pc.LocalDescription(); d != nil {
+			s.relay("offer", *d)
+		}
+	default:
+		// The protocol calls for a fresh offer: one with new ICE
+		// credentials, since the peer may be on another network now.
+		s.requestRestart("peer rejoined", true)
+	}
+}
+
+// offer makes the first offer of the call.
 func (s *Session) offer() {
 	offer, err := s.pc.CreateOffer(nil)
 	if err == nil {
@@ -59,6 +104,7 @@ func (s *Session) offer() {
 		s.log.Error("create offer", "err", err)
 		return
 	}
+	s.role = roleOfferer
 	s.relay("offer", offer)
 	s.announceMedia()
 }
@@ -78,17 +124,14 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 			s.log.Warn("bad session description from peer", "kind", e.Kind, "err", err)
 			return
 		}
-		if err := s.pc.SetRemoteDescription(desc); err != nil {
-			s.log.Warn("apply remote description", "kind", e.Kind, "err", err)
+		if desc.Type.String() != e.Kind {
+			s.log.Warn("session description of the wrong type from peer", "kind", e.Kind, "type", desc.Type)
 			return
 		}
-		s.remoteSet = true
-		for _, c := range s.pendingCandidates {
-			s.addCandidate(c)
-		}
-		s.pendingCandidates = nil
 		if desc.Type == webrtc.SDPTypeOffer {
-			s.answer()
+			s.remoteOffer(desc)
+		} else {
+			s.remoteAnswer(desc)
 		}
 	case "candidate":
 		var c webrtc.ICECandidateInit
@@ -117,6 +160,102 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 	}
 }
 
+// remoteOffer answers the peer's offer: the first one, an ICE restart, or a
+// repeat of one already answered (our answer may have been lost).
+func (s *Session) remoteOffer(desc webrtc.SessionDescription) {
+	if s.restart.offer != nil {
+		// Both sides offered at once.
+		if s.role != roleAnswerer {
+			s.log.Info("offer collision: keeping our restart offer")
+			// The peer is reachable and wants a restart: make sure it has ours.
+			s.pushRestartOffer("offer collision")
+			return
+		}
+		s.log.Info("offer collision: yielding to the peer's offer")
+		s.restart.offer = nil
+	}
+	if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		// Only a peer breaking the who-offers rule gets here, and Pion cannot
+		// roll back our first offer: it stands.
+		s.log.Warn("offer collision on the first offer: ignoring the peer's")
+		return
+	}
+	prev := s.remoteUfrag()
+	if err := s.pc.SetRemoteDescription(desc); err != nil {
+		s.log.Warn("apply remote offer", "err", err)
+		return
+	}
+	if s.role == roleUnknown {
+		s.role = roleAnswerer
+	}
+	restarted := prev != "" && iceUfrag(desc.SDP) != prev
+	if restarted {
+		// Applying it restarted our agent too: new candidates follow.
+		s.localCands = nil
+	}
+	s.remoteApplied()
+	s.answer()
+	switch {
+	case restarted:
+		s.peerRestarted()
+	case prev != "":
+		// A repeat: the candidates that followed our answer may be lost too.
+		s.resendCandidates()
+	}
+}
+
+// remoteAnswer applies the answer to our first offer or to a restart offer.
+func (s *Session) remoteAnswer(desc webrtc.SessionDescription) {
+	restart := s.restart.offer
+	if restart == nil {
+		if s.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+			s.log.Debug("ignoring an answer to no offer: a repeat of one applied")
+			return
+		}
+		s.applyAnswer(desc)
+		return
+	}
+	if u := iceUfrag(desc.SDP); u == "" || u == s.remoteUfrag() {
+		// An answer to a restart brings new credentials; this one answers
+		// an offer already settled.
+		s.log.Debug("ignoring a stale answer")
+		return
+	}
+	s.restart.offer = nil
+	if err := s.pc.SetLocalDescription(*restart); err != nil {
+		s.log.Warn("apply own restart offer", "err", err)
+		return
+	}
+	if s.applyAnswer(desc) {
+		s.restartNegotiated()
+	}
+}
+
+func (s *Session) applyAnswer(desc webrtc.SessionDescription) bool {
+	if err := s.pc.SetRemoteDescription(desc); err != nil {
+		s.log.Warn("apply remote answer", "err", err)
+		return false
+	}
+	s.remoteApplied()
+	return true
+}
+
+// remoteApplied adds the candidates that arrived ahead of the description.
+func (s *Session) remoteApplied() {
+	s.remoteSet = true
+	for _, c := range s.pendingCandidates {
+		s.addCandidate(c)
+	}
+	s.pendingCandidates = nil
+}
+
+func (s *Session) remoteUfrag() string {
+	if d := s.pc.RemoteDescription(); d != nil {
+		return iceUfrag(d.SDP)
+	}
+	return ""
+}
+
 func (s *Session) answer() {
 	answer, err := s.pc.CreateAnswer(nil)
 	if err == nil {
@@ -133,5 +272,20 @@ func (s *Session) answer() {
 func (s *Session) addCandidate(c webrtc.ICECandidateInit) {
 	if err := s.pc.AddICECandidate(c); err != nil {
 		s.log.Warn("add remote candidate", "err", err)
+	}
+}
+
+// localCandidate trickles one of our candidates and keeps it, to send again
+// with a repeated description.
+func (s *Session) localCandidate(c webrtc.ICECandidateInit) {
+	s.localCands = append(s.localCands, c)
+	s.relay("candidate", c)
+}
+
+// resendCandidates sends this ICE generation's candidates again; the peer
+// ignores those it has and those of other generations.
+func (s *Session) resendCandidates() {
+	for _, c := range s.localCands {
+		s.relay("candidate", c)
 	}
 }

@@ -14,20 +14,34 @@ import (
 )
 
 // newPeerConnection builds a peer connection with Duet's codecs (VP8, Opus),
-// the default interceptors (NACK, RTCP reports) and the ICE policy of cfg.
-func newPeerConnection(cfg Config) (*webrtc.PeerConnection, error) {
+// the default interceptors (NACK, RTCP reports), a counter of the bytes
+// sent, and the ICE policy and timeouts of cfg.
+func newPeerConnection(cfg Config) (*webrtc.PeerConnection, *sentBytes, error) {
 	me := &webrtc.MediaEngine{}
 	if err := devices.RegisterCodecs(me); err != nil {
-		return nil, fmt.Errorf("register codecs: %w", err)
+		return nil, nil, fmt.Errorf("register codecs: %w", err)
 	}
 	reg := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
-		return nil, fmt.Errorf("register interceptors: %w", err)
+		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}
+	sent := &sentBytes{}
+	reg.Add(sentBytesFactory{sent})
 	se := webrtc.SettingEngine{LoggerFactory: slogFactory{cfg.Logger}}
 	// mDNS would announce on the LAN for nothing: candidates travel by relay.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	if cfg.LoopbackOnly {
+	// Session.Close is the one teardown path, in the order the tracks need;
+	// Pion would otherwise close the connection itself when the peer's
+	// DTLS closes, concurrently with it.
+	se.DisableCloseByDTLS(true)
+	ic := cfg.ICE.withDefaults()
+	se.SetICETimeouts(ic.DisconnectedTimeout, ic.FailedTimeout, ic.KeepaliveInterval)
+	switch {
+	case cfg.Net != nil:
+		// A virtual network has its own interfaces, and UDP only.
+		se.SetNet(cfg.Net)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	case cfg.LoopbackOnly:
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -44,9 +58,9 @@ func newPeerConnection(cfg Config) (*webrtc.PeerConnection, error) {
 	}
 	pc, err := api.NewPeerConnection(conf)
 	if err != nil {
-		return nil, fmt.Errorf("new peer connection: %w", err)
+		return nil, nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	return pc, nil
+	return pc, sent, nil
 }
 
 func iceServers(in []proto.ICEServer) []webrtc.ICEServer {

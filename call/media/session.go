@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
@@ -45,6 +47,13 @@ type Config struct {
 	// goroutine (the bot checks frame order with it); it must not block.
 	OnFrame func(Frame)
 	Logger  *slog.Logger
+	// ICE tunes how a lost media path is noticed and restored; zero
+	// values take the defaults.
+	ICE ICEConfig
+	// Net, for tests and simulations, replaces the host's network with a
+	// virtual one (pion's vnet); LoopbackOnly is then ignored. Nil uses the
+	// real network.
+	Net transport.Net
 }
 
 // Session is one call's peer connection and media pipelines. Its methods are
@@ -63,7 +72,11 @@ type Session struct {
 	outbox *mailbox[relayMessage]
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
+	owned  chan struct{}  // closed when the owner goroutine has returned
 	wg     sync.WaitGroup // the owner, the relay sender and the receivers
+	sent   *sentBytes     // RTP payload bytes sent, for the send rate
+
+	offersQueued atomic.Int64 // offers not yet through the signaler, sent or failed
 
 	counters counters
 	echoes   *echoTracks       // set in echo sessions
@@ -74,6 +87,9 @@ type Session struct {
 	pendingCandidates []webrtc.ICECandidateInit
 	remoteSet         bool
 	lastStats         statsSample
+	role              role
+	restart           restartState
+	localCands        []webrtc.ICECandidateInit // this ICE generation's, to send again
 
 	mu       sync.Mutex
 	local    mediaState // guarded by mu
@@ -104,7 +120,7 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	pc, err := newPeerConnection(cfg)
+	pc, sent, err := newPeerConnection(cfg)
 	if err != nil {
 		if cfg.Capture != nil {
 			cfg.Capture.Close()
@@ -112,9 +128,13 @@ func Start(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, capture: cfg.Capture, events: make(chan Event, 64),
-		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel}
+	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, sent: sent, capture: cfg.Capture, events: make(chan Event, 64),
+		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel, owned: make(chan struct{})}
+	s.restart.cfg = cfg.ICE.withDefaults()
+	s.restart.timer = time.NewTimer(time.Hour)
+	s.restart.timer.Stop()
 	if err := s.addTransceivers(); err != nil {
+		close(s.owned) // the owner never started
 		s.Close()
 		return nil, err
 	}
@@ -253,9 +273,11 @@ func (s *Session) Handle(ev call.Event) {
 
 func (s *Session) post(f func()) { s.inbox.put(f) }
 
-// own runs posted work and samples stats until Close.
+// own runs posted work, ICE restarts and stats sampling until Close.
 func (s *Session) own() {
 	defer s.wg.Done()
+	defer close(s.owned)
+	defer s.restart.timer.Stop()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -267,6 +289,8 @@ func (s *Session) own() {
 				}
 				f()
 			}
+		case <-s.restart.timer.C:
+			s.restartTimerFired()
 		case <-tick.C:
 			s.sampleStats()
 		case <-s.ctx.Done():
@@ -286,6 +310,11 @@ func (s *Session) sendRelays() {
 				ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 				err := s.cfg.Signal.Relay(ctx, m.kind, m.payload)
 				cancel()
+				if m.kind == "offer" {
+					s.offersQueued.Add(-1)
+				}
+				// Signaling may be down for a while: what matters is resent
+				// (restart offers, candidates) once it is back.
 				if err != nil && s.ctx.Err() == nil {
 					s.log.Warn("relay to peer failed", "kind", m.kind, "err", err)
 				}
@@ -296,7 +325,12 @@ func (s *Session) sendRelays() {
 	}
 }
 
-func (s *Session) relay(kind string, payload any) { s.outbox.put(relayMessage{kind, payload}) }
+func (s *Session) relay(kind string, payload any) {
+	if kind == "offer" {
+		s.offersQueued.Add(1)
+	}
+	s.outbox.put(relayMessage{kind, payload})
+}
 
 // SetMicrophone mutes or unmutes without renegotiation; the peer is told.
 func (s *Session) SetMicrophone(on bool) { s.setLocal(func(m *mediaState) { m.Audio = on }) }
@@ -330,16 +364,20 @@ func (s *Session) PeerMedia() (audio, video bool) {
 	return s.peer.Audio, s.peer.Video
 }
 
-// Close ends the call's media in the one safe order: stop the owner, close
-// the peer connection (which ends the receivers), then the capture's
-// tracks, then playback. It is idempotent and safe from any goroutine but
-// the session's own callbacks.
+// Close ends the call's media in the one safe order: stop the owner, detach
+// the capture's tracks, close the peer connection (which ends the
+// receivers), wait for the goroutines, then close the capture, then
+// playback. It is idempotent and safe from any goroutine but the session's
+// own callbacks.
 func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
 		s.cancel()
+		// Pion's Close races with a GetStats under way: the owner samples
+		// stats, so it stops first.
+		<-s.owned
 		s.detachTracks()
 		// Pion deadlocks when the mediadevices tracks close first.
 		if err := s.pc.Close(); err != nil {

@@ -23,6 +23,7 @@ type Stats struct {
 	AudioPackets  uint64        // decoded since the call began
 	AudioDBFS     float64       // level of the last 200 ms received; -inf when silent
 	AudioHz       float64       // dominant frequency of the last 200 ms received
+	ICERestarts   int           // ICE restarts in this call, begun here or by the peer
 	// LocalCandidate and RemoteCandidate are the types of the selected
 	// candidate pair: relay on a side means its media goes through TURN
 	// and its own address is hidden from the peer.
@@ -62,16 +63,16 @@ func (s *Session) sampleStats() {
 		FramesDecoded: s.counters.framesDecoded.Load(),
 		DecodeErrors:  s.counters.decodeErrors.Load(),
 		AudioPackets:  s.counters.audioPackets.Load(),
+		ICERestarts:   s.restart.count,
 	}
 	st.LocalCandidate, st.RemoteCandidate = s.selectedCandidateTypes()
 	if f := s.video.Load(); f.Image != nil {
 		st.Width, st.Height = f.Image.Bounds().Dx(), f.Image.Bounds().Dy()
 	}
-	var sent, lost, received uint64
+	sent := s.sent.load()
+	var lost, received uint64
 	for _, v := range s.pc.GetStats() {
 		switch r := v.(type) {
-		case webrtc.OutboundRTPStreamStats:
-			sent += r.BytesSent
 		case webrtc.InboundRTPStreamStats:
 			received += uint64(r.PacketsReceived)
 			if r.PacketsLost > 0 {
