@@ -77,8 +77,10 @@ type Server struct {
 	mu       sync.Mutex
 	httpSrv  *http.Server          // guarded by mu: set by Serve
 	sessions map[*session]struct{} // guarded by mu: every open connection, signed in or not
-	closing  chan struct{}
-	once     sync.Once
+	// listeners are the extra listeners of ServeListener still open; guarded by mu.
+	listeners map[*Listener]struct{}
+	closing   chan struct{}
+	once      sync.Once
 }
 
 // New opens the database and starts the server's goroutines. It does not listen.
@@ -91,7 +93,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{},
+		listeners: map[*Listener]struct{}{}}
 	s.recorder = newRecorder(st, s.log, cfg.RecordRetry)
 	s.hub = newHub(s)
 	return s, nil
@@ -132,6 +135,7 @@ func (s *Server) Close() error {
 			hs.Shutdown(ctx)
 			cancel()
 		}
+		s.stopListeners()
 		s.closeSessions()
 		s.conns.Wait()
 		s.hub.stop()
@@ -150,8 +154,14 @@ func (s *Server) track(sess *session) bool {
 		return false
 	default:
 	}
+	if sess.via != nil && sess.via.closed {
+		return false
+	}
 	s.sessions[sess] = struct{}{}
 	s.conns.Add(1) // under mu, so never after Close has begun waiting
+	if sess.via != nil {
+		sess.via.conns.Add(1)
+	}
 	return true
 }
 
@@ -159,6 +169,9 @@ func (s *Server) untrack(sess *session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
 	s.mu.Unlock()
+	if sess.via != nil {
+		sess.via.conns.Done()
+	}
 	s.conns.Done()
 }
 
