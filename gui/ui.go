@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -49,6 +50,8 @@ type ui struct {
 	history  *historyView
 	setView  *settingsView
 	smoke    *smokeRun // nil unless Config.ScreenshotPath
+	host     hostState
+	lanICE   atomic.Bool // hosting: calls gather LAN candidates; read by the phone's goroutines
 
 	noAnswerTimeout time.Duration // 0: the client's default (30 s); tests shorten it
 }
@@ -76,6 +79,9 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u.setView = newSettingsView(u.settings.get(), cfg.Version, u.saveSettings, u.refreshDevices)
 	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)
 	u.main.onTab = u.tabChanged
+	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics))
+	u.main.hosting.OnTapped = u.hostTapped
+	u.syncHosting()
 	if cfg.ScreenshotPath != "" && cfg.AutoCall != "" {
 		u.smoke = &smokeRun{path: cfg.ScreenshotPath, measure: cfg.MeasureFor}
 	}

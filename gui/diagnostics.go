@@ -1,0 +1,66 @@
+package gui
+
+import (
+	"context"
+	"runtime"
+	"time"
+
+	"duet/devices"
+)
+
+// copyDiagnostics copies a report for a bug report to the clipboard and
+// says so (button callback). Devices and the log are read in the
+// background; the rest is the UI's state when they are in.
+func (u *ui) copyDiagnostics() {
+	path := u.cfg.LogPath
+	u.goBG(func(context.Context) {
+		inv, invErr := devices.List()
+		var tail []string
+		var logErr error
+		if path != "" {
+			tail, logErr = readLogTail(path, diagLogLines)
+		}
+		u.post(func() {
+			d := u.diagnostics()
+			d.Devices, d.DevicesErr = inv, invErr
+			d.LogPath, d.LogTail, d.LogErr = path, tail, logErr
+			u.copyText(d.report())
+			u.log.Info("diagnostics copied")
+			if u.setView.actions != nil {
+				flashCopied(u.setView.actions.diagBtn, "Copy diagnostics", u.after)
+			}
+			u.notice("Diagnostics copied to the clipboard — paste them into your bug report")
+		})
+	})
+}
+
+// diagnostics gathers the UI's part of a report. UI thread.
+func (u *ui) diagnostics() diagnostics {
+	d := diagnostics{
+		At: time.Now(), Version: u.cfg.Version,
+		OS: runtime.GOOS, Arch: runtime.GOARCH, Go: runtime.Version(),
+		Settings:   u.settings.get(),
+		ServerURL:  u.conn.form.Server,
+		HostingURL: u.host.url,
+		Account:    u.conn.cfg.Account,
+		ConnState:  u.conn.state,
+	}
+	if d.ServerURL == "" {
+		d.ServerURL = u.signin.form().Server
+	}
+	d.Embedded = u.cfg.Host != nil && d.ServerURL == u.cfg.Host.URL()
+	if ac := u.call; ac != nil {
+		c := &callDiagnostics{Peer: ac.peer, CID: ac.cid, Type: ac.typ.String(), Mode: ac.mode.String(),
+			Outgoing: ac.outgoing, Phase: ac.phase, Answered: !ac.answered.IsZero()}
+		c.Since = time.Since(ac.placed)
+		if c.Answered {
+			c.Since = time.Since(ac.answered)
+		}
+		if ac.session != nil {
+			c.MediaState = ac.mediaState.String()
+			c.HaveStats, c.Stats = true, ac.stats
+		}
+		d.Call = c
+	}
+	return d
+}
