@@ -41,22 +41,14 @@ func newActionsSection(onHost, onStop, onDiagnostics func()) *actionsSection {
 	a.stopBtn.Hide()
 
 	a.diagBtn = widget.NewButtonWithIcon("Copy diagnostics", theme.ContentCopyIcon(), onDiagnostics)
-	diagNote := widget.NewLabel("Copies a plain-text report for a bug report to the clipboard: versions, devices, " +
-		"connection, the current call's figures and the last lines of the log. It holds no token.")
+	diagNote := widget.NewLabel("Copies a report for a bug report: versions, devices, connection, " +
+		"the call's figures and the log's last lines. No tokens. In a call: Ctrl+Shift+D.")
 	diagNote.Wrapping = fyne.TextWrapWord
 	diagNote.Importance = widget.LowImportance
 
-	a.root = container.NewVBox(
-		widget.NewSeparator(),
-		heading("Host a server"),
-		a.hostStatus,
-		container.NewHBox(a.hostBtn, a.stopBtn),
-		a.hostWhy,
-		widget.NewSeparator(),
-		heading("Troubleshooting"),
-		container.NewHBox(a.diagBtn),
-		diagNote,
-	)
+	host := container.NewVBox(heading("Host a server"), a.hostStatus, container.NewHBox(a.hostBtn, a.stopBtn), a.hostWhy)
+	diag := container.NewVBox(heading("Troubleshooting"), diagNote, container.NewHBox(a.diagBtn))
+	a.root = container.NewVBox(widget.NewSeparator(), container.NewGridWithColumns(2, host, diag))
 	a.set(hostingView{available: true})
 	return a
 }
@@ -69,12 +61,12 @@ func (a *actionsSection) set(h hostingView) {
 	case h.busy:
 		a.hostStatus.SetText("Stopping…")
 	case h.url != "":
-		a.hostStatus.SetText("Hosting: others on your network sign in at " + h.url + " with an invitation.")
+		a.hostStatus.SetText("Hosting at " + h.url + ": people you invite sign in there.")
 	default:
-		a.hostStatus.SetText("Let others on your network sign in to this computer and call you — no separate server needed.")
+		a.hostStatus.SetText("Let others on your network sign in to this computer and call you.")
 	}
 	if h.url != "" {
-		setButton(a.hostBtn, "Hosting details and invitations…", iconHosting)
+		setButton(a.hostBtn, "Invitations…", iconHosting)
 	} else {
 		setButton(a.hostBtn, "Host a server on this computer…", iconHosting)
 	}

@@ -5,6 +5,12 @@ import (
 	"runtime"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
 	"duet/devices"
 )
 
@@ -29,8 +35,32 @@ func (u *ui) copyDiagnostics() {
 			if u.setView.actions != nil {
 				flashCopied(u.setView.actions.diagBtn, "Copy diagnostics", u.after)
 			}
-			u.notice("Diagnostics copied to the clipboard — paste them into your bug report")
+			u.confirm("Diagnostics copied to the clipboard — paste them into your bug report")
 		})
+	})
+}
+
+// diagnosticsShortcut copies diagnostics from any screen, a call's too.
+var diagnosticsShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyD,
+	Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
+
+// confirm tells the user an action worked: a notice on the main view, a
+// short-lived note elsewhere (the call screen). UI thread.
+func (u *ui) confirm(msg string) {
+	if u.win.Content() == u.main.root {
+		u.notice(msg)
+		return
+	}
+	note := widget.NewLabelWithStyle(msg, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	p := widget.NewPopUp(container.NewPadded(note), u.win.Canvas())
+	size := p.MinSize()
+	p.ShowAtPosition(fyne.NewPos((u.win.Canvas().Size().Width-size.Width)/2, theme.Padding()*4))
+	u.confirmPopUp = p
+	u.after(noticeFor/2, func() {
+		p.Hide()
+		if u.confirmPopUp == p {
+			u.confirmPopUp = nil
+		}
 	})
 }
 

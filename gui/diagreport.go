@@ -204,19 +204,22 @@ func readLogTail(path string, n int) ([]string, error) {
 }
 
 // tailLines returns the last n lines of the size bytes of r, reading at
-// most window bytes from the end. A line cut by the window's start is left
+// most window+1 bytes from the end. A line cut by the window's start is left
 // out; lines over maxLogLine are shortened.
 func tailLines(r io.ReaderAt, size int64, n int, window int64) ([]string, error) {
 	if n <= 0 || size <= 0 {
 		return nil, nil
 	}
 	off := max(size-window, 0)
+	if off > 0 {
+		off-- // one byte more: a newline there means the window starts a whole line
+	}
 	buf := make([]byte, size-off)
 	if _, err := r.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	if off > 0 {
-		// The first line is cut; keep what follows its end.
+		// Up to the first newline is the end of a line the window cut.
 		i := bytes.IndexByte(buf, '\n')
 		if i < 0 {
 			buf = nil

@@ -52,10 +52,10 @@ func newHostDialog(win fyne.Window, hostURL, self string, act hostDialogActions)
 	d := &hostDialog{act: act, url: hostURL}
 
 	intro := widget.NewLabel("Others on your network can now sign in to this computer and call you. " +
-		"Only people you invite can sign in from the network.")
+		"Only people you invite can.")
 	intro.Wrapping = fyne.TextWrapWord
 
-	urlText := widget.NewLabelWithStyle(hostURL, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true, Bold: true})
+	urlText := widget.NewLabelWithStyle(hostURL, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	urlText.Selectable = true
 	d.copyURL = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 		act.copy(hostURL)
@@ -63,11 +63,9 @@ func newHostDialog(win fyne.Window, hostURL, self string, act hostDialogActions)
 	})
 	urlRow := container.NewBorder(nil, nil, nil, d.copyURL, urlText)
 
-	how := widget.NewLabel("How they sign in: in Duet, Sign out, then enter this server address with the " +
-		"account name and token of their invitation. Your account “" + self + "” shows in their contacts, " +
-		"and so do Echo test and Test bot.")
+	how := widget.NewLabel("How they sign in: in Duet, Sign out, then enter this address with the account " +
+		"and token of their invitation. They find you (“" + self + "”) in their contacts.")
 	how.Wrapping = fyne.TextWrapWord
-	how.Importance = widget.LowImportance
 
 	d.name = widget.NewEntry()
 	d.name.SetPlaceHolder("Their name, e.g. alice")
@@ -88,8 +86,8 @@ func newHostDialog(win fyne.Window, hostURL, self string, act hostDialogActions)
 		d.flashCopied(d.copyInv, "Copy invitation")
 	})
 	d.copyInv.Importance = widget.HighImportance
-	keep := widget.NewLabel("Send it to them privately: the token works like a password. " +
-		"Inviting the same name again makes a new token and the old one stops working.")
+	keep := widget.NewLabel("Send it privately: the token is a password. " +
+		"Inviting the name again replaces it.")
 	keep.Wrapping = fyne.TextWrapWord
 	keep.Importance = widget.LowImportance
 	details := widget.NewForm(
@@ -100,7 +98,7 @@ func newHostDialog(win fyne.Window, hostURL, self string, act hostDialogActions)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = theme.InputRadiusSize()
 	d.invitation = container.NewStack(bg, container.NewPadded(container.NewVBox(details,
-		container.NewBorder(nil, nil, nil, d.copyInv, keep))))
+		container.NewBorder(nil, nil, nil, container.NewCenter(d.copyInv), keep))))
 	d.invitation.Hide()
 
 	d.stopBtn = widget.NewButtonWithIcon("Stop hosting", theme.MediaStopIcon(), act.stop)

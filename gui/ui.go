@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 
 	"duet/call/phone"
 )
@@ -52,6 +53,8 @@ type ui struct {
 	smoke    *smokeRun // nil unless Config.ScreenshotPath
 	host     hostState
 	lanICE   atomic.Bool // hosting: calls gather LAN candidates; read by the phone's goroutines
+	// confirmPopUp is the short note confirm shows off the main view.
+	confirmPopUp *widget.PopUp
 
 	noAnswerTimeout time.Duration // 0: the client's default (30 s); tests shorten it
 }
@@ -82,6 +85,7 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics))
 	u.main.hosting.OnTapped = u.hostTapped
 	u.syncHosting()
+	win.Canvas().AddShortcut(diagnosticsShortcut, func(fyne.Shortcut) { u.copyDiagnostics() })
 	if cfg.ScreenshotPath != "" && cfg.AutoCall != "" {
 		u.smoke = &smokeRun{path: cfg.ScreenshotPath, measure: cfg.MeasureFor}
 	}
