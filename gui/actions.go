@@ -44,7 +44,6 @@ func newActionsSection(onHost, onStop, onDiagnostics func()) *actionsSection {
 	diagNote := widget.NewLabel("Copies a report for a bug report: versions, devices, connection, " +
 		"the call's figures and the log's last lines. No tokens. In a call: Ctrl+Shift+D.")
 	diagNote.Wrapping = fyne.TextWrapWord
-	diagNote.Importance = widget.LowImportance
 
 	host := container.NewVBox(heading("Host a server"), a.hostStatus, container.NewHBox(a.hostBtn, a.stopBtn), a.hostWhy)
 	diag := container.NewVBox(heading("Troubleshooting"), diagNote, container.NewHBox(a.diagBtn))
