@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pion/webrtc/v4"
 
@@ -198,4 +199,33 @@ func TestLogTailEdges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTailLines: any log, any window, never more than asked, lines kept
+// short and valid UTF-8 when the log is.
+func FuzzTailLines(f *testing.F) {
+	for _, seed := range []string{"a\nb\nc", "a\r\nb\r\n", "first line\nsecond\nthird\n", "0123456789", "", "a\n\nb\n",
+		strings.Repeat("é", maxLogLine) + "\n"} {
+		f.Add(seed, int64(15), 50)
+	}
+	f.Fuzz(func(t *testing.T, log string, window int64, n int) {
+		if window < 0 || window > 1<<20 || n > 1000 {
+			t.Skip()
+		}
+		got, err := tailLines(strings.NewReader(log), int64(len(log)), n, window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) > max(n, 0) {
+			t.Fatalf("%d lines for n=%d", len(got), n)
+		}
+		for _, l := range got {
+			if len(l) > maxLogLine+len(" …(cut)") || strings.Contains(l, "\n") {
+				t.Fatalf("line %q", l)
+			}
+			if utf8.ValidString(log) && !utf8.ValidString(l) {
+				t.Fatalf("invalid UTF-8 from a valid log: %q", l)
+			}
+		}
+	})
 }

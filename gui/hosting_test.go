@@ -2,6 +2,7 @@ package gui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -176,5 +177,37 @@ func TestHostingNeedsTheBuiltInServer(t *testing.T) {
 	b.waitFor("explained", func() bool {
 		act := b.u.setView.actions
 		return act.hostBtn.Disabled() && strings.Contains(act.hostWhy.Text, "--server")
+	})
+}
+
+// noLAN is a built-in server on a computer without a network.
+type noLAN struct{ loopbackHost }
+
+func (noLAN) HostLAN() (string, error) { return "", fmt.Errorf("find LAN address: %w", local.ErrNoLAN) }
+
+// Without a network, hosting says so and nothing changes.
+func TestHostingWithoutANetwork(t *testing.T) {
+	leaktest.Check(t)
+	test.NewTempApp(t)
+	l := startLocal(t)
+	a := openApp(t, Config{ServerURL: l.URL(), Account: "host", AutoSignIn: true, Host: noLAN{loopbackHost{l}}})
+	a.waitFor("signed in", func() bool { return a.u.conn.state == connOnline })
+	a.tap(func() *widget.Button { return a.u.setView.actions.hostBtn })
+	a.waitFor("explained", func() bool {
+		top := a.w.Canvas().Overlays().Top()
+		if top == nil {
+			return false
+		}
+		for _, o := range test.LaidOutObjects(top) {
+			if lbl, ok := o.(*widget.Label); ok && strings.Contains(lbl.Text, "not connected to a network") {
+				return true
+			}
+		}
+		return false
+	})
+	onUI(func() {
+		if a.u.host.url != "" || a.u.host.busy || a.u.main.hosting.Visible() || a.u.setView.actions.hostBtn.Disabled() {
+			t.Error("state changed after hosting failed")
+		}
 	})
 }
