@@ -77,10 +77,11 @@ type Server struct {
 	mu       sync.Mutex
 	httpSrv  *http.Server          // guarded by mu: set by Serve
 	sessions map[*session]struct{} // guarded by mu: every open connection, signed in or not
+	closing  chan struct{}
+	once     sync.Once
+
 	// listeners are the extra listeners of ServeListener still open; guarded by mu.
 	listeners map[*Listener]struct{}
-	closing   chan struct{}
-	once      sync.Once
 }
 
 // New opens the database and starts the server's goroutines. It does not listen.
