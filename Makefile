@@ -95,6 +95,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReadFrameStamp -fuzztime $(FUZZTIME) ./devices/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Decoder -fuzztime $(FUZZTIME) ./devices/
 	$(GO) test -run '^$$' -fuzz FuzzOpusDecoder -fuzztime $(FUZZTIME) ./devices/
+	$(GO) test -run '^$$' -fuzz FuzzTailLines -fuzztime $(FUZZTIME) ./gui/
 
 clean:
 	rm -rf bin

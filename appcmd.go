@@ -40,7 +40,8 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	logFile, err := os.OpenFile(filepath.Join(dataDir, "duet.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	cfg.LogPath = filepath.Join(dataDir, "duet.log")
+	logFile, err := os.OpenFile(cfg.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("open log file: %w", err)
 	}
@@ -56,6 +57,7 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer l.Close()
 		cfg.ServerURL, cfg.AutoSignIn, cfg.LoopbackOnly = l.URL(), true, true
+		cfg.Host = l // "Host a server on this computer" opens it to the LAN
 		if cfg.Account == "" {
 			cfg.Account = localAccount()
 		}

@@ -258,6 +258,7 @@ func (l *cornerLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewS
 // showCall puts ac on screen. UI thread.
 func (u *ui) showCall(ac *activeCall) {
 	u.call = ac
+	u.closeHostDialog() // it would float over the call
 	u.callView = newCallScreen(ac, u.hangupTapped, u.toggleMute, u.toggleCamera, u.toggleStats)
 	u.callView.update(ac, time.Now())
 	u.win.SetContent(u.callView.root)

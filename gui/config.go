@@ -47,6 +47,12 @@ type Config struct {
 	// and the app stays up SmokeLinger after the report so that a
 	// screenshot can be taken from outside.
 	MeasureFor time.Duration
+
+	// Host is the built-in server, which the user may host for the LAN;
+	// nil when the app was started for another server.
+	Host Hosting
+	// LogPath is the app's log file, whose last lines go into diagnostics.
+	LogPath string
 }
 
 // appID is the application ID: it names the preferences file.

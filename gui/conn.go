@@ -132,13 +132,14 @@ func (u *ui) connected(c *call.Client) {
 	u.conn.epoch++
 	epoch := u.conn.epoch
 	ph := phone.New(phone.Config{Client: c, OpenCapture: u.openCapture, Playback: true,
-		SpeakerID: u.settings.get().SpeakerID, LoopbackOnly: u.cfg.LoopbackOnly, Logger: u.log,
+		SpeakerID: u.settings.get().SpeakerID, LoopbackOnly: u.cfg.LoopbackOnly, LoopbackOnlyFunc: u.loopbackOnly, Logger: u.log,
 		RelayOnly: u.settings.get().AlwaysRelay})
 	u.conn.ph = ph
 	u.goBG(func(ctx context.Context) { u.funnel(ctx, epoch, ph.Events()) })
 
 	u.signin.setBusy(false)
 	u.main.setStatus(connOnline, c.Account(), "")
+	u.syncHosting()
 	u.contacts.setSelf(c.Account())
 	u.history.setSelf(c.Account())
 	if u.win.Content() != u.main.root && u.call == nil {

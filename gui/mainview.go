@@ -19,6 +19,7 @@ type mainView struct {
 	dot      *canvas.Circle
 	status   *widget.Label
 	signOut  *widget.Button
+	hosting  *widget.Button // shows while hosting; opens the hosting details
 	notice   *widget.Label
 	noticeBg *fyne.Container
 	noticeN  int // counts notices so an old one's timer does not clear a newer one
@@ -33,12 +34,15 @@ func newMainView(contacts, history, settings fyne.CanvasObject, onSignOut func()
 	}
 	v.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), onSignOut)
 	v.signOut.Importance = widget.LowImportance
+	v.hosting = widget.NewButtonWithIcon("", iconHosting, nil)
+	v.hosting.Importance = widget.SuccessImportance
+	v.hosting.Hide()
 	logo := canvas.NewImageFromResource(appIcon)
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSquareSize(28))
 	dot := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(10), v.dot))
 	title := widget.NewLabelWithStyle("Duet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	header := container.NewBorder(nil, nil, container.NewHBox(logo, title), v.signOut,
+	header := container.NewBorder(nil, nil, container.NewHBox(logo, title), container.NewHBox(v.hosting, v.signOut),
 		container.NewHBox(dot, v.status))
 
 	v.notice.Wrapping = fyne.TextWrapWord

@@ -242,9 +242,15 @@ func (a *desk) inCall() bool {
 // dialPhone signs a plain phone (a bot, another device) in.
 func (r *rig) dialPhone(account, device string) *testPhone {
 	r.t.Helper()
+	return r.dialPhoneWithToken(account, device, "")
+}
+
+// dialPhoneWithToken signs a plain phone in with a token.
+func (r *rig) dialPhoneWithToken(account, device, token string) *testPhone {
+	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	c, err := call.Dial(ctx, call.Config{ServerURL: r.url, Account: account, ClientType: proto.ClientBot,
+	c, err := call.Dial(ctx, call.Config{ServerURL: r.url, Account: account, Token: token, ClientType: proto.ClientBot,
 		DeviceID: device, Logger: testLogger()})
 	if err != nil {
 		r.t.Fatal(err)

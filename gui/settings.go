@@ -69,6 +69,8 @@ type settingsView struct {
 	synthetic  *widget.Check
 	relay      *widget.Check
 	note       *widget.Label
+	body       *fyne.Container // the tab's sections, top to bottom
+	actions    *actionsSection // hosting and diagnostics; nil until added
 	onChange   func(Settings)
 	quiet      bool // true while filling the widgets: no save
 }
@@ -96,8 +98,8 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 	v.setDevices(devices.Inventory{}, "")
 	about := widget.NewLabel("Duet " + version)
 	about.Importance = widget.LowImportance
-	v.root = container.NewPadded(container.NewBorder(nil, about, nil, nil,
-		container.NewVBox(form, container.NewHBox(refresh), v.note)))
+	v.body = container.NewVBox(form, container.NewHBox(refresh), v.note)
+	v.root = container.NewPadded(container.NewBorder(nil, about, nil, nil, container.NewVScroll(v.body)))
 	return v
 }
 

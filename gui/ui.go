@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 
 	"duet/call/phone"
 )
@@ -49,6 +51,10 @@ type ui struct {
 	history  *historyView
 	setView  *settingsView
 	smoke    *smokeRun // nil unless Config.ScreenshotPath
+	host     hostState
+	lanICE   atomic.Bool // hosting: calls gather LAN candidates; read by the phone's goroutines
+	// confirmPopUp is the short note confirm shows off the main view.
+	confirmPopUp *widget.PopUp
 
 	noAnswerTimeout time.Duration // 0: the client's default (30 s); tests shorten it
 }
@@ -76,6 +82,10 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u.setView = newSettingsView(u.settings.get(), cfg.Version, u.saveSettings, u.refreshDevices)
 	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)
 	u.main.onTab = u.tabChanged
+	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics))
+	u.main.hosting.OnTapped = u.hostTapped
+	u.syncHosting()
+	win.Canvas().AddShortcut(diagnosticsShortcut, func(fyne.Shortcut) { u.copyDiagnostics() })
 	if cfg.ScreenshotPath != "" && cfg.AutoCall != "" {
 		u.smoke = &smokeRun{path: cfg.ScreenshotPath, measure: cfg.MeasureFor}
 	}

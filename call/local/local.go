@@ -1,6 +1,7 @@
 // Package local is Duet's embedded default: a signaling server inside the
 // app, bound to loopback, with two built-in contacts that always answer, so
-// a first run needs no configuration to make a call.
+// a first run needs no configuration to make a call. The same server can
+// also be hosted for other computers on the LAN (see Host).
 package local
 
 import (
@@ -39,13 +40,21 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Local is a running embedded server and its built-in contacts. The owner
-// must call Close.
+// Local is a running embedded server and its built-in contacts. Its
+// methods are safe for concurrent use; the owner must call Close.
 type Local struct {
-	srv    *server.Server
-	url    string
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cfg Config
+	srv *server.Server
+	url string
+	log *slog.Logger
+	// served is closed when the loopback listener's Serve has returned.
+	served chan struct{}
+
+	mu       sync.Mutex
+	contacts *contacts        // guarded by mu: the built-in contacts running now
+	hosting  *server.Listener // guarded by mu: the LAN listener, nil when not hosting
+	hostURL  string           // guarded by mu
+	closed   bool             // guarded by mu
 }
 
 // Start serves on a free loopback port and signs the built-in contacts in.
@@ -64,37 +73,65 @@ func Start(cfg Config) (*Local, error) {
 		srv.Close()
 		return nil, fmt.Errorf("start embedded server: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &Local{srv: srv, url: "ws://" + ln.Addr().String() + "/ws", cancel: cancel}
-	l.wg.Add(1)
+	l := &Local{cfg: cfg, srv: srv, url: "ws://" + ln.Addr().String() + "/ws", log: cfg.Logger,
+		served: make(chan struct{})}
 	go func() {
-		defer l.wg.Done()
-		srv.Serve(ln)
+		defer close(l.served)
+		srv.Serve(ln) // returns at srv.Close
 	}()
+	l.contacts = l.startContacts(false)
+	return l, nil
+}
+
+// URL is the embedded server's websocket endpoint on loopback.
+func (l *Local) URL() string { return l.url }
+
+// Close stops hosting, the built-in contacts and the server.
+func (l *Local) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	l.contacts.stop()
+	l.hosting, l.hostURL = nil, ""
+	err := l.srv.Close() // closes the LAN listener too
+	<-l.served
+	return err
+}
+
+// contacts are the built-in contacts' goroutines.
+type contacts struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startContacts signs the built-in contacts in. With lan their media may
+// go over the LAN (while hosting, so that guests can call them too);
+// otherwise it stays on loopback, which works with no network at all.
+func (l *Local) startContacts(lan bool) *contacts {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &contacts{cancel: cancel}
 	for _, b := range []bot.Config{
 		{Account: EchoAccount, Echo: true},
 		{Account: TestBotAccount, ToneHz: 523.25},
 	} {
-		b.ServerURL, b.Answer, b.LoopbackOnly = l.url, bot.AnswerAccept, true
-		b.Logger = cfg.Logger.With("part", b.Account)
-		l.wg.Add(1)
+		b.ServerURL, b.Answer, b.LoopbackOnly = l.url, bot.AnswerAccept, !lan
+		b.Logger = l.log.With("part", b.Account)
+		c.wg.Add(1)
 		go func() {
-			defer l.wg.Done()
+			defer c.wg.Done()
 			if err := bot.Run(ctx, b); err != nil {
 				b.Logger.Error("built-in contact stopped", "err", err)
 			}
 		}()
 	}
-	return l, nil
+	return c
 }
 
-// URL is the embedded server's websocket endpoint.
-func (l *Local) URL() string { return l.url }
-
-// Close stops the built-in contacts and the server.
-func (l *Local) Close() error {
-	l.cancel()
-	err := l.srv.Close()
-	l.wg.Wait()
-	return err
+// stop hangs up the contacts' calls and signs them out.
+func (c *contacts) stop() {
+	c.cancel()
+	c.wg.Wait()
 }

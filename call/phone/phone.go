@@ -34,6 +34,10 @@ type Config struct {
 	OnFrame      func(media.Frame) // see media.Config.OnFrame
 	Echo         bool              // send callers their own media back (see media.Config.Echo)
 	Logger       *slog.Logger
+
+	// LoopbackOnlyFunc, if set, decides LoopbackOnly afresh for each call:
+	// the desktop app changes it while signed in when it starts hosting.
+	LoopbackOnlyFunc func() bool
 }
 
 // MediaStarted tells the application a call's media session exists (to show
@@ -211,7 +215,7 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 	}
 	s, err := media.Start(media.Config{Signal: signal, Type: typ, ICEServers: p.cfg.Client.ICEServers(),
 		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.cfg.SpeakerID,
-		LoopbackOnly: p.cfg.LoopbackOnly, RelayOnly: relayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
+		LoopbackOnly: p.loopbackOnly(), RelayOnly: relayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
 	if err != nil {
 		return fmt.Errorf("start media: %w", err)
 	}
@@ -224,6 +228,13 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 	}
 	p.events.Push(&MediaStarted{CID: cid, Session: s})
 	return nil
+}
+
+func (p *Phone) loopbackOnly() bool {
+	if p.cfg.LoopbackOnlyFunc != nil {
+		return p.cfg.LoopbackOnlyFunc()
+	}
+	return p.cfg.LoopbackOnly
 }
 
 func (p *Phone) endMediaOf(cid string) {

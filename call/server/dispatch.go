@@ -59,7 +59,7 @@ func (sess *session) login(id uint64, req *proto.Login) {
 		sess.replyError(id, proto.Errorf(proto.CodeAlreadySigned, "this connection already signed in"))
 		return
 	}
-	if err := sess.srv.authenticate(sess.ctx, req.Account, req.Token); err != nil {
+	if err := sess.srv.authenticate(sess.ctx, req.Account, req.Token, sess.open()); err != nil {
 		sess.state.Store(loggedOut)
 		sess.replyError(id, asProtoError(err))
 		return

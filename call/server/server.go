@@ -83,6 +83,9 @@ type Server struct {
 	sessions map[*session]struct{} // guarded by mu: every open connection, signed in or not
 	closing  chan struct{}
 	once     sync.Once
+
+	// listeners are the extra listeners of ServeListener still open; guarded by mu.
+	listeners map[*Listener]struct{}
 }
 
 // New opens the database and starts the server's goroutines. It does not listen.
@@ -95,7 +98,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{},
+		listeners: map[*Listener]struct{}{}}
 	if cfg.TURN != nil {
 		if s.turn, err = newTURN(*cfg.TURN, st, s.log); err != nil {
 			st.close()
@@ -107,6 +111,9 @@ func New(cfg Config) (*Server, error) {
 	if err := s.recoverOpenCalls(context.Background()); err != nil {
 		s.hub.stop()
 		s.recorder.stop()
+		if s.turn != nil {
+			s.turn.close()
+		}
 		st.close()
 		return nil, fmt.Errorf("new server: %w", err)
 	}
@@ -150,6 +157,7 @@ func (s *Server) Close() error {
 			hs.Shutdown(ctx)
 			cancel()
 		}
+		s.stopListeners()
 		s.closeSessions()
 		s.conns.Wait()
 		s.hub.stop()
@@ -171,8 +179,14 @@ func (s *Server) track(sess *session) bool {
 		return false
 	default:
 	}
+	if sess.via != nil && sess.via.closed {
+		return false
+	}
 	s.sessions[sess] = struct{}{}
 	s.conns.Add(1) // under mu, so never after Close has begun waiting
+	if sess.via != nil {
+		sess.via.conns.Add(1)
+	}
 	return true
 }
 
@@ -180,6 +194,9 @@ func (s *Server) untrack(sess *session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
 	s.mu.Unlock()
+	if sess.via != nil {
+		sess.via.conns.Done()
+	}
 	s.conns.Done()
 }
 

@@ -27,6 +27,8 @@ const hardReadLimit = 1 << 20
 type session struct {
 	srv *Server
 	ws  *websocket.Conn
+	// via is the extra listener the connection came in on; nil for Serve's.
+	via *Listener
 	// log gains the account once signed in; the hub sets it while the
 	// reader and writer use it, hence atomic.
 	log atomic.Pointer[slog.Logger]
@@ -52,7 +54,9 @@ const (
 	signedIn
 )
 
-func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) { s.serveWSVia(w, r, nil) }
+
+func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listener) {
 	select {
 	case <-s.closing:
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
@@ -67,7 +71,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(hardReadLimit)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	sess := &session{srv: s, ws: ws, out: make(chan []byte, s.cfg.SendQueue), ctx: ctx, cancel: cancel}
+	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), ctx: ctx, cancel: cancel}
 	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
 		sess.close()
@@ -127,6 +131,11 @@ func (sess *session) writeLoop() {
 	for {
 		select {
 		case msg := <-sess.out:
+			if msg == nil { // closeAfterQueued: everything before it is written
+				sess.ws.Close(websocket.StatusGoingAway, "server stopped serving this address")
+				sess.close()
+				return
+			}
 			ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.WriteTimeout)
 			err := sess.ws.Write(ctx, websocket.MessageText, msg)
 			cancel()
@@ -191,6 +200,17 @@ func (sess *session) close() {
 		// may be gone, and the session has nothing left to say.
 		sess.ws.CloseNow()
 	})
+}
+
+// closeAfterQueued closes the connection once the messages queued so far
+// are written, with a close frame: the client learns how its calls ended
+// before the connection goes.
+func (sess *session) closeAfterQueued() {
+	select {
+	case sess.out <- nil:
+	default:
+		sess.close()
+	}
 }
 
 func (sess *session) logger() *slog.Logger { return sess.log.Load() }

@@ -1,0 +1,100 @@
+package gui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// hostingView is what the Settings tab shows about hosting.
+type hostingView struct {
+	available bool   // the Host action can run
+	why       string // why not, when it cannot
+	url       string // guests' URL while hosting
+	busy      bool   // starting or stopping
+}
+
+// actionsSection is the lower part of the Settings tab: hosting this
+// computer's server for the LAN, and copying diagnostics for a bug report.
+type actionsSection struct {
+	root       *fyne.Container
+	hostStatus *widget.Label
+	hostBtn    *widget.Button
+	stopBtn    *widget.Button
+	hostWhy    *widget.Label
+	diagBtn    *widget.Button
+}
+
+func newActionsSection(onHost, onStop, onDiagnostics func()) *actionsSection {
+	a := &actionsSection{
+		hostStatus: widget.NewLabel(""),
+		hostWhy:    widget.NewLabel(""),
+	}
+	a.hostStatus.Wrapping = fyne.TextWrapWord
+	a.hostWhy.Wrapping = fyne.TextWrapWord
+	a.hostWhy.Importance = widget.WarningImportance
+	a.hostWhy.Hide()
+	a.hostBtn = widget.NewButtonWithIcon("Host a server on this computer…", iconHosting, onHost)
+	a.stopBtn = widget.NewButtonWithIcon("Stop hosting", theme.MediaStopIcon(), onStop)
+	a.stopBtn.Importance = widget.DangerImportance
+	a.stopBtn.Hide()
+
+	a.diagBtn = widget.NewButtonWithIcon("Copy diagnostics", theme.ContentCopyIcon(), onDiagnostics)
+	diagNote := widget.NewLabel("Copies a report for a bug report: versions, devices, connection, " +
+		"the call's figures and the log's last lines. No tokens. In a call: Ctrl+Shift+D.")
+	diagNote.Wrapping = fyne.TextWrapWord
+
+	host := container.NewVBox(heading("Host a server"), a.hostStatus, container.NewHBox(a.hostBtn, a.stopBtn), a.hostWhy)
+	diag := container.NewVBox(heading("Troubleshooting"), diagNote, container.NewHBox(a.diagBtn))
+	a.root = container.NewVBox(widget.NewSeparator(), container.NewGridWithColumns(2, host, diag))
+	a.set(hostingView{available: true})
+	return a
+}
+
+// set shows the hosting state. UI thread.
+func (a *actionsSection) set(h hostingView) {
+	switch {
+	case h.busy && h.url == "":
+		a.hostStatus.SetText("Opening this computer's server to the network…")
+	case h.busy:
+		a.hostStatus.SetText("Stopping…")
+	case h.url != "":
+		a.hostStatus.SetText("Hosting at " + h.url + ": people you invite sign in there.")
+	default:
+		a.hostStatus.SetText("Let others on your network sign in to this computer and call you.")
+	}
+	if h.url != "" {
+		setButton(a.hostBtn, "Invitations…", iconHosting)
+	} else {
+		setButton(a.hostBtn, "Host a server on this computer…", iconHosting)
+	}
+	setEnabled(a.hostBtn, h.available && !h.busy)
+	setEnabled(a.stopBtn, !h.busy)
+	setVisible(a.stopBtn, h.url != "")
+	a.hostWhy.SetText(h.why)
+	setVisible(a.hostWhy, h.why != "")
+	a.root.Refresh()
+}
+
+// addActions puts the hosting and diagnostics section under the devices.
+func (v *settingsView) addActions(a *actionsSection) {
+	v.actions = a
+	v.body.Add(a.root)
+}
+
+func (v *settingsView) setHosting(h hostingView) {
+	if v.actions != nil {
+		v.actions.set(h)
+	}
+}
+
+// setHosting shows or hides the header's hosting badge.
+func (v *mainView) setHosting(url string) {
+	if url != "" {
+		v.hosting.SetText("Hosting · " + hostOf(url))
+	}
+	if setVisible(v.hosting, url != "") {
+		v.root.Refresh()
+	}
+}
