@@ -378,7 +378,6 @@ func TestAnsweredCallEndsWhenPeerStaysAway(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusNetworkLost)
 }
 
-
 func TestPresenceAndContacts(t *testing.T) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1")
