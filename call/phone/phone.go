@@ -126,6 +126,18 @@ func (p *Phone) route(ev call.Event) {
 		p.endMediaOf(e.CID)
 	case *call.NoAnswer:
 		p.endMediaOf(e.CID)
+	case *call.Reconnected:
+		// A media path that broke while signaling was down could not
+		// negotiate its ICE restart; it can now (a working path is left alone).
+		if a := e.ActiveCall; a != nil && a.Answered {
+			p.mu.Lock()
+			s := p.session
+			mine := p.cid == a.CID
+			p.mu.Unlock()
+			if s != nil && mine {
+				s.RestartICE()
+			}
+		}
 	case *call.Disconnected:
 		p.endMedia()
 	}
