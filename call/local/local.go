@@ -64,6 +64,9 @@ func Start(cfg Config) (*Local, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	srv, err := server.New(server.Config{DBPath: filepath.Join(cfg.Dir, "local.db"), Open: true,
+		// A relay on loopback, so that "Always relay" can be tried with
+		// the built-in contacts too.
+		TURN:   &server.TURNConfig{Addr: "127.0.0.1:0", PublicIP: net.IPv4(127, 0, 0, 1), NoTCP: true},
 		Logger: cfg.Logger.With("part", "server")})
 	if err != nil {
 		return nil, fmt.Errorf("start embedded server: %w", err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"duet/call"
 	"duet/call/leaktest"
 	"duet/call/local"
@@ -21,6 +23,12 @@ import (
 const testTimeout = 20 * time.Second
 
 func TestEmbeddedDefault(t *testing.T) {
+	t.Run("direct", func(t *testing.T) { testBuiltInContacts(t, false) })
+	// Always relay: media goes through the embedded server's own TURN relay.
+	t.Run("always relay", func(t *testing.T) { testBuiltInContacts(t, true) })
+}
+
+func testBuiltInContacts(t *testing.T, relayOnly bool) {
 	leaktest.Check(t)
 	l, err := local.Start(local.Config{Dir: t.TempDir()})
 	if err != nil {
@@ -40,7 +48,7 @@ func TestEmbeddedDefault(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var stamps []uint32
-	p := phone.New(phone.Config{Client: client, LoopbackOnly: true,
+	p := phone.New(phone.Config{Client: client, LoopbackOnly: true, RelayOnly: relayOnly,
 		OnFrame: func(f media.Frame) {
 			if n, _, ok := devices.ReadFrameStamp(f.Image); ok {
 				mu.Lock()
@@ -101,6 +109,9 @@ func TestEmbeddedDefault(t *testing.T) {
 			wantHz = 700 // our own, sent back
 		}
 		waitFor(t, callee+" audio", func() bool { return math.Abs(s.Stats().AudioHz-wantHz) <= 5 })
+		if st := s.Stats(); relayOnly && st.LocalCandidate != webrtc.ICECandidateTypeRelay {
+			t.Fatalf("%s: always relay, but the selected local candidate is %s", callee, st.LocalCandidate)
+		}
 		if err := p.Hangup(ctx); err != nil {
 			t.Fatal(err)
 		}
