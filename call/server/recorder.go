@@ -93,10 +93,14 @@ func (r *recorder) save(rec proto.CallRecord, onSaved func(proto.CallRecord)) {
 	r.enqueueLocked(recorderOp{record: &rec, onSaved: onSaved})
 	if r.records >= r.bound && !r.atBound {
 		r.atBound = true
-		fault := r.faultLocked()
+		args := []any{"waiting", r.records}
+		if f := r.failing; f != nil {
+			args = append(args, "fault", f.fault, "advice", f.fault.advice())
+		} else {
+			args = append(args, "cause", "writes have not failed yet but are slower than calls end")
+		}
 		r.log.Error("call record backlog is full: placing no new calls until the database takes records again; "+
-			"calls under way still end and keep their records",
-			"waiting", r.records, "fault", fault, "advice", fault.advice())
+			"calls under way still end and keep their records", args...)
 	}
 }
 
@@ -116,9 +120,13 @@ func (r *recorder) full() *proto.Error {
 	if r.records < r.bound {
 		return nil
 	}
+	why := "its database is not keeping up"
+	if r.failing != nil {
+		why = r.failing.fault.forUsers()
+	}
 	return proto.Errorf(proto.CodeUnavailable,
 		"the server is not placing calls now: it cannot save call records (%s) and %d are waiting; try again later",
-		r.faultLocked().forUsers(), r.records)
+		why, r.records)
 }
 
 // history answers after every record queued before it is written, or at
@@ -235,12 +243,11 @@ func (r *recorder) failed(err error) {
 		f = &writeFailure{fault: fault, since: now, warned: now}
 		r.failing = f
 		r.log.Error("cannot write call records; keeping them in memory and retrying",
-			"fault", fault, "advice", fault.advice(), "waiting", r.records, "bound", r.bound,
-			"retryEvery", r.retry, "err", describeDBError(err))
+			"fault", fault, "waiting", r.records, "bound", r.bound, "retryEvery", r.retry, "err", describeDBError(err))
 	} else if f.fault != fault {
 		f.fault = fault
 		r.log.Error("still cannot write call records, for another reason now",
-			"fault", fault, "advice", fault.advice(), "waiting", r.records, "err", describeDBError(err))
+			"fault", fault, "waiting", r.records, "err", describeDBError(err))
 	}
 	f.attempts++
 	if now.Sub(f.warned) >= failureReminder {
