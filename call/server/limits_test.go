@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,4 +208,38 @@ func FuzzPeekRequest(f *testing.F) {
 			t.Fatalf("peek read %q %d, strict decode %q %d", typ, id, env.Type, env.ID)
 		}
 	})
+}
+
+// BenchmarkBucketTake: the cost every message pays on its connection.
+func BenchmarkBucketTake(b *testing.B) {
+	now := time.Now()
+	bk := newBucket(Rate{Every: time.Nanosecond, Burst: 60}, now)
+	for i := range b.N {
+		bk.take(now.Add(time.Duration(i)))
+	}
+}
+
+// BenchmarkCallLimitsPlacing: the cost of a call's per-account check with
+// 10,000 accounts calling.
+func BenchmarkCallLimitsPlacing(b *testing.B) {
+	l := newCallLimits(Limits{Calls: Rate{Every: time.Second, Burst: 5}})
+	names := make([]string, 10000)
+	for i := range names {
+		names[i] = fmt.Sprintf("user%05d", i)
+	}
+	now := time.Now()
+	b.ResetTimer()
+	for i := range b.N {
+		l.placing(names[i%len(names)], now.Add(time.Duration(i)*time.Microsecond))
+	}
+}
+
+// BenchmarkPeekRequest: reading the head of a refused 1 KiB relay message.
+func BenchmarkPeekRequest(b *testing.B) {
+	msg := []byte(`{"type":"relay","id":42,"data":{"cid":"3f9c2a7be41d08a6c5e97b10","kind":"candidate","payload":{"candidate":"` +
+		strings.Repeat("x", 1000) + `"}}}`)
+	b.SetBytes(int64(len(msg)))
+	for range b.N {
+		peekRequest(msg)
+	}
 }

@@ -195,6 +195,7 @@ func TestMessageFloodClosesOnlyTheFlooder(t *testing.T) {
 	cid := placeCall(t, alice, "bob", proto.CallTypeVideo, bob)
 	connect(t, alice, bob, cid)
 
+	carolPhone := e.dial("carol", "c-phone") // the flooder's account on another device
 	carol := dialRaw(t, e.url)
 	carol.login("carol", e.tokens["carol"], "c-raw")
 	msg := []byte(`{"type":"contacts","id":1}`)
@@ -242,6 +243,7 @@ func TestMessageFloodClosesOnlyTheFlooder(t *testing.T) {
 	}
 	expect[*proto.RelayEvent](t, alice)
 	stillServes(t, dave)
+	stillServes(t, carolPhone)
 	if err := alice.Hangup(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
