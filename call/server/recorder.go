@@ -112,8 +112,8 @@ func (r *recorder) faultLocked() dbFault {
 	return r.failing.fault
 }
 
-// full reports whether the records waiting for the database reached the
-// bound; new calls are then refused, each would add a record.
+// full returns the error for a new call once the records waiting for the
+// database reach the bound (each call adds one), and nil below it.
 func (r *recorder) full() *proto.Error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
