@@ -3,6 +3,7 @@ package proto
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, machine-readable error code. Clients switch on it; the
@@ -34,6 +35,9 @@ const (
 type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
+	// RetryAfterMs comes with rate_limited: how long to wait, in
+	// milliseconds, before the same request can succeed.
+	RetryAfterMs int64 `json:"retryAfterMs,omitempty"`
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
@@ -47,6 +51,23 @@ func (e *Error) Is(target error) bool {
 // Errorf makes an *Error with a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimited makes a rate_limited error that says when to retry.
+func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
+	e := Errorf(CodeRateLimited, format, args...)
+	// Rounded up: retrying a moment early would only be refused again.
+	e.RetryAfterMs = max(int64((retryAfter+time.Millisecond-1)/time.Millisecond), 1)
+	return e
+}
+
+// RetryAfter returns the wait a rate_limited error asks for, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return time.Duration(e.RetryAfterMs) * time.Millisecond
+	}
+	return 0
 }
 
 // CodeOf returns the code of a protocol error, or "" for other errors.

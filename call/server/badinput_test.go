@@ -17,6 +17,7 @@ import (
 
 	"duet/call"
 	"duet/call/proto"
+	"duet/call/server"
 )
 
 // These tests send what a buggy or hostile client might: every bad input
@@ -372,9 +373,7 @@ func TestCloseWithIdleConnection(t *testing.T) {
 // protocol error, even while the login before it is being processed, and
 // the server carries on.
 func TestProtocolErrorRightAfterLogin(t *testing.T) {
-	t.Skip("server bug: data race on session.log: hub.login (login.go) replaces sess.log while " +
-		"readLoop (session.go) logs the read error; fails under go test -race")
-	e := newEnv(t, nil)
+	e := newEnv(t, func(c *server.Config) { c.Logger = newLogSink().logger() })
 	dave := e.dial("dave", "d1")
 	login, err := json.Marshal(proto.Envelope{Type: proto.TypeLogin, ID: 1,
 		Data: json.RawMessage(`{"account":"alice","token":"` + e.tokens["alice"] + `","clientType":"web","deviceId":"tcp"}`)})

@@ -1,6 +1,10 @@
 package server
 
-import "duet/call/proto"
+import (
+	"time"
+
+	"duet/call/proto"
+)
 
 // call places an invitation: busy and offline callees end it at once (with a
 // record); otherwise every device of the callee rings until an answer, a
@@ -8,6 +12,13 @@ import "duet/call/proto"
 func (h *hub) call(sess *session, id uint64, req *proto.Call) {
 	if h.accounts[sess.account].call != nil {
 		sess.replyError(id, proto.Errorf(proto.CodeBusy, "you are already in a call; hang up first"))
+		return
+	}
+	// Only calls that are placed count: ringing, busy or offline, each
+	// reaches the callee or their history.
+	if ok, wait := h.srv.calls.ringing(req.Callee, time.Now()); !ok {
+		sess.replyError(id, rateLimited(wait, "%s has been called too often; a person may be called %v",
+			req.Callee, h.cfg.Limits.Rings))
 		return
 	}
 	now := h.now()
@@ -86,6 +97,7 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 		return
 	}
 	now := h.now()
+	h.srv.calls.answered(c.caller, c.callee, time.Now())
 	c.answeredAt = now
 	c.calleeParty.deviceID, c.calleeParty.clientType, c.calleeParty.sess = sess.deviceID, sess.clientType, sess
 	c.ringTimer.Stop()

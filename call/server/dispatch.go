@@ -79,7 +79,7 @@ func (sess *session) contacts(id uint64) {
 	names, err := sess.srv.store.accountNames(ctx)
 	cancel()
 	if err != nil {
-		sess.logger().Error("contacts", "err", err)
+		logDBError(sess.logger(), "contacts: list accounts", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
 		return
 	}
@@ -91,11 +91,22 @@ func (sess *session) call(id uint64, req *proto.Call) {
 		sess.replyError(id, proto.Errorf(proto.CodeCallSelf, "you cannot call yourself"))
 		return
 	}
+	// Before the database is asked anything: a script dialling in a loop
+	// costs a map lookup per attempt.
+	if ok, wait := sess.srv.calls.placing(sess.account, time.Now()); !ok {
+		sess.replyError(id, rateLimited(wait, "you are placing calls too fast (an account may place %v)",
+			sess.srv.cfg.Limits.Calls))
+		return
+	}
+	if perr := sess.srv.recorder.full(); perr != nil {
+		sess.replyError(id, perr)
+		return
+	}
 	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
 	exists, err := sess.srv.store.accountExists(ctx, req.Callee)
 	cancel()
 	if err != nil {
-		sess.logger().Error("call: look up callee", "err", err)
+		logDBError(sess.logger(), "call: look up callee", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
 		return
 	}
@@ -111,8 +122,13 @@ func (sess *session) history(id uint64, req *proto.History) {
 	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
 	res, err := sess.srv.recorder.history(ctx, sess.account, *req)
 	cancel()
-	if err != nil {
-		sess.logger().Error("history", "err", err)
+	var perr *proto.Error
+	switch {
+	case errors.As(err, &perr):
+		sess.replyError(id, perr) // the recorder said why; it logs its failures itself
+		return
+	case err != nil:
+		logDBError(sess.logger(), "history", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read call history now; try again"))
 		return
 	}

@@ -92,11 +92,14 @@ func (h *hub) after(d time.Duration, f func()) *time.Timer {
 
 // stop ends the hub's goroutine. A ringing call ends as network lost (its
 // invitation cannot outlive the server); an answered call stays open in
-// the database for its parties to resume once the server is back.
+// the database for its parties to resume once the server is back, unless
+// the database is failing: then its state may never get there, and it
+// ends now so that at least its record is queued (and logged if unsaved).
 func (h *hub) stop() {
 	h.post(func() {
+		keepOpen := h.srv.recorder.writable()
 		for _, c := range h.calls {
-			if !c.answered() {
+			if !c.answered() || !keepOpen {
 				h.endCall(c, proto.ReasonNetworkLost, "")
 				continue
 			}

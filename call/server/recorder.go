@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,21 +13,39 @@ import (
 // recorder writes call records in the order calls end, off the hub's
 // goroutine, and answers history queries behind those writes so a client that
 // saw a callRecord event always finds it in its history. A record that cannot
-// be written stays queued and is retried: a failing disk delays records, it
-// does not lose them while the process lives.
+// be written stays queued and is retried: a locked database or a full disk
+// delays records, it does not lose them while the process lives. While
+// writes fail, history queries fail at once with unavailable rather than wait
+// behind them, and at the backlog bound the server places no new calls (see
+// full) instead of dropping records.
 //
-// enqueue and query are safe for concurrent use; stop is called once.
+// save, history and full are safe for concurrent use; stop is called once.
 type recorder struct {
 	store *store
 	log   *slog.Logger
 	retry time.Duration
+	bound int // records kept in memory before full reports true
 
 	mu      sync.Mutex
-	pending []recorderOp // guarded by mu
+	pending []recorderOp  // guarded by mu
+	records int           // guarded by mu: the records (not queries) in pending
+	failing *writeFailure // guarded by mu: set while writes fail
+	atBound bool          // guarded by mu: records reached bound, so new calls are refused
 	wake    chan struct{}
 	done    chan struct{}
 	stopped chan struct{}
 }
+
+// writeFailure describes a run of failed writes. Guarded by recorder.mu.
+type writeFailure struct {
+	fault    dbFault
+	since    time.Time
+	attempts int
+	warned   time.Time // last time the log was reminded
+}
+
+// failureReminder is how often the log is reminded that writes still fail.
+const failureReminder = 30 * time.Second
 
 // recorderOp is a record to write (with what to do once it is written) or a
 // history query to answer.
@@ -51,38 +70,88 @@ type historyReply struct {
 	err error
 }
 
-func newRecorder(st *store, log *slog.Logger, retry time.Duration) *recorder {
-	r := &recorder{store: st, log: log, retry: retry,
+func newRecorder(st *store, log *slog.Logger, retry time.Duration, bound int) *recorder {
+	r := &recorder{store: st, log: log, retry: retry, bound: bound,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	go r.run()
 	return r
 }
 
-func (r *recorder) enqueue(op recorderOp) {
-	r.mu.Lock()
+func (r *recorder) enqueueLocked(op recorderOp) {
 	r.pending = append(r.pending, op)
-	r.mu.Unlock()
+	if op.record != nil {
+		r.records++
+	}
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
 }
 
-// save queues a record; onSaved runs on the recorder's goroutine once it is durable.
+// save queues a record; onSaved runs on the recorder's goroutine once it is
+// durable. It never refuses: callers that can wait check full first.
 func (r *recorder) save(rec proto.CallRecord, onSaved func(proto.CallRecord)) {
-	r.enqueue(recorderOp{record: &rec, onSaved: onSaved})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.enqueueLocked(recorderOp{record: &rec, onSaved: onSaved})
+	if r.records >= r.bound && !r.atBound {
+		r.atBound = true
+		args := []any{"waiting", r.records}
+		if f := r.failing; f != nil {
+			args = append(args, "fault", f.fault, "advice", f.fault.advice())
+		} else {
+			args = append(args, "cause", "writes have not failed yet but are slower than calls end")
+		}
+		r.log.Error("call record backlog is full: placing no new calls until the database takes records again; "+
+			"calls under way still end and keep their records", args...)
+	}
 }
 
 // keepOpen queues the state of a call in progress; the call's record,
 // queued after it, removes it.
 func (r *recorder) keepOpen(o openCall) {
-	r.enqueue(recorderOp{open: &o})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.enqueueLocked(recorderOp{open: &o})
 }
 
-// history answers after every record queued before it is written.
+// faultLocked is the fault of the current run of failures, if any.
+func (r *recorder) faultLocked() dbFault {
+	if r.failing == nil {
+		return faultUnknown
+	}
+	return r.failing.fault
+}
+
+// full returns the error for a new call once the records waiting for the
+// database reach the bound (each call adds one), and nil below it.
+func (r *recorder) full() *proto.Error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.records < r.bound {
+		return nil
+	}
+	why := "its database is not keeping up"
+	if r.failing != nil {
+		why = r.failing.fault.forUsers()
+	}
+	return proto.Errorf(proto.CodeUnavailable,
+		"the server is not placing calls now: it cannot save call records (%s) and %d are waiting; try again later",
+		why, r.records)
+}
+
+// history answers after every record queued before it is written, or at
+// once with unavailable while records cannot be written.
 func (r *recorder) history(ctx context.Context, account string, req proto.History) (proto.HistoryResult, error) {
 	q := &historyQuery{account: account, req: req, reply: make(chan historyReply, 1)}
-	r.enqueue(recorderOp{query: q})
+	r.mu.Lock()
+	if r.failing != nil {
+		err := r.unavailableLocked()
+		r.mu.Unlock()
+		return proto.HistoryResult{}, err
+	}
+	r.enqueueLocked(recorderOp{query: q})
+	r.mu.Unlock()
 	select {
 	case rep := <-q.reply:
 		return rep.res, rep.err
@@ -93,6 +162,12 @@ func (r *recorder) history(ctx context.Context, account string, req proto.Histor
 	}
 }
 
+func (r *recorder) unavailableLocked() *proto.Error {
+	return proto.Errorf(proto.CodeUnavailable,
+		"call history is unavailable now: the server cannot save call records (%s); %d are waiting and "+
+			"none is lost; try again later", r.failing.fault.forUsers(), r.records)
+}
+
 func (r *recorder) run() {
 	defer close(r.stopped)
 	for {
@@ -101,12 +176,7 @@ func (r *recorder) run() {
 		case <-r.wake:
 		case <-r.done:
 			r.drain()
-			r.mu.Lock()
-			lost := len(r.pending)
-			r.mu.Unlock()
-			if lost > 0 {
-				r.log.Error("call records not written at shutdown", "count", lost)
-			}
+			r.logUnsaved()
 			return
 		}
 	}
@@ -124,7 +194,10 @@ func (r *recorder) drain() {
 		op := r.pending[0]
 		r.mu.Unlock()
 
-		if !r.apply(op) {
+		if op.query != nil {
+			r.answer(op.query)
+		} else if err := r.write(op); err != nil {
+			r.failed(err)
 			select {
 			case <-time.After(r.retry):
 				continue
@@ -134,33 +207,37 @@ func (r *recorder) drain() {
 		}
 		r.mu.Lock()
 		r.pending = r.pending[1:]
+		if op.record != nil {
+			r.records--
+			r.wroteLocked()
+		}
 		r.mu.Unlock()
 	}
 }
 
-func (r *recorder) apply(op recorderOp) bool {
+func (r *recorder) answer(q *historyQuery) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if op.query != nil {
-		limit := op.query.req.Limit
-		if limit == 0 {
-			limit = 20
-		}
-		res, err := r.store.history(ctx, op.query.account, op.query.req.Before, limit)
-		op.query.reply <- historyReply{res, err}
-		return true
+	limit := q.req.Limit
+	if limit == 0 {
+		limit = 20
 	}
+	res, err := r.store.history(ctx, q.account, q.req.Before, limit)
+	q.reply <- historyReply{res, err}
+}
+
+func (r *recorder) write(op recorderOp) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	if op.open != nil {
 		if err := r.store.saveOpenCall(ctx, *op.open, time.Now().UnixMilli()); err != nil {
-			r.log.Error("open call write failed; will retry", "cid", op.open.CID, "err", err)
-			return false
+			return err
 		}
-		return true
+		return nil
 	}
 	seq, err := r.store.insertRecord(ctx, *op.record)
 	if err != nil {
-		r.log.Error("call record write failed; will retry", "cid", op.record.CID, "err", err)
-		return false
+		return err
 	}
 	if err := r.store.deleteOpenCall(ctx, op.record.CID); err != nil {
 		// Harmless if it stays: recovery finds the record already written
@@ -172,10 +249,99 @@ func (r *recorder) apply(op recorderOp) bool {
 	if op.onSaved != nil {
 		op.onSaved(rec)
 	}
-	return true
+	return nil
 }
 
-// stop writes what is queued (one attempt each) and returns.
+// failed notes a failed write: the first of a run is logged with what to do,
+// the others now and then; the queries waiting behind the record are
+// answered unavailable at once.
+func (r *recorder) failed(err error) {
+	now := time.Now()
+	fault := classifyDB(err)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.failing
+	if f == nil {
+		f = &writeFailure{fault: fault, since: now, warned: now}
+		r.failing = f
+		r.log.Error("cannot write call records; keeping them in memory and retrying",
+			"fault", fault, "waiting", r.records, "bound", r.bound, "retryEvery", r.retry, "err", describeDBError(err))
+	} else if f.fault != fault {
+		f.fault = fault
+		r.log.Error("still cannot write call records, for another reason now",
+			"fault", fault, "waiting", r.records, "err", describeDBError(err))
+	}
+	f.attempts++
+	if now.Sub(f.warned) >= failureReminder {
+		f.warned = now
+		r.log.Warn("still cannot write call records",
+			"fault", fault, "advice", fault.advice(), "for", now.Sub(f.since).Round(time.Second),
+			"waiting", r.records, "bound", r.bound)
+	}
+	r.log.Debug("call record write failed", "attempt", f.attempts, "err", err)
+
+	kept := r.pending[:0]
+	for _, op := range r.pending {
+		if op.query != nil {
+			op.query.reply <- historyReply{err: r.unavailableLocked()}
+			continue
+		}
+		kept = append(kept, op)
+	}
+	clear(r.pending[len(kept):]) // let the answered queries go
+	r.pending = kept
+}
+
+// wroteLocked follows a written record: it ends a run of failures and,
+// below the bound, lets calls be placed again.
+func (r *recorder) wroteLocked() {
+	if f := r.failing; f != nil {
+		r.failing = nil
+		r.log.Info("call records are being written again",
+			"after", time.Since(f.since).Round(time.Millisecond), "failedAttempts", f.attempts, "waiting", r.records)
+	}
+	if r.atBound && r.records < r.bound {
+		r.atBound = false
+		r.log.Info("placing calls again: the call record backlog is below its bound", "waiting", r.records)
+	}
+}
+
+// logUnsaved runs at shutdown: records still queued are logged in full, so
+// an operator can put them back, rather than vanish.
+func (r *recorder) logUnsaved() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, op := range r.pending {
+		if op.open != nil {
+			b, _ := json.Marshal(op.open)
+			r.log.Error("state of a call in progress not written at shutdown: it cannot be resumed after a restart",
+				"cid", op.open.CID, "call", string(b))
+		}
+	}
+	if r.records == 0 {
+		return
+	}
+	fault := r.faultLocked()
+	r.log.Error("call records not written at shutdown; each follows as JSON",
+		"count", r.records, "fault", fault, "advice", fault.advice())
+	for _, op := range r.pending {
+		if op.record != nil {
+			b, _ := json.Marshal(op.record)
+			r.log.Error("unsaved call record", "cid", op.record.CID, "record", string(b))
+		}
+	}
+}
+
+// writable reports whether the last write went through, so state queued
+// now can be expected to reach the database.
+func (r *recorder) writable() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failing == nil
+}
+
+// stop writes what is queued, up to the first write that fails, logs what
+// is left and returns.
 func (r *recorder) stop() {
 	close(r.done)
 	<-r.stopped

@@ -10,16 +10,16 @@ import (
 // insertRecord stores a finished call and returns its seq. Inserting the same
 // cid twice keeps the first record, so a retried write cannot duplicate it.
 func (s *store) insertRecord(ctx context.Context, r proto.CallRecord) (int64, error) {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO records
+	err := s.exec(ctx, `INSERT INTO records
 		(cid, caller, callee, type, status, created_at, answered_at, ended_at, duration, ended_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(cid) DO NOTHING`,
 		r.CID, r.Caller, r.Callee, int(r.Type), int(r.Status), r.CreatedAt, r.AnsweredAt, r.EndedAt, r.Duration, r.EndedBy)
 	if err != nil {
-		return 0, fmt.Errorf("write call record %s: %w", r.CID, err)
+		return 0, fmt.Errorf("write call record %s: %w", r.CID, describeDBError(err))
 	}
 	var seq int64
 	if err := s.db.QueryRowContext(ctx, `SELECT seq FROM records WHERE cid = ?`, r.CID).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("read back call record %s: %w", r.CID, err)
+		return 0, fmt.Errorf("read back call record %s: %w", r.CID, describeDBError(err))
 	}
 	return seq, nil
 }

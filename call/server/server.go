@@ -40,10 +40,24 @@ type Config struct {
 	ICEServers []proto.ICEServer
 	// RecordRetry is the pause before retrying a failed call record write.
 	RecordRetry time.Duration
-	Logger      *slog.Logger
 	// TURN, when set, runs an embedded TURN server and hands each signed-in
 	// device short-lived credentials for it, at sign-in and in startRtc.
 	TURN *TURNConfig
+	// RecordBacklog bounds the call records kept in memory while the
+	// database cannot take them. At the bound no new call is placed (call
+	// fails with unavailable) until records are written again; calls
+	// already under way still end and queue their record, so none is lost.
+	RecordBacklog int
+	// DBBusyTimeout is how long a database write waits for a lock held by
+	// another program before it fails and is retried later.
+	DBBusyTimeout time.Duration
+	// Limits bound request rates; zero fields take the defaults.
+	Limits Limits
+	Logger *slog.Logger
+
+	// dbPageLimit, set by tests only, caps the database's size in pages to
+	// make writes fail as on a full disk (see export_test.go).
+	dbPageLimit func() int64
 }
 
 func (c *Config) setDefaults() {
@@ -58,9 +72,15 @@ func (c *Config) setDefaults() {
 	def(&c.PingInterval, 15*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
 	def(&c.RecordRetry, time.Second)
+	def(&c.DBBusyTimeout, 5*time.Second)
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256
 	}
+	if c.RecordBacklog <= 0 {
+		// About 200 bytes each: 2 MB, hours of calls on a busy server.
+		c.RecordBacklog = 10000
+	}
+	c.Limits.setDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -75,6 +95,7 @@ type Server struct {
 	recorder *recorder
 	hub      *hub
 	turn     *turnRelay // nil without Config.TURN
+	calls    *callLimits
 
 	conns sync.WaitGroup // one per websocket handler
 
@@ -94,19 +115,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.DBPath == "" {
 		return nil, errors.New("new server: no database path")
 	}
-	st, err := openStore(cfg.DBPath)
+	st, err := openStoreWith(cfg.DBPath, storeOptions{busyTimeout: cfg.DBBusyTimeout, pageLimit: cfg.dbPageLimit})
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{},
-		listeners: map[*Listener]struct{}{}}
+		listeners: map[*Listener]struct{}{}, calls: newCallLimits(cfg.Limits)}
 	if cfg.TURN != nil {
 		if s.turn, err = newTURN(*cfg.TURN, st, s.log); err != nil {
 			st.close()
 			return nil, fmt.Errorf("new server: %w", err)
 		}
 	}
-	s.recorder = newRecorder(st, s.log, cfg.RecordRetry)
+	s.recorder = newRecorder(st, s.log, cfg.RecordRetry, cfg.RecordBacklog)
 	s.hub = newHub(s)
 	if err := s.recoverOpenCalls(context.Background()); err != nil {
 		s.hub.stop()

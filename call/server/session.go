@@ -45,6 +45,8 @@ type session struct {
 	deviceID   string
 	clientType proto.ClientType
 
+	limits connLimits // owned by the reader
+
 	closeOnce sync.Once
 }
 
@@ -71,7 +73,8 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 	ws.SetReadLimit(hardReadLimit)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), ctx: ctx, cancel: cancel}
+	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), ctx: ctx, cancel: cancel,
+		limits: newConnLimits(s.cfg.Limits, time.Now())}
 	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
 		sess.close()
@@ -104,15 +107,23 @@ func (sess *session) readLoop() {
 		if err != nil {
 			return
 		}
+		if typ != websocket.MessageText || len(msg) > proto.MaxMessageSize {
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return
+			}
+		}
+		// Every message counts against the connection's budget, bad ones too.
+		if !sess.admit(typ, msg) {
+			if sess.ctx.Err() != nil {
+				return
+			}
+			continue
+		}
 		if typ != websocket.MessageText {
-			io.Copy(io.Discard, r)
 			sess.replyError(0, proto.Errorf(proto.CodeBadRequest, "send JSON as text frames, not binary"))
 			continue
 		}
 		if len(msg) > proto.MaxMessageSize {
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				return
-			}
 			sess.replyError(0, proto.Errorf(proto.CodeTooLarge, "message over %d bytes", proto.MaxMessageSize))
 			continue
 		}
@@ -210,6 +221,22 @@ func (sess *session) closeAfterQueued() {
 	case sess.out <- nil:
 	default:
 		sess.close()
+	}
+}
+
+// closeWith closes the connection with a close frame saying why. It runs on
+// the reader's goroutine (the handshake reads the peer's close frame) and
+// may take seconds against a peer that does not answer, so it does not hold
+// closeOnce meanwhile: a concurrent close finds the session closing and
+// returns at once. The context ends only after the handshake: ending it
+// first would make coder/websocket drop the connection under a write in
+// progress, close frame unsent.
+func (sess *session) closeWith(code websocket.StatusCode, reason string) {
+	first := false
+	sess.closeOnce.Do(func() { first = true })
+	if first {
+		sess.ws.Close(code, reason)
+		sess.cancel()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver: no cgo for the server
 )
@@ -13,7 +14,18 @@ import (
 // store is the server's SQLite database: accounts and call records.
 // Its methods are safe for concurrent use.
 type store struct {
-	db *sql.DB
+	db        *sql.DB
+	pageLimit func() int64 // nil but in tests; see storeOptions
+}
+
+// storeOptions tune openStoreWith.
+type storeOptions struct {
+	// busyTimeout is how long a statement waits for a lock held by another
+	// connection (another program, a backup) before failing with SQLITE_BUSY.
+	busyTimeout time.Duration
+	// pageLimit, when set, caps the database at that many pages for every
+	// write: writes that need more fail with SQLITE_FULL, as on a full disk.
+	pageLimit func() int64
 }
 
 const schema = `
@@ -40,9 +52,13 @@ CREATE INDEX IF NOT EXISTS records_callee ON records(callee, seq);
 `
 
 func openStore(path string) (*store, error) {
+	return openStoreWith(path, storeOptions{busyTimeout: 5 * time.Second})
+}
+
+func openStoreWith(path string, opts storeOptions) (*store, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.busyTimeout.Milliseconds()))
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
@@ -51,9 +67,28 @@ func openStore(path string) (*store, error) {
 	}
 	if _, err := db.Exec(schema + openCallsSchema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create schema in %s: %w", path, err)
+		return nil, fmt.Errorf("create schema in %s: %w", path, describeDBError(err))
 	}
-	return &store{db: db}, nil
+	return &store{db: db, pageLimit: opts.pageLimit}, nil
+}
+
+// exec runs one write. Under a page limit it runs on one connection after
+// setting the limit there, since SQLite's max_page_count is per connection.
+func (s *store) exec(ctx context.Context, query string, args ...any) error {
+	if s.pageLimit == nil {
+		_, err := s.db.ExecContext(ctx, query, args...)
+		return err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", s.pageLimit())); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, query, args...)
+	return err
 }
 
 func (s *store) close() error { return s.db.Close() }
@@ -84,10 +119,10 @@ func (s *store) accountExists(ctx context.Context, name string) (bool, error) {
 
 // ensureAccount registers a name seen on an open server so others can call it.
 func (s *store) ensureAccount(ctx context.Context, name string, now int64) error {
-	_, err := s.db.ExecContext(ctx,
+	err := s.exec(ctx,
 		`INSERT INTO accounts(name, token_hash, created_at) VALUES(?, NULL, ?) ON CONFLICT(name) DO NOTHING`, name, now)
 	if err != nil {
-		return fmt.Errorf("register account %s: %w", name, err)
+		return fmt.Errorf("register account %s: %w", name, describeDBError(err))
 	}
 	return nil
 }
