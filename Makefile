@@ -74,6 +74,7 @@ SCENARIOS := CallToBeCalling|CallFlow|IdleClientMemory|AcceptToFirstFrame|VideoC
 bench: deps
 	$(GO) test -run '^$$' -bench '$(SCENARIOS)' -benchtime 1x -timeout 30m ./call/server/ ./call/phone/
 	$(GO) test -run '^$$' -bench 'RecordInsert' -benchmem ./call/server/
+	$(GO) test -run '^$$' -bench 'TokenCheck' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
 
 # Runs every fuzz target for FUZZTIME each.
@@ -81,6 +82,8 @@ FUZZTIME ?= 1m
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeEnvelope -fuzztime $(FUZZTIME) ./call/proto/
 	$(GO) test -run '^$$' -fuzz FuzzServerConnection -fuzztime $(FUZZTIME) ./call/server/
+	$(GO) test -run '^$$' -fuzz FuzzParseToken -fuzztime $(FUZZTIME) ./call/server/
+	$(GO) test -run '^$$' -fuzz FuzzParseHash -fuzztime $(FUZZTIME) ./call/server/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Assembler -fuzztime $(FUZZTIME) ./call/media/
 	$(GO) test -run '^$$' -fuzz FuzzReadFrameStamp -fuzztime $(FUZZTIME) ./devices/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Decoder -fuzztime $(FUZZTIME) ./devices/

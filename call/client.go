@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -18,7 +19,8 @@ import (
 
 // Config is what a Client needs to sign in.
 type Config struct {
-	// ServerURL is the websocket endpoint, e.g. ws://127.0.0.1:7600/ws.
+	// ServerURL is the websocket endpoint, e.g. wss://duet.example.com:7600/ws
+	// or ws://127.0.0.1:7600/ws (ServerURL makes one from what users type).
 	ServerURL  string
 	Account    string
 	Token      string
@@ -28,7 +30,11 @@ type Config struct {
 	DeviceID string
 	// NoAnswerTimeout ends an outgoing call nobody answered (default 30 s).
 	NoAnswerTimeout time.Duration
-	// HTTPClient dials the websocket (TLS settings); nil uses the default.
+	// RootCAs are the certificate authorities wss:// servers are checked
+	// against; nil means the system's (LoadCA adds a development
+	// certificate to them). Ignored when HTTPClient is set.
+	RootCAs *x509.CertPool
+	// HTTPClient dials the websocket; nil uses the default.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 }
@@ -80,9 +86,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.ClientType == proto.ClientUnknown {
 		cfg.ClientType = proto.ClientDesktop
 	}
-	ws, _, err := websocket.Dial(ctx, cfg.ServerURL, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
+	hc, release := dialClient(cfg)
+	ws, resp, err := websocket.Dial(ctx, cfg.ServerURL, &websocket.DialOptions{HTTPClient: hc})
+	release()
 	if err != nil {
-		return nil, fmt.Errorf("dial signaling %s: %w", cfg.ServerURL, err)
+		return nil, dialError(cfg.ServerURL, resp, err)
 	}
 	ws.SetReadLimit(1 << 20)
 	cctx, cancel := context.WithCancel(context.Background())

@@ -43,6 +43,16 @@ type session struct {
 	deviceID   string
 	clientType proto.ClientType
 
+	// tokenID is the token the session signed in with; 0 for none (an
+	// open server's tokenless names). Guarded by srv.mu (revoke.go).
+	tokenID int64
+	// leavePending gives back the session's place among the connections
+	// not signed in yet (pending.go); idempotent.
+	leavePending func()
+	// closeReq asks the writer to close the connection with a status and
+	// reason for the client (closeWith).
+	closeReq chan websocket.CloseError
+
 	closeOnce sync.Once
 }
 
@@ -59,21 +69,29 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	ws, err := websocket.Accept(w, r, nil)
+	leave, ok := s.enterPending(w, r)
+	if !ok {
+		return
+	}
+	defer leave()
+	ws, err := websocket.Accept(w, r, s.accept)
 	if err != nil {
-		s.log.Debug("websocket accept failed", "remote", r.RemoteAddr, "err", err)
+		s.log.Debug("websocket accept failed", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
 	ws.SetReadLimit(hardReadLimit)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	sess := &session{srv: s, ws: ws, out: make(chan []byte, s.cfg.SendQueue), ctx: ctx, cancel: cancel}
+	sess := &session{srv: s, ws: ws, out: make(chan []byte, s.cfg.SendQueue), cancel: cancel,
+		leavePending: leave, closeReq: make(chan websocket.CloseError, 1)}
+	sess.ctx = context.WithValue(ctx, sessionKey{}, sess)
 	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
 		sess.close()
 		return
 	}
 	defer s.untrack(sess)
+	defer sess.loginDeadline()()
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -135,6 +153,12 @@ func (sess *session) writeLoop() {
 				sess.close()
 				return
 			}
+		case ce := <-sess.closeReq:
+			// Close waits for the client's close frame; the reader,
+			// still running, takes it and ends the session.
+			sess.ws.Close(ce.Code, ce.Reason)
+			sess.close()
+			return
 		case <-ping.C:
 			ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.PingInterval)
 			err := sess.ws.Ping(ctx)
@@ -182,6 +206,15 @@ func (sess *session) reply(id uint64, result any) {
 
 func (sess *session) replyError(id uint64, e *proto.Error) {
 	sess.sendEnvelope(proto.NewErrorReply(id, e))
+}
+
+// closeWith closes the connection with a close frame telling the client
+// why. It does not block; the writer sends the frame.
+func (sess *session) closeWith(code websocket.StatusCode, reason string) {
+	select {
+	case sess.closeReq <- websocket.CloseError{Code: code, Reason: reason}:
+	default: // a close is under way already
+	}
 }
 
 func (sess *session) close() {

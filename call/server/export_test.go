@@ -1,0 +1,13 @@
+package server
+
+import "testing"
+
+// SetTokenHashCost makes new token hashes cost passes and memoryKiB until
+// the test ends. The call-flow tests sign dozens of accounts in under the
+// race detector, where a production-cost hash takes a third of a second;
+// the token tests keep the production cost.
+func SetTokenHashCost(t testing.TB, passes, memoryKiB uint32) {
+	prev := hashCost.Load()
+	hashCost.Store(&argonParams{time: passes, memory: memoryKiB, threads: 1})
+	t.Cleanup(func() { hashCost.Store(prev) })
+}
