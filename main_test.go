@@ -168,6 +168,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"account", "list", "--help"}, []string{"-db"}},
 		{[]string{"account", "revoke", "--help"}, []string{"-token", "-all", "-db"}},
 		{[]string{"bot", "--help"}, []string{"-ca", "-server"}},
+		{[]string{"app", "--help"}, []string{"-ca", "-server"}},
 	} {
 		_, errOut, err := duet(t, tc.args...)
 		if !errors.Is(err, flag.ErrHelp) {

@@ -50,8 +50,10 @@ type session struct {
 	// not signed in yet (pending.go); idempotent.
 	leavePending func()
 	// closeReq asks the writer to close the connection with a status and
-	// reason for the client (closeWith).
+	// reason for the client (closeWith); closing is set from then on, and
+	// the reader drops what the client still sends during the handshake.
 	closeReq chan websocket.CloseError
+	closing  atomic.Bool
 
 	closeOnce sync.Once
 }
@@ -91,7 +93,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.untrack(sess)
-	defer sess.loginDeadline()()
+	stopDeadline := sess.loginDeadline()
+	defer stopDeadline()
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -130,6 +133,9 @@ func (sess *session) readLoop() {
 			sess.replyError(0, proto.Errorf(proto.CodeTooLarge, "message over %d bytes", proto.MaxMessageSize))
 			continue
 		}
+		if sess.closing.Load() {
+			continue // e.g. a revoked client's request after the close frame
+		}
 		sess.handle(msg)
 	}
 }
@@ -155,7 +161,7 @@ func (sess *session) writeLoop() {
 			}
 		case ce := <-sess.closeReq:
 			// Close waits for the client's close frame; the reader,
-			// still running, takes it and ends the session.
+			// still running, may take it and end the session.
 			sess.ws.Close(ce.Code, ce.Reason)
 			sess.close()
 			return
@@ -211,6 +217,7 @@ func (sess *session) replyError(id uint64, e *proto.Error) {
 // closeWith closes the connection with a close frame telling the client
 // why. It does not block; the writer sends the frame.
 func (sess *session) closeWith(code websocket.StatusCode, reason string) {
+	sess.closing.Store(true)
 	select {
 	case sess.closeReq <- websocket.CloseError{Code: code, Reason: reason}:
 	default: // a close is under way already

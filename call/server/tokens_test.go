@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -289,4 +291,53 @@ func TestRevocationCutsLiveSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRecord(t, alice, cid)
+}
+
+// TestRevokedClientIgnoredWhileClosing: a client whose token is revoked
+// and that ignores the server's close frame cannot act during the close
+// handshake (its call does not ring); the server then drops the connection.
+func TestRevokedClientIgnoredWhileClosing(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.RevocationPoll = 50 * time.Millisecond })
+	a := openAccounts(t, e.cfg.DBPath)
+	tok, info := addToken(t, a, "erin", "")
+	bob := e.dial("bob", "b1")
+	login, err := json.Marshal(proto.Envelope{Type: proto.TypeLogin, ID: 1,
+		Data: json.RawMessage(`{"account":"erin","token":"` + tok + `","clientType":"web","deviceId":"tcp"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := dialTCP(t, e.addr)
+	if _, err := conn.Write(wsFrame(1, login)); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(testTimeout))
+	if op, payload, err := readFrame(conn.r); err != nil || op != 1 || !strings.Contains(string(payload), `"result"`) {
+		t.Fatalf("login reply: %d %s %v", op, payload, err)
+	}
+	revoke(t, a, "erin", info.ID)
+	for {
+		op, payload, err := readFrame(conn.r)
+		if err != nil {
+			t.Fatalf("no close frame: %v", err)
+		}
+		if op == 8 {
+			if len(payload) < 2 || binary.BigEndian.Uint16(payload) != uint16(websocket.StatusPolicyViolation) {
+				t.Fatalf("close frame %q", payload)
+			}
+			break
+		}
+	}
+	// Not answering the close, the client calls bob.
+	call, _ := json.Marshal(proto.Envelope{Type: proto.TypeCall, ID: 2, Data: json.RawMessage(`{"type":1,"callee":"bob"}`)})
+	if _, err := conn.Write(wsFrame(1, call)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		op, payload, err := readFrame(conn.r)
+		if err != nil {
+			break // the server gave up on the handshake and hung up
+		}
+		t.Fatalf("server sent %d %s after closing", op, payload)
+	}
+	expectQuiet(t, bob, 100*time.Millisecond)
 }
