@@ -75,6 +75,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench '$(SCENARIOS)' -benchtime 1x -timeout 30m ./call/server/ ./call/phone/
 	$(GO) test -run '^$$' -bench 'ICERestartRecovery' -benchtime 1x -timeout 30m ./call/media/
 	$(GO) test -run '^$$' -bench 'RecordInsert' -benchmem ./call/server/
+	$(GO) test -run '^$$' -bench 'TokenCheck' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
 
 # Loads a server of its own (a child process on loopback) with 1,000 and then
@@ -89,6 +90,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeEnvelope -fuzztime $(FUZZTIME) ./call/proto/
 	$(GO) test -run '^$$' -fuzz FuzzServerConnection -fuzztime $(FUZZTIME) ./call/server/
 	$(GO) test -run '^$$' -fuzz FuzzParseTURNUsername -fuzztime $(FUZZTIME) ./call/server/
+	$(GO) test -run '^$$' -fuzz FuzzParseToken -fuzztime $(FUZZTIME) ./call/server/
+	$(GO) test -run '^$$' -fuzz FuzzParseHash -fuzztime $(FUZZTIME) ./call/server/
 	$(GO) test -run '^$$' -fuzz FuzzVP8Assembler -fuzztime $(FUZZTIME) ./call/media/
 	$(GO) test -run '^$$' -fuzz FuzzICEUfrag -fuzztime $(FUZZTIME) ./call/media/
 	$(GO) test -run '^$$' -fuzz FuzzHandleRelay -fuzztime $(FUZZTIME) ./call/media/

@@ -23,7 +23,9 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("duet", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg gui.Config
-	fs.StringVar(&cfg.ServerURL, "server", "", "signaling server URL (empty: the embedded server with Echo test and Test bot)")
+	fs.StringVar(&cfg.ServerURL, "server", "", "signaling server: wss://HOST:PORT/ws, ws://… without TLS, or HOST:PORT for wss://HOST:PORT/ws\n"+
+		"(empty: the embedded server with Echo test and Test bot)")
+	ca := fs.String("ca", "", "also trust the certificates in this PEM file for wss:// (a development server's cert.pem)")
 	fs.StringVar(&cfg.Account, "account", "", "account to sign in as")
 	fs.StringVar(&cfg.Token, "token", "", "the account's token")
 	fs.BoolVar(&cfg.Synthetic, "synthetic", false, "use the test pattern and tone instead of camera and microphone")
@@ -34,6 +36,9 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.MeasureFor, "measure", 5*time.Second, "with --screenshot: how long to measure the call")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := clientTLS(&cfg.ServerURL, &cfg.RootCAs, *ca); err != nil {
 		return err
 	}
 	dataDir := defaultDataDir()

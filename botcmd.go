@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
 
+	"duet/call"
 	"duet/call/bot"
 	"duet/call/proto"
 )
@@ -16,7 +18,8 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg bot.Config
-	fs.StringVar(&cfg.ServerURL, "server", "ws://127.0.0.1:7600/ws", "signaling server URL")
+	fs.StringVar(&cfg.ServerURL, "server", "ws://127.0.0.1:7600/ws", "signaling server: wss://HOST:PORT/ws, ws://… without TLS, or HOST:PORT for wss://HOST:PORT/ws")
+	ca := fs.String("ca", "", "also trust the certificates in this PEM file for wss:// (a development server's cert.pem)")
 	fs.StringVar(&cfg.Account, "account", "bot", "account to sign in as")
 	fs.StringVar(&cfg.Token, "token", "", "the account's token (not needed on an --open server)")
 	answer := fs.String("answer", "accept", "what to do with incoming calls: accept, reject, busy or never")
@@ -28,6 +31,9 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.RelayOnly, "always-relay", false, "send media only through the server's TURN relay, hiding this machine's address from the peer")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := clientTLS(&cfg.ServerURL, &cfg.RootCAs, *ca); err != nil {
 		return err
 	}
 	a, err := bot.ParseAnswer(*answer)
@@ -46,6 +52,27 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg.LoopbackOnly = isLoopbackURL(cfg.ServerURL)
 	cfg.Logger = newLogger(stderr, *verbose)
 	return bot.Run(ctx, cfg)
+}
+
+// clientTLS completes a --server argument into a URL (a bare host:port
+// means wss://) and loads the --ca file, if any.
+func clientTLS(server *string, roots **x509.CertPool, caFile string) error {
+	if *server != "" {
+		u, err := call.ServerURL(*server)
+		if err != nil {
+			return fmt.Errorf("--server: %w", err)
+		}
+		*server = u
+	}
+	if caFile == "" {
+		return nil
+	}
+	pool, err := call.LoadCA(caFile)
+	if err != nil {
+		return fmt.Errorf("--ca: %w", err)
+	}
+	*roots = pool
+	return nil
 }
 
 // isLoopbackURL reports whether the server is on this machine: its peers

@@ -38,7 +38,7 @@ so the server's memory is measured apart from the clients'.
 	serverPID := fs.Int("server-pid", 0, "process id of --server, to report its memory")
 	token := fs.String("token", "", "token every client signs in with (empty: an open server)")
 	clients := fs.Int("clients", 1000, "clients signed in at once (half call, half answer)")
-	dialers := fs.Int("dial-concurrency", 64, "sign-ins in flight at once")
+	dialers := fs.Int("dial-concurrency", 16, "sign-ins in flight at once (a server lets one address have 16 waiting to sign in)")
 	rate := fs.Float64("rate", 50, "calls started per second")
 	calls := fs.Int("calls", 1000, "calls to place at most")
 	duration := fs.Duration("duration", time.Minute, "time to place calls at most")

@@ -44,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "account":
 		return runAccount(ctx, args[1:], stdout, stderr)
+	case "cert":
+		return runCert(args[1:], stdout, stderr)
 	case "app":
 		return runApp(ctx, args[1:], stderr)
 	case "bot":
@@ -70,7 +72,10 @@ func usage(w io.Writer) {
 Usage:
   duet [flags]                open the app (no --server: an embedded server with Echo test and Test bot)
   duet serve [flags]          run the signaling server
-  duet account add NAME       create an account (or renew its token) and print its token
+  duet account add NAME       create an account if needed and print a new token for it
+  duet account list           list accounts and their tokens
+  duet account revoke NAME    revoke an account's tokens (--token ID or --all)
+  duet cert [flags]           make a self-signed TLS certificate for duet serve --tls-cert
   duet bot [flags]            a headless test client that answers as told, with synthetic media
   duet loadtest [flags]       load a server with many clients placing calls, and report latency and memory
   duet --version
@@ -100,9 +105,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:7600", "address to listen on (use 0.0.0.0:7600 to serve the LAN)")
 	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "SQLite database of accounts and call records")
-	open := fs.Bool("open", false, "let any account name sign in without a token (LAN, development)")
+	open := fs.Bool("open", false, "let names without tokens sign in without one, registering new names (LAN, development);\n"+
+		"names with tokens still need one")
 	ring := fs.Duration("ring-timeout", 0, "server-side limit on ringing (default 60s)")
 	turnf := addTURNFlags(fs)
+	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM): serve wss:// instead of ws:// (duet cert makes a development one)")
+	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
+	var origins []string
+	fs.Func("allow-origin", "let web pages from this host pattern connect, e.g. app.example.com or *.example.com;\n"+
+		"repeatable (pages from the server's own host, and clients that are not browsers, always may)",
+		func(v string) error { origins = append(origins, v); return nil })
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -115,7 +127,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	cfg := server.Config{DBPath: *db, Open: *open, RingTimeout: *ring, Logger: log, TURN: turn}
+	cfg := server.Config{DBPath: *db, Open: *open, RingTimeout: *ring, Logger: log, TURN: turn,
+		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowOrigins: origins}
 	srv, err := server.New(cfg)
 	if err != nil && turn != nil && !turnf.explicit() && errors.Is(err, syscall.EADDRINUSE) {
 		log.Warn("TURN relay port busy; serving without a relay (pick another with --turn-addr, or --no-turn)", "err", err)
@@ -133,7 +146,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		srv.Close()
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	fmt.Fprintf(stdout, "duet %s serving on ws://%s/ws (database %s)\n", version, ln.Addr(), *db)
+	scheme := "ws"
+	if *tlsCert != "" {
+		scheme = "wss"
+	}
+	fmt.Fprintf(stdout, "duet %s serving on %s://%s/ws (database %s)\n", version, scheme, ln.Addr(), *db)
 	if a := srv.TURNAddr(); a != nil {
 		fmt.Fprintf(stdout, "TURN relay on %s (UDP and TCP), relays at %s ports %s\n", a, cfg.TURN.PublicIP, turnf.ports)
 		if cfg.TURN.PublicIP.IsLoopback() {
@@ -141,7 +158,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *open {
-		fmt.Fprintln(stdout, "open server: any account name signs in without a token")
+		fmt.Fprintln(stdout, "open server: names without tokens sign in without one; names with tokens still need one")
 	} else {
 		fmt.Fprintf(stdout, "add accounts with: duet account add NAME --db %s\n", *db)
 	}
@@ -155,42 +172,4 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		srv.Close()
 		return err
 	}
-}
-
-func runAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const accountUsage = "usage: duet account add NAME [--db FILE]\n\nCreates the account, or gives it a new token, and prints the token.\n"
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprint(stdout, accountUsage)
-		return nil
-	}
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New(accountUsage)
-	}
-	fs := flag.NewFlagSet("account add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "the server's database")
-	// Accept the name before or after the flags.
-	rest := args[1:]
-	var name string
-	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
-		name, rest = rest[0], rest[1:]
-	}
-	if err := fs.Parse(rest); err != nil {
-		return err
-	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	}
-	if name == "" {
-		return errors.New("usage: duet account add NAME [--db FILE]")
-	}
-	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	token, err := server.AddAccount(ctx, *db, name)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, token)
-	return nil
 }

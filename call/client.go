@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -18,7 +19,8 @@ import (
 
 // Config is what a Client needs to sign in.
 type Config struct {
-	// ServerURL is the websocket endpoint, e.g. ws://127.0.0.1:7600/ws.
+	// ServerURL is the websocket endpoint, e.g. wss://duet.example.com:7600/ws
+	// or ws://127.0.0.1:7600/ws (ServerURL makes one from what users type).
 	ServerURL  string
 	Account    string
 	Token      string
@@ -41,7 +43,11 @@ type Config struct {
 	// answers (default 10 s); a connection silent for PingInterval plus
 	// PingTimeout (default 5 s) is treated as lost.
 	PingInterval, PingTimeout time.Duration
-	// HTTPClient dials the websocket (TLS settings); nil uses the default.
+	// RootCAs are the certificate authorities wss:// servers are checked
+	// against; nil means the system's (LoadCA adds a development
+	// certificate to them). Ignored when HTTPClient is set.
+	RootCAs *x509.CertPool
+	// HTTPClient dials the websocket; nil uses the default.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 }

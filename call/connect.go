@@ -19,9 +19,11 @@ const readLimit = 1 << 20
 // reader runs: the first message back must be the reply to the login.
 func (c *Client) connect(ctx context.Context, deviceID string) (*websocket.Conn, proto.LoginResult, error) {
 	cfg := c.cfg
-	ws, _, err := websocket.Dial(ctx, cfg.ServerURL, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
+	hc, release := dialClient(cfg)
+	ws, resp, err := websocket.Dial(ctx, cfg.ServerURL, &websocket.DialOptions{HTTPClient: hc})
+	release()
 	if err != nil {
-		return nil, proto.LoginResult{}, fmt.Errorf("dial signaling %s: %w", cfg.ServerURL, err)
+		return nil, proto.LoginResult{}, dialError(cfg.ServerURL, resp, err)
 	}
 	ws.SetReadLimit(readLimit)
 	res, err := c.signIn(ctx, ws, deviceID)

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"crypto/x509"
 	"log/slog"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 type Config struct {
 	// ServerURL, Account and Token preset the sign-in form.
 	ServerURL, Account, Token string
+	// RootCAs checks a wss:// server's certificate; nil: the system's roots.
+	RootCAs *x509.CertPool
 	// Synthetic uses the test pattern and tone instead of the camera and
 	// microphone (QA).
 	Synthetic bool

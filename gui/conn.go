@@ -90,7 +90,7 @@ func (u *ui) signIn(f signInForm) {
 	epoch := u.conn.epoch
 	u.conn.state = connConnecting
 	u.conn.form = f
-	u.conn.cfg = call.Config{ServerURL: f.Server, Account: f.Account, Token: f.Token,
+	u.conn.cfg = call.Config{ServerURL: f.Server, RootCAs: u.cfg.RootCAs, Account: f.Account, Token: f.Token,
 		ClientType: proto.ClientDesktop, DeviceID: deviceID(u.prefs, u.cfg), Logger: u.log,
 		NoAnswerTimeout: u.noAnswerTimeout}
 	cfg := u.conn.cfg

@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,9 @@ type Config struct {
 	// ReportEvery is how often received media is logged.
 	ReportEvery time.Duration
 	Logger      *slog.Logger
+
+	// RootCAs checks a wss:// server's certificate; nil: the system's roots.
+	RootCAs *x509.CertPool
 }
 
 // Run signs in and behaves as cfg says until ctx ends, reconnecting with
@@ -64,8 +68,8 @@ func Run(ctx context.Context, cfg Config) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if errors.Is(err, call.ErrUnauthorized) {
-			return err
+		if errors.Is(err, call.ErrUnauthorized) || errors.Is(err, call.ErrCertificate) {
+			return err // retrying cannot help
 		}
 		log.Warn("signaling lost; reconnecting", "err", err, "in", backoff)
 		select {
@@ -80,7 +84,7 @@ func Run(ctx context.Context, cfg Config) error {
 // runOnce is one signed-in session; it returns when the connection ends.
 func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) error {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	client, err := call.Dial(dctx, call.Config{ServerURL: cfg.ServerURL, Account: cfg.Account, Token: cfg.Token,
+	client, err := call.Dial(dctx, call.Config{ServerURL: cfg.ServerURL, RootCAs: cfg.RootCAs, Account: cfg.Account, Token: cfg.Token,
 		ClientType: proto.ClientBot, DeviceID: "bot-" + cfg.Account, Logger: cfg.Logger,
 		// Calls in progress survive a lost connection or a server restart.
 		Reconnect: true})

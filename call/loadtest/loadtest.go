@@ -25,7 +25,9 @@ type Config struct {
 	// Clients is how many clients stay signed in (default 1000). Half place
 	// calls, half answer them.
 	Clients int
-	// DialConcurrency is how many sign-ins run at once (default 64).
+	// DialConcurrency is how many sign-ins run at once (default 16: a
+	// server lets each address have 16 connections that have not signed
+	// in yet, and every client here comes from one address).
 	DialConcurrency int
 	// Rate is how many calls start per second (default 50).
 	Rate float64
@@ -55,7 +57,7 @@ func (c *Config) setDefaults() {
 		c.Clients = 2
 	}
 	if c.DialConcurrency <= 0 {
-		c.DialConcurrency = 64
+		c.DialConcurrency = 16
 	}
 	if c.Rate <= 0 {
 		c.Rate = 50

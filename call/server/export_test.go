@@ -1,6 +1,18 @@
 package server
 
+import "testing"
+
 // SetDBPageLimit makes the server built from cfg cap its database at limit()
 // pages on every write, so a test can fill the "disk" (writes fail with
 // SQLITE_FULL) and free it again by raising the limit.
 func SetDBPageLimit(cfg *Config, limit func() int64) { cfg.dbPageLimit = limit }
+
+// SetTokenHashCost makes new token hashes cost passes and memoryKiB until
+// the test ends. The call-flow tests sign dozens of accounts in under the
+// race detector, where a production-cost hash takes a third of a second;
+// the token tests keep the production cost.
+func SetTokenHashCost(t testing.TB, passes, memoryKiB uint32) {
+	prev := hashCost.Load()
+	hashCost.Store(&argonParams{time: passes, memory: memoryKiB, threads: 1})
+	t.Cleanup(func() { hashCost.Store(prev) })
+}

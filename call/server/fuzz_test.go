@@ -69,6 +69,8 @@ func FuzzServerConnection(f *testing.F) {
 		`{"type":"relay","id":1,"data":{"cid":"c1","kind":"media","payload":{"audio":true,"video":false}}}`,
 		`{"type":"login","id":1,"data":{"account":"alice","token":"wrong","clientType":"web"}}`,
 		`{"type":"login","id":1,"data":{"account":"bob","token":"","clientType":"bot","deviceId":"b"}}`,
+		`{"type":"login","id":1,"data":{"account":"alice","token":"1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","clientType":"web"}}`,
+		`{"type":"login","id":1,"data":{"account":"carol","token":"0.x","clientType":"web"}}`,
 		"{\"type\":\"call\",\"id\":1,\"data\":{\"type\":1,\"callee\":\"bob\"}}\n" +
 			"{\"type\":\"call\",\"id\":2,\"data\":{\"type\":1,\"callee\":\"bob\"}}\n" +
 			"{\"type\":\"history\",\"id\":3}",
@@ -138,6 +140,7 @@ func FuzzServerConnection(f *testing.F) {
 // fuzzServer starts the server FuzzServerConnection uses for every input
 // and signs bob in; it returns the URL, alice's token and bob's client.
 func fuzzServer(f *testing.F) (url, aliceToken string, bob *call.Client) {
+	server.SetTokenHashCost(f, 1, 64)
 	db := filepath.Join(f.TempDir(), "duet.db")
 	tokens := map[string]string{}
 	for _, name := range []string{"alice", "bob", "carol"} {

@@ -32,6 +32,7 @@ type env struct {
 func newEnv(t *testing.T, mutate func(*server.Config)) *env {
 	t.Helper()
 	leaktest.Check(t)
+	server.SetTokenHashCost(t, 1, 64)
 	cfg := server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db")}
 	if mutate != nil {
 		mutate(&cfg)
@@ -55,7 +56,11 @@ func (e *env) start(addr string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.srv, e.addr, e.url = srv, ln.Addr().String(), "ws://"+ln.Addr().String()+"/ws"
+	scheme := "ws"
+	if e.cfg.TLSCertFile != "" {
+		scheme = "wss"
+	}
+	e.srv, e.addr, e.url = srv, ln.Addr().String(), scheme+"://"+ln.Addr().String()+"/ws"
 	go srv.Serve(ln)
 }
 

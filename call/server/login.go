@@ -37,6 +37,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	h.devices[key] = sess
 	st.sessions[sess] = struct{}{}
 	sess.state.Store(signedIn)
+	sess.signedIn()
 
 	res := proto.LoginResult{Account: sess.account, DeviceID: sess.deviceID, ServerTime: h.now(),
 		ICEServers: h.srv.iceServersFor(sess.account)}

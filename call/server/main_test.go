@@ -27,8 +27,11 @@ func TestMain(m *testing.M) {
 
 func serveUntilStdinCloses(db string) int {
 	// Benchmarks drive each connection far past what a person's client
-	// sends: limits off, so they measure the server and not its limits.
-	srv, err := server.New(server.Config{DBPath: db, Open: true, Limits: server.Limits{Off: true}})
+	// sends, and their clients all come from loopback and sign in without
+	// waiting for each other: limits off and no cap on connections not
+	// signed in yet, so they measure the server and not its limits.
+	srv, err := server.New(server.Config{DBPath: db, Open: true, Limits: server.Limits{Off: true},
+		MaxPendingPerIP: 4096, MaxPending: 4096})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

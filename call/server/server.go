@@ -5,13 +5,17 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"duet/call/proto"
 )
@@ -58,6 +62,28 @@ type Config struct {
 	// dbPageLimit, set by tests only, caps the database's size in pages to
 	// make writes fail as on a full disk (see export_test.go).
 	dbPageLimit func() int64
+	// TLSCertFile and TLSKeyFile (PEM), when set, make Serve speak TLS:
+	// clients connect to wss://. Without them Serve speaks plain ws://
+	// and warns when it listens beyond loopback.
+	TLSCertFile, TLSKeyFile string
+	// AllowOrigins are host patterns (path.Match syntax, e.g.
+	// "*.example.com", or "https://app.example.com" to match the scheme
+	// too) of web pages allowed to connect besides the server's own host.
+	// Clients that send no Origin, i.e. all but browsers, are not checked.
+	AllowOrigins []string
+	// LoginTimeout closes connections that have not signed in by then.
+	LoginTimeout time.Duration
+	// MaxPendingPerIP and MaxPending cap the connections that have not
+	// signed in yet, per remote IP and overall; more are refused with HTTP
+	// 429 and 503.
+	MaxPendingPerIP, MaxPending int
+	// RevocationPoll is how often the database is read for tokens revoked
+	// by another process (duet account revoke); their sessions are then
+	// disconnected.
+	RevocationPoll time.Duration
+	// HashConcurrency bounds the token hashes computed at once, each of
+	// which needs 19 MiB (default: the number of CPUs).
+	HashConcurrency int
 }
 
 func (c *Config) setDefaults() {
@@ -73,13 +99,19 @@ func (c *Config) setDefaults() {
 	def(&c.WriteTimeout, 10*time.Second)
 	def(&c.RecordRetry, time.Second)
 	def(&c.DBBusyTimeout, 5*time.Second)
-	if c.SendQueue <= 0 {
-		c.SendQueue = 256
+	def(&c.LoginTimeout, 10*time.Second)
+	def(&c.RevocationPoll, 5*time.Second)
+	defInt := func(n *int, v int) {
+		if *n <= 0 {
+			*n = v
+		}
 	}
-	if c.RecordBacklog <= 0 {
-		// About 200 bytes each: 2 MB, hours of calls on a busy server.
-		c.RecordBacklog = 10000
-	}
+	defInt(&c.SendQueue, 256)
+	defInt(&c.MaxPendingPerIP, 16)
+	defInt(&c.MaxPending, 512)
+	defInt(&c.HashConcurrency, runtime.NumCPU())
+	// About 200 bytes a record: 2 MB, hours of calls on a busy server.
+	defInt(&c.RecordBacklog, 10000)
 	c.Limits.setDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -96,12 +128,18 @@ type Server struct {
 	hub      *hub
 	turn     *turnRelay // nil without Config.TURN
 	calls    *callLimits
+	tokens   *tokenChecker
+	pending  *pendingGate
+	accept   *websocket.AcceptOptions
+	tls      *tls.Config // nil: plain ws://
 
 	conns sync.WaitGroup // one per websocket handler
+	bg    sync.WaitGroup // the revocation watcher
 
 	mu       sync.Mutex
 	httpSrv  *http.Server          // guarded by mu: set by Serve
 	sessions map[*session]struct{} // guarded by mu: every open connection, signed in or not
+	revoked  map[int64]struct{}    // guarded by mu: tokens seen revoked since the start
 	closing  chan struct{}
 	once     sync.Once
 
@@ -115,12 +153,29 @@ func New(cfg Config) (*Server, error) {
 	if cfg.DBPath == "" {
 		return nil, errors.New("new server: no database path")
 	}
+	tlsCfg, err := loadTLS(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	accept, err := acceptOptions(cfg.AllowOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
 	st, err := openStoreWith(cfg.DBPath, storeOptions{busyTimeout: cfg.DBBusyTimeout, pageLimit: cfg.dbPageLimit})
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	seq, err := st.lastRevocation(ctx)
+	cancel()
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("new server: %w", err)
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{},
-		listeners: map[*Listener]struct{}{}, calls: newCallLimits(cfg.Limits)}
+		listeners: map[*Listener]struct{}{}, calls: newCallLimits(cfg.Limits),
+		revoked: map[int64]struct{}{}, tokens: newTokenChecker(st, cfg.HashConcurrency),
+		pending: newPendingGate(cfg.MaxPendingPerIP, cfg.MaxPending), accept: accept, tls: tlsCfg}
 	if cfg.TURN != nil {
 		if s.turn, err = newTURN(*cfg.TURN, st, s.log); err != nil {
 			st.close()
@@ -138,6 +193,8 @@ func New(cfg Config) (*Server, error) {
 		st.close()
 		return nil, fmt.Errorf("new server: %w", err)
 	}
+	s.bg.Add(1)
+	go s.watchRevocations(seq)
 	return s, nil
 }
 
@@ -149,13 +206,24 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// Serve accepts connections on ln until Close.
+// Serve accepts connections on ln until Close, with TLS when the config
+// has a certificate.
 func (s *Server) Serve(ln net.Listener) error {
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: s.tls, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	s.mu.Lock()
 	s.httpSrv = hs
 	s.mu.Unlock()
-	err := hs.Serve(ln)
+	var err error
+	if s.tls != nil {
+		err = hs.ServeTLS(ln, "", "")
+	} else {
+		if exposedPlain(ln.Addr()) {
+			s.log.Warn("serving plain ws:// beyond loopback: tokens and calls cross the network unencrypted; "+
+				"serve with --tls-cert and --tls-key (duet cert makes a development pair)", "addr", ln.Addr().String())
+		}
+		err = hs.Serve(ln)
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -183,6 +251,7 @@ func (s *Server) Close() error {
 		s.conns.Wait()
 		s.hub.stop()
 		s.recorder.stop()
+		s.bg.Wait()
 		if s.turn != nil {
 			err = s.turn.close()
 		}

@@ -46,6 +46,17 @@ type session struct {
 	clientType proto.ClientType
 
 	limits connLimits // owned by the reader
+	// tokenID is the token the session signed in with; 0 for none (an
+	// open server's tokenless names). Guarded by srv.mu (revoke.go).
+	tokenID int64
+	// leavePending gives back the session's place among the connections
+	// not signed in yet (pending.go); idempotent.
+	leavePending func()
+	// closeReq asks the writer to close the connection with a status and
+	// reason for the client (closeWith); closing is set from then on, and
+	// the reader drops what the client still sends during the handshake.
+	closeReq chan websocket.CloseError
+	closing  atomic.Bool
 
 	closeOnce sync.Once
 }
@@ -65,22 +76,30 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 		return
 	default:
 	}
-	ws, err := websocket.Accept(w, r, nil)
+	leave, ok := s.enterPending(w, r)
+	if !ok {
+		return
+	}
+	defer leave()
+	ws, err := websocket.Accept(w, r, s.accept)
 	if err != nil {
-		s.log.Debug("websocket accept failed", "remote", r.RemoteAddr, "err", err)
+		s.log.Debug("websocket accept failed", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
 	ws.SetReadLimit(hardReadLimit)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), ctx: ctx, cancel: cancel,
-		limits: newConnLimits(s.cfg.Limits, time.Now())}
+	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), cancel: cancel,
+		limits: newConnLimits(s.cfg.Limits, time.Now()), leavePending: leave, closeReq: make(chan websocket.CloseError, 1)}
+	sess.ctx = context.WithValue(ctx, sessionKey{}, sess)
 	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
 		sess.close()
 		return
 	}
 	defer s.untrack(sess)
+	stopDeadline := sess.loginDeadline()
+	defer stopDeadline()
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -127,6 +146,9 @@ func (sess *session) readLoop() {
 			sess.replyError(0, proto.Errorf(proto.CodeTooLarge, "message over %d bytes", proto.MaxMessageSize))
 			continue
 		}
+		if sess.closing.Load() {
+			continue // e.g. a revoked client's request after the close frame
+		}
 		sess.handle(msg)
 	}
 }
@@ -155,6 +177,12 @@ func (sess *session) writeLoop() {
 				sess.close()
 				return
 			}
+		case ce := <-sess.closeReq:
+			// Close waits for the client's close frame; the reader,
+			// still running, may take it and end the session.
+			sess.ws.Close(ce.Code, ce.Reason)
+			sess.close()
+			return
 		case <-ping.C:
 			ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.PingInterval)
 			err := sess.ws.Ping(ctx)
@@ -204,6 +232,16 @@ func (sess *session) replyError(id uint64, e *proto.Error) {
 	sess.sendEnvelope(proto.NewErrorReply(id, e))
 }
 
+// closeWith closes the connection with a close frame telling the client
+// why. It does not block; the writer sends the frame.
+func (sess *session) closeWith(code websocket.StatusCode, reason string) {
+	sess.closing.Store(true)
+	select {
+	case sess.closeReq <- websocket.CloseError{Code: code, Reason: reason}:
+	default: // a close is under way already
+	}
+}
+
 func (sess *session) close() {
 	sess.closeOnce.Do(func() {
 		sess.cancel()
@@ -221,22 +259,6 @@ func (sess *session) closeAfterQueued() {
 	case sess.out <- nil:
 	default:
 		sess.close()
-	}
-}
-
-// closeWith closes the connection with a close frame saying why. It runs on
-// the reader's goroutine (the handshake reads the peer's close frame) and
-// may take seconds against a peer that does not answer, so it does not hold
-// closeOnce meanwhile: a concurrent close finds the session closing and
-// returns at once. The context ends only after the handshake: ending it
-// first would make coder/websocket drop the connection under a write in
-// progress, close frame unsent.
-func (sess *session) closeWith(code websocket.StatusCode, reason string) {
-	first := false
-	sess.closeOnce.Do(func() { first = true })
-	if first {
-		sess.ws.Close(code, reason)
-		sess.cancel()
 	}
 }
 

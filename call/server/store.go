@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -11,7 +10,7 @@ import (
 	_ "modernc.org/sqlite" // pure-Go SQLite driver: no cgo for the server
 )
 
-// store is the server's SQLite database: accounts and call records.
+// store is the server's SQLite database: accounts, their tokens and call records.
 // Its methods are safe for concurrent use.
 type store struct {
 	db        *sql.DB
@@ -31,7 +30,7 @@ type storeOptions struct {
 const schema = `
 CREATE TABLE IF NOT EXISTS accounts (
 	name       TEXT PRIMARY KEY,
-	token_hash BLOB,             -- NULL for accounts that signed in on an open server
+	token_hash BLOB,             -- unused: tokens moved to the tokens table (store_tokens.go)
 	created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS records (
@@ -65,9 +64,13 @@ func openStoreWith(path string, opts storeOptions) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if _, err := db.Exec(schema + openCallsSchema); err != nil {
+	if _, err := db.Exec(schema + openCallsSchema + tokenSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, describeDBError(err))
+	}
+	if err := migrateTokens(context.Background(), db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, describeDBError(err))
 	}
 	return &store{db: db, pageLimit: opts.pageLimit}, nil
 }
@@ -93,28 +96,13 @@ func (s *store) exec(ctx context.Context, query string, args ...any) error {
 
 func (s *store) close() error { return s.db.Close() }
 
-// errNoAccount is returned by accountHash for names never added.
-var errNoAccount = errors.New("no such account")
-
-// accountHash returns the stored token hash; nil for an account created on an open server.
-func (s *store) accountHash(ctx context.Context, name string) ([]byte, error) {
-	var hash []byte
-	err := s.db.QueryRowContext(ctx, `SELECT token_hash FROM accounts WHERE name = ?`, name).Scan(&hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errNoAccount
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up account %s: %w", name, err)
-	}
-	return hash, nil
-}
-
 func (s *store) accountExists(ctx context.Context, name string) (bool, error) {
-	_, err := s.accountHash(ctx, name)
-	if errors.Is(err, errNoAccount) {
-		return false, nil
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM accounts WHERE name = ?)`, name).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up account %s: %w", name, err)
 	}
-	return err == nil, err
+	return n == 1, nil
 }
 
 // ensureAccount registers a name seen on an open server so others can call it.
@@ -123,17 +111,6 @@ func (s *store) ensureAccount(ctx context.Context, name string, now int64) error
 		`INSERT INTO accounts(name, token_hash, created_at) VALUES(?, NULL, ?) ON CONFLICT(name) DO NOTHING`, name, now)
 	if err != nil {
 		return fmt.Errorf("register account %s: %w", name, describeDBError(err))
-	}
-	return nil
-}
-
-// setAccountToken creates the account or replaces its token.
-func (s *store) setAccountToken(ctx context.Context, name string, hash []byte, now int64) error {
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO accounts(name, token_hash, created_at) VALUES(?, ?, ?)
-		 ON CONFLICT(name) DO UPDATE SET token_hash = excluded.token_hash`, name, hash, now)
-	if err != nil {
-		return fmt.Errorf("store token for %s: %w", name, err)
 	}
 	return nil
 }
