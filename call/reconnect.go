@@ -54,6 +54,9 @@ func (c *Client) reconnect(cause error) (*websocket.Conn, error) {
 // permanent errors end the client instead of being retried: the server
 // will not take this account back.
 func permanent(err error) bool {
+	if errors.Is(err, ErrCertificate) {
+		return true // retrying will not make the certificate trusted
+	}
 	switch proto.CodeOf(err) {
 	case proto.CodeUnauthorized, proto.CodeUnknownAccount, proto.CodeBadRequest:
 		return true
