@@ -86,19 +86,18 @@ loadtest: build
 
 # Runs every fuzz target for FUZZTIME each.
 FUZZTIME ?= 1m
+FUZZ_TARGETS = \
+	call/proto:FuzzDecodeEnvelope \
+	call/server:FuzzServerConnection call/server:FuzzPeekRequest call/server:FuzzParseTURNUsername \
+	call/server:FuzzParseToken call/server:FuzzParseHash \
+	call/media:FuzzVP8Assembler call/media:FuzzICEUfrag call/media:FuzzHandleRelay \
+	devices:FuzzReadFrameStamp devices:FuzzVP8Decoder devices:FuzzOpusDecoder \
+	gui:FuzzTailLines gui:FuzzDecodeWAV
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecodeEnvelope -fuzztime $(FUZZTIME) ./call/proto/
-	$(GO) test -run '^$$' -fuzz FuzzServerConnection -fuzztime $(FUZZTIME) ./call/server/
-	$(GO) test -run '^$$' -fuzz FuzzParseTURNUsername -fuzztime $(FUZZTIME) ./call/server/
-	$(GO) test -run '^$$' -fuzz FuzzParseToken -fuzztime $(FUZZTIME) ./call/server/
-	$(GO) test -run '^$$' -fuzz FuzzParseHash -fuzztime $(FUZZTIME) ./call/server/
-	$(GO) test -run '^$$' -fuzz FuzzVP8Assembler -fuzztime $(FUZZTIME) ./call/media/
-	$(GO) test -run '^$$' -fuzz FuzzICEUfrag -fuzztime $(FUZZTIME) ./call/media/
-	$(GO) test -run '^$$' -fuzz FuzzHandleRelay -fuzztime $(FUZZTIME) ./call/media/
-	$(GO) test -run '^$$' -fuzz FuzzReadFrameStamp -fuzztime $(FUZZTIME) ./devices/
-	$(GO) test -run '^$$' -fuzz FuzzVP8Decoder -fuzztime $(FUZZTIME) ./devices/
-	$(GO) test -run '^$$' -fuzz FuzzOpusDecoder -fuzztime $(FUZZTIME) ./devices/
-	$(GO) test -run '^$$' -fuzz FuzzTailLines -fuzztime $(FUZZTIME) ./gui/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/; \
+	done
 
 clean:
 	rm -rf bin
