@@ -112,6 +112,15 @@ func (r *recorder) save(rec proto.CallRecord, onSaved func(proto.CallRecord)) {
 func (r *recorder) keepOpen(o openCall) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// A snapshot of the same call still waiting is replaced rather than
+	// followed: a slow database then writes each call's latest state once.
+	// Index 0 may be being written right now and is left alone.
+	for i := len(r.pending) - 1; i >= 1; i-- {
+		if op := r.pending[i]; op.open != nil && op.open.CID == o.CID {
+			r.pending[i].open = &o
+			return
+		}
+	}
 	r.enqueueLocked(recorderOp{open: &o})
 }
 
