@@ -74,6 +74,25 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 
 func (r *ringingDialog) show() { r.d.Show() }
 
+// setReconnecting says the call cannot be answered until the connection is
+// back; it keeps ringing meanwhile, and Decline still works. UI thread.
+func (r *ringingDialog) setReconnecting(on bool) {
+	if r.closing {
+		return
+	}
+	if on {
+		r.notice.SetText(reconnectingText)
+		r.notice.Show()
+		r.acceptVideo.Disable()
+		r.acceptAudio.Disable()
+		return
+	}
+	r.notice.SetText("")
+	r.notice.Hide()
+	r.acceptVideo.Enable()
+	r.acceptAudio.Enable()
+}
+
 // closeRingingDialog closes the ringing dialog, at once or, with a notice,
 // after showing it briefly. UI thread.
 func (u *ui) closeRingingDialog(notice string) {
