@@ -53,7 +53,9 @@ type activeCall struct {
 	answered time.Time
 	ended    string // why, once phaseEnded
 
-	reconnecting bool // signaling lost; the server holds the call for a while
+	reconnecting  bool      // signaling lost; the server holds the call for a while
+	reconnectedAt time.Time // signaling back; the screen says so for a moment
+
 	mediaState   webrtc.PeerConnectionState
 	session      *media.Session
 	micOn, camOn bool
@@ -90,6 +92,20 @@ func (a *activeCall) showPreview() bool {
 
 func (a *activeCall) setReconnecting(on bool) { a.reconnecting = on }
 
+// banner is the line over the middle of the in-call panel: what is wrong
+// with the connection, or that it just came back.
+func (a *activeCall) banner(now time.Time) string {
+	switch {
+	case a.reconnecting:
+		return reconnectingText
+	case a.phase == phaseConnecting:
+		return "Connecting…"
+	case !a.reconnectedAt.IsZero() && now.Sub(a.reconnectedAt) < reconnectedFor:
+		return "Reconnected"
+	}
+	return ""
+}
+
 // status is the line under the peer's name.
 func (a *activeCall) status(now time.Time) string {
 	kind := "Audio call"
@@ -102,7 +118,9 @@ func (a *activeCall) status(now time.Time) string {
 	switch {
 	case a.phase == phaseEnded:
 		return a.ended
-	case a.reconnecting:
+	case a.reconnecting && a.answered.IsZero():
+		// An answered call keeps its clock: it goes on, and the banner
+		// says the connection is being restored.
 		return "Reconnecting…"
 	case a.phase == phaseDialing:
 		return kind + " · Calling…"
@@ -160,8 +178,8 @@ func callError(peer string, err error) string {
 		return "You are already in a call — hang up first"
 	case proto.CodeOf(err) == proto.CodeCallSelf:
 		return "You cannot call yourself"
-	case errors.Is(err, call.ErrClosed):
-		return "Not connected — wait for the connection to come back"
+	case errors.Is(err, call.ErrClosed), errors.Is(err, call.ErrReconnecting):
+		return notConnected
 	case errors.Is(err, phone.ErrNoRelay):
 		return noRelayMessage
 	}

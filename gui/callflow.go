@@ -23,8 +23,8 @@ func (u *ui) placeCall(peer string, typ proto.CallType) {
 		u.dropCall() // still showing why the last call ended
 	}
 	switch {
-	case ph == nil:
-		u.notice("Not connected — wait for the connection to come back")
+	case ph == nil, u.conn.state == connReconnecting:
+		u.notice(notConnected)
 		return
 	case u.call != nil:
 		u.notice("You are already in a call — hang up first")
@@ -113,9 +113,13 @@ func (u *ui) callEnded(cid string, r proto.Reason) {
 }
 
 func (u *ui) hangupEvent(e *proto.HangupEvent) {
+	// The client reports a call the server dropped while the connection was
+	// down as lost, just before it says it is back: what happened to it
+	// meanwhile (a cancel, the peer hanging up) is in the history.
+	missed := e.Reason == proto.ReasonNetworkLost && u.conn.state == connReconnecting
 	if u.ring != nil && u.ring.cid == e.CID {
 		msg := u.ring.caller + " cancelled the call"
-		if e.Reason == proto.ReasonTimeout {
+		if e.Reason == proto.ReasonTimeout || missed {
 			msg = "Missed call from " + u.ring.caller
 		}
 		u.closeRingingDialog(msg)
@@ -126,12 +130,21 @@ func (u *ui) hangupEvent(e *proto.HangupEvent) {
 	}
 	if ac := u.current(e.CID); ac != nil {
 		msg := reasonMessage(ac.peer, e.Reason)
-		if e.Reason == proto.ReasonHangup && !ac.answered.IsZero() {
+		switch {
+		case missed:
+			msg = endedWhileDown
+		case e.Reason == proto.ReasonHangup && !ac.answered.IsZero():
 			msg += " · " + formatDuration(time.Since(ac.answered))
 		}
 		u.endCall(msg)
 	}
 }
+
+// endedWhileDown: the call ended while the connection was down.
+const endedWhileDown = "The call ended while the connection was down"
+
+// notConnected: a request that needs the server while it is out of reach.
+const notConnected = "Not connected — wait for the connection to come back"
 
 func (u *ui) mediaStarted(e *phone.MediaStarted) {
 	if u.deferred(func() { u.mediaStarted(e) }) {
@@ -261,8 +274,8 @@ func (u *ui) incoming(e *proto.BeCalling) {
 func (u *ui) accept(mode proto.CallType) {
 	r := u.ring
 	ph := u.phone()
-	if r == nil || ph == nil {
-		return
+	if r == nil || ph == nil || u.conn.state == connReconnecting {
+		return // the dialog stays and says why; Accept works once reconnected
 	}
 	u.stopRinging()
 	u.closeRingingDialog("")
@@ -301,6 +314,10 @@ func (u *ui) reject() {
 		return
 	}
 	cid := r.cid
+	if u.conn.state == connReconnecting {
+		u.conn.decline = cid // sent once the connection is back
+		return
+	}
 	u.goBG(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()

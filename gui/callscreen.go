@@ -48,6 +48,7 @@ type callScreen struct {
 	peerMuted  *fyne.Container
 	peerCamOff *fyne.Container
 	banner     *canvas.Text // connecting / reconnecting
+	bannerBox  *fyne.Container
 	statsText  *widget.Label
 	statsBox   *fyne.Container
 	mute       *widget.Button
@@ -97,6 +98,11 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 		container.NewVBox(s.name, s.timer), layout.NewSpacer(), s.peerMuted, s.peerCamOff)))
 
 	s.banner = bigText("", 18, callWarning)
+	// A shade behind the banner keeps it readable over any picture.
+	bannerBg := canvas.NewRectangle(callShade)
+	bannerBg.CornerRadius = 8
+	s.bannerBox = container.NewStack(bannerBg, container.NewPadded(container.NewPadded(s.banner)))
+	s.bannerBox.Hide()
 	s.statsText = widget.NewLabel("")
 	s.statsText.TextStyle = fyne.TextStyle{Monospace: true}
 	statsBg := canvas.NewRectangle(callShade)
@@ -115,7 +121,7 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 
 	overlay := container.NewBorder(top, controls, nil, nil,
 		container.NewBorder(container.NewHBox(container.NewPadded(s.statsBox)), nil, nil, nil,
-			container.NewCenter(s.banner)))
+			container.NewCenter(s.bannerBox)))
 	s.inCall = container.NewStack(s.peerCard, s.remote, overlay,
 		container.New(&cornerLayout{bottomMargin: 76, margin: 16, width: 220}, s.previewBox))
 
@@ -170,16 +176,12 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 
 	s.timer.Text = ac.status(now)
 	s.timer.Refresh()
-	banner := ""
-	switch {
-	case ac.reconnecting:
-		banner = "Connection lost — reconnecting…"
-	case ac.phase == phaseConnecting:
-		banner = "Connecting…"
-	}
-	if s.banner.Text != banner {
+	if banner := ac.banner(now); s.banner.Text != banner {
 		s.banner.Text = banner
 		s.banner.Refresh()
+		if setVisible(s.bannerBox, banner != "") {
+			s.root.Refresh()
+		}
 	}
 	changed := setVisible(s.remote, ac.showRemoteVideo())
 	changed = setVisible(s.peerCard, !ac.showRemoteVideo()) || changed

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"duet/call"
 	"duet/call/local"
 	"duet/call/proto"
 )
@@ -215,8 +217,8 @@ func (r *contactRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSim
 // their presence changes.
 func (u *ui) loadContacts() {
 	ph := u.phone()
-	if ph == nil {
-		return
+	if ph == nil || u.conn.state == connReconnecting {
+		return // loaded once the connection is back
 	}
 	epoch := u.conn.epoch
 	u.goBG(func(ctx context.Context) {
@@ -229,7 +231,9 @@ func (u *ui) loadContacts() {
 			}
 			if err != nil {
 				u.log.Warn("load contacts", "err", err)
-				u.notice("Could not load contacts: " + err.Error())
+				if !errors.Is(err, call.ErrReconnecting) { // loaded once back
+					u.notice("Could not load contacts: " + err.Error())
+				}
 				return
 			}
 			u.contacts.set(cs)

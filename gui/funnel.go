@@ -11,9 +11,10 @@ import (
 
 // funnel is the one goroutine that carries a signed-in session's events to
 // the UI thread: every signaling event and, while a call has media, that
-// session's media events. It only forwards; the UI thread decides. It ends
-// when the phone's event channel closes (after *call.Disconnected, or when
-// the phone is closed) or at shutdown.
+// session's media events. It only forwards; the UI thread decides. A lost
+// connection does not end it (the client reconnects and its events go on);
+// it ends when the phone's event channel closes (after *call.Disconnected,
+// or when the phone is closed) or at shutdown.
 func (u *ui) funnel(ctx context.Context, epoch int, events <-chan call.Event) {
 	var mediaEvents <-chan media.Event
 	var mediaCID string
@@ -75,7 +76,11 @@ func (u *ui) onEvent(epoch int, ev call.Event) {
 		u.mediaStarted(e)
 	case *phone.MediaEnded:
 		u.mediaEnded(e.CID)
+	case *call.Reconnecting:
+		u.reconnecting(e.Err)
+	case *call.Reconnected:
+		u.reconnected(e)
 	case *call.Disconnected:
-		u.lost(e.Err)
+		u.gaveUp(e.Err)
 	}
 }

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"duet/call"
 	"duet/call/proto"
 )
 
@@ -249,8 +251,8 @@ func (u *ui) loadMoreHistory() {
 func (u *ui) loadHistory(before int64) {
 	ph := u.phone()
 	v := u.history
-	if ph == nil || v.loading {
-		return
+	if ph == nil || v.loading || u.conn.state == connReconnecting {
+		return // reloaded once the connection is back
 	}
 	v.loading = true
 	epoch := u.conn.epoch
@@ -265,7 +267,9 @@ func (u *ui) loadHistory(before int64) {
 			}
 			if err != nil {
 				u.log.Warn("load history", "err", err)
-				u.notice("Could not load the call history: " + err.Error())
+				if !errors.Is(err, call.ErrReconnecting) { // reloaded once back
+					u.notice("Could not load the call history: " + err.Error())
+				}
 				return
 			}
 			if before == 0 {

@@ -62,20 +62,6 @@ func TestSignInErrorMessages(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second}
-	for i, w := range want {
-		if got := backoff(i + 1); got != w {
-			t.Errorf("backoff(%d) = %s, want %s", i+1, got, w)
-		}
-	}
-	for range 100 {
-		if j := jitter(time.Second); j < 800*time.Millisecond || j > 1200*time.Millisecond {
-			t.Fatalf("jitter(1s) = %s", j)
-		}
-	}
-}
-
 func TestEnumStrings(t *testing.T) {
 	for _, tc := range []struct {
 		got, want string
@@ -195,6 +181,7 @@ func TestCallMessages(t *testing.T) {
 		{callError("bob", fmt.Errorf("call bob: %w", proto.Errorf(proto.CodeCalleeOffline, "x"))), "bob is offline — try again later"},
 		{callError("bob", proto.Errorf(proto.CodeUnknownAccount, "x")), "There is no account named bob"},
 		{callError("bob", call.ErrInCall), "You are already in a call — hang up first"},
+		{callError("bob", fmt.Errorf("call bob: %w", call.ErrReconnecting)), notConnected},
 		{acceptError(proto.Errorf(proto.CodeWrongState, "x")), "The call was answered on another device"},
 		{acceptError(proto.Errorf(proto.CodeNoSuchCall, "x")), "The caller hung up before the call was answered"},
 		{formatDuration(0), "0:00"}, {formatDuration(65 * time.Second), "1:05"}, {formatDuration(3723 * time.Second), "1:02:03"},
@@ -217,13 +204,31 @@ func TestActiveCallStatus(t *testing.T) {
 	if got := ac.status(t0.Add(7 * time.Second)); got != "Video call · Ringing 0:07" {
 		t.Errorf("ringing: %q", got)
 	}
+	ac.setReconnecting(true) // the outgoing panel has no banner
+	if got := ac.status(t0); got != "Reconnecting…" {
+		t.Errorf("ringing, reconnecting: %q", got)
+	}
+	ac.setReconnecting(false)
 	ac.phase, ac.answered = phaseConnecting, t0
-	if got := ac.status(t0); got != "Connecting…" {
-		t.Errorf("connecting: %q", got)
+	if got, banner := ac.status(t0), ac.banner(t0); got != "Connecting…" || banner != "Connecting…" {
+		t.Errorf("connecting: %q under %q", got, banner)
 	}
 	ac.phase = phaseLive
 	if got := ac.status(t0.Add(75 * time.Second)); got != "1:15" {
 		t.Errorf("live: %q", got)
+	}
+	// Signaling lost: an answered call keeps its clock under the banner.
+	ac.setReconnecting(true)
+	if got, banner := ac.status(t0.Add(75*time.Second)), ac.banner(t0); got != "1:15" || banner != reconnectingText {
+		t.Errorf("live, reconnecting: %q under %q", got, banner)
+	}
+	ac.setReconnecting(false)
+	ac.reconnectedAt = t0
+	if got := ac.banner(t0.Add(time.Second)); got != "Reconnected" {
+		t.Errorf("just reconnected: banner %q", got)
+	}
+	if got := ac.banner(t0.Add(reconnectedFor)); got != "" {
+		t.Errorf("reconnected a while ago: banner %q", got)
 	}
 	// The media path lost and being restored (ICE restart): the call goes on.
 	for _, st := range []webrtc.PeerConnectionState{webrtc.PeerConnectionStateDisconnected,

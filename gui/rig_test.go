@@ -43,15 +43,17 @@ type rig struct {
 	db   string
 	srv  *server.Server
 	open bool
+	tune []func(*server.Config)
 }
 
 func newRig(t *testing.T) *rig { return newRigWith(t, true) }
 
-func newRigWith(t *testing.T, open bool) *rig {
+// newRigWith starts a server that is open or not, its config adjusted by tune.
+func newRigWith(t *testing.T, open bool, tune ...func(*server.Config)) *rig {
 	t.Helper()
 	leaktest.Check(t)
 	test.NewTempApp(t)
-	r := &rig{t: t, db: filepath.Join(t.TempDir(), "duet.db"), open: open}
+	r := &rig{t: t, db: filepath.Join(t.TempDir(), "duet.db"), open: open, tune: tune}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -69,12 +71,27 @@ func (r *rig) stop() {
 
 func (r *rig) serve(ln net.Listener) {
 	r.t.Helper()
-	srv, err := server.New(server.Config{DBPath: r.db, Open: r.open, Logger: testLogger()})
+	cfg := server.Config{DBPath: r.db, Open: r.open, Logger: testLogger()}
+	for _, f := range r.tune {
+		f(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	r.srv = srv
 	go srv.Serve(ln)
+}
+
+// start runs a new server on the stopped one's address and database, as
+// after a crash or an upgrade.
+func (r *rig) start() {
+	r.t.Helper()
+	ln, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.serve(ln)
 }
 
 // restart stops the server (every client loses its connection) and starts
@@ -83,11 +100,16 @@ func (r *rig) restart(pause time.Duration) {
 	r.t.Helper()
 	r.stop()
 	time.Sleep(pause)
-	ln, err := net.Listen("tcp", r.addr)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.serve(ln)
+	r.start()
+}
+
+// reconnectFast makes a client redial a lost connection within half a
+// second: tests need not wait the defaults out. (The tests break
+// connections outright, so pings keep their defaults: short ones would
+// time out on a loaded machine and drop healthy connections.)
+func reconnectFast(c *call.Config) {
+	c.Reconnect = true
+	c.ReconnectMin, c.ReconnectMax = 50*time.Millisecond, 500*time.Millisecond
 }
 
 // uiThread is the test's stand-in for Fyne's main loop: one goroutine that
@@ -169,6 +191,7 @@ func (r *rig) newApp(account, device string, tweak ...func(*ui)) *desk {
 		a.w.Resize(fyne.NewSize(980, 680))
 		a.u = newUI(fyne.CurrentApp(), a.w, Config{ServerURL: r.url, Account: account, Synthetic: true,
 			LoopbackOnly: true, DeviceID: device, Logger: testLogger()}, th.post)
+		a.u.tuneClient = reconnectFast
 		for _, f := range tweak {
 			f(a.u)
 		}
@@ -240,18 +263,22 @@ func (a *desk) inCall() bool {
 }
 
 // dialPhone signs a plain phone (a bot, another device) in.
-func (r *rig) dialPhone(account, device string) *testPhone {
+func (r *rig) dialPhone(account, device string, tune ...func(*call.Config)) *testPhone {
 	r.t.Helper()
-	return r.dialPhoneWithToken(account, device, "")
+	return r.dialPhoneWithToken(account, device, "", tune...)
 }
 
 // dialPhoneWithToken signs a plain phone in with a token.
-func (r *rig) dialPhoneWithToken(account, device, token string) *testPhone {
+func (r *rig) dialPhoneWithToken(account, device, token string, tune ...func(*call.Config)) *testPhone {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	c, err := call.Dial(ctx, call.Config{ServerURL: r.url, Account: account, Token: token, ClientType: proto.ClientBot,
-		DeviceID: device, Logger: testLogger()})
+	cfg := call.Config{ServerURL: r.url, Account: account, Token: token, ClientType: proto.ClientBot,
+		DeviceID: device, Logger: testLogger()}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	c, err := call.Dial(ctx, cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}

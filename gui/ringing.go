@@ -45,8 +45,10 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 	if e.Custom == "" {
 		note.Hide()
 	}
+	// The notice line is there, empty, from the start: the dialog's size is
+	// fixed when it is built, and a line that appeared later would push the
+	// buttons out of it.
 	r.notice = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	r.notice.Hide()
 
 	r.acceptVideo = widget.NewButtonWithIcon("Accept", iconVideo, func() { accept(proto.CallTypeVideo) })
 	r.acceptVideo.Importance = widget.SuccessImportance
@@ -74,6 +76,23 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 
 func (r *ringingDialog) show() { r.d.Show() }
 
+// setReconnecting says the call cannot be answered until the connection is
+// back; it keeps ringing meanwhile, and Decline still works. UI thread.
+func (r *ringingDialog) setReconnecting(on bool) {
+	if r.closing {
+		return
+	}
+	if on {
+		r.notice.SetText(reconnectingText)
+		r.acceptVideo.Disable()
+		r.acceptAudio.Disable()
+		return
+	}
+	r.notice.SetText("")
+	r.acceptVideo.Enable()
+	r.acceptAudio.Enable()
+}
+
 // closeRingingDialog closes the ringing dialog, at once or, with a notice,
 // after showing it briefly. UI thread.
 func (u *ui) closeRingingDialog(notice string) {
@@ -89,7 +108,6 @@ func (u *ui) closeRingingDialog(notice string) {
 	}
 	r.closing = true
 	r.notice.SetText(notice)
-	r.notice.Show()
 	r.acceptVideo.Disable()
 	r.acceptAudio.Disable()
 	r.rejectBtn.Disable()

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
+	"duet/call"
 	"duet/call/phone"
 )
 
@@ -57,6 +58,9 @@ type ui struct {
 	confirmPopUp *widget.PopUp
 
 	noAnswerTimeout time.Duration // 0: the client's default (30 s); tests shorten it
+	// tuneClient, if set, adjusts the client's config before signing in:
+	// tests shorten its reconnect and ping timings. Never set by Run.
+	tuneClient func(*call.Config)
 }
 
 // newUI builds the app's views in win. dispatch must run functions on the UI
