@@ -65,7 +65,11 @@ func (s *Session) sampleStats() {
 		AudioPackets:  s.counters.audioPackets.Load(),
 		ICERestarts:   s.restart.count,
 	}
-	st.LocalCandidate, st.RemoteCandidate = s.selectedCandidateTypes()
+	// Only once connected: before, Pion may still be starting the ICE
+	// transport on its own goroutine, and reading the pair races with it.
+	if ice := s.pc.ICEConnectionState(); ice == webrtc.ICEConnectionStateConnected || ice == webrtc.ICEConnectionStateCompleted {
+		st.LocalCandidate, st.RemoteCandidate = s.selectedCandidateTypes()
+	}
 	if f := s.video.Load(); f.Image != nil {
 		st.Width, st.Height = f.Image.Bounds().Dx(), f.Image.Bounds().Dy()
 	}
