@@ -360,3 +360,35 @@ func (p *proxy) close() {
 	p.set(true)
 	p.wg.Wait()
 }
+
+// An app that quit or crashed mid-call comes back with the same device ID:
+// the server still holds the call, whose media died with the old run. The
+// app hangs it up rather than leaving the account busy.
+func TestCallLeftOpenByAnEarlierRunIsEnded(t *testing.T) {
+	r := newRig(t)
+	bob := r.dialPhone("bob", "bob-bot")
+	earlier := r.dialPhone("alice", "alice-desktop")
+	cid, err := earlier.Call(ctxT(t), "bob", proto.CallTypeAudio, callOpts(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.BeCalling](bob)
+	if err := bob.Accept(ctxT(t), cid, proto.CallTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	expect[*phone.MediaStarted](earlier)
+	earlier.Client().Close() // the earlier run is gone; the server holds the call
+
+	a := r.newApp("alice", "alice-desktop")
+	a.signIn()
+	hu := expect[*proto.HangupEvent](bob)
+	if hu.CID != cid || hu.Account != "alice" || hu.Reason != proto.ReasonHangup {
+		t.Fatalf("bob got %+v, want alice's hangup of %s", hu, cid)
+	}
+	a.waitFor("the notice", func() bool { return strings.Contains(a.notice(), "left open when Duet last stopped") })
+	onUI(func() {
+		if a.u.call != nil {
+			t.Error("a call screen for the stale call")
+		}
+	})
+}
