@@ -59,8 +59,10 @@ smoke: build
 
 # The Linux package: a tar.xz with the binary, a .desktop entry and the icon.
 FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
+# fyne package bumps Build in FyneApp.toml; the copy keeps the tree clean.
 package: deps
-	$(FYNE) package -os linux -release
+	@mkdir -p out && cp FyneApp.toml out/FyneApp.toml.orig
+	$(FYNE) package -os linux -release; rc=$$?; cp out/FyneApp.toml.orig FyneApp.toml; exit $$rc
 
 test: deps
 	$(GO) vet ./...
