@@ -116,7 +116,7 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 
 	// What the call goes without sits over the controls it disables.
 	s.gapLines = container.NewVBox()
-	gapBg := canvas.NewRectangle(callShade)
+	gapBg := canvas.NewRectangle(color.NRGBA{0, 0, 0, 0xc8}) // darker: it sits on the picture
 	gapBg.CornerRadius = 8
 	s.gapBox = container.NewStack(gapBg, container.NewPadded(s.gapLines))
 	s.gapBox.Hide()

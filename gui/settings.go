@@ -190,7 +190,7 @@ func (u *ui) devicesListed(inv devices.Inventory, err error) {
 	if len(inv.Cameras) == 0 && len(inv.Microphones) == 0 {
 		problem = "No camera or microphone found — connect one, or use the synthetic sources."
 		if u.autoSynthetic {
-			problem = "No camera or microphone found — calls use the synthetic sources until you connect one and untick them."
+			problem = "No camera or microphone found — calls send the test pattern and tone. Connect a device and untick the synthetic sources to use it."
 		}
 	}
 	u.setView.setDevices(inv, problem)
