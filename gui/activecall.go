@@ -8,6 +8,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
+	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -58,6 +59,7 @@ type activeCall struct {
 
 	mediaState   webrtc.PeerConnectionState
 	session      *media.Session
+	gaps         mediaGaps // what the call goes without; set with session
 	micOn, camOn bool
 	peerAudio    bool // as the peer announced; true until told otherwise
 	peerVideo    bool
@@ -91,6 +93,18 @@ func (a *activeCall) showPreview() bool {
 }
 
 func (a *activeCall) setReconnecting(on bool) { a.reconnecting = on }
+
+// gapLines are the call screen's lines about what the call goes without.
+func (a *activeCall) gapLines() []string {
+	if a.session == nil {
+		return nil
+	}
+	lines := a.gaps.lines()
+	if a.gaps.synthetic {
+		lines = append(lines, syntheticInCall)
+	}
+	return lines
+}
 
 // banner is the line over the middle of the in-call panel: what is wrong
 // with the connection, or that it just came back.
@@ -146,8 +160,10 @@ func formatDuration(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
-// reasonMessage says why a call ended, from our side's view.
+// reasonMessage says why a call ended, from our side's view; peer is the
+// other side's account.
 func reasonMessage(peer string, r proto.Reason) string {
+	peer = local.DisplayName(peer)
 	switch r {
 	case proto.ReasonRejected:
 		return peer + " declined the call"
@@ -183,7 +199,7 @@ func callError(peer string, err error) string {
 	case errors.Is(err, phone.ErrNoRelay):
 		return noRelayMessage
 	}
-	return "Could not call " + peer + ": " + err.Error()
+	return "Could not call " + local.DisplayName(peer) + ": " + err.Error()
 }
 
 // noRelayMessage: Always relay is on and the server has no relay.

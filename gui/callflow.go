@@ -7,6 +7,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
+	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -118,9 +119,10 @@ func (u *ui) hangupEvent(e *proto.HangupEvent) {
 	// meanwhile (a cancel, the peer hanging up) is in the history.
 	missed := e.Reason == proto.ReasonNetworkLost && u.conn.state == connReconnecting
 	if u.ring != nil && u.ring.cid == e.CID {
-		msg := u.ring.caller + " cancelled the call"
+		caller := local.DisplayName(u.ring.caller)
+		msg := caller + " cancelled the call"
 		if e.Reason == proto.ReasonTimeout || missed {
-			msg = "Missed call from " + u.ring.caller
+			msg = "Missed call from " + caller
 		}
 		u.closeRingingDialog(msg)
 		return
@@ -155,6 +157,7 @@ func (u *ui) mediaStarted(e *phone.MediaStarted) {
 		return // the phone closes sessions of calls that are over
 	}
 	ac.session = e.Session
+	ac.gaps = u.gapsOf(ac, e.Session)
 	// Choices made while connecting (mute) apply now; the session tells
 	// the peer when it negotiates.
 	if !ac.micOn {
@@ -261,11 +264,12 @@ func (u *ui) incoming(e *proto.BeCalling) {
 		if e.Type == proto.CallTypeVideo {
 			kind = "video"
 		}
-		body := e.Caller + " is calling you (" + kind + ")"
+		caller := local.DisplayName(e.Caller)
+		body := caller + " is calling you (" + kind + ")"
 		if e.Custom != "" {
 			body += ": " + e.Custom
 		}
-		n := newNotification("Incoming call from "+e.Caller, body)
+		n := newNotification("Incoming call from "+caller, body)
 		u.app.SendNotification(n)
 	}
 }
@@ -309,7 +313,7 @@ func (u *ui) reject() {
 	}
 	u.stopRinging()
 	u.closeRingingDialog("")
-	u.notice("Declined the call from " + r.caller)
+	u.notice("Declined the call from " + local.DisplayName(r.caller))
 	if ph == nil {
 		return
 	}

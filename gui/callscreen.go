@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"image/color"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -51,6 +52,9 @@ type callScreen struct {
 	bannerBox  *fyne.Container
 	statsText  *widget.Label
 	statsBox   *fyne.Container
+	gapLines   *fyne.Container // what the call goes without, a line each
+	gapBox     *fyne.Container
+	gapTexts   []string // shown in gapLines
 	mute       *widget.Button
 	camera     *widget.Button
 	statsBtn   *widget.Button
@@ -110,14 +114,21 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.statsBox = container.NewStack(statsBg, s.statsText)
 	s.statsBox.Hide()
 
+	// What the call goes without sits over the controls it disables.
+	s.gapLines = container.NewVBox()
+	gapBg := canvas.NewRectangle(color.NRGBA{0, 0, 0, 0xc8}) // darker: it sits on the picture
+	gapBg.CornerRadius = 8
+	s.gapBox = container.NewStack(gapBg, container.NewPadded(s.gapLines))
+	s.gapBox.Hide()
+
 	s.mute = widget.NewButtonWithIcon("Mute", iconMic, onMute)
 	s.camera = widget.NewButtonWithIcon("Camera off", iconVideo, onCamera)
 	s.statsBtn = widget.NewButtonWithIcon("Stats", theme.InfoIcon(), onStats)
 	s.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, onHangup)
 	s.hangup.Importance = widget.DangerImportance
 	bottomShade := canvas.NewVerticalGradient(color.Transparent, callShade)
-	controls := container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
-		container.NewHBox(s.mute, s.camera, s.statsBtn, widget.NewSeparator(), s.hangup))))
+	controls := container.NewVBox(container.NewCenter(s.gapBox), container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
+		container.NewHBox(s.mute, s.camera, s.statsBtn, widget.NewSeparator(), s.hangup)))))
 
 	overlay := container.NewBorder(top, controls, nil, nil,
 		container.NewBorder(container.NewHBox(container.NewPadded(s.statsBox)), nil, nil, nil,
@@ -196,18 +207,49 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 		s.statsText.SetText(statsText(ac.stats))
 	}
 
-	if ac.micOn {
+	if s.setGaps(ac.gapLines()) {
+		s.root.Refresh()
+	}
+
+	// A control for a device the call lacks says so, disabled.
+	switch {
+	case ac.gaps.mic:
+		setButton(s.mute, noMicLabel, iconMicOff)
+	case ac.micOn:
 		setButton(s.mute, "Mute", iconMic)
-	} else {
+	default:
 		setButton(s.mute, "Unmute", iconMicOff)
 	}
-	if ac.camOn {
+	switch {
+	case ac.gaps.camera:
+		setButton(s.camera, noCameraLabel, iconVideoOff)
+	case ac.camOn:
 		setButton(s.camera, "Camera off", iconVideo)
-	} else {
+	default:
 		setButton(s.camera, "Camera on", iconVideoOff)
 	}
-	setEnabled(s.camera, ac.video() && ac.session != nil && ac.session.Capture() != nil)
-	setEnabled(s.mute, ac.session != nil)
+	setEnabled(s.camera, ac.video() && ac.session != nil && !ac.gaps.camera)
+	setEnabled(s.mute, ac.session != nil && !ac.gaps.mic)
+}
+
+// setGaps shows lines about what the call goes without and reports
+// whether the box appeared or went.
+func (s *callScreen) setGaps(lines []string) bool {
+	if slices.Equal(lines, s.gapTexts) {
+		return false
+	}
+	s.gapTexts = lines
+	objs := make([]fyne.CanvasObject, len(lines))
+	for i, l := range lines {
+		c := callWarning
+		if l == syntheticInCall {
+			c = callSubtle // information, not a fault
+		}
+		objs[i] = bigText(l, 16, c)
+	}
+	s.gapLines.Objects = objs
+	s.gapLines.Refresh()
+	return setVisible(s.gapBox, len(lines) > 0) || len(lines) > 0
 }
 
 // setVisible shows or hides o and reports whether that changed anything.
@@ -327,7 +369,7 @@ func (u *ui) refreshCall() {
 
 func (u *ui) toggleMute() {
 	ac := u.call
-	if ac == nil || ac.session == nil {
+	if ac == nil || ac.session == nil || ac.gaps.mic {
 		return
 	}
 	ac.micOn = !ac.micOn
@@ -337,7 +379,7 @@ func (u *ui) toggleMute() {
 
 func (u *ui) toggleCamera() {
 	ac := u.call
-	if ac == nil || ac.session == nil || !ac.video() {
+	if ac == nil || ac.session == nil || !ac.video() || ac.gaps.camera {
 		return
 	}
 	ac.camOn = !ac.camOn

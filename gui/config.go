@@ -56,6 +56,10 @@ type Config struct {
 	Host Hosting
 	// LogPath is the app's log file, whose last lines go into diagnostics.
 	LogPath string
+
+	// devices lists and opens the media devices; nil: this machine's.
+	// Tests set it to stand in a machine without devices.
+	devices deviceSource
 }
 
 // appID is the application ID: it names the preferences file.

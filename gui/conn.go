@@ -138,6 +138,7 @@ func (u *ui) connected(c *call.Client) {
 	u.history.setSelf(c.Account())
 	u.win.SetContent(u.main.root)
 	u.win.SetTitle(u.title())
+	u.showPendingNotice()
 	u.loadContacts()
 	u.reloadHistory()
 	if cur := c.Current(); cur.Phase != call.PhaseIdle {
@@ -198,9 +199,11 @@ func (u *ui) signOut() {
 func (u *ui) openCapture(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
 	s := u.settings.get()
 	w, h := s.Size()
-	return devices.Open(ctx, devices.CaptureConfig{CameraID: s.CameraID, MicrophoneID: s.MicrophoneID,
+	c, err := u.devs.Open(ctx, devices.CaptureConfig{CameraID: s.CameraID, MicrophoneID: s.MicrophoneID,
 		Width: w, Height: h, Synthetic: s.Synthetic, Video: typ == proto.CallTypeVideo, Audio: true,
 		Logger: u.log})
+	u.captured.set(err) // the phone only logs it: the call screen says it
+	return c, err
 }
 
 func (u *ui) title() string {

@@ -10,8 +10,6 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"duet/devices"
 )
 
 // copyDiagnostics copies a report for a bug report to the clipboard and
@@ -20,7 +18,7 @@ import (
 func (u *ui) copyDiagnostics() {
 	path := u.cfg.LogPath
 	u.goBG(func(context.Context) {
-		inv, invErr := devices.List()
+		inv, invErr := u.devs.List()
 		var tail []string
 		var logErr error
 		if path != "" {

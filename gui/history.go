@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"duet/call"
+	"duet/call/local"
 	"duet/call/proto"
 )
 
@@ -223,7 +224,7 @@ func (r *historyRowView) bind(row historyRow, now time.Time) {
 		icon = theme.NewErrorThemedResource(icon)
 	}
 	r.dir.SetResource(icon)
-	r.peer.SetText(row.peer)
+	r.peer.SetText(local.DisplayName(row.peer))
 	r.summary.SetText(row.summary())
 	r.when.SetText(formatWhen(row.when, now))
 	if row.typ == proto.CallTypeVideo {

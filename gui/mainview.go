@@ -89,7 +89,10 @@ func (v *mainView) setStatus(s connState, account, detail string) {
 const noticeFor = 6 * time.Second
 
 // notice shows a short message under the header for a few seconds. UI thread.
-func (u *ui) notice(msg string) {
+func (u *ui) notice(msg string) { u.noticeFor(msg, noticeFor) }
+
+// noticeFor shows a notice for d. UI thread.
+func (u *ui) noticeFor(msg string, d time.Duration) {
 	v := u.main
 	v.noticeN++
 	n := v.noticeN
@@ -98,7 +101,7 @@ func (u *ui) notice(msg string) {
 		v.root.Refresh()
 	}
 	u.log.Debug("notice", "text", msg)
-	u.after(noticeFor, func() {
+	u.after(d, func() {
 		if v.noticeN == n && setVisible(v.noticeBg, false) {
 			v.root.Refresh()
 		}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"duet/call/local"
 	"duet/call/proto"
 )
 
@@ -24,6 +25,7 @@ type ringingDialog struct {
 	custom string
 
 	d           dialog.Dialog
+	name        *widget.Label
 	notice      *widget.Label
 	acceptVideo *widget.Button
 	acceptAudio *widget.Button
@@ -37,8 +39,8 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 	if e.Type == proto.CallTypeVideo {
 		kind = "Incoming video call"
 	}
-	name := widget.NewLabelWithStyle(e.Caller, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	name.SizeName = theme.SizeNameHeadingText
+	r.name = widget.NewLabelWithStyle(local.DisplayName(e.Caller), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	r.name.SizeName = theme.SizeNameHeadingText
 	what := widget.NewLabelWithStyle(kind, fyne.TextAlignCenter, fyne.TextStyle{})
 	note := widget.NewLabelWithStyle(e.Custom, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	note.Wrapping = fyne.TextWrapWord
@@ -63,8 +65,8 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 	r.rejectBtn.Importance = widget.DangerImportance
 
 	content := container.NewVBox(
-		container.NewCenter(newAvatar(e.Caller, 96)),
-		name, what, note, r.notice,
+		container.NewCenter(newAvatar(local.DisplayName(e.Caller), 96)),
+		r.name, what, note, r.notice,
 		container.NewGridWithColumns(3, r.rejectBtn, r.acceptAudio, r.acceptVideo),
 	)
 	if e.Type == proto.CallTypeAudio {

@@ -157,6 +157,15 @@ func (v *settingsView) changed() {
 func (u *ui) saveSettings(s Settings) {
 	u.settings.set(s)
 	s.save(u.prefs)
+	if u.autoSynthetic {
+		if s.Synthetic {
+			// Another setting changed: the synthetic sources stay a default
+			// that a camera or microphone found at the next start undoes.
+			u.prefs.RemoveValue(prefSynthetic)
+		} else {
+			u.autoSynthetic = false // unticked: the user's choice from now on
+		}
+	}
 	if ph := u.conn.ph; ph != nil {
 		ph.SetRelayOnly(s.AlwaysRelay)
 	}
@@ -166,17 +175,23 @@ func (u *ui) saveSettings(s Settings) {
 // take a while to answer.
 func (u *ui) refreshDevices() {
 	u.goBG(func(context.Context) {
-		inv, err := devices.List()
-		u.post(func() {
-			problem := ""
-			if err != nil {
-				u.log.Warn("list devices", "err", err)
-				problem = "Could not list the speakers: " + err.Error()
-			}
-			if len(inv.Cameras) == 0 && len(inv.Microphones) == 0 {
-				problem = "No camera or microphone found — connect one, or use the synthetic sources."
-			}
-			u.setView.setDevices(inv, problem)
-		})
+		inv, err := u.devs.List()
+		u.post(func() { u.devicesListed(inv, err) })
 	})
+}
+
+// devicesListed shows the devices found in Settings. UI thread.
+func (u *ui) devicesListed(inv devices.Inventory, err error) {
+	problem := ""
+	if err != nil {
+		u.log.Warn("list devices", "err", err)
+		problem = "Could not list the speakers: " + err.Error()
+	}
+	if len(inv.Cameras) == 0 && len(inv.Microphones) == 0 {
+		problem = "No camera or microphone found — connect one, or use the synthetic sources."
+		if u.autoSynthetic {
+			problem = "No camera or microphone found — calls send the test pattern and tone. Connect a device and untick the synthetic sources to use it."
+		}
+	}
+	u.setView.setDevices(inv, problem)
 }

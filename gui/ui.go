@@ -37,6 +37,13 @@ type ui struct {
 	bg     sync.WaitGroup // every goroutine started by goBG
 
 	settings settingsStore // read by the phone's goroutines
+	devs     deviceSource  // never nil; used by goroutines, immutable
+	// autoSynthetic: no camera or microphone was found and the user never
+	// chose, so the synthetic sources stand in (see discoverDevices).
+	autoSynthetic bool
+	// pendingNotice waits for the main view to show (see firstRunNotice).
+	pendingNotice string
+	captured      captureOutcome // the last capture opened for a call
 
 	closed   bool
 	focused  bool // the window has input focus
@@ -79,6 +86,10 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u := &ui{app: a, win: win, cfg: cfg, log: cfg.Logger, prefs: a.Preferences(), dispatch: dispatch,
 		ctx: ctx, cancel: cancel}
 	u.settings.set(loadSettings(u.prefs, cfg))
+	u.devs = cfg.devices
+	if u.devs == nil {
+		u.devs = machineDevices{}
+	}
 	u.ringtone = loadRingtone(u.log)
 	u.signin = newSignInView(loadSignIn(u.prefs, cfg), u.signIn)
 	u.contacts = newContactsView(u.placeCall)
@@ -97,6 +108,7 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	lc.SetOnEnteredForeground(func() { u.focused = true })
 	lc.SetOnExitedForeground(func() { u.focused = false })
 	win.SetContent(u.signin.root)
+	u.discoverDevices()
 	if cfg.AutoSignIn {
 		if f, err := u.signin.form().normalize(); err == nil {
 			u.signIn(f)
