@@ -2,13 +2,12 @@ package media
 
 import (
 	"fmt"
-	"log/slog"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 
+	"duet/call/internal/pionlog"
 	"duet/call/proto"
 	"duet/devices"
 )
@@ -27,7 +26,7 @@ func newPeerConnection(cfg Config) (*webrtc.PeerConnection, *sentBytes, error) {
 	}
 	sent := &sentBytes{}
 	reg.Add(sentBytesFactory{sent})
-	se := webrtc.SettingEngine{LoggerFactory: slogFactory{cfg.Logger}}
+	se := webrtc.SettingEngine{LoggerFactory: pionlog.Factory{Log: cfg.Logger}}
 	// mDNS would announce on the LAN for nothing: candidates travel by relay.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// Session.Close is the one teardown path, in the order the tracks need;
@@ -74,23 +73,3 @@ func iceServers(in []proto.ICEServer) []webrtc.ICEServer {
 	}
 	return out
 }
-
-// slogFactory bridges Pion's loggers into slog at debug level (Pion is chatty).
-type slogFactory struct{ log *slog.Logger }
-
-func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
-	return pionLogger{f.log.With("pion", scope)}
-}
-
-type pionLogger struct{ log *slog.Logger }
-
-func (l pionLogger) Trace(string)                 {}
-func (l pionLogger) Tracef(string, ...any)        {}
-func (l pionLogger) Debug(msg string)             { l.log.Debug(msg) }
-func (l pionLogger) Debugf(f string, args ...any) { l.log.Debug(fmt.Sprintf(f, args...)) }
-func (l pionLogger) Info(msg string)              { l.log.Debug(msg) }
-func (l pionLogger) Infof(f string, args ...any)  { l.log.Debug(fmt.Sprintf(f, args...)) }
-func (l pionLogger) Warn(msg string)              { l.log.Warn(msg) }
-func (l pionLogger) Warnf(f string, args ...any)  { l.log.Warn(fmt.Sprintf(f, args...)) }
-func (l pionLogger) Error(msg string)             { l.log.Error(msg) }
-func (l pionLogger) Errorf(f string, args ...any) { l.log.Error(fmt.Sprintf(f, args...)) }

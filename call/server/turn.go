@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/turn/v5"
 
+	"duet/call/internal/pionlog"
 	"duet/call/proto"
 )
 
@@ -85,7 +86,7 @@ func startTURN(cfg TURNConfig, secret []byte, log *slog.Logger) (*turnRelay, err
 	scfg := turn.ServerConfig{
 		Realm:         turnRealm,
 		AuthHandler:   r.authenticate,
-		LoggerFactory: slogFactory{r.log},
+		LoggerFactory: pionlog.Factory{Log: r.log},
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: r.tracker.packetConn(udp, false),
 			RelayAddressGenerator: relays, PermissionHandler: permit}},
 		EventHandler: turn.EventHandler{
