@@ -77,7 +77,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench '$(SCENARIOS)' -benchtime 1x -timeout 30m ./call/server/ ./call/phone/
 	$(GO) test -run '^$$' -bench 'ICERestartRecovery' -benchtime 1x -timeout 30m ./call/media/
 	$(GO) test -run '^$$' -bench 'RecordInsert' -benchmem ./call/server/
-	$(GO) test -run '^$$' -bench 'TokenCheck' -benchmem ./call/server/
+	$(GO) test -run '^$$' -bench 'TokenCheck|BucketTake|CallLimitsPlacing|PeekRequest' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
 
 # Loads a server of its own (a child process on loopback) with 1,000 and then
