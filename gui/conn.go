@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/phone"
 	"duet/call/proto"
 	"duet/devices"
@@ -141,29 +140,9 @@ func (u *ui) connected(c *call.Client) {
 	u.showPendingNotice()
 	u.loadContacts()
 	u.reloadHistory()
-	if cur := c.Current(); cur.Phase != call.PhaseIdle {
-		u.endStaleCall(ph, cur)
-	} else if u.cfg.AutoCall != "" {
+	if u.cfg.AutoCall != "" {
 		u.autoCall(u.cfg.AutoCall, 0)
 	}
-}
-
-// endStaleCall hangs up a call the server kept for this device from an
-// earlier run of the app (it quit or crashed mid-call): that run's media
-// is gone, and left alone the call would keep this account busy.
-func (u *ui) endStaleCall(ph *phone.Phone, cur call.CallInfo) {
-	u.log.Info("ending the call left open by an earlier run", "cid", cur.CID, "peer", cur.Peer)
-	u.notice(fmt.Sprintf("Ended the call with %s left open when Duet last stopped", local.DisplayName(cur.Peer)))
-	u.goBG(func(ctx context.Context) {
-		hctx, cancel := context.WithTimeout(ctx, dialTimeout)
-		defer cancel()
-		if err := ph.Hangup(hctx); err != nil {
-			u.log.Warn("end the call left open", "cid", cur.CID, "err", err)
-		}
-		if u.cfg.AutoCall != "" {
-			u.post(func() { u.autoCall(u.cfg.AutoCall, 0) })
-		}
-	})
 }
 
 // signOut drops the session and returns to the sign-in view (button callback).

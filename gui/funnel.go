@@ -2,8 +2,10 @@ package gui
 
 import (
 	"context"
+	"fmt"
 
 	"duet/call"
+	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -76,6 +78,8 @@ func (u *ui) onEvent(epoch int, ev call.Event) {
 		u.mediaStarted(e)
 	case *phone.MediaEnded:
 		u.mediaEnded(e.CID)
+	case *phone.StaleCallEnded:
+		u.notice(fmt.Sprintf("Ended the call with %s left open when Duet last stopped", local.DisplayName(e.Peer)))
 	case *call.Reconnecting:
 		u.reconnecting(e.Err)
 	case *call.Reconnected:

@@ -50,8 +50,15 @@ type MediaStarted struct {
 // MediaEnded follows every MediaStarted.
 type MediaEnded struct{ CID string }
 
-func (MediaStarted) EventType() string { return "mediaStarted" }
-func (MediaEnded) EventType() string   { return "mediaEnded" }
+// StaleCallEnded: the client signed in to a call the server kept for this
+// device from an earlier run (it quit or crashed mid-call). That run's
+// media is gone and left alone the call would keep the account busy, so
+// the phone hung it up.
+type StaleCallEnded struct{ CID, Peer string }
+
+func (MediaStarted) EventType() string   { return "mediaStarted" }
+func (MediaEnded) EventType() string     { return "mediaEnded" }
+func (StaleCallEnded) EventType() string { return "staleCallEnded" }
 
 // Phone is safe for concurrent use. Events must be read; the owner must call Close.
 type Phone struct {
@@ -59,7 +66,7 @@ type Phone struct {
 	log    *slog.Logger
 	events *fifo.Queue[call.Event]
 	done   chan struct{}
-	joins  sync.WaitGroup // joining the room of accepted outgoing calls
+	joins  sync.WaitGroup // joining rooms of accepted calls; ending a stale one
 
 	mu        sync.Mutex
 	session   *media.Session // guarded by mu: the current call's media
@@ -75,7 +82,25 @@ func New(cfg Config) *Phone {
 	p := &Phone{cfg: cfg, log: cfg.Logger, events: fifo.New[call.Event](), done: make(chan struct{}),
 		relayOnly: cfg.RelayOnly}
 	go p.run()
+	if cur := cfg.Client.Current(); cur.Phase != call.PhaseIdle {
+		p.joins.Add(1)
+		go p.endStaleCall(cur)
+	}
 	return p
+}
+
+// endStaleCall hangs up the call the client found at sign-in: a new phone
+// has no media for it.
+func (p *Phone) endStaleCall(cur call.CallInfo) {
+	defer p.joins.Done()
+	p.log.Info("ending the call left open by an earlier run", "cid", cur.CID, "peer", cur.Peer)
+	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
+	defer cancel()
+	if err := p.cfg.Client.Hangup(ctx); err != nil {
+		p.log.Warn("end the call left open", "cid", cur.CID, "err", err)
+		return
+	}
+	p.events.Push(&StaleCallEnded{CID: cur.CID, Peer: cur.Peer})
 }
 
 // Client is the signaling client.

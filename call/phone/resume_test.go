@@ -128,3 +128,26 @@ func hangUpAndCheckRecord(t *testing.T, ender, other *testPhone, cid string) {
 		t.Fatalf("record %+v, want a completed call %s ended by %s", rec.CallRecord, cid, ender.account)
 	}
 }
+
+// A phone that starts on a client the server handed a call from an earlier
+// run (the app or bot quit or crashed mid-call) hangs it up: its media is
+// gone, and the account would otherwise stay busy.
+func TestNewPhoneEndsACallLeftOpenByAnEarlierRun(t *testing.T) {
+	r := newRig(t)
+	alice, bob := r.phone("alice", 440), r.phone("bob", 660)
+	cid, _, _ := connectCall(t, alice, bob, proto.CallTypeAudio)
+	alice.Client().Close() // the earlier run is gone; the server holds the call
+
+	again := r.phone("alice", 440) // the same device id
+	ended := expect[*phone.StaleCallEnded](t, again)
+	if ended.CID != cid || ended.Peer != "bob" {
+		t.Fatalf("stale call %+v, want %s with bob", ended, cid)
+	}
+	hu := expect[*proto.HangupEvent](t, bob)
+	if hu.CID != cid || hu.Account != "alice" {
+		t.Fatalf("bob got %+v, want alice's hangup of %s", hu, cid)
+	}
+	if again.Client().Current().Phase != call.PhaseIdle {
+		t.Fatal("the stale call is still current")
+	}
+}
