@@ -53,11 +53,6 @@ func newAvatar(name string, size float32) *avatar {
 	return a
 }
 
-func (a *avatar) setName(name string) {
-	a.name = name
-	a.Refresh()
-}
-
 func (a *avatar) CreateRenderer() fyne.WidgetRenderer {
 	r := &avatarRenderer{a: a, circle: canvas.NewCircle(color.Black), text: canvas.NewText("", color.White)}
 	r.text.TextStyle = fyne.TextStyle{Bold: true}

@@ -152,7 +152,7 @@ func TestListenerCloseEndsCalls(t *testing.T) {
 	}
 	// The host is still signed in and can call.
 	other := e.dial("carol", "carol-desk")
-	cid = placeCall(t, host, "carol", proto.CallTypeAudio, other)
+	placeCall(t, host, "carol", proto.CallTypeAudio, other)
 	if err := host.Hangup(ctx(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,6 @@ type connTracker struct {
 	closing bool                   // guarded by mu
 }
 
-var errTURNClosing = errors.New("turn server closing")
-
 func newConnTracker() *connTracker { return &connTracker{open: map[io.Closer]struct{}{}} }
 
 // add counts a new socket's reader; a socket that arrives while closing is
