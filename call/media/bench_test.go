@@ -15,10 +15,7 @@ import (
 // 2 s after the last packet); restarts begin 300 ms after a disconnection
 // and are retried at least every second.
 func BenchmarkICERestartRecovery(b *testing.B) {
-	r := newRig(b)
-	l := newLAN(b)
-	alice, bob := r.peer("alice"), r.peer("bob")
-	connect(b, alice, bob, vnetConfig(l.a, autoICE), vnetConfig(l.b, autoICE))
+	l, alice, bob := callOnLAN(b, autoICE)
 	both := []*peer{alice, bob}
 	flowing(b, both, 15)
 	isReconnected := func(ev media.Event) bool { _, ok := ev.(media.ICEReconnected); return ok }

@@ -22,10 +22,7 @@ var manualICE = media.ICEConfig{RestartAfter: -1, RestartRetry: time.Hour}
 // keeps retrying, and once the link is back video flows again both ways on
 // the same peer connection and tracks.
 func TestICERestartAfterLinkOutage(t *testing.T) {
-	r := newRig(t)
-	l := newLAN(t)
-	alice, bob := r.peer("alice"), r.peer("bob")
-	connect(t, alice, bob, vnetConfig(l.a, autoICE), vnetConfig(l.b, autoICE))
+	l, alice, bob := callOnLAN(t, autoICE)
 	both := []*peer{alice, bob}
 	before := flowing(t, both, 15)
 
@@ -72,10 +69,7 @@ func TestICERestartAfterLinkOutage(t *testing.T) {
 // relay is down too. The offer cannot be sent; the attempts go on, and the
 // first one after signaling is back restores the call.
 func TestICERestartWaitsForSignaling(t *testing.T) {
-	r := newRig(t)
-	l := newLAN(t)
-	alice, bob := r.peer("alice"), r.peer("bob")
-	connect(t, alice, bob, vnetConfig(l.a, autoICE), vnetConfig(l.b, autoICE))
+	l, alice, bob := callOnLAN(t, autoICE)
 	both := []*peer{alice, bob}
 	flowing(t, both, 15)
 
@@ -107,10 +101,7 @@ func TestICERestartWaitsForSignaling(t *testing.T) {
 // restarts, which works from either side; its first try finds signaling
 // down and fails quietly.
 func TestRestartICEWhenSignalingResumes(t *testing.T) {
-	r := newRig(t)
-	l := newLAN(t)
-	alice, bob := r.peer("alice"), r.peer("bob")
-	connect(t, alice, bob, vnetConfig(l.a, manualICE), vnetConfig(l.b, manualICE))
+	l, alice, bob := callOnLAN(t, manualICE)
 	both := []*peer{alice, bob}
 	flowing(t, both, 15)
 
@@ -140,10 +131,7 @@ func TestRestartICEWhenSignalingResumes(t *testing.T) {
 // cross. The first offerer keeps its offer; the other drops its own and
 // answers, and the call recovers.
 func TestICERestartOfferCollision(t *testing.T) {
-	r := newRig(t)
-	l := newLAN(t)
-	alice, bob := r.peer("alice"), r.peer("bob")
-	connect(t, alice, bob, vnetConfig(l.a, manualICE), vnetConfig(l.b, manualICE))
+	l, alice, bob := callOnLAN(t, manualICE)
 	both := []*peer{alice, bob}
 	flowing(t, both, 15)
 
@@ -251,10 +239,7 @@ func reconnected(p *peer) time.Duration {
 // other side gets a fresh clientJoin and, as the protocol asks, makes a
 // fresh offer: an ICE restart, even though its path still works.
 func TestPeerRejoinRestartsICE(t *testing.T) {
-	r := newRig(t)
-	l := newLAN(t)
-	alice, bob := r.peer("alice"), r.peer("bob")
-	connect(t, alice, bob, vnetConfig(l.a, manualICE), vnetConfig(l.b, manualICE))
+	_, alice, bob := callOnLAN(t, manualICE)
 	both := []*peer{alice, bob}
 	flowing(t, both, 15)
 
@@ -277,4 +262,15 @@ func TestPeerRejoinRestartsICE(t *testing.T) {
 		reconnected(p)
 	}
 	flowingAgain(t, both, frameCounts(both), 30)
+}
+
+// callOnLAN connects alice and bob over a virtual network the test can cut,
+// restarting ICE as ice says.
+func callOnLAN(t testing.TB, ice media.ICEConfig) (*lan, *peer, *peer) {
+	t.Helper()
+	r := newRig(t)
+	l := newLAN(t)
+	alice, bob := r.peer("alice"), r.peer("bob")
+	connect(t, alice, bob, vnetConfig(l.a, ice), vnetConfig(l.b, ice))
+	return l, alice, bob
 }
