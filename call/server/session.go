@@ -178,6 +178,9 @@ func (sess *session) writeLoop() {
 				return
 			}
 		case ce := <-sess.closeReq:
+			// What was queued before the close goes first: a flooder
+			// reads its rate_limited errors before the 1008 that follows.
+			sess.flushQueued()
 			// Close waits for the client's close frame; the reader,
 			// still running, may take it and end the session.
 			sess.ws.Close(ce.Code, ce.Reason)
@@ -193,6 +196,22 @@ func (sess *session) writeLoop() {
 				return
 			}
 		case <-sess.ctx.Done():
+			return
+		}
+	}
+}
+
+// flushQueued writes the messages queued so far, within one WriteTimeout
+// in all: a client that does not read cannot hold up its own close.
+func (sess *session) flushQueued() {
+	ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.WriteTimeout)
+	defer cancel()
+	for range len(sess.out) {
+		msg := <-sess.out
+		if msg == nil {
+			return
+		}
+		if sess.ws.Write(ctx, websocket.MessageText, msg) != nil {
 			return
 		}
 	}
