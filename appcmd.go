@@ -23,7 +23,7 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("duet", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg gui.Config
-	fs.StringVar(&cfg.ServerURL, "server", "", "signaling server: wss://HOST:PORT/ws, ws://… without TLS, or HOST:PORT for wss://HOST:PORT/ws\n"+
+	fs.StringVar(&cfg.ServerURL, "server", "", "signaling server: wss://HOST:PORT/ws, ws://… without TLS, or HOST:PORT for wss://HOST:PORT/ws (ws:// on loopback)\n"+
 		"(empty: the embedded server with Echo test and Test bot)")
 	ca := fs.String("ca", "", "also trust the certificates in this PEM file for wss:// (a development server's cert.pem)")
 	fs.StringVar(&cfg.Account, "account", "", "account to sign in as")

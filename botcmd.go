@@ -18,7 +18,7 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg bot.Config
-	fs.StringVar(&cfg.ServerURL, "server", "ws://127.0.0.1:7600/ws", "signaling server: wss://HOST:PORT/ws, ws://… without TLS, or HOST:PORT for wss://HOST:PORT/ws")
+	fs.StringVar(&cfg.ServerURL, "server", "ws://127.0.0.1:7600/ws", "signaling server: wss://HOST:PORT/ws, ws://… without TLS, or HOST:PORT for wss://HOST:PORT/ws (ws:// on loopback)")
 	ca := fs.String("ca", "", "also trust the certificates in this PEM file for wss:// (a development server's cert.pem)")
 	fs.StringVar(&cfg.Account, "account", "bot", "account to sign in as")
 	fs.StringVar(&cfg.Token, "token", "", "the account's token (not needed on an --open server)")

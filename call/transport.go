@@ -13,15 +13,20 @@ import (
 )
 
 // ServerURL turns what a user typed into the websocket URL to dial: a bare
-// "host:port" means wss://host:port/ws (TLS unless asked otherwise),
-// http(s) becomes ws(s), and a missing path becomes /ws.
+// "host:port" means wss://host:port/ws (TLS unless asked otherwise), except
+// on loopback, where `duet serve` listens without TLS by default; http(s)
+// becomes ws(s), and a missing path becomes /ws.
 func ServerURL(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", errors.New("no server address; use e.g. wss://duet.example.com:7600/ws or host:port")
 	}
 	if !strings.Contains(s, "://") {
-		s = "wss://" + s
+		scheme := "wss://"
+		if isLoopbackHost(s) {
+			scheme = "ws://"
+		}
+		s = scheme + s
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
@@ -40,6 +45,21 @@ func ServerURL(s string) (string, error) {
 		u.Path = "/ws"
 	}
 	return u.String(), nil
+}
+
+// isLoopbackHost reports whether a bare "host[:port][/path]" names this
+// machine.
+func isLoopbackHost(bare string) bool {
+	host, _, _ := strings.Cut(bare, "/")
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // LoadCA returns the system's trusted roots plus the certificates in the

@@ -13,7 +13,11 @@ func TestServerURL(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"duet.example.com:7600", "wss://duet.example.com:7600/ws"},
 		{" 192.168.1.10:7600 ", "wss://192.168.1.10:7600/ws"},
-		{"[::1]:7600", "wss://[::1]:7600/ws"},
+		{"[::1]:7600", "ws://[::1]:7600/ws"}, // loopback: duet serve's plain default
+		{"127.0.0.1:7600", "ws://127.0.0.1:7600/ws"},
+		{"localhost:7600/duet", "ws://localhost:7600/duet"},
+		{"wss://localhost:7600", "wss://localhost:7600/ws"},
+		{"[2001:db8::1]:7600", "wss://[2001:db8::1]:7600/ws"},
 		{"duet.example.com", "wss://duet.example.com/ws"},
 		{"ws://127.0.0.1:7600", "ws://127.0.0.1:7600/ws"},
 		{"ws://127.0.0.1:7600/", "ws://127.0.0.1:7600/ws"},

@@ -23,12 +23,13 @@ func TestSignInFormNormalize(t *testing.T) {
 		server, want, err string
 	}{
 		{"127.0.0.1:7600", "ws://127.0.0.1:7600/ws", ""},
+		{"duet.example.com:7600", "wss://duet.example.com:7600/ws", ""}, // TLS beyond loopback
 		{" ws://host:1/ws ", "ws://host:1/ws", ""},
 		{"http://host:1", "ws://host:1/ws", ""},
 		{"https://duet.example.com", "wss://duet.example.com/ws", ""},
 		{"wss://duet.example.com/custom", "wss://duet.example.com/custom", ""},
 		{"", "", "Enter the server address"},
-		{"ftp://host", "", "use ws:// or wss://"},
+		{"ftp://host", "", "use wss://"},
 		{"ws://", "", "is not a server address"},
 	} {
 		got, err := signInForm{Server: tc.server, Account: "alice"}.normalize()

@@ -25,8 +25,8 @@ type signInForm struct {
 	Server, Account, Token string
 }
 
-// normalize trims the fields and completes a bare host:port to the
-// websocket URL `duet serve` listens on, so "127.0.0.1:7600" just works.
+// normalize trims the fields and completes the server address the way the
+// command line does (call.ServerURL), so "127.0.0.1:7600" just works.
 func (f signInForm) normalize() (signInForm, error) {
 	f.Server = strings.TrimSpace(f.Server)
 	f.Account = strings.TrimSpace(f.Account)
@@ -37,26 +37,11 @@ func (f signInForm) normalize() (signInForm, error) {
 	if f.Account == "" {
 		return f, errors.New("Enter your account name")
 	}
-	if !strings.Contains(f.Server, "://") {
-		f.Server = "ws://" + f.Server
+	u, err := call.ServerURL(f.Server)
+	if err != nil {
+		return f, err
 	}
-	u, err := url.Parse(f.Server)
-	if err != nil || u.Host == "" {
-		return f, fmt.Errorf("%q is not a server address — use e.g. %s", f.Server, defaultServerURL)
-	}
-	switch u.Scheme {
-	case "ws", "wss":
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	default:
-		return f, fmt.Errorf("%q is not a server address — use ws:// or wss://", f.Server)
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/ws"
-	}
-	f.Server = u.String()
+	f.Server = u
 	return f, nil
 }
 
