@@ -62,7 +62,7 @@ FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 # fyne package bumps Build in FyneApp.toml; the copy keeps the tree clean.
 package: deps
 	@mkdir -p out && cp FyneApp.toml out/FyneApp.toml.orig
-	$(FYNE) package -os linux -release; rc=$$?; cp out/FyneApp.toml.orig FyneApp.toml; exit $$rc
+	GOFLAGS="-buildvcs=true -ldflags=-X=main.version=$(VERSION)" $(FYNE) package -os linux -release; rc=$$?; cp out/FyneApp.toml.orig FyneApp.toml; exit $$rc
 
 test: deps
 	$(GO) vet ./...

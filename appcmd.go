@@ -52,7 +52,7 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer logFile.Close()
 	cfg.Logger = newLogger(io.MultiWriter(stderr, logFile), *verbose)
-	cfg.Version = version
+	cfg.Version = appVersion()
 	cfg.Context = ctx // Ctrl-C and SIGTERM close the window
 
 	if cfg.ServerURL == "" {

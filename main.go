@@ -19,9 +19,6 @@ import (
 	"duet/call/server"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -53,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "loadtest":
 		return runLoadtest(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "duet", version)
+		fmt.Fprintln(stdout, "duet", appVersion())
 		return nil
 	case "help", "--help", "-help", "-h":
 		usage(stdout)
@@ -150,7 +147,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *tlsCert != "" {
 		scheme = "wss"
 	}
-	fmt.Fprintf(stdout, "duet %s serving on %s://%s/ws (database %s)\n", version, scheme, ln.Addr(), *db)
+	fmt.Fprintf(stdout, "duet %s serving on %s://%s/ws (database %s)\n", appVersion(), scheme, ln.Addr(), *db)
 	if a := srv.TURNAddr(); a != nil {
 		fmt.Fprintf(stdout, "TURN relay on %s (UDP and TCP), relays at %s ports %s\n", a, cfg.TURN.PublicIP, turnf.ports)
 		if cfg.TURN.PublicIP.IsLoopback() {
