@@ -106,6 +106,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"names with tokens still need one")
 	ring := fs.Duration("ring-timeout", 0, "server-side limit on ringing (default 60s)")
 	turnf := addTURNFlags(fs)
+	limits := addLimitFlags(fs)
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM): serve wss:// instead of ws:// (duet cert makes a development one)")
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
 	var origins []string
@@ -125,7 +126,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg := server.Config{DBPath: *db, Open: *open, RingTimeout: *ring, Logger: log, TURN: turn,
-		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowOrigins: origins}
+		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowOrigins: origins, Limits: *limits}
 	srv, err := server.New(cfg)
 	if err != nil && turn != nil && !turnf.explicit() && errors.Is(err, syscall.EADDRINUSE) {
 		log.Warn("TURN relay port busy; serving without a relay (pick another with --turn-addr, or --no-turn)", "err", err)
@@ -153,6 +154,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if cfg.TURN.PublicIP.IsLoopback() {
 			fmt.Fprintln(stdout, "the relay is only reachable from this machine: set --turn-public-ip")
 		}
+	}
+	if limits.Off {
+		fmt.Fprintln(stdout, "rate limits: none (--no-limits)")
+	} else {
+		fmt.Fprintf(stdout, "rate limits: messages %v; calls per account %v; rings per callee %v\n",
+			limits.Messages, limits.Calls, limits.Rings)
 	}
 	if *open {
 		fmt.Fprintln(stdout, "open server: names without tokens sign in without one; names with tokens still need one")

@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -163,4 +165,41 @@ func (bm *bucketMap) sweep(now time.Time) {
 		}
 	}
 	bm.sweepAt = 2 * len(bm.m)
+}
+
+// DefaultLimits are the limits a zero Limits takes.
+func DefaultLimits() Limits {
+	var l Limits
+	l.setDefaults()
+	return l
+}
+
+// ParseRate reads a rate as an operator writes it: "BURST,EVERY", e.g.
+// "5,15s" for five at once, then one every 15 seconds; "off" for no limit.
+func ParseRate(s string) (Rate, error) {
+	s = strings.TrimSpace(s)
+	if s == "off" {
+		return Rate{Every: -1}, nil
+	}
+	burstText, everyText, ok := strings.Cut(s, ",")
+	if !ok {
+		return Rate{}, fmt.Errorf("rate %q: want BURST,EVERY (e.g. 5,15s) or off", s)
+	}
+	burst, err := strconv.Atoi(strings.TrimSpace(burstText))
+	if err != nil || burst < 1 {
+		return Rate{}, fmt.Errorf("rate %q: the burst must be a whole number of at least 1", s)
+	}
+	every, err := time.ParseDuration(strings.TrimSpace(everyText))
+	if err != nil || every <= 0 {
+		return Rate{}, fmt.Errorf("rate %q: the interval must be a duration such as 50ms or 15s", s)
+	}
+	return Rate{Every: every, Burst: burst}, nil
+}
+
+// Flag writes the rate the way ParseRate reads it.
+func (r Rate) Flag() string {
+	if r.unlimited() {
+		return "off"
+	}
+	return fmt.Sprintf("%d,%s", r.Burst, r.Every)
 }

@@ -107,6 +107,30 @@ func TestRateString(t *testing.T) {
 	}
 }
 
+func TestParseRate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Rate
+	}{
+		{"5,15s", Rate{Every: 15 * time.Second, Burst: 5}},
+		{" 60 , 50ms ", Rate{Every: 50 * time.Millisecond, Burst: 60}},
+		{"off", Rate{Every: -1}},
+	} {
+		got, err := ParseRate(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseRate(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
+		if back, err := ParseRate(got.Flag()); err != nil || back != got {
+			t.Errorf("%+v written as %q reads back as %+v, %v", got, got.Flag(), back, err)
+		}
+	}
+	for _, in := range []string{"", "5", "5/15s", "0,1s", "-1,1s", "x,1s", "5,", "5,0s", "5,-1s", "5,fast", "Off"} {
+		if r, err := ParseRate(in); err == nil {
+			t.Errorf("ParseRate(%q) = %+v, want an error", in, r)
+		}
+	}
+}
+
 func TestLimitDefaults(t *testing.T) {
 	var l Limits
 	l.setDefaults()
