@@ -43,10 +43,6 @@ func (u *ui) reconnected(e *call.Reconnected) {
 	if ac := u.call; ac != nil {
 		ac.setReconnecting(false)
 		ac.reconnectedAt = time.Now()
-		if ac.session != nil {
-			// A mute or camera change made offline did not reach the peer.
-			ac.session.SetMicrophone(ac.micOn)
-		}
 		u.refreshCall()
 		u.after(reconnectedFor, func() {
 			if u.call == ac {

@@ -18,5 +18,6 @@
 //
 // Relay kinds: "offer" and "answer" ({type, sdp}), "candidate" (an
 // ICECandidateInit, trickled as gathered) and "media" ({audio, video}: the
-// sender's microphone and camera are on).
+// sender's microphone and camera are on; with "ask": true, sent after the
+// sender's signaling came back, the receiver announces its own in reply).
 package media

@@ -151,10 +151,15 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 			s.log.Warn("bad media state from peer", "err", err)
 			return
 		}
+		ask := m.Ask
+		m.Ask = false
 		s.mu.Lock()
 		s.peer = m
 		s.mu.Unlock()
 		s.emit(PeerMediaChanged{Audio: m.Audio, Video: m.Video})
+		if ask {
+			s.announceMedia()
+		}
 	default:
 		s.log.Debug("ignoring relay kind", "kind", e.Kind)
 	}

@@ -104,6 +104,9 @@ type Session struct {
 type mediaState struct {
 	Audio bool `json:"audio"`
 	Video bool `json:"video"`
+	// Ask asks the peer to announce its own state back: a side whose
+	// signaling came back may have missed changes the peer made meanwhile.
+	Ask bool `json:"ask,omitempty"`
 }
 
 type relayMessage struct {
@@ -347,6 +350,18 @@ func (s *Session) setLocal(change func(*mediaState)) {
 		s.capture.SetAudioEnabled(state.Audio)
 		s.capture.SetVideoEnabled(state.Video)
 	}
+	s.relay("media", state)
+}
+
+// ResyncMedia tells the peer our microphone and camera state and asks for
+// its own, for after signaling was down: a change either side made then was
+// lost with its relay. A peer that is still reconnecting misses this one
+// and asks in turn when it is back.
+func (s *Session) ResyncMedia() {
+	s.mu.Lock()
+	state := s.local
+	s.mu.Unlock()
+	state.Ask = true
 	s.relay("media", state)
 }
 

@@ -153,7 +153,8 @@ func (p *Phone) route(ev call.Event) {
 		p.endMediaOf(e.CID)
 	case *call.Reconnected:
 		// A media path that broke while signaling was down could not
-		// negotiate its ICE restart; it can now (a working path is left alone).
+		// negotiate its ICE restart; it can now (a working path is left
+		// alone). Mute and camera changes made meanwhile were lost too.
 		if a := e.ActiveCall; a != nil && a.Answered {
 			p.mu.Lock()
 			s := p.session
@@ -161,6 +162,7 @@ func (p *Phone) route(ev call.Event) {
 			p.mu.Unlock()
 			if s != nil && mine {
 				s.RestartICE()
+				s.ResyncMedia()
 			}
 		}
 	case *call.Disconnected:

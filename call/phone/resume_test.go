@@ -44,6 +44,9 @@ func TestCallSurvivesServerKill(t *testing.T) {
 	expect[*call.Reconnecting](t, alice)
 	expect[*call.Reconnecting](t, bob)
 	framesKeepFlowing(t, "while the server is down", 30, alice, bob)
+	// Mutes made now cannot be relayed; both sides learn them after.
+	alice.Media().SetMicrophone(false)
+	bob.Media().SetMicrophone(false)
 
 	srv, err := server.New(server.Config{DBPath: db, Open: true, ReconnectGrace: 10 * time.Second})
 	if err != nil {
@@ -68,6 +71,11 @@ func TestCallSurvivesServerKill(t *testing.T) {
 	if alice.Media() == nil || bob.Media() == nil {
 		t.Fatal("a media session ended across the restart")
 	}
+	eventually(t, "each seeing the other's mute made while the server was down", func() bool {
+		aliceAudio, aliceVideo := bob.Media().PeerMedia()
+		bobAudio, bobVideo := alice.Media().PeerMedia()
+		return !aliceAudio && aliceVideo && !bobAudio && bobVideo
+	})
 
 	hangUpAndCheckRecord(t, alice, bob, cid)
 }
@@ -92,6 +100,7 @@ func TestCallSurvivesTenSecondNetworkLoss(t *testing.T) {
 	lost := time.Now()
 	expect[*call.Reconnecting](t, bob)
 	framesKeepFlowing(t, "during the loss", 60, alice, bob)
+	bob.Media().SetMicrophone(false) // lost with its relay; sent again on reconnect
 	time.Sleep(10*time.Second - time.Since(lost))
 	framesKeepFlowing(t, "at the end of the loss", 30, alice, bob)
 	proxy.Set(netfault.Cut) // hung attempts fail fast, as when a route returns
@@ -102,11 +111,15 @@ func TestCallSurvivesTenSecondNetworkLoss(t *testing.T) {
 		t.Fatalf("bob resumed %+v, want call %s", rc.ActiveCall, cid)
 	}
 	framesKeepFlowing(t, "after the loss", 30, alice, bob)
-	// State is in sync again: the signaling path between them works.
-	bob.Media().SetMicrophone(false)
-	eventually(t, "alice seeing bob's microphone off", func() bool {
+	eventually(t, "alice seeing the mute bob made during the loss", func() bool {
 		audio, _ := alice.Media().PeerMedia()
 		return !audio
+	})
+	// The signaling path between them works again.
+	bob.Media().SetMicrophone(true)
+	eventually(t, "alice seeing bob's microphone on again", func() bool {
+		audio, _ := alice.Media().PeerMedia()
+		return audio
 	})
 	hangUpAndCheckRecord(t, bob, alice, cid)
 }
