@@ -15,8 +15,7 @@ import (
 
 // Hosting is the built-in server's side of "Host a server on this
 // computer"; *local.Local implements it. Apart from URL, its methods block
-// (they open sockets and restart the built-in contacts): call them off the
-// UI thread.
+// (they open sockets and disconnect guests): call them off the UI thread.
 type Hosting interface {
 	// URL is the built-in server on loopback.
 	URL() string

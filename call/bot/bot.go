@@ -35,6 +35,8 @@ type Config struct {
 	ToneHz   float64
 	// LoopbackOnly keeps ICE on loopback (server and peer on this machine).
 	LoopbackOnly bool
+	// LoopbackOnlyFunc, if set, decides LoopbackOnly afresh for each call.
+	LoopbackOnlyFunc func() bool
 	// RelayOnly sends media through the server's TURN relay only.
 	RelayOnly bool
 	// Echo sends callers their own audio and video back instead of the
@@ -93,7 +95,7 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) er
 		return err
 	}
 	b := &bot{cfg: cfg, log: log}
-	b.phone = phone.New(phone.Config{Client: client, LoopbackOnly: cfg.LoopbackOnly, RelayOnly: cfg.RelayOnly, OnFrame: b.frames.add, Echo: cfg.Echo,
+	b.phone = phone.New(phone.Config{Client: client, LoopbackOnly: cfg.LoopbackOnly, LoopbackOnlyFunc: cfg.LoopbackOnlyFunc, RelayOnly: cfg.RelayOnly, OnFrame: b.frames.add, Echo: cfg.Echo,
 		Logger: cfg.Logger, OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
 			return devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true,
 				Video: typ == proto.CallTypeVideo, ToneHz: cfg.ToneHz, Logger: cfg.Logger})

@@ -58,9 +58,10 @@ func (l *Local) HostLAN() (string, error) {
 // the token of an account made with Invite: nobody on the network can sign
 // in as this computer's user, a built-in contact or a made-up name. The
 // loopback side stays open for this computer's user. When addr's port is
-// taken, a free port on the same address is used. While hosting, the
-// built-in contacts restart so that guests can call them too, which ends a
-// call with them in progress. Hosting while hosting returns the current URL.
+// taken, a free port on the same address is used. Guests get a TURN relay
+// on addr's IP, for their "Always relay". While hosting, the built-in
+// contacts' new calls may use the LAN, so that guests can call them too.
+// Hosting while hosting returns the current URL.
 func (l *Local) Host(addr string) (string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -79,14 +80,19 @@ func (l *Local) Host(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("host on %s: %w", addr, err)
 	}
-	hl, err := l.srv.ServeListener(ln, server.ListenerConfig{RequireToken: true})
+	lc := server.ListenerConfig{RequireToken: true}
+	if ip := ln.Addr().(*net.TCPAddr).IP; ip.To4() != nil && !ip.IsUnspecified() {
+		lc.TURN = &server.TURNConfig{Addr: net.JoinHostPort(ip.String(), "0"), PublicIP: ip, NoTCP: true}
+	} else {
+		l.log.Warn("host: guests get no relay: it needs one IPv4 address to be reached at", "addr", ln.Addr())
+	}
+	hl, err := l.srv.ServeListener(ln, lc)
 	if err != nil {
 		return "", fmt.Errorf("host on %s: %w", addr, err)
 	}
 	l.hosting = hl
 	l.hostURL = "ws://" + hl.Addr().String() + "/ws"
-	l.contacts.stop()
-	l.contacts = l.startContacts(true)
+	l.lanICE.Store(true)
 	l.log.Info("hosting", "url", l.hostURL)
 	return l.hostURL, nil
 }
@@ -98,9 +104,10 @@ func (l *Local) HostingURL() string {
 	return l.hostURL
 }
 
-// StopHosting closes the LAN listener: the calls of guests end and they
-// are disconnected; this computer's user stays signed in. The built-in
-// contacts go back to loopback. Stopping when not hosting does nothing.
+// StopHosting closes the LAN listener and the guests' relay: the calls of
+// guests end and they are disconnected; this computer's user stays signed
+// in. The built-in contacts' new calls stay on loopback again. Stopping
+// when not hosting does nothing.
 func (l *Local) StopHosting() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -109,8 +116,7 @@ func (l *Local) StopHosting() error {
 	}
 	err := l.hosting.Close()
 	l.hosting, l.hostURL = nil, ""
-	l.contacts.stop()
-	l.contacts = l.startContacts(false)
+	l.lanICE.Store(false)
 	l.log.Info("stopped hosting")
 	if err != nil {
 		return fmt.Errorf("stop hosting: %w", err)

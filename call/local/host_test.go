@@ -6,9 +6,13 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pion/webrtc/v4"
 
 	"duet/call"
 	"duet/call/leaktest"
@@ -31,13 +35,19 @@ type testPhone struct {
 
 func dialPhone(t *testing.T, ctx context.Context, serverURL, account, token string) (*testPhone, error) {
 	t.Helper()
+	return dialPhoneWith(t, ctx, serverURL, account, token, false)
+}
+
+// dialPhoneWith is dialPhone with relayOnly: media through TURN only.
+func dialPhoneWith(t *testing.T, ctx context.Context, serverURL, account, token string, relayOnly bool) (*testPhone, error) {
+	t.Helper()
 	c, err := call.Dial(ctx, call.Config{ServerURL: serverURL, Account: account, Token: token,
 		DeviceID: account + "-test", ClientType: proto.ClientDesktop})
 	if err != nil {
 		return nil, err
 	}
 	tp := &testPhone{events: make(chan call.Event, 256)}
-	tp.Phone = phone.New(phone.Config{Client: c, LoopbackOnly: true,
+	tp.Phone = phone.New(phone.Config{Client: c, LoopbackOnly: true, RelayOnly: relayOnly,
 		OnFrame: func(f media.Frame) {
 			if _, _, ok := devices.ReadFrameStamp(f.Image); ok {
 				tp.mu.Lock()
@@ -80,8 +90,11 @@ func presence(t *testing.T, ctx context.Context, c *call.Client, account string)
 
 // Hosting opens a second listener that wants tokens: strangers, the host's
 // own name and made-up tokens are refused; an invited guest signs in, sees
-// the host, calls it with real media, and loses the call cleanly when
-// hosting stops, while the host stays signed in.
+// the host, calls Echo test and the host with real media through the relay
+// hosted for guests, and loses the call cleanly when hosting stops, while
+// the host stays signed in. The hosted address is 127.0.0.2, standing in
+// for the LAN: the guests' relay must be there, not on the loopback
+// address the host's own relay has.
 func TestHost(t *testing.T) {
 	leaktest.Check(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -99,15 +112,15 @@ func TestHost(t *testing.T) {
 	if l.HostingURL() != "" {
 		t.Fatal("hosting before Host")
 	}
-	lanURL, err := l.Host("127.0.0.1:0")
+	lanURL, err := l.Host(lanHost + ":0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, err := url.Parse(lanURL)
-	if err != nil || u.Scheme != "ws" || u.Path != "/ws" || u.Hostname() != "127.0.0.1" || lanURL == l.URL() {
+	if err != nil || u.Scheme != "ws" || u.Path != "/ws" || u.Hostname() != lanHost {
 		t.Fatalf("hosting URL %q (loopback %q)", lanURL, l.URL())
 	}
-	if again, err := l.Host("127.0.0.1:0"); err != nil || again != lanURL || l.HostingURL() != lanURL {
+	if again, err := l.Host(lanHost + ":0"); err != nil || again != lanURL || l.HostingURL() != lanURL {
 		t.Fatalf("Host again: %q %v, HostingURL %q; want %q", again, err, l.HostingURL(), lanURL)
 	}
 
@@ -131,18 +144,36 @@ func TestHost(t *testing.T) {
 	if _, err := dialPhone(t, ctx, lanURL, "guest", token+"x"); !errors.Is(err, call.ErrUnauthorized) {
 		t.Fatalf("guest with a wrong token: %v", err)
 	}
-	guest, err := dialPhone(t, ctx, lanURL, "guest", token)
+	guest, err := dialPhoneWith(t, ctx, lanURL, "guest", token, true)
 	if err != nil {
 		t.Fatalf("invited guest: %v", err)
 	}
 	if p := presence(t, ctx, guest.Client(), "me"); p != proto.PresenceOnline {
 		t.Fatalf("guest sees the host as %v", p)
 	}
-	// The built-in contacts came back after restarting for the LAN.
-	waitFor(t, "built-in contacts online", func() bool {
-		return presence(t, ctx, guest.Client(), local.EchoAccount) == proto.PresenceOnline &&
-			presence(t, ctx, guest.Client(), local.TestBotAccount) == proto.PresenceOnline
+	wantRelayOn(t, "guest", guest.Client().ICEServers(), lanHost)
+	for _, builtIn := range []string{local.EchoAccount, local.TestBotAccount} {
+		if p := presence(t, ctx, guest.Client(), builtIn); p != proto.PresenceOnline {
+			t.Fatalf("guest sees %s as %v", builtIn, p)
+		}
+	}
+
+	// Always relay, through the guests' relay: Echo test sends our frames back.
+	if _, err := guest.Call(ctx, local.EchoAccount, proto.CallTypeVideo, call.CallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	echo := next[*phone.MediaStarted](t, guest.events).Session
+	waitFor(t, "our video back from Echo test", func() bool { return guest.framesSeen() >= 10 })
+	waitFor(t, "stats of the selected candidate pair", func() bool {
+		return echo.Stats().LocalCandidate != webrtc.ICECandidateTypeUnknown
 	})
+	if st := echo.Stats(); st.LocalCandidate != webrtc.ICECandidateTypeRelay {
+		t.Fatalf("guest's always-relay call to Echo test went over a %s candidate", st.LocalCandidate)
+	}
+	if err := guest.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	next[*phone.MediaEnded](t, guest.events)
 
 	cid, err := guest.Call(ctx, "me", proto.CallTypeVideo, call.CallOptions{})
 	if err != nil {
@@ -156,7 +187,10 @@ func TestHost(t *testing.T) {
 	}
 	next[*phone.MediaStarted](t, host.events)
 	next[*phone.MediaStarted](t, guest.events)
-	waitFor(t, "video both ways", func() bool { return host.framesSeen() >= 10 && guest.framesSeen() >= 10 })
+	guestFrames := guest.framesSeen()
+	waitFor(t, "video both ways", func() bool { return host.framesSeen() >= 10 && guest.framesSeen() >= guestFrames+10 })
+	// The host's own list has the guests' relay too, to reach them relay to relay.
+	wantRelayOn(t, "host", host.Client().ICEServers(), "127.0.0.1", lanHost)
 
 	if err := l.StopHosting(); err != nil {
 		t.Fatal(err)
@@ -182,12 +216,97 @@ func TestHost(t *testing.T) {
 		t.Fatalf("StopHosting when not hosting: %v", err)
 	}
 	// Hosting again works, with the same invitation.
-	lanURL, err = l.Host("127.0.0.1:0")
+	lanURL, err = l.Host(lanHost + ":0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := dialPhone(t, ctx, lanURL, "guest", token); err != nil {
 		t.Fatalf("guest after hosting again: %v", err)
+	}
+}
+
+// Starting and stopping hosting leaves a call with a built-in contact
+// alone: it goes on, on loopback, and ends when the user hangs up.
+func TestHostingLeavesCallsWithBuiltInsAlone(t *testing.T) {
+	leaktest.Check(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	l, err := local.Start(local.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	me, err := dialPhone(t, ctx, l.URL(), "me", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Test bot online", func() bool {
+		return presence(t, ctx, me.Client(), local.TestBotAccount) == proto.PresenceOnline
+	})
+	if _, err := me.Call(ctx, local.TestBotAccount, proto.CallTypeVideo, call.CallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	next[*phone.MediaStarted](t, me.events)
+	framesGoOn := func(what string) {
+		t.Helper()
+		from := me.framesSeen()
+		waitFor(t, "Test bot's video "+what, func() bool { return me.framesSeen() >= from+30 })
+	}
+	framesGoOn("before hosting")
+	if _, err := l.Host(lanHost + ":0"); err != nil {
+		t.Fatal(err)
+	}
+	framesGoOn("while hosting")
+	if err := l.StopHosting(); err != nil {
+		t.Fatal(err)
+	}
+	framesGoOn("after hosting")
+	for drained := false; !drained; {
+		select {
+		case ev := <-me.events:
+			switch ev.(type) {
+			case *proto.HangupEvent, *phone.MediaEnded, *call.Disconnected, *call.Reconnecting:
+				t.Fatalf("the call saw %T %+v", ev, ev)
+			}
+		default:
+			drained = true
+		}
+	}
+	if err := me.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	next[*phone.MediaEnded](t, me.events)
+}
+
+// lanHost stands in for the LAN address in tests: a loopback address
+// other than the embedded server's.
+const lanHost = "127.0.0.2"
+
+// wantRelayOn checks that the TURN servers handed to who are on the hosts
+// given, each of them, and no other.
+func wantRelayOn(t *testing.T, who string, servers []proto.ICEServer, hosts ...string) {
+	t.Helper()
+	var got []string
+	for _, s := range servers {
+		for _, raw := range s.URLs {
+			rest, ok := strings.CutPrefix(raw, "turn:")
+			if !ok {
+				continue
+			}
+			hostPort, _, _ := strings.Cut(rest, "?")
+			h, _, err := net.SplitHostPort(hostPort)
+			if err != nil {
+				t.Fatalf("%s: TURN URL %q: %v", who, raw, err)
+			}
+			if !slices.Contains(got, h) {
+				got = append(got, h)
+			}
+		}
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(hosts))
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s's relays are on %v, want %v", who, got, want)
 	}
 }
 

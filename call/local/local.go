@@ -11,6 +11,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"duet/call/bot"
 	"duet/call/server"
@@ -50,8 +51,12 @@ type Local struct {
 	// served is closed when the loopback listener's Serve has returned.
 	served chan struct{}
 
+	// lanICE lets the built-in contacts' next calls use the LAN, so that
+	// guests can call them too; set while hosting.
+	lanICE atomic.Bool
+
 	mu       sync.Mutex
-	contacts *contacts        // guarded by mu: the built-in contacts running now
+	contacts *contacts        // guarded by mu: the built-in contacts
 	hosting  *server.Listener // guarded by mu: the LAN listener, nil when not hosting
 	hostURL  string           // guarded by mu
 	closed   bool             // guarded by mu
@@ -82,7 +87,7 @@ func Start(cfg Config) (*Local, error) {
 		defer close(l.served)
 		srv.Serve(ln) // returns at srv.Close
 	}()
-	l.contacts = l.startContacts(false)
+	l.contacts = l.startContacts()
 	return l, nil
 }
 
@@ -110,17 +115,18 @@ type contacts struct {
 	wg     sync.WaitGroup
 }
 
-// startContacts signs the built-in contacts in. With lan their media may
-// go over the LAN (while hosting, so that guests can call them too);
-// otherwise it stays on loopback, which works with no network at all.
-func (l *Local) startContacts(lan bool) *contacts {
+// startContacts signs the built-in contacts in. Their media stays on
+// loopback, which works with no network at all, but for calls placed while
+// hosting: those may go over the LAN, so that guests can call them too.
+func (l *Local) startContacts() *contacts {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &contacts{cancel: cancel}
 	for _, b := range []bot.Config{
 		{Account: EchoAccount, Echo: true},
 		{Account: TestBotAccount, ToneHz: 523.25},
 	} {
-		b.ServerURL, b.Answer, b.LoopbackOnly = l.url, bot.AnswerAccept, !lan
+		b.ServerURL, b.Answer = l.url, bot.AnswerAccept
+		b.LoopbackOnlyFunc = func() bool { return !l.lanICE.Load() }
 		b.Logger = l.log.With("part", b.Account)
 		c.wg.Add(1)
 		go func() {

@@ -18,6 +18,10 @@ type ListenerConfig struct {
 	// the server is open: an open server on loopback can then also be
 	// reached from the network without letting anyone sign in as anyone.
 	RequireToken bool
+	// TURN, if set, runs a relay for the clients that sign in here,
+	// reachable where they are: the server's own relay may be on an
+	// address they cannot reach, such as loopback.
+	TURN *TURNConfig
 }
 
 // Listener is an extra address the server answers on, with its own sign-in
@@ -30,8 +34,11 @@ type Listener struct {
 	served chan struct{}  // closed when hs.Serve has returned
 	conns  sync.WaitGroup // one per connection that came in here
 
-	closed bool // guarded by srv.mu: no new connections; set once
-	once   sync.Once
+	turn *turnRelay // nil without cfg.TURN
+
+	closed    bool // guarded by srv.mu: no new connections; set once
+	once      sync.Once
+	relayOnce sync.Once
 }
 
 // ServeListener serves ln, in a goroutine of its own, with cfg's sign-in
@@ -39,6 +46,14 @@ type Listener struct {
 // stops at l.Close or Server.Close, which also closes ln.
 func (s *Server) ServeListener(ln net.Listener, cfg ListenerConfig) (*Listener, error) {
 	l := &Listener{srv: s, cfg: cfg, addr: ln.Addr(), served: make(chan struct{})}
+	if cfg.TURN != nil {
+		relay, err := newTURN(*cfg.TURN, s.store, s.log.With("listener", l.addr.String()))
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("serve listener: %w", err)
+		}
+		l.turn = relay
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) { s.serveWSVia(w, r, l) })
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -49,6 +64,7 @@ func (s *Server) ServeListener(ln net.Listener, cfg ListenerConfig) (*Listener, 
 	case <-s.closing:
 		s.mu.Unlock()
 		ln.Close()
+		l.closeRelay()
 		return nil, errors.New("serve listener: the server is closed")
 	default:
 	}
@@ -60,7 +76,7 @@ func (s *Server) ServeListener(ln net.Listener, cfg ListenerConfig) (*Listener, 
 			s.log.Warn("extra listener stopped", "addr", l.addr, "err", err)
 		}
 	}()
-	s.log.Info("serving an extra listener", "addr", l.addr, "requireToken", cfg.RequireToken)
+	s.log.Info("serving an extra listener", "addr", l.addr, "requireToken", cfg.RequireToken, "turn", l.turn != nil)
 	return l, nil
 }
 
@@ -100,9 +116,23 @@ func (l *Listener) Close() error {
 		case <-s.hub.done: // the server is closing: it disconnects everyone
 		}
 		l.conns.Wait()
+		l.closeRelay()
 		s.log.Info("stopped serving an extra listener", "addr", l.addr, "clients", len(mine))
 	})
 	return nil
+}
+
+// closeRelay stops the listener's TURN relay, if it has one, once its
+// clients are gone.
+func (l *Listener) closeRelay() {
+	l.relayOnce.Do(func() {
+		if l.turn == nil {
+			return
+		}
+		if err := l.turn.close(); err != nil {
+			l.srv.log.Warn("close a listener's relay", "addr", l.addr, "err", err)
+		}
+	})
 }
 
 // shutdown stops accepting connections; the websocket connections already
@@ -114,9 +144,9 @@ func (l *Listener) shutdown() {
 	<-l.served
 }
 
-// stopListeners stops accepting on every extra listener; Close then
-// disconnects their clients with everyone else's.
-func (s *Server) stopListeners() {
+// stopListeners stops accepting on every extra listener and returns them;
+// Close then disconnects their clients with everyone else's.
+func (s *Server) stopListeners() []*Listener {
 	s.mu.Lock()
 	ls := make([]*Listener, 0, len(s.listeners))
 	for l := range s.listeners {
@@ -127,6 +157,7 @@ func (s *Server) stopListeners() {
 	for _, l := range ls {
 		l.shutdown()
 	}
+	return ls
 }
 
 // dropListener ends the calls of the sessions of a closed listener and

@@ -40,7 +40,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	sess.signedIn()
 
 	res := proto.LoginResult{Account: sess.account, DeviceID: sess.deviceID, ServerTime: h.now(),
-		ICEServers: h.srv.iceServersFor(sess.account)}
+		ICEServers: h.srv.iceServersFor(sess)}
 	if c := st.call; c != nil && c.hasDevice(sess) {
 		c.reconnected(sess)
 		res.ActiveCall = c.activeFor(sess)

@@ -25,10 +25,10 @@ func (h *hub) startRTC(sess *session, id uint64, req *proto.StartRTC) {
 	}
 	h.srv.recorder.keepOpen(c.snapshot())
 	res := proto.StartRTCResult{UID: p.uid, Account: sess.account, CID: c.cid}
-	if h.srv.turn != nil {
+	if len(h.srv.relaysFor(sess)) > 0 {
 		// Fresh credentials: their lifetime counts from the call's start
 		// (see turncreds.go).
-		res.ICEServers = h.srv.iceServersFor(sess.account)
+		res.ICEServers = h.srv.iceServersFor(sess)
 	}
 	sess.reply(id, res)
 	users := []proto.RoomMember{}

@@ -246,12 +246,15 @@ func (s *Server) Close() error {
 			hs.Shutdown(ctx)
 			cancel()
 		}
-		s.stopListeners()
+		listeners := s.stopListeners()
 		s.closeSessions()
 		s.conns.Wait()
 		s.hub.stop()
 		s.recorder.stop()
 		s.bg.Wait()
+		for _, l := range listeners {
+			l.closeRelay()
+		}
 		if s.turn != nil {
 			err = s.turn.close()
 		}

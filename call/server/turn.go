@@ -202,15 +202,40 @@ func newTURN(cfg TURNConfig, st *store, log *slog.Logger) (*turnRelay, error) {
 	return startTURN(cfg, secret, log)
 }
 
-// iceServersFor is what a device of account gets to build peer
-// connections with: the configured servers and, with TURN, fresh
-// credentials for the embedded relay. Never nil.
-func (s *Server) iceServersFor(account string) []proto.ICEServer {
+// iceServersFor is what sess gets to build peer connections with: the
+// configured servers and fresh credentials for its relays. Never nil.
+func (s *Server) iceServersFor(sess *session) []proto.ICEServer {
 	out := append([]proto.ICEServer{}, s.cfg.ICEServers...)
-	if s.turn != nil {
-		out = append(out, s.turn.iceServer(account, time.Now()))
+	now := time.Now()
+	for _, r := range s.relaysFor(sess) {
+		out = append(out, r.iceServer(sess.account, now))
 	}
 	return out
+}
+
+// relaysFor is the embedded relays sess can use. A client that came in
+// through a listener with a relay of its own uses that one: the server's
+// may be out of its reach. A client of the server's own listeners gets the
+// server's relay and the other listeners' too, so that it can reach their
+// clients relay to relay.
+func (s *Server) relaysFor(sess *session) []*turnRelay {
+	if sess.via != nil && sess.via.turn != nil {
+		return []*turnRelay{sess.via.turn}
+	}
+	var relays []*turnRelay
+	if s.turn != nil {
+		relays = append(relays, s.turn)
+	}
+	if sess.via == nil {
+		s.mu.Lock()
+		for l := range s.listeners {
+			if l.turn != nil && !l.closed {
+				relays = append(relays, l.turn)
+			}
+		}
+		s.mu.Unlock()
+	}
+	return relays
 }
 
 // TURNAddr is the embedded TURN server's UDP address, or nil without one.
