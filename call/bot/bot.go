@@ -256,6 +256,13 @@ func (b *bot) report(ctx context.Context, s *media.Session) {
 			}
 		case <-tick.C:
 			st := s.Stats()
+			if b.cfg.Echo {
+				// Echoing forwards packets undecoded: there are no
+				// frames or tone to report, only the flow.
+				b.log.Info("echoing", "recvKbps", round1(st.RecvKbps), "sendKbps", round1(st.SendKbps),
+					"rttMs", st.RTT.Milliseconds(), "loss", round1(st.Loss*100), "path", fmt.Sprintf("%s/%s", st.LocalCandidate, st.RemoteCandidate))
+				continue
+			}
 			fr := b.frames.summary()
 			b.log.Info("receiving",
 				"frames", st.FramesDecoded, "fps", round1(st.FPS), "size", fmt.Sprintf("%dx%d", st.Width, st.Height),

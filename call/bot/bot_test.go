@@ -1,0 +1,174 @@
+package bot_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"duet/call"
+	"duet/call/bot"
+	"duet/call/phone"
+	"duet/call/proto"
+)
+
+// Each answer mode, against a real server and a real caller: the call
+// ends the way the mode says and its record says so too.
+func TestBotAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		answer bot.Answer
+		after  time.Duration
+		// what the caller sees and the record's status
+		reason proto.Reason
+		status proto.CallStatus
+	}{
+		{answer: bot.AnswerAccept, status: proto.StatusCompleted},
+		{answer: bot.AnswerAccept, after: 700 * time.Millisecond, status: proto.StatusCompleted},
+		{answer: bot.AnswerReject, reason: proto.ReasonRejected, status: proto.StatusRejected},
+		{answer: bot.AnswerBusy, reason: proto.ReasonBusy, status: proto.StatusBusy},
+		{answer: bot.AnswerNever, status: proto.StatusTimeout},
+	} {
+		name := tc.answer.String()
+		if tc.after > 0 {
+			name += " after " + tc.after.String()
+		}
+		t.Run(name, func(t *testing.T) {
+			r := newRig(t)
+			r.bot(bot.Config{Account: "qa-bot", Answer: tc.answer, After: tc.after, ToneHz: 660})
+			me := r.tester("tester", func(c *call.Config) { c.NoAnswerTimeout = 1500 * time.Millisecond })
+			me.waitOnline(t, "qa-bot")
+
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			placed := time.Now()
+			cid, err := me.Call(ctx, "qa-bot", proto.CallTypeVideo, call.CallOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch tc.answer {
+			case bot.AnswerAccept:
+				next[*proto.CallAccepted](t, me.events)
+				if waited := time.Since(placed); waited < tc.after {
+					t.Fatalf("answered after %v, want at least %v", waited, tc.after)
+				}
+				s := next[*phone.MediaStarted](t, me.events).Session
+				waitFor(t, "the bot's video", func() bool { return me.framesSeen() >= 30 })
+				waitFor(t, "the bot's 660 Hz tone", func() bool {
+					hz := s.Stats().AudioHz
+					return hz > 655 && hz < 665
+				})
+				if err := me.Hangup(ctx); err != nil {
+					t.Fatal(err)
+				}
+			case bot.AnswerReject, bot.AnswerBusy:
+				if rej := next[*proto.CallRejected](t, me.events); rej.CID != cid || rej.Reason != tc.reason {
+					t.Fatalf("rejected %+v, want reason %v", rej, tc.reason)
+				}
+			case bot.AnswerNever:
+				next[*call.NoAnswer](t, me.events)
+			}
+			rec := next[*proto.CallRecordEvent](t, me.events)
+			if rec.CID != cid || rec.Status != tc.status || rec.Callee != "qa-bot" {
+				t.Fatalf("record %+v, want status %v", rec.CallRecord, tc.status)
+			}
+		})
+	}
+}
+
+// HangupAfter: the bot ends an answered call by itself, and the record
+// names it as the one who ended it.
+func TestBotHangsUpAfter(t *testing.T) {
+	r := newRig(t)
+	r.bot(bot.Config{Account: "qa-bot", Answer: bot.AnswerAccept, HangupAfter: time.Second})
+	me := r.tester("tester", nil)
+	me.waitOnline(t, "qa-bot")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cid, err := me.Call(ctx, "qa-bot", proto.CallTypeAudio, call.CallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next[*phone.MediaStarted](t, me.events)
+	started := time.Now()
+	if h := next[*proto.HangupEvent](t, me.events); h.CID != cid || h.Account != "qa-bot" || h.Reason != proto.ReasonHangup {
+		t.Fatalf("hangup %+v, want qa-bot hanging up", h)
+	}
+	if held := time.Since(started); held < 900*time.Millisecond {
+		t.Fatalf("the bot hung up after %v, want about a second", held)
+	}
+	rec := next[*proto.CallRecordEvent](t, me.events)
+	if rec.Status != proto.StatusCompleted || rec.EndedBy != "qa-bot" || rec.Type != proto.CallTypeAudio {
+		t.Fatalf("record %+v", rec.CallRecord)
+	}
+}
+
+// Call: once signed in, the bot calls the account it was given, once, with
+// the type it was given and a note saying who calls.
+func TestBotPlacesACall(t *testing.T) {
+	r := newRig(t)
+	me := r.tester("tester", nil)
+	r.bot(bot.Config{Account: "qa-bot", Answer: bot.AnswerNever, Call: "tester", CallType: proto.CallTypeVideo, ToneHz: 880})
+	ring := next[*proto.BeCalling](t, me.events)
+	if ring.Caller != "qa-bot" || ring.Type != proto.CallTypeVideo || ring.Custom != "call from bot qa-bot" {
+		t.Fatalf("rang for %+v", ring)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := me.Accept(ctx, ring.CID, proto.CallTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	s := next[*phone.MediaStarted](t, me.events).Session
+	waitFor(t, "the bot's video and 880 Hz tone", func() bool {
+		hz := s.Stats().AudioHz
+		return me.framesSeen() >= 30 && hz > 875 && hz < 885
+	})
+	if err := me.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	next[*proto.CallRecordEvent](t, me.events)
+}
+
+// The bot outlives its server: after a restart on the same address it is
+// back online and answers again.
+func TestBotComesBackAfterServerRestart(t *testing.T) {
+	r := newRig(t)
+	logs := r.bot(bot.Config{Account: "qa-bot", Answer: bot.AnswerReject})
+	nextLog(t, logs, "signed in")
+	r.srv.Close()
+	r.start()
+	nextLog(t, logs, "signaling back")
+
+	me := r.tester("tester", nil)
+	me.waitOnline(t, "qa-bot")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if _, err := me.Call(ctx, "qa-bot", proto.CallTypeAudio, call.CallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rej := next[*proto.CallRejected](t, me.events); rej.Reason != proto.ReasonRejected {
+		t.Fatalf("rejected %+v", rej)
+	}
+}
+
+// An echoing bot decodes nothing, so it reports the flow it forwards.
+func TestEchoBotReportsWhatItForwards(t *testing.T) {
+	r := newRig(t)
+	logs := r.bot(bot.Config{Account: "echo", Answer: bot.AnswerAccept, Echo: true})
+	me := r.tester("tester", nil)
+	me.waitOnline(t, "echo")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if _, err := me.Call(ctx, "echo", proto.CallTypeVideo, call.CallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	next[*phone.MediaStarted](t, me.events)
+	waitFor(t, "our own video back", func() bool { return me.framesSeen() >= 30 })
+	for {
+		rec := nextLog(t, logs, "echoing")
+		if attr(rec, "recvKbps").Float64() > 50 && attr(rec, "sendKbps").Float64() > 50 {
+			break
+		}
+	}
+	if err := me.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
