@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+
+	_ "duet/gui/internal/localeenv" // initialises before Fyne reads the locale
 )
 
 // Run shows the app and returns when its window is closed. It must be
