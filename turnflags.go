@@ -18,6 +18,7 @@ type turnFlags struct {
 	publicIP string
 	ports    string
 	ttl      time.Duration
+	quota    int
 	off      bool
 }
 
@@ -27,6 +28,7 @@ func addTURNFlags(fs *flag.FlagSet) *turnFlags {
 	fs.StringVar(&f.publicIP, "turn-public-ip", "", "IPv4 address clients reach the TURN relay at (default: this machine's primary address)")
 	fs.StringVar(&f.ports, "turn-relay-ports", "49152-65535", "port range of the relay sockets (open it in the firewall)")
 	fs.DurationVar(&f.ttl, "turn-ttl", server.DefaultTURNCredentialTTL, "lifetime of the TURN credentials handed to devices, counted from each call's start: a longer call loses its relay")
+	fs.IntVar(&f.quota, "turn-quota", server.DefaultTURNAllocationsPerAccount, "relays one account may hold at once (a device in a call holds about two)")
 	fs.BoolVar(&f.off, "no-turn", false, "do not run the TURN relay")
 	return f
 }
@@ -64,6 +66,9 @@ func (f *turnFlags) config() (*server.TURNConfig, error) {
 	if f.ttl < time.Minute {
 		return nil, fmt.Errorf("--turn-ttl %s: want at least a minute, better hours: calls lose their relay when it ends", f.ttl)
 	}
+	if f.quota < 1 {
+		return nil, fmt.Errorf("--turn-quota %d: want at least 1, better 4 or more: a device in a call holds about two relays", f.quota)
+	}
 	return &server.TURNConfig{Addr: f.addr, PublicIP: ip, RelayMinPort: uint16(min), RelayMaxPort: uint16(max),
-		CredentialTTL: f.ttl}, nil
+		CredentialTTL: f.ttl, MaxAllocationsPerAccount: f.quota}, nil
 }

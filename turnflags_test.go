@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ func TestTURNFlags(t *testing.T) {
 		{args: []string{"--turn-relay-ports", "40000"}, err: "want a range"},
 		{args: []string{"--turn-relay-ports", "40000-70000"}, err: "want a range"},
 		{args: []string{"--turn-ttl", "10s"}, err: "at least a minute"},
+		{args: []string{"--turn-quota", "0"}, err: "at least 1"},
+		{args: []string{"--turn-quota", "4"}, explicit: true},
 	} {
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
@@ -50,6 +53,13 @@ func TestTURNFlags(t *testing.T) {
 		}
 		if cfg != nil && (cfg.PublicIP.To4() == nil || cfg.RelayMinPort != 49152 || cfg.RelayMaxPort != 65535 || cfg.CredentialTTL != 24*time.Hour) {
 			t.Errorf("%v: defaults %+v", c.args, cfg)
+		}
+		wantQuota := 16
+		if slices.Contains(c.args, "--turn-quota") {
+			wantQuota = 4
+		}
+		if cfg != nil && cfg.MaxAllocationsPerAccount != wantQuota {
+			t.Errorf("%v: quota %d, want %d", c.args, cfg.MaxAllocationsPerAccount, wantQuota)
 		}
 	}
 }

@@ -33,6 +33,9 @@ type TURNConfig struct {
 	CredentialTTL time.Duration
 	// NoTCP serves TURN over UDP only.
 	NoTCP bool
+	// MaxAllocationsPerAccount bounds the relays one account holds at
+	// once; zero takes DefaultTURNAllocationsPerAccount.
+	MaxAllocationsPerAccount int
 }
 
 // turnRealm is the realm of TURN's long-term credentials.
@@ -49,6 +52,7 @@ type turnRelay struct {
 	urls    []string
 	addr    net.Addr // the UDP socket's
 	tracker *connTracker
+	quota   *allocQuota
 	log     *slog.Logger
 }
 
@@ -75,7 +79,7 @@ func startTURN(cfg TURNConfig, secret []byte, log *slog.Logger) (*turnRelay, err
 		return nil, err
 	}
 	r := &turnRelay{creds: turnCreds{secret: secret, ttl: cfg.CredentialTTL}, tracker: newConnTracker(),
-		log: log.With("part", "turn")}
+		quota: newAllocQuota(cfg.MaxAllocationsPerAccount), log: log.With("part", "turn")}
 	relayHost := host
 	if relayHost == "" {
 		relayHost = "0.0.0.0"
@@ -86,14 +90,17 @@ func startTURN(cfg TURNConfig, secret []byte, log *slog.Logger) (*turnRelay, err
 	scfg := turn.ServerConfig{
 		Realm:         turnRealm,
 		AuthHandler:   r.authenticate,
+		QuotaHandler:  r.allowAllocation,
 		LoggerFactory: pionlog.Factory{Log: r.log},
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: r.tracker.packetConn(udp, false),
 			RelayAddressGenerator: relays, PermissionHandler: permit}},
 		EventHandler: turn.EventHandler{
 			OnAllocationCreated: func(src, _ net.Addr, transport, user, _ string, relay net.Addr, _ int) {
+				r.quota.created(user)
 				r.log.Debug("relay allocated", "client", src, "transport", transport, "user", user, "relay", relay)
 			},
 			OnAllocationDeleted: func(src, _ net.Addr, transport, user, _ string) {
+				r.quota.deleted(user)
 				r.log.Debug("relay released", "client", src, "transport", transport, "user", user)
 			},
 		},
@@ -158,6 +165,17 @@ func (r *turnRelay) authenticate(ra *turn.RequestAttributes) (string, []byte, bo
 		return "", nil, false
 	}
 	return account, turn.GenerateAuthKey(ra.Username, ra.Realm, password), true
+}
+
+// allowAllocation is pion/turn's QuotaHandler: past the account's quota
+// the client gets 486 Allocation Quota Reached, and the log says why.
+func (r *turnRelay) allowAllocation(username, _ string, src net.Addr) bool {
+	if r.quota.allows(username) {
+		return true
+	}
+	r.log.Warn("turn allocation refused: the account holds its maximum of relays",
+		"client", src, "account", turnAccount(username), "max", r.quota.max)
+	return false
 }
 
 // permission keeps the relay from reaching the TURN host's own loopback

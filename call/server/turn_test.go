@@ -33,10 +33,19 @@ type turnEnv struct {
 
 func newTURNEnv(t *testing.T) *turnEnv {
 	t.Helper()
+	return newTURNEnvWith(t, nil)
+}
+
+// newTURNEnvWith is newTURNEnv with adjust's changes to the TURN config.
+func newTURNEnvWith(t *testing.T, adjust func(*TURNConfig)) *turnEnv {
+	t.Helper()
 	leaktest.Check(t)
-	srv, err := New(Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true,
-		TURN: &TURNConfig{Addr: "127.0.0.1:0", PublicIP: net.IPv4(127, 0, 0, 1),
-			RelayMinPort: testRelayMin, RelayMaxPort: testRelayMax}})
+	tc := &TURNConfig{Addr: "127.0.0.1:0", PublicIP: net.IPv4(127, 0, 0, 1),
+		RelayMinPort: testRelayMin, RelayMaxPort: testRelayMax}
+	if adjust != nil {
+		adjust(tc)
+	}
+	srv, err := New(Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true, TURN: tc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,4 +291,46 @@ func TestTURNClosesWithServer(t *testing.T) {
 		t.Fatalf("TCP port still held: %v", err)
 	}
 	l.Close()
+}
+
+// TestTURNAllocationQuota: an account holds at most its quota of relays at
+// once, over UDP and TCP together; others are not affected, and a relay
+// given back makes room for another.
+func TestTURNAllocationQuota(t *testing.T) {
+	e := newTURNEnvWith(t, func(c *TURNConfig) { c.MaxAllocationsPerAccount = 3 })
+	_, alice := e.signIn("alice")
+	_, bob := e.signIn("bob")
+	udp, tcp := turnAddr(t, alice, "udp"), turnAddr(t, alice, "tcp")
+	var held []*allocation
+	for i, transport := range []string{"udp", "tcp", "udp"} {
+		addr := udp
+		if transport == "tcp" {
+			addr = tcp
+		}
+		a, err := allocate(t, addr, transport, alice.Username, alice.Credential)
+		if err != nil {
+			t.Fatalf("alice's relay %d over %s: %v", i+1, transport, err)
+		}
+		held = append(held, a)
+	}
+	_, err := allocate(t, udp, "udp", alice.Username, alice.Credential)
+	var te *stun.TurnError
+	if !errors.As(err, &te) || te.ErrorCodeAttr.Code != stun.CodeAllocQuotaReached {
+		t.Fatalf("alice's fourth relay: got %v, want 486 Allocation Quota Reached", err)
+	}
+	if _, err := allocate(t, udp, "udp", bob.Username, bob.Credential); err != nil {
+		t.Fatalf("bob's relay while alice is at her quota: %v", err)
+	}
+	held[0].close() // gives the relay back (a refresh with lifetime 0)
+	deadline := time.Now().Add(turnTestTimeout)
+	for {
+		_, err := allocate(t, udp, "udp", alice.Username, alice.Credential)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's relay after giving one back: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
