@@ -50,7 +50,11 @@ LAN or test server without a certificate authority. Clients trust it with --ca.
 	if err != nil {
 		return err
 	}
+	// The name clients will dial: the first that is not loopback, if any.
 	host := "HOST"
+	if len(cert.Hosts) > 0 {
+		host = cert.Hosts[0]
+	}
 	for _, h := range cert.Hosts {
 		if h != "localhost" && h != "127.0.0.1" && h != "::1" {
 			host = h
@@ -69,8 +73,8 @@ SHA-256 fingerprint: %s
 Serve with it:
   duet serve --addr 0.0.0.0:7600 --tls-cert %s --tls-key %s
 Copy cert.pem (never key.pem) to each client and trust it there:
-  duet --server %s:7600 --ca cert.pem --account NAME --token TOKEN
-  duet bot --server %s:7600 --ca cert.pem --account NAME --token TOKEN
+  duet --server wss://%s:7600/ws --ca cert.pem --account NAME --token TOKEN
+  duet bot --server wss://%s:7600/ws --ca cert.pem --account NAME --token TOKEN
 Check the fingerprint on a client with:
   openssl x509 -in cert.pem -noout -fingerprint -sha256
 `, certPath, keyPath, strings.Join(cert.Hosts, ", "), cert.NotAfter.Local().Format("2006-01-02"), cert.Fingerprint,

@@ -84,7 +84,7 @@ func TestCertCommand(t *testing.T) {
 		t.Fatalf("fingerprint in the output is not the certificate's:\n%s", out)
 	}
 	for _, want := range []string{"--tls-cert " + filepath.Join(dir, "cert.pem"), "--tls-key " + filepath.Join(dir, "key.pem"),
-		"--server duet.test:7600 --ca cert.pem"} {
+		"--server wss://duet.test:7600/ws --ca cert.pem"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -223,7 +223,7 @@ func TestServeTLS(t *testing.T) {
 		}
 		m = addr.FindStringSubmatch(out.String())
 	}
-	server, roots := m[1], (*x509.CertPool)(nil) // a bare host:port means wss://
+	server, roots := m[0][len("serving on "):], (*x509.CertPool)(nil) // the URL as printed
 	if err := clientTLS(&server, &roots, filepath.Join(dir, "cert.pem")); err != nil {
 		t.Fatal(err)
 	}

@@ -54,8 +54,8 @@ func (c *Client) reconnect(cause error) (*websocket.Conn, error) {
 // permanent errors end the client instead of being retried: the server
 // will not take this account back.
 func permanent(err error) bool {
-	if errors.Is(err, ErrCertificate) {
-		return true // retrying will not make the certificate trusted
+	if errors.Is(err, ErrCertificate) || errors.Is(err, ErrTLSMismatch) {
+		return true // retrying will not change the certificate or the URL
 	}
 	switch proto.CodeOf(err) {
 	case proto.CodeUnauthorized, proto.CodeUnknownAccount, proto.CodeBadRequest:

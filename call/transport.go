@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -82,6 +83,10 @@ func LoadCA(path string) (*x509.CertPool, error) {
 // ErrCertificate wraps dial errors caused by the server's TLS certificate.
 var ErrCertificate = errors.New("server certificate not trusted")
 
+// ErrTLSMismatch wraps dial errors where the URL and the server disagree on
+// TLS: wss:// to a server without it, or ws:// to one with it.
+var ErrTLSMismatch = errors.New("the server and the address disagree on TLS")
+
 // dialClient returns the HTTP client that dials the websocket, and a func
 // to release its idle connections (a refused handshake leaves one).
 func dialClient(cfg Config) (*http.Client, func()) {
@@ -114,11 +119,15 @@ func dialError(rawURL string, resp *http.Response, err error) error {
 			rawURL, ErrCertificate, err)
 	// net/http turns the record error into text when the reply looks like HTTP.
 	case errors.As(err, &notTLS), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return fmt.Errorf("dial signaling %s: the server does not speak TLS; dial ws:// instead of wss:// (or serve with --tls-cert and --tls-key): %w",
-			rawURL, err)
+		return fmt.Errorf("dial signaling %s: %w: the server does not speak TLS; dial ws:// instead of wss:// (or serve with --tls-cert and --tls-key): %w",
+			rawURL, ErrTLSMismatch, err)
 	}
 	if resp != nil {
 		switch resp.StatusCode {
+		case http.StatusBadRequest:
+			if speaksTLS(resp) {
+				return fmt.Errorf("dial signaling %s: %w: the server speaks TLS; dial wss:// instead of ws://", rawURL, ErrTLSMismatch)
+			}
 		case http.StatusForbidden:
 			return fmt.Errorf("dial signaling %s: the server refused this client's origin (HTTP 403)", rawURL)
 		case http.StatusTooManyRequests:
@@ -128,6 +137,17 @@ func dialError(rawURL string, resp *http.Response, err error) error {
 		}
 	}
 	return fmt.Errorf("dial signaling %s: %w", rawURL, err)
+}
+
+// speaksTLS reports whether a refused handshake is net/http's answer to
+// plain HTTP on a TLS port.
+func speaksTLS(resp *http.Response) bool {
+	if resp.Body == nil {
+		return false
+	}
+	// The websocket library keeps only the start of the body.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	return strings.Contains(string(body), "HTTP request to an HTTPS server")
 }
 
 func hostname(rawURL string) string {

@@ -55,11 +55,16 @@ func TestSignInErrorMessages(t *testing.T) {
 		{fmt.Errorf("dial: %w", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), "Cannot reach the server at 10.0.0.9:7600"},
 		{fmt.Errorf("dial: %w", &net.DNSError{Name: "nope"}), "Cannot find the server 10.0.0.9:7600"},
 		{fmt.Errorf("dial: %w", errors.New("expected handshake response status code 101 but got 404")), "is not a Duet server"},
+		{fmt.Errorf("dial: %w: the server speaks TLS", call.ErrTLSMismatch), "uses TLS — enter wss://10.0.0.9:7600/ws"},
 		{errors.New("something odd"), "Sign-in failed: something odd"},
 	} {
 		if got := signInError(url, tc.err); !strings.Contains(got, tc.want) {
 			t.Errorf("%v → %q, want %q", tc.err, got, tc.want)
 		}
+	}
+	notTLS := fmt.Errorf("dial: %w: the server does not speak TLS", call.ErrTLSMismatch)
+	if got := signInError("wss://10.0.0.9:7600/ws", notTLS); !strings.Contains(got, "does not use TLS — enter ws://10.0.0.9:7600/ws") {
+		t.Errorf("wss:// to a plain server → %q", got)
 	}
 }
 

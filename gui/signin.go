@@ -52,6 +52,10 @@ func signInError(server string, err error) string {
 	switch {
 	case errors.Is(err, call.ErrUnauthorized):
 		return "Wrong account or token — check both and sign in again."
+	case errors.Is(err, call.ErrTLSMismatch) && strings.HasPrefix(server, "wss://"):
+		return fmt.Sprintf("The server at %s does not use TLS — enter ws://%s/ws.", hostOf(server), hostOf(server))
+	case errors.Is(err, call.ErrTLSMismatch):
+		return fmt.Sprintf("The server at %s uses TLS — enter wss://%s/ws.", hostOf(server), hostOf(server))
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("Cannot find the server %s — check the address.", hostOf(server))
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &opErr):

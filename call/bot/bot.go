@@ -70,7 +70,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if errors.Is(err, call.ErrUnauthorized) || errors.Is(err, call.ErrCertificate) {
+		if errors.Is(err, call.ErrUnauthorized) || errors.Is(err, call.ErrCertificate) || errors.Is(err, call.ErrTLSMismatch) {
 			return err // retrying cannot help
 		}
 		log.Warn("signaling lost; reconnecting", "err", err, "in", backoff)

@@ -84,9 +84,19 @@ func TestTLSSignIn(t *testing.T) {
 	if !errors.Is(err, call.ErrCertificate) {
 		t.Fatalf("sign in trusting another certificate: want ErrCertificate, got %v", err)
 	}
-	// Plain ws:// to a TLS server gets nowhere.
-	if _, err := dialWith(t, call.Config{ServerURL: "ws://" + e.addr + "/ws", Account: "alice", Token: e.tokens["alice"]}); err == nil {
-		t.Fatal("plain ws:// to a TLS server signed in")
+	// Plain ws:// to a TLS server gets nowhere, and says what to dial.
+	_, err = dialWith(t, call.Config{ServerURL: "ws://" + e.addr + "/ws", Account: "alice", Token: e.tokens["alice"]})
+	if !errors.Is(err, call.ErrTLSMismatch) || !strings.Contains(err.Error(), "dial wss://") {
+		t.Fatalf("plain ws:// to a TLS server: want ErrTLSMismatch saying to dial wss://, got %v", err)
+	}
+}
+
+// wss:// to a server without TLS says to dial ws://.
+func TestTLSToAPlainServer(t *testing.T) {
+	e := newEnv(t, nil)
+	_, err := dialWith(t, call.Config{ServerURL: "wss" + strings.TrimPrefix(e.url, "ws"), Account: "alice", Token: e.tokens["alice"]})
+	if !errors.Is(err, call.ErrTLSMismatch) || !strings.Contains(err.Error(), "dial ws://") {
+		t.Fatalf("wss:// to a plain server: want ErrTLSMismatch saying to dial ws://, got %v", err)
 	}
 }
 
