@@ -11,8 +11,8 @@ import (
 	"github.com/coder/websocket"
 )
 
-// loadTLS reads the certificate and key Serve uses for wss://; nil when
-// neither is configured.
+// loadTLS reads the certificate and key Serve uses for wss://, and takes
+// them again when they are renewed; nil when neither is configured.
 func loadTLS(cfg Config) (*tls.Config, error) {
 	if cfg.TLSCertFile == "" && cfg.TLSKeyFile == "" {
 		return nil, nil
@@ -20,12 +20,11 @@ func loadTLS(cfg Config) (*tls.Config, error) {
 	if cfg.TLSCertFile == "" || cfg.TLSKeyFile == "" {
 		return nil, errors.New("TLS needs both a certificate and a key file")
 	}
-	cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	files, err := loadCertFiles(cfg.TLSCertFile, cfg.TLSKeyFile, cfg.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("load TLS certificate %s and key %s: %w (duet cert makes a development pair)",
-			cfg.TLSCertFile, cfg.TLSKeyFile, err)
+		return nil, err
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{GetCertificate: files.get, MinVersion: tls.VersionTLS12}, nil
 }
 
 // acceptOptions checks browser origins: websocket.Accept lets in clients
