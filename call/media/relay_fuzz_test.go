@@ -45,6 +45,7 @@ func relaySeeds(t testing.TB) [][2]string {
 		{"candidate", `{"candidate":""}`},
 		{"candidate", `7`},
 		{"media", `{"audio":true,"video":false}`},
+		{"media", `{"audio":false,"video":true,"ask":true}`},
 		{"media", `[]`},
 		{"restart", `{}`},
 		{"", ``},
