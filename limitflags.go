@@ -25,6 +25,7 @@ func addLimitFlags(fs *flag.FlagSet) *server.Limits {
 	rate("limit-messages", &l.Messages, "messages on one connection")
 	rate("limit-calls", &l.Calls, "calls placed by one account, across its devices")
 	rate("limit-rings", &l.Rings, "calls placed to one account, from every caller together; answered calls are given back")
+	rate("limit-relay", &l.RelayKiB, "relay payload one connection sends, in KiB (offers, answers, candidates)")
 	fs.BoolVar(&l.Off, "no-limits", false, "lift every rate limit (load tests on a server of your own)")
 	return &l
 }

@@ -158,8 +158,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if limits.Off {
 		fmt.Fprintln(stdout, "rate limits: none (--no-limits)")
 	} else {
-		fmt.Fprintf(stdout, "rate limits: messages %v; calls per account %v; rings per callee %v\n",
-			limits.Messages, limits.Calls, limits.Rings)
+		fmt.Fprintf(stdout, "rate limits: messages %v; calls per account %v; rings per callee %v; relay KiB %v\n",
+			limits.Messages, limits.Calls, limits.Rings, limits.RelayKiB)
 	}
 	if *open {
 		fmt.Fprintln(stdout, "open server: names without tokens sign in without one; names with tokens still need one")

@@ -48,6 +48,21 @@ func (b *bucket) take(now time.Time) (ok bool, retryAfter time.Duration) {
 	return false, max(wait, time.Millisecond)
 }
 
+// takeN spends n tokens at once if there are that many; n above the burst
+// never passes.
+func (b *bucket) takeN(now time.Time, n float64) (ok bool, retryAfter time.Duration) {
+	if b.every == 0 {
+		return true, 0
+	}
+	b.refill(now)
+	if b.tokens >= n {
+		b.tokens -= n
+		return true, 0
+	}
+	wait := time.Duration(math.Ceil((n - b.tokens) * float64(b.every)))
+	return false, max(wait, time.Millisecond)
+}
+
 // giveBack returns a token taken earlier, up to the burst.
 func (b *bucket) giveBack(now time.Time) {
 	if b.every == 0 {

@@ -15,6 +15,7 @@ import (
 type connLimits struct {
 	msgs    bucket // every message
 	hangups bucket // hangups when msgs is spent
+	relay   bucket // relay payload, in KiB
 	strikes bucket // refused messages; empty = flooding
 	refused int    // refused messages so far, for the logs
 }
@@ -23,6 +24,7 @@ func newConnLimits(l Limits, now time.Time) connLimits {
 	return connLimits{
 		msgs:    newBucket(l.Messages, now),
 		hangups: newBucket(l.Hangups, now),
+		relay:   newBucket(l.RelayKiB, now),
 		strikes: newBucket(Rate{Every: l.Messages.Every, Burst: l.FloodStrikes}, now),
 	}
 }
@@ -83,4 +85,14 @@ func peekRequest(msg []byte) (typ string, id uint64) {
 		return "", 0
 	}
 	return head.Type, head.ID
+}
+
+// admitRelay spends a relay's payload from the connection's relay budget,
+// or answers rate_limited. Reader goroutine.
+func (sess *session) admitRelay(id uint64, payload []byte) bool {
+	ok, wait := sess.limits.relay.takeN(time.Now(), float64(len(payload))/1024)
+	if !ok {
+		sess.replyError(id, rateLimited(wait, "relaying too much (a connection may relay %v KiB)", sess.srv.cfg.Limits.RelayKiB))
+	}
+	return ok
 }

@@ -48,7 +48,9 @@ func (sess *session) handle(msg []byte) {
 	case *proto.Hangup:
 		h.postFrom(sess, func() { h.hangup(sess, env.ID, r) })
 	case *proto.Relay:
-		h.postFrom(sess, func() { h.relay(sess, env.ID, r) })
+		if sess.admitRelay(env.ID, r.Payload) {
+			h.postFrom(sess, func() { h.relay(sess, env.ID, r) })
+		}
 	case *proto.History:
 		sess.history(env.ID, r)
 	}

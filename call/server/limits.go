@@ -60,6 +60,11 @@ type Limits struct {
 	// 15 s is 4 a minute. Calls that are answered are given back, to Calls
 	// as well: the limits are on ringing nobody wanted.
 	Rings Rate
+	// RelayKiB bounds the relay payload one connection sends, in KiB, so
+	// that nobody can push more at the peer than its link may carry. A
+	// call's offer and answer are a few KiB and a candidate is a fraction
+	// of one: 512 at once, then 64 a second, is many ICE restarts' worth.
+	RelayKiB Rate
 	// FloodStrikes is how many refused messages a connection may collect
 	// before it is closed with close code 1008 (policy violation). Strikes
 	// wear off at the Messages rate, so a client that backs off when told
@@ -71,13 +76,15 @@ type Limits struct {
 
 func (l *Limits) setDefaults() {
 	if l.Off {
-		*l = Limits{Off: true, Messages: Rate{Every: -1}, Hangups: Rate{Every: -1}, Calls: Rate{Every: -1}, Rings: Rate{Every: -1}}
+		*l = Limits{Off: true, Messages: Rate{Every: -1}, Hangups: Rate{Every: -1}, Calls: Rate{Every: -1}, Rings: Rate{Every: -1},
+			RelayKiB: Rate{Every: -1}}
 		return
 	}
 	l.Messages.setDefault(Rate{Every: time.Second / 20, Burst: 60})
 	l.Hangups.setDefault(Rate{Every: time.Second, Burst: 5})
 	l.Calls.setDefault(Rate{Every: time.Second, Burst: 5})
 	l.Rings.setDefault(Rate{Every: 15 * time.Second, Burst: 5})
+	l.RelayKiB.setDefault(Rate{Every: time.Second / 64, Burst: 512})
 	if l.FloodStrikes <= 0 {
 		l.FloodStrikes = 3 * l.Messages.Burst
 	}

@@ -90,6 +90,28 @@ func TestBucket(t *testing.T) {
 	}
 }
 
+func TestBucketTakeN(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	b := newBucket(Rate{Every: time.Second / 64, Burst: 512}, t0)
+	if ok, _ := b.takeN(t0, 500); !ok {
+		t.Fatal("500 of a burst of 512 refused")
+	}
+	ok, wait := b.takeN(t0, 60)
+	if ok || wait != 48*time.Second/64 { // 48 more tokens at 64 a second
+		t.Fatalf("60 with 12 left: ok=%t wait=%v, want a refusal and 750ms", ok, wait)
+	}
+	if ok, _ := b.takeN(t0.Add(750*time.Millisecond), 60); !ok {
+		t.Fatal("refused after the wait it named")
+	}
+	if ok, _ := b.takeN(t0.Add(time.Hour), 513); ok {
+		t.Fatal("more than the burst passed")
+	}
+	unlimited := newBucket(Rate{Every: -1}, t0)
+	if ok, _ := unlimited.takeN(t0, 1e9); !ok {
+		t.Fatal("an unlimited bucket refused")
+	}
+}
+
 func TestRateString(t *testing.T) {
 	for _, tc := range []struct {
 		r    Rate
@@ -139,6 +161,7 @@ func TestLimitDefaults(t *testing.T) {
 		Hangups:      Rate{Every: time.Second, Burst: 5},
 		Calls:        Rate{Every: time.Second, Burst: 5},
 		Rings:        Rate{Every: 15 * time.Second, Burst: 5},
+		RelayKiB:     Rate{Every: time.Second / 64, Burst: 512},
 		FloodStrikes: 180,
 	}
 	if l != want {
@@ -152,7 +175,7 @@ func TestLimitDefaults(t *testing.T) {
 	}
 	l = Limits{Off: true, Calls: Rate{Every: time.Hour, Burst: 1}}
 	l.setDefaults()
-	for _, r := range []Rate{l.Messages, l.Hangups, l.Calls, l.Rings} {
+	for _, r := range []Rate{l.Messages, l.Hangups, l.Calls, l.Rings, l.RelayKiB} {
 		if !r.unlimited() {
 			t.Fatalf("Off left a limit: %+v", l)
 		}

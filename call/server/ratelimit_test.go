@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -445,4 +446,48 @@ func TestRelayNotStarvedByCallSpam(t *testing.T) {
 	expect[*proto.ClientLeave](t, alice)
 	expect[*proto.HangupEvent](t, alice)
 	wantEqual(t, "record", waitRecord(t, alice, cid).Status, proto.StatusCompleted)
+}
+
+// TestRelayBytesBudget: a party that pushes large relays at its peer is
+// held to 512 KiB at once, then 64 KiB a second; what it sent within the
+// budget arrives, and the call goes on.
+func TestRelayBytesBudget(t *testing.T) {
+	e := newEnv(t, nil)
+	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
+	cid := placeCall(t, alice, "bob", proto.CallTypeVideo, bob)
+	connect(t, alice, bob, cid)
+
+	big := strings.Repeat("x", 60*1024) // a JSON string of 60 KiB and its quotes
+	relayed := 0
+	var refused error
+	start := time.Now()
+	for range 20 {
+		if refused = alice.Relay(ctx(t), "blob", big); refused != nil {
+			break
+		}
+		relayed++
+	}
+	// 8 × 60 KiB fit in the 512 KiB burst; more only as fast as the budget
+	// refilled meanwhile, at 64 KiB a second.
+	most := int((512 + 64*time.Since(start).Seconds()) / 60)
+	if relayed < 8 || relayed > most || refused == nil {
+		t.Fatalf("relayed %d large messages before a refusal (%v), want 8 to %d", relayed, refused, most)
+	}
+	var pe *proto.Error
+	if !errors.As(refused, &pe) {
+		t.Fatalf("refusal %v, want a protocol error", refused)
+	}
+	wantRetryHint(t, pe)
+	for range relayed {
+		expect[*proto.RelayEvent](t, bob)
+	}
+	time.Sleep(time.Duration(pe.RetryAfterMs) * time.Millisecond)
+	if err := alice.Relay(ctx(t), "blob", big); err != nil {
+		t.Fatalf("relay after the wait the server named: %v", err)
+	}
+	expect[*proto.RelayEvent](t, bob)
+	if err := alice.Relay(ctx(t), "candidate", map[string]string{"candidate": "a"}); err != nil {
+		t.Fatalf("a candidate after the budget refilled a little: %v", err)
+	}
+	expect[*proto.RelayEvent](t, bob)
 }
