@@ -7,6 +7,7 @@ import (
 
 	"duet/call"
 	"duet/call/bot"
+	"duet/call/internal/await"
 	"duet/call/phone"
 	"duet/call/proto"
 )
@@ -46,13 +47,13 @@ func TestBotAnswers(t *testing.T) {
 			}
 			switch tc.answer {
 			case bot.AnswerAccept:
-				next[*proto.CallAccepted](t, me.events)
+				await.Event[*proto.CallAccepted](t, me.events)
 				if waited := time.Since(placed); waited < tc.after {
 					t.Fatalf("answered after %v, want at least %v", waited, tc.after)
 				}
-				s := next[*phone.MediaStarted](t, me.events).Session
-				waitFor(t, "the bot's video", func() bool { return me.framesSeen() >= 30 })
-				waitFor(t, "the bot's 660 Hz tone", func() bool {
+				s := await.Event[*phone.MediaStarted](t, me.events).Session
+				await.Until(t, "the bot's video", func() bool { return me.framesSeen() >= 30 })
+				await.Until(t, "the bot's 660 Hz tone", func() bool {
 					hz := s.Stats().AudioHz
 					return hz > 655 && hz < 665
 				})
@@ -60,13 +61,13 @@ func TestBotAnswers(t *testing.T) {
 					t.Fatal(err)
 				}
 			case bot.AnswerReject, bot.AnswerBusy:
-				if rej := next[*proto.CallRejected](t, me.events); rej.CID != cid || rej.Reason != tc.reason {
+				if rej := await.Event[*proto.CallRejected](t, me.events); rej.CID != cid || rej.Reason != tc.reason {
 					t.Fatalf("rejected %+v, want reason %v", rej, tc.reason)
 				}
 			case bot.AnswerNever:
-				next[*call.NoAnswer](t, me.events)
+				await.Event[*call.NoAnswer](t, me.events)
 			}
-			rec := next[*proto.CallRecordEvent](t, me.events)
+			rec := await.Event[*proto.CallRecordEvent](t, me.events)
 			if rec.CID != cid || rec.Status != tc.status || rec.Callee != "qa-bot" {
 				t.Fatalf("record %+v, want status %v", rec.CallRecord, tc.status)
 			}
@@ -87,15 +88,15 @@ func TestBotHangsUpAfter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next[*phone.MediaStarted](t, me.events)
+	await.Event[*phone.MediaStarted](t, me.events)
 	started := time.Now()
-	if h := next[*proto.HangupEvent](t, me.events); h.CID != cid || h.Account != "qa-bot" || h.Reason != proto.ReasonHangup {
+	if h := await.Event[*proto.HangupEvent](t, me.events); h.CID != cid || h.Account != "qa-bot" || h.Reason != proto.ReasonHangup {
 		t.Fatalf("hangup %+v, want qa-bot hanging up", h)
 	}
 	if held := time.Since(started); held < 900*time.Millisecond {
 		t.Fatalf("the bot hung up after %v, want about a second", held)
 	}
-	rec := next[*proto.CallRecordEvent](t, me.events)
+	rec := await.Event[*proto.CallRecordEvent](t, me.events)
 	if rec.Status != proto.StatusCompleted || rec.EndedBy != "qa-bot" || rec.Type != proto.CallTypeAudio {
 		t.Fatalf("record %+v", rec.CallRecord)
 	}
@@ -107,7 +108,7 @@ func TestBotPlacesACall(t *testing.T) {
 	r := newRig(t)
 	me := r.tester("tester", nil)
 	r.bot(bot.Config{Account: "qa-bot", Answer: bot.AnswerNever, Call: "tester", CallType: proto.CallTypeVideo, ToneHz: 880})
-	ring := next[*proto.BeCalling](t, me.events)
+	ring := await.Event[*proto.BeCalling](t, me.events)
 	if ring.Caller != "qa-bot" || ring.Type != proto.CallTypeVideo || ring.Custom != "call from bot qa-bot" {
 		t.Fatalf("rang for %+v", ring)
 	}
@@ -116,15 +117,15 @@ func TestBotPlacesACall(t *testing.T) {
 	if err := me.Accept(ctx, ring.CID, proto.CallTypeVideo); err != nil {
 		t.Fatal(err)
 	}
-	s := next[*phone.MediaStarted](t, me.events).Session
-	waitFor(t, "the bot's video and 880 Hz tone", func() bool {
+	s := await.Event[*phone.MediaStarted](t, me.events).Session
+	await.Until(t, "the bot's video and 880 Hz tone", func() bool {
 		hz := s.Stats().AudioHz
 		return me.framesSeen() >= 30 && hz > 875 && hz < 885
 	})
 	if err := me.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	next[*proto.CallRecordEvent](t, me.events)
+	await.Event[*proto.CallRecordEvent](t, me.events)
 }
 
 // The bot outlives its server: after a restart on the same address it is
@@ -144,7 +145,7 @@ func TestBotComesBackAfterServerRestart(t *testing.T) {
 	if _, err := me.Call(ctx, "qa-bot", proto.CallTypeAudio, call.CallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if rej := next[*proto.CallRejected](t, me.events); rej.Reason != proto.ReasonRejected {
+	if rej := await.Event[*proto.CallRejected](t, me.events); rej.Reason != proto.ReasonRejected {
 		t.Fatalf("rejected %+v", rej)
 	}
 }
@@ -160,8 +161,8 @@ func TestEchoBotReportsWhatItForwards(t *testing.T) {
 	if _, err := me.Call(ctx, "echo", proto.CallTypeVideo, call.CallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	next[*phone.MediaStarted](t, me.events)
-	waitFor(t, "our own video back", func() bool { return me.framesSeen() >= 30 })
+	await.Event[*phone.MediaStarted](t, me.events)
+	await.Until(t, "our own video back", func() bool { return me.framesSeen() >= 30 })
 	for {
 		rec := nextLog(t, logs, "echoing")
 		if attr(rec, "recvKbps").Float64() > 50 && attr(rec, "sendKbps").Float64() > 50 {

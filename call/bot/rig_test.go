@@ -11,6 +11,7 @@ import (
 
 	"duet/call"
 	"duet/call/bot"
+	"duet/call/internal/await"
 	"duet/call/leaktest"
 	"duet/call/media"
 	"duet/call/phone"
@@ -134,7 +135,7 @@ func (tp *tester) framesSeen() int {
 // waitOnline waits until the tester sees account online.
 func (tp *tester) waitOnline(t *testing.T, account string) {
 	t.Helper()
-	waitFor(t, account+" online", func() bool {
+	await.Until(t, account+" online", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 		defer cancel()
 		cs, err := tp.Client().Contacts(ctx)
@@ -148,36 +149,6 @@ func (tp *tester) waitOnline(t *testing.T, account string) {
 		}
 		return false
 	})
-}
-
-// next returns the next event of type T, skipping others.
-func next[T call.Event](t *testing.T, events <-chan call.Event) T {
-	t.Helper()
-	timer := time.NewTimer(testTimeout)
-	defer timer.Stop()
-	for {
-		select {
-		case ev := <-events:
-			if e, ok := ev.(T); ok {
-				return e
-			}
-		case <-timer.C:
-			var zero T
-			t.Fatalf("timed out waiting for %T", zero)
-			return zero
-		}
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // nextLog returns the bot's next log record with message msg.

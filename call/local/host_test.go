@@ -15,6 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
+	"duet/call/internal/await"
 	"duet/call/leaktest"
 	"duet/call/local"
 	"duet/call/media"
@@ -162,9 +163,9 @@ func TestHost(t *testing.T) {
 	if _, err := guest.Call(ctx, local.EchoAccount, proto.CallTypeVideo, call.CallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	echo := next[*phone.MediaStarted](t, guest.events).Session
-	waitFor(t, "our video back from Echo test", func() bool { return guest.framesSeen() >= 10 })
-	waitFor(t, "stats of the selected candidate pair", func() bool {
+	echo := await.Event[*phone.MediaStarted](t, guest.events).Session
+	await.Until(t, "our video back from Echo test", func() bool { return guest.framesSeen() >= 10 })
+	await.Until(t, "stats of the selected candidate pair", func() bool {
 		return echo.Stats().LocalCandidate != webrtc.ICECandidateTypeUnknown
 	})
 	if st := echo.Stats(); st.LocalCandidate != webrtc.ICECandidateTypeRelay {
@@ -173,22 +174,22 @@ func TestHost(t *testing.T) {
 	if err := guest.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	next[*phone.MediaEnded](t, guest.events)
+	await.Event[*phone.MediaEnded](t, guest.events)
 
 	cid, err := guest.Call(ctx, "me", proto.CallTypeVideo, call.CallOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bc := next[*proto.BeCalling](t, host.events); bc.Caller != "guest" || bc.CID != cid {
+	if bc := await.Event[*proto.BeCalling](t, host.events); bc.Caller != "guest" || bc.CID != cid {
 		t.Fatalf("host rang for %+v", bc)
 	}
 	if err := host.Accept(ctx, cid, proto.CallTypeVideo); err != nil {
 		t.Fatal(err)
 	}
-	next[*phone.MediaStarted](t, host.events)
-	next[*phone.MediaStarted](t, guest.events)
+	await.Event[*phone.MediaStarted](t, host.events)
+	await.Event[*phone.MediaStarted](t, guest.events)
 	guestFrames := guest.framesSeen()
-	waitFor(t, "video both ways", func() bool { return host.framesSeen() >= 10 && guest.framesSeen() >= guestFrames+10 })
+	await.Until(t, "video both ways", func() bool { return host.framesSeen() >= 10 && guest.framesSeen() >= guestFrames+10 })
 	// The host's own list has the guests' relay too, to reach them relay to relay.
 	wantRelayOn(t, "host", host.Client().ICEServers(), "127.0.0.1", lanHost)
 
@@ -198,14 +199,14 @@ func TestHost(t *testing.T) {
 	if l.HostingURL() != "" {
 		t.Fatal("still hosting after StopHosting")
 	}
-	if h := next[*proto.HangupEvent](t, host.events); h.CID != cid || h.Reason != proto.ReasonNetworkLost {
+	if h := await.Event[*proto.HangupEvent](t, host.events); h.CID != cid || h.Reason != proto.ReasonNetworkLost {
 		t.Fatalf("host: %+v", h)
 	}
-	next[*phone.MediaEnded](t, host.events)
-	if h := next[*proto.HangupEvent](t, guest.events); h.CID != cid {
+	await.Event[*phone.MediaEnded](t, host.events)
+	if h := await.Event[*proto.HangupEvent](t, guest.events); h.CID != cid {
 		t.Fatalf("guest: %+v", h)
 	}
-	next[*call.Disconnected](t, guest.events)
+	await.Event[*call.Disconnected](t, guest.events)
 	if _, err := dialPhone(t, ctx, lanURL, "guest", token); err == nil {
 		t.Fatal("signed in after StopHosting")
 	}
@@ -240,17 +241,17 @@ func TestHostingLeavesCallsWithBuiltInsAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "Test bot online", func() bool {
+	await.Until(t, "Test bot online", func() bool {
 		return presence(t, ctx, me.Client(), local.TestBotAccount) == proto.PresenceOnline
 	})
 	if _, err := me.Call(ctx, local.TestBotAccount, proto.CallTypeVideo, call.CallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	next[*phone.MediaStarted](t, me.events)
+	await.Event[*phone.MediaStarted](t, me.events)
 	framesGoOn := func(what string) {
 		t.Helper()
 		from := me.framesSeen()
-		waitFor(t, "Test bot's video "+what, func() bool { return me.framesSeen() >= from+30 })
+		await.Until(t, "Test bot's video "+what, func() bool { return me.framesSeen() >= from+30 })
 	}
 	framesGoOn("before hosting")
 	if _, err := l.Host(lanHost + ":0"); err != nil {
@@ -275,7 +276,7 @@ func TestHostingLeavesCallsWithBuiltInsAlone(t *testing.T) {
 	if err := me.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	next[*phone.MediaEnded](t, me.events)
+	await.Event[*phone.MediaEnded](t, me.events)
 }
 
 // lanHost stands in for the LAN address in tests: a loopback address

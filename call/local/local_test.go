@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
+	"duet/call/internal/await"
 	"duet/call/leaktest"
 	"duet/call/local"
 	"duet/call/media"
@@ -68,7 +69,7 @@ func testBuiltInContacts(t *testing.T, relayOnly bool) {
 	}()
 
 	// Both built-ins sign in by themselves.
-	waitFor(t, "built-in contacts online", func() bool {
+	await.Until(t, "built-in contacts online", func() bool {
 		cs, err := client.Contacts(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -92,8 +93,8 @@ func testBuiltInContacts(t *testing.T, relayOnly bool) {
 		if _, err := p.Call(ctx, callee, proto.CallTypeVideo, call.CallOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		s := next[*phone.MediaStarted](t, events).Session
-		waitFor(t, callee+" video", func() bool {
+		s := await.Event[*phone.MediaStarted](t, events).Session
+		await.Until(t, callee+" video", func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			return len(stamps) >= 30
@@ -108,44 +109,13 @@ func testBuiltInContacts(t *testing.T, relayOnly bool) {
 		if callee == local.EchoAccount {
 			wantHz = 700 // our own, sent back
 		}
-		waitFor(t, callee+" audio", func() bool { return math.Abs(s.Stats().AudioHz-wantHz) <= 5 })
+		await.Until(t, callee+" audio", func() bool { return math.Abs(s.Stats().AudioHz-wantHz) <= 5 })
 		if st := s.Stats(); relayOnly && st.LocalCandidate != webrtc.ICECandidateTypeRelay {
 			t.Fatalf("%s: always relay, but the selected local candidate is %s", callee, st.LocalCandidate)
 		}
 		if err := p.Hangup(ctx); err != nil {
 			t.Fatal(err)
 		}
-		next[*phone.MediaEnded](t, events)
-	}
-}
-
-func next[T call.Event](t *testing.T, events <-chan call.Event) T {
-	t.Helper()
-	timer := time.NewTimer(testTimeout)
-	defer timer.Stop()
-	for {
-		select {
-		case ev := <-events:
-			if got, ok := ev.(T); ok {
-				return got
-			}
-			if r, ok := ev.(*proto.CallRejected); ok {
-				t.Fatalf("call rejected: %s", r.Reason)
-			}
-		case <-timer.C:
-			var zero T
-			t.Fatalf("no %T", zero)
-		}
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
+		await.Event[*phone.MediaEnded](t, events)
 	}
 }
