@@ -24,6 +24,7 @@ type Capture struct {
 	video    mediadevices.Track       // nil when no video was opened
 	audio    mediadevices.Track       // nil when no audio was opened
 	videoSrc *mediadevices.VideoTrack // the unwrapped video track, for previews
+	streamID string                   // shared by both tracks (msid), for lip sync
 	warnings []error                  // immutable after Open
 	videoOn  atomic.Bool
 	audioOn  atomic.Bool
@@ -49,10 +50,10 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
-	c := &Capture{log: cfg.Logger}
+	streamID := "duet-" + uuid.NewString()
+	c := &Capture{log: cfg.Logger, streamID: streamID}
 	c.videoOn.Store(true)
 	c.audioOn.Store(true)
-	streamID := "duet-" + uuid.NewString()
 
 	var failures []error
 	if cfg.Video {
@@ -95,6 +96,9 @@ type streamTrack struct {
 }
 
 func (t *streamTrack) StreamID() string { return t.streamID }
+
+// StreamID is the media stream both of the Capture's tracks belong to.
+func (c *Capture) StreamID() string { return c.streamID }
 
 // VideoTrack returns the video track, or nil when the Capture has no video.
 func (c *Capture) VideoTrack() mediadevices.Track { return c.video }

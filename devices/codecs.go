@@ -9,8 +9,10 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Payload types. mediadevices stamps these numbers into every RTP packet it
-// sends, whatever was negotiated, so the MediaEngine must use the same ones.
+// Payload types of Duet's own offers. A peer's offer may number the codecs
+// otherwise (Firefox: VP8 120, Opus 109); Duet's senders packetize with
+// whatever the call negotiated (see Encoder), never with mediadevices'
+// fixed numbers.
 const (
 	VP8PayloadType  webrtc.PayloadType = 96
 	OpusPayloadType webrtc.PayloadType = 111

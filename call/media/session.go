@@ -80,6 +80,7 @@ type Session struct {
 
 	counters counters
 	echoes   *echoTracks       // set in echo sessions
+	senders  []*sender         // what the capture sends; fixed after Start
 	recent   pcmWindow         // the last received audio, for level and frequency
 	playback *devices.Playback // nil when not playing
 
@@ -162,18 +163,46 @@ func (s *Session) addTransceivers() error {
 		return s.addEchoTransceivers(kinds)
 	}
 	for _, kind := range kinds {
-		track := s.localTrack(kind)
-		if track == nil {
+		var snd *sender
+		if s.capture != nil {
+			var err error
+			if snd, err = newSender(s.capture, kind); err != nil {
+				return fmt.Errorf("add %s sender: %w", kind, err)
+			}
+		}
+		if snd == nil {
 			if _, err := s.pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 				return fmt.Errorf("add %s receiver: %w", kind, err)
 			}
 			continue
 		}
-		if _, err := s.pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
+		tr, err := s.pc.AddTransceiverFromTrack(snd.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
+		if err != nil {
+			snd.enc.Close()
 			return fmt.Errorf("add %s track: %w", kind, err)
 		}
+		s.senders = append(s.senders, snd)
+		s.wg.Add(2)
+		go func() {
+			defer s.wg.Done()
+			snd.pump()
+		}()
+		go func() {
+			defer s.wg.Done()
+			snd.readRTCP(tr.Sender())
+		}()
 	}
-	s.local = mediaState{Audio: s.localTrack(webrtc.RTPCodecTypeAudio) != nil, Video: s.localTrack(webrtc.RTPCodecTypeVideo) != nil}
+	s.local = mediaState{Audio: s.sender(webrtc.RTPCodecTypeAudio) != nil, Video: s.sender(webrtc.RTPCodecTypeVideo) != nil}
+	return nil
+}
+
+// sender returns the sender of kind, or nil when this side does not send it.
+func (s *Session) sender(kind webrtc.RTPCodecType) *sender {
+	for _, snd := range s.senders {
+		if snd.kind == kind {
+			return snd
+		}
+	}
 	return nil
 }
 
@@ -194,25 +223,6 @@ func (s *Session) addEchoTransceivers(kinds []webrtc.RTPCodecType) error {
 		}
 	}
 	s.local = mediaState{Audio: true, Video: s.cfg.Type == proto.CallTypeVideo}
-	return nil
-}
-
-func (s *Session) localTrack(kind webrtc.RTPCodecType) webrtc.TrackLocal {
-	if s.capture == nil {
-		return nil
-	}
-	switch kind {
-	case webrtc.RTPCodecTypeAudio:
-		if t := s.capture.AudioTrack(); t != nil {
-			return t
-		}
-	case webrtc.RTPCodecTypeVideo:
-		if s.cfg.Type == proto.CallTypeVideo {
-			if t := s.capture.VideoTrack(); t != nil {
-				return t
-			}
-		}
-	}
 	return nil
 }
 
@@ -379,9 +389,9 @@ func (s *Session) PeerMedia() (audio, video bool) {
 	return s.peer.Audio, s.peer.Video
 }
 
-// Close ends the call's media in the one safe order: stop the owner, detach
-// the capture's tracks, close the peer connection (which ends the
-// receivers), wait for the goroutines, then close the capture, then
+// Close ends the call's media in the one safe order: stop the owner, close
+// the peer connection (which ends the receivers), close the capture (which
+// ends the senders' encoders), wait for the goroutines, then close
 // playback. It is idempotent and safe from any goroutine but the session's
 // own callbacks.
 func (s *Session) Close() error {
@@ -393,34 +403,17 @@ func (s *Session) Close() error {
 		// Pion's Close races with a GetStats under way: the owner samples
 		// stats, so it stops first.
 		<-s.owned
-		s.detachTracks()
-		// Pion deadlocks when the mediadevices tracks close first.
 		if err := s.pc.Close(); err != nil {
 			s.log.Debug("close peer connection", "err", err)
 		}
-		s.wg.Wait()
 		if s.capture != nil {
 			s.capture.Close()
 		}
+		s.wg.Wait()
 		if s.playback != nil {
 			s.playback.Close()
 		}
 		close(s.events)
 	})
 	return nil
-}
-
-// detachTracks unbinds the capture's tracks while the transports still run.
-// mediadevices' unbind hands a channel to the track's send loop and waits;
-// left to pc.Close, the loop can end on a write to a transport that is
-// closing before it takes the channel, and the unbind waits forever.
-func (s *Session) detachTracks() {
-	if s.capture == nil {
-		return
-	}
-	for _, sender := range s.pc.GetSenders() {
-		if sender.Track() != nil {
-			sender.ReplaceTrack(nil)
-		}
-	}
 }
