@@ -160,7 +160,7 @@ func TestCaptureSetVideoEnabled(t *testing.T) {
 	}
 }
 
-// The synthetic microphone through the Capture's Opus encoder and pion/opus:
+// The synthetic microphone through the Capture's Opus encoder and decoder:
 // the tone arrives at its frequency; muted it is silence; unmuted it is back.
 func TestCaptureToneAndMute(t *testing.T) {
 	checkGoroutines(t)
@@ -168,10 +168,7 @@ func TestCaptureToneAndMute(t *testing.T) {
 		ctx := testContext(t, 20*time.Second)
 		c := openSynthetic(t, CaptureConfig{Audio: true, ToneHz: freq})
 		enc := newEncodedReader(t, c.AudioTrack(), webrtc.MimeTypeOpus)
-		dec, err := NewOpusDecoder(48000, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dec := newTestDecoder(t)
 		pcm := make([]int16, dec.MaxSamples())
 		collect := func(packets int) ToneReport {
 			t.Helper()

@@ -55,10 +55,6 @@ func RegisterCodecs(m *webrtc.MediaEngine) error {
 // (lag 0, realtime deadline) for latency, error-resilient mode so a lost
 // packet damages less, and a key frame every three seconds so a receiver that
 // missed one recovers even if its PLI is lost.
-//
-// Opus needs no tuning for pion/opus: its decoder handles the SILK, hybrid
-// and CELT frames libopus produces in VOIP mode at 48 kHz (checked by the
-// tests at 440 Hz and 1 kHz).
 func newCodecSelector(cfg CaptureConfig) (*mediadevices.CodecSelector, error) {
 	vp8, err := newVP8Params(cfg.VideoBitrate, cfg.FPS)
 	if err != nil {

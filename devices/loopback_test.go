@@ -189,6 +189,7 @@ func receiveAudio(t *testing.T, tr *webrtc.TrackRemote, out chan<- ToneReport) {
 		t.Error(err)
 		return
 	}
+	defer dec.Close()
 	pcm := make([]int16, dec.MaxSamples())
 	var all []int16
 	packets, reported := 0, false

@@ -7,16 +7,12 @@ import (
 	"testing"
 )
 
-// The Opus encoder mediadevices links (libopus, VOIP mode, 32 kbps) emits
-// CELT and hybrid frames for a pure tone; pion/opus must decode them to the
-// same tone.
+// The encoder a Capture uses (libopus, VOIP mode, 32 kbps) emits SILK,
+// hybrid or CELT frames for a pure tone; they must decode to the same tone.
 func TestOpusRoundTripTone(t *testing.T) {
 	for _, freq := range []float64{440, 1000} {
 		pkts := encodeOpus(t, 50, freq)
-		dec, err := NewOpusDecoder(48000, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dec := newTestDecoder(t)
 		modes := map[string]int{}
 		pcm := make([]int16, dec.MaxSamples())
 		var all []int16
@@ -63,13 +59,20 @@ func TestOpusDecoderErrors(t *testing.T) {
 	if _, err := NewOpusDecoder(44100, 1); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("44.1 kHz: %v, want ErrInvalidConfig", err)
 	}
+	if _, err := NewOpusDecoder(48000, 3); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("3 channels: %v, want ErrInvalidConfig", err)
+	}
 	dec, err := NewOpusDecoder(48000, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer dec.Close()
 	pcm := make([]int16, dec.MaxSamples())
 	if _, err := dec.Decode(nil, pcm); !errors.Is(err, ErrEmptyFrame) {
 		t.Errorf("empty packet: %v", err)
+	}
+	if _, err := dec.Decode(encodeOpus(t, 1, 440)[0], pcm[:100]); !errors.Is(err, ErrDecode) {
+		t.Errorf("pcm too short: %v, want ErrDecode", err)
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 1000 {
@@ -101,6 +104,7 @@ func FuzzOpusDecoder(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(func() { _ = dec.Close() })
 	pcm := make([]int16, dec.MaxSamples())
 	f.Fuzz(func(t *testing.T, p []byte) {
 		if _, err := dec.Decode(p, pcm); err != nil && !errors.Is(err, ErrDecode) && !errors.Is(err, ErrEmptyFrame) {
@@ -111,10 +115,7 @@ func FuzzOpusDecoder(f *testing.F) {
 
 func BenchmarkOpusDecode20ms(b *testing.B) {
 	pkts := encodeOpus(b, 50, 440)
-	dec, err := NewOpusDecoder(48000, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	dec := newTestDecoder(b)
 	pcm := make([]int16, dec.MaxSamples())
 	i := 0
 	for b.Loop() {
