@@ -163,7 +163,10 @@ func (e *OpusEncoder) Close() error {
 	return nil
 }
 
-// OpusDecoder decodes Opus packets to 16-bit PCM with libopus.
+// OpusDecoder decodes Opus packets to 16-bit PCM with libopus. Besides
+// plain decoding it fills gaps: Conceal extrapolates a lost frame from the
+// audio before it (packet-loss concealment), and DecodeFEC rebuilds a lost
+// frame from the forward error correction carried in the packet after it.
 //
 // All methods are safe for concurrent use; calls are serialised. The owner
 // must call Close.
@@ -213,7 +216,62 @@ func (d *OpusDecoder) Decode(packet []byte, pcm []int16) (n int, err error) {
 	return n, nil
 }
 
-// decode runs opus_decode. frameSize is the space in pcm.
+// Conceal fills pcm with a plausible continuation of the audio decoded so
+// far, for one lost packet, and returns the number of samples per channel
+// written: len(pcm)/Channels, which must be a multiple of 2.5 ms (use the
+// lost packet's duration, 20 ms in Duet). Repeated calls fade to silence.
+// Errors match ErrInvalidConfig or ErrClosed.
+func (d *OpusDecoder) Conceal(pcm []int16) (int, error) {
+	samples, err := d.gapSamples(pcm)
+	if err != nil {
+		return 0, fmt.Errorf("opus conceal: %w", err)
+	}
+	n, err := d.decode(nil, pcm, samples, false)
+	if err != nil {
+		return 0, fmt.Errorf("opus conceal %d samples: %w", samples, err)
+	}
+	return n, nil
+}
+
+// DecodeFEC recovers the frame lost just before next from the in-band FEC
+// that next carries, and returns the number of samples per channel written
+// to pcm: len(pcm)/Channels, which must equal the lost frame's duration (a
+// multiple of 2.5 ms; 20 ms in Duet). Decode next itself afterwards, as
+// usual.
+//
+// When next carries no FEC (the sender expected no loss, its bitrate was too
+// low for it, or the frame was CELT), libopus conceals instead, exactly as
+// Conceal would; there is no way to tell the two apart from the result.
+// Errors match ErrEmptyFrame, ErrInvalidConfig, ErrDecode or ErrClosed.
+func (d *OpusDecoder) DecodeFEC(next []byte, pcm []int16) (int, error) {
+	if len(next) == 0 {
+		return 0, fmt.Errorf("opus decode fec: %w", ErrEmptyFrame)
+	}
+	samples, err := d.gapSamples(pcm)
+	if err != nil {
+		return 0, fmt.Errorf("opus decode fec: %w", err)
+	}
+	n, err := d.decode(next, pcm, samples, true)
+	if err != nil {
+		return 0, fmt.Errorf("opus decode fec from %d bytes: %w", len(next), err)
+	}
+	return n, nil
+}
+
+// gapSamples checks that pcm is a whole number of 2.5 ms frames and returns
+// its length in samples per channel.
+func (d *OpusDecoder) gapSamples(pcm []int16) (int, error) {
+	samples := len(pcm) / d.channels
+	step := d.sampleRate / 400 // 2.5 ms
+	if samples == 0 || len(pcm)%d.channels != 0 || samples%step != 0 || samples > d.MaxSamples()/d.channels {
+		return 0, fmt.Errorf("%w: %d samples is not a multiple of 2.5 ms at %d Hz × %d ch",
+			ErrInvalidConfig, len(pcm), d.sampleRate, d.channels)
+	}
+	return samples, nil
+}
+
+// decode runs opus_decode; data nil means concealment. frameSize is the
+// space in pcm (plain decode) or the exact duration (concealment, FEC).
 func (d *OpusDecoder) decode(data []byte, pcm []int16, frameSize int, fec bool) (int, error) {
 	if frameSize == 0 {
 		return 0, fmt.Errorf("%w: no output space", ErrDecode)

@@ -73,6 +73,8 @@ func TestOpusClose(t *testing.T) {
 		"SetBitrate":           enc.SetBitrate(20000),
 		"SetPacketLossPercent": enc.SetPacketLossPercent(5),
 		"Decode":               second(dec.Decode(pkt, pcm)),
+		"Conceal":              second(dec.Conceal(pcm)),
+		"DecodeFEC":            second(dec.DecodeFEC(pkt, pcm)),
 	} {
 		if !errors.Is(err, ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", what, err)
@@ -121,6 +123,14 @@ func TestOpusConcurrentUse(t *testing.T) {
 					return
 				}
 				if _, err := dec.Decode(out[:n], dpcm); err != nil && !errors.Is(err, ErrClosed) {
+					t.Error(err)
+					return
+				}
+				if _, err := dec.Conceal(dpcm[:960]); err != nil && !errors.Is(err, ErrClosed) {
+					t.Error(err)
+					return
+				}
+				if _, err := dec.DecodeFEC(out[:n], dpcm[:960]); err != nil && !errors.Is(err, ErrClosed) {
 					t.Error(err)
 					return
 				}

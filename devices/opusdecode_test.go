@@ -92,8 +92,9 @@ func TestOpusDecoderErrors(t *testing.T) {
 	}
 }
 
-// FuzzOpusDecoder: received audio is network input; decoding must never
-// crash and must fail only with ErrDecode.
+// FuzzOpusDecoder: received audio is network input; decoding it, or
+// recovering the frame before it from its FEC, must never crash and must
+// fail only with ErrDecode.
 func FuzzOpusDecoder(f *testing.F) {
 	for _, p := range encodeOpus(f, 3, 440) {
 		f.Add(p)
@@ -107,6 +108,9 @@ func FuzzOpusDecoder(f *testing.F) {
 	f.Cleanup(func() { _ = dec.Close() })
 	pcm := make([]int16, dec.MaxSamples())
 	f.Fuzz(func(t *testing.T, p []byte) {
+		if _, err := dec.DecodeFEC(p, pcm[:1920]); err != nil && !errors.Is(err, ErrDecode) && !errors.Is(err, ErrEmptyFrame) {
+			t.Fatal(err)
+		}
 		if _, err := dec.Decode(p, pcm); err != nil && !errors.Is(err, ErrDecode) && !errors.Is(err, ErrEmptyFrame) {
 			t.Fatal(err)
 		}
