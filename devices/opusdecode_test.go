@@ -116,16 +116,3 @@ func FuzzOpusDecoder(f *testing.F) {
 		}
 	})
 }
-
-func BenchmarkOpusDecode20ms(b *testing.B) {
-	pkts := encodeOpus(b, 50, 440)
-	dec := newTestDecoder(b)
-	pcm := make([]int16, dec.MaxSamples())
-	i := 0
-	for b.Loop() {
-		if _, err := dec.Decode(pkts[i%len(pkts)], pcm); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
