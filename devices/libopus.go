@@ -308,8 +308,8 @@ func (d *OpusDecoder) Close() error {
 	return nil
 }
 
-// LibopusVersion returns the linked libopus' version string, e.g. "libopus 1.3.1".
-func LibopusVersion() string { return C.GoString(C.opus_get_version_string()) }
+// libopusVersion returns the linked libopus' version string, e.g. "libopus 1.3.1".
+func libopusVersion() string { return C.GoString(C.opus_get_version_string()) }
 
 func checkOpusFormat(sampleRate, channels int) error {
 	switch sampleRate {

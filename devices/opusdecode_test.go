@@ -10,6 +10,7 @@ import (
 // The encoder a Capture uses (libopus, VOIP mode, 32 kbps) emits SILK,
 // hybrid or CELT frames for a pure tone; they must decode to the same tone.
 func TestOpusRoundTripTone(t *testing.T) {
+	t.Log(libopusVersion())
 	for _, freq := range []float64{440, 1000} {
 		pkts := encodeOpus(t, 50, freq)
 		dec := newTestDecoder(t)
