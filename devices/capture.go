@@ -25,6 +25,7 @@ type Capture struct {
 	audio    mediadevices.Track       // nil when no audio was opened
 	videoSrc *mediadevices.VideoTrack // the unwrapped video track, for previews
 	streamID string                   // shared by both tracks (msid), for lip sync
+	opus     *opusBuilder             // the audio track's encoders
 	warnings []error                  // immutable after Open
 	videoOn  atomic.Bool
 	audioOn  atomic.Bool
@@ -46,12 +47,12 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
-	selector, err := newCodecSelector(cfg)
+	selector, opus, err := newCodecSelector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
 	streamID := "duet-" + uuid.NewString()
-	c := &Capture{log: cfg.Logger, streamID: streamID}
+	c := &Capture{log: cfg.Logger, streamID: streamID, opus: opus}
 	c.videoOn.Store(true)
 	c.audioOn.Store(true)
 
@@ -151,6 +152,36 @@ func (c *Capture) SetAudioEnabled(on bool) {
 	if c.audioOn.Swap(on) != on {
 		c.log.Info("audio enabled", "on", on)
 	}
+}
+
+// SetAudioBitrate changes the Opus target bitrate (MinOpusBitrate..
+// MaxOpusBitrate bits/s) of the audio sent to every PeerConnection, from the
+// next packet on and for PeerConnections added later. No-op without audio.
+func (c *Capture) SetAudioBitrate(bps int) error {
+	if c.audio == nil {
+		return nil
+	}
+	if err := c.opus.SetBitRate(bps); err != nil {
+		return fmt.Errorf("set audio bitrate: %w", err)
+	}
+	c.log.Debug("audio bitrate", "bps", bps)
+	return nil
+}
+
+// SetAudioPacketLoss tells the Opus encoder how much packet loss (0..100 %)
+// the receiver reports. Above 0, and when the bitrate leaves room for it
+// (libopus 1.3 at 48 kHz: from about 24 kbit/s), each packet also carries a
+// low-rate copy of the previous one, which the receiver's
+// OpusDecoder.DecodeFEC recovers when that one is lost. No-op without audio.
+func (c *Capture) SetAudioPacketLoss(pct int) error {
+	if c.audio == nil {
+		return nil
+	}
+	if err := c.opus.SetPacketLossPercent(pct); err != nil {
+		return fmt.Errorf("set audio packet loss: %w", err)
+	}
+	c.log.Debug("audio packet loss", "percent", pct)
+	return nil
 }
 
 // VideoEnabled reports the state set by SetVideoEnabled (true initially).

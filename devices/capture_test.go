@@ -160,7 +160,7 @@ func TestCaptureSetVideoEnabled(t *testing.T) {
 	}
 }
 
-// The synthetic microphone through the Capture's Opus encoder and pion/opus:
+// The synthetic microphone through the Capture's Opus encoder and decoder:
 // the tone arrives at its frequency; muted it is silence; unmuted it is back.
 func TestCaptureToneAndMute(t *testing.T) {
 	checkGoroutines(t)
@@ -168,10 +168,7 @@ func TestCaptureToneAndMute(t *testing.T) {
 		ctx := testContext(t, 20*time.Second)
 		c := openSynthetic(t, CaptureConfig{Audio: true, ToneHz: freq})
 		enc := newEncodedReader(t, c.AudioTrack(), webrtc.MimeTypeOpus)
-		dec, err := NewOpusDecoder(48000, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dec := newTestDecoder(t)
 		pcm := make([]int16, dec.MaxSamples())
 		collect := func(packets int) ToneReport {
 			t.Helper()
@@ -203,6 +200,57 @@ func TestCaptureToneAndMute(t *testing.T) {
 		if rep := collect(10); math.Abs(rep.Frequency-freq) > 5 || rep.RMS < 0.1 {
 			t.Errorf("unmuted: %.2f Hz at RMS %.3f", rep.Frequency, rep.RMS)
 		}
+	}
+}
+
+// The Capture's audio controls reach the encoder of a track in use: a
+// lower bitrate makes smaller packets at once. Without audio they do nothing.
+func TestCaptureAudioControls(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testContext(t, 20*time.Second)
+	c := openSynthetic(t, CaptureConfig{Audio: true})
+	enc := newEncodedReader(t, c.AudioTrack(), webrtc.MimeTypeOpus)
+	size := func(packets int) float64 {
+		t.Helper()
+		total := 0
+		for range packets {
+			total += len(readEncoded(ctx, t, enc))
+		}
+		return float64(total) / float64(packets)
+	}
+	size(5) // codec start-up
+	before := size(15)
+	if err := c.SetAudioBitrate(12000); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetAudioPacketLoss(10); err != nil {
+		t.Fatal(err)
+	}
+	size(5)
+	after := size(15)
+	t.Logf("mean packet %.1f bytes at %d bit/s, %.1f bytes at 12000 bit/s with 10%% loss expected", before, DefaultAudioBitrate, after)
+	if after > 0.7*before {
+		t.Errorf("packets %.1f bytes after lowering the bitrate, %.1f before", after, before)
+	}
+	if err := c.SetAudioBitrate(1000); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("1 kbit/s: %v, want ErrInvalidConfig", err)
+	}
+	if err := c.SetAudioPacketLoss(-1); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("-1%% loss: %v, want ErrInvalidConfig", err)
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := liveOpusEncoders(c); n != 0 {
+		t.Errorf("%d Opus encoders still open after closing the only reader", n)
+	}
+
+	v := openSynthetic(t, CaptureConfig{Video: true})
+	if err := v.SetAudioBitrate(24000); err != nil {
+		t.Errorf("video-only SetAudioBitrate: %v", err)
+	}
+	if err := v.SetAudioPacketLoss(5); err != nil {
+		t.Errorf("video-only SetAudioPacketLoss: %v", err)
 	}
 }
 

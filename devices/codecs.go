@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/pion/mediadevices"
-	"github.com/pion/mediadevices/pkg/codec/opus"
 	"github.com/pion/mediadevices/pkg/codec/vpx"
 	"github.com/pion/webrtc/v4"
 )
@@ -49,7 +48,8 @@ func RegisterCodecs(m *webrtc.MediaEngine) error {
 	return nil
 }
 
-// newCodecSelector builds the encoders a Capture's tracks use.
+// newCodecSelector builds the encoders a Capture's tracks use, and returns
+// the Opus one too, for the Capture's audio controls.
 //
 // VP8 is tuned for a call rather than for mediadevices' defaults: an explicit
 // bitrate (the default is 100 kbps), constant bitrate with a bounded
@@ -58,22 +58,21 @@ func RegisterCodecs(m *webrtc.MediaEngine) error {
 // packet damages less, and a key frame every three seconds so a receiver that
 // missed one recovers even if its PLI is lost.
 //
-// Opus needs no tuning for pion/opus: its decoder handles the SILK, hybrid
-// and CELT frames libopus produces in VOIP mode at 48 kHz (checked by the
-// tests at 440 Hz and 1 kHz).
-func newCodecSelector(cfg CaptureConfig) (*mediadevices.CodecSelector, error) {
+// Opus is Duet's own libopus encoder (opusBuilder): 48 kHz mono, 20 ms
+// packets, VOIP mode, in-band FEC as soon as loss is reported.
+func newCodecSelector(cfg CaptureConfig) (*mediadevices.CodecSelector, *opusBuilder, error) {
 	vp8, err := newVP8Params(cfg.VideoBitrate, cfg.FPS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	op, err := newOpusParams(cfg.AudioBitrate)
+	op, err := newOpusBuilder(cfg.AudioBitrate)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return mediadevices.NewCodecSelector(
 		mediadevices.WithVideoEncoders(&vp8),
-		mediadevices.WithAudioEncoders(&op),
-	), nil
+		mediadevices.WithAudioEncoders(op),
+	), op, nil
 }
 
 func newVP8Params(bitrate, fps int) (vpx.VP8Params, error) {
@@ -90,15 +89,5 @@ func newVP8Params(bitrate, fps int) (vpx.VP8Params, error) {
 	p.RateControlOvershootPercent = 15
 	p.LagInFrames = 0
 	p.ErrorResilient = vpx.ErrorResilientDefault
-	return p, nil
-}
-
-func newOpusParams(bitrate int) (opus.Params, error) {
-	p, err := opus.NewParams()
-	if err != nil {
-		return opus.Params{}, fmt.Errorf("opus params: %w", err)
-	}
-	p.BitRate = bitrate
-	p.Latency = opus.Latency20ms
 	return p, nil
 }

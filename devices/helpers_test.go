@@ -9,10 +9,8 @@ import (
 	"time"
 
 	"github.com/pion/mediadevices"
-	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
-	"github.com/pion/mediadevices/pkg/wave"
 )
 
 // checkGoroutines fails the test if, after the test and its other cleanups,
@@ -111,33 +109,47 @@ func encodeVP8(t testing.TB, n, w, h, bitrate int) (frames [][]byte, stamped []t
 	return frames, stamped
 }
 
-// encodeOpus encodes n 20 ms packets of a mono freq-Hz tone, unpaced.
+// encodeOpus encodes n 20 ms packets of a mono freq-Hz tone with the
+// encoder a Capture uses (48 kHz, DefaultAudioBitrate), unpaced.
 func encodeOpus(t testing.TB, n int, freq float64) [][]byte {
 	t.Helper()
 	tone, err := NewTone(freq, 48000, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	params, err := newOpusParams(DefaultAudioBitrate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := audio.ReaderFunc(func() (wave.Audio, func(), error) { return tone.next(), func() {}, nil })
-	enc, err := params.BuildAudioEncoder(src, prop.Media{Audio: prop.Audio{SampleRate: 48000, ChannelCount: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
+	enc := newTestEncoder(t, DefaultAudioBitrate)
+	out := make([]byte, MaxOpusPacketBytes)
 	var pkts [][]byte
 	for range n {
-		b, release, err := enc.Read()
+		m, err := enc.Encode(tone.next().Data, out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pkts = append(pkts, append([]byte(nil), b...))
-		release()
+		pkts = append(pkts, append([]byte(nil), out[:m]...))
 	}
 	return pkts
+}
+
+// newTestEncoder returns a 48 kHz mono encoder closed when the test ends.
+func newTestEncoder(t testing.TB, bitrate int) *OpusEncoder {
+	t.Helper()
+	enc, err := NewOpusEncoder(48000, 1, bitrate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = enc.Close() })
+	return enc
+}
+
+// newTestDecoder returns a 48 kHz mono decoder closed when the test ends.
+func newTestDecoder(t testing.TB) *OpusDecoder {
+	t.Helper()
+	dec, err := NewOpusDecoder(48000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dec.Close() })
+	return dec
 }
 
 // meanLuma averages the luma plane.

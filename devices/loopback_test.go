@@ -129,6 +129,17 @@ func TestCaptureOverPeerConnection(t *testing.T) {
 	if math.Abs(tone.Frequency-1000) > 5 {
 		t.Errorf("tone received at %.2f Hz, want 1000", tone.Frequency)
 	}
+	// The audio controls reach the bound encoder, and closing the
+	// PeerConnection frees it.
+	if err := c.SetAudioPacketLoss(10); err != nil {
+		t.Error(err)
+	}
+	if err := c.SetAudioBitrate(24000); err != nil {
+		t.Error(err)
+	}
+	if n := liveOpusEncoders(c); n != 1 {
+		t.Errorf("%d Opus encoders while bound to one PeerConnection, want 1", n)
+	}
 
 	// Teardown order matters: PeerConnections before the Capture's tracks.
 	if err := sender.Close(); err != nil {
@@ -138,6 +149,9 @@ func TestCaptureOverPeerConnection(t *testing.T) {
 		t.Error(err)
 	}
 	readers.Wait()
+	if n := liveOpusEncoders(c); n != 0 {
+		t.Errorf("%d Opus encoders after closing the PeerConnection, want 0", n)
+	}
 	if err := c.Close(); err != nil {
 		t.Error(err)
 	}
@@ -189,6 +203,7 @@ func receiveAudio(t *testing.T, tr *webrtc.TrackRemote, out chan<- ToneReport) {
 		t.Error(err)
 		return
 	}
+	defer dec.Close()
 	pcm := make([]int16, dec.MaxSamples())
 	var all []int16
 	packets, reported := 0, false
@@ -214,4 +229,11 @@ func receiveAudio(t *testing.T, tr *webrtc.TrackRemote, out chan<- ToneReport) {
 			out <- rep
 		}
 	}
+}
+
+// liveOpusEncoders counts the Capture's open Opus encoders.
+func liveOpusEncoders(c *Capture) int {
+	c.opus.mu.Lock()
+	defer c.opus.mu.Unlock()
+	return len(c.opus.live)
 }

@@ -7,16 +7,13 @@ import (
 	"testing"
 )
 
-// The Opus encoder mediadevices links (libopus, VOIP mode, 32 kbps) emits
-// CELT and hybrid frames for a pure tone; pion/opus must decode them to the
-// same tone.
+// The encoder a Capture uses (libopus, VOIP mode, 32 kbps) emits SILK,
+// hybrid or CELT frames for a pure tone; they must decode to the same tone.
 func TestOpusRoundTripTone(t *testing.T) {
+	t.Log(libopusVersion())
 	for _, freq := range []float64{440, 1000} {
 		pkts := encodeOpus(t, 50, freq)
-		dec, err := NewOpusDecoder(48000, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dec := newTestDecoder(t)
 		modes := map[string]int{}
 		pcm := make([]int16, dec.MaxSamples())
 		var all []int16
@@ -63,13 +60,20 @@ func TestOpusDecoderErrors(t *testing.T) {
 	if _, err := NewOpusDecoder(44100, 1); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("44.1 kHz: %v, want ErrInvalidConfig", err)
 	}
+	if _, err := NewOpusDecoder(48000, 3); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("3 channels: %v, want ErrInvalidConfig", err)
+	}
 	dec, err := NewOpusDecoder(48000, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer dec.Close()
 	pcm := make([]int16, dec.MaxSamples())
 	if _, err := dec.Decode(nil, pcm); !errors.Is(err, ErrEmptyFrame) {
 		t.Errorf("empty packet: %v", err)
+	}
+	if _, err := dec.Decode(encodeOpus(t, 1, 440)[0], pcm[:100]); !errors.Is(err, ErrDecode) {
+		t.Errorf("pcm too short: %v, want ErrDecode", err)
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 1000 {
@@ -89,8 +93,9 @@ func TestOpusDecoderErrors(t *testing.T) {
 	}
 }
 
-// FuzzOpusDecoder: received audio is network input; decoding must never
-// crash and must fail only with ErrDecode.
+// FuzzOpusDecoder: received audio is network input; decoding it, or
+// recovering the frame before it from its FEC, must never crash and must
+// fail only with ErrDecode.
 func FuzzOpusDecoder(f *testing.F) {
 	for _, p := range encodeOpus(f, 3, 440) {
 		f.Add(p)
@@ -101,26 +106,14 @@ func FuzzOpusDecoder(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Cleanup(func() { _ = dec.Close() })
 	pcm := make([]int16, dec.MaxSamples())
 	f.Fuzz(func(t *testing.T, p []byte) {
+		if _, err := dec.DecodeFEC(p, pcm[:1920]); err != nil && !errors.Is(err, ErrDecode) && !errors.Is(err, ErrEmptyFrame) {
+			t.Fatal(err)
+		}
 		if _, err := dec.Decode(p, pcm); err != nil && !errors.Is(err, ErrDecode) && !errors.Is(err, ErrEmptyFrame) {
 			t.Fatal(err)
 		}
 	})
-}
-
-func BenchmarkOpusDecode20ms(b *testing.B) {
-	pkts := encodeOpus(b, 50, 440)
-	dec, err := NewOpusDecoder(48000, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pcm := make([]int16, dec.MaxSamples())
-	i := 0
-	for b.Loop() {
-		if _, err := dec.Decode(pkts[i%len(pkts)], pcm); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
 }

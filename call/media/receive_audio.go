@@ -26,6 +26,7 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 		s.warn(err)
 		return
 	}
+	defer dec.Close()
 	pcm := make([]int16, dec.MaxSamples())
 	for {
 		pkt, _, err := track.ReadRTP()
