@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/pion/mediadevices"
+	"github.com/pion/mediadevices/pkg/codec/vpx"
 	"github.com/pion/mediadevices/pkg/io/video"
 )
 
@@ -26,6 +27,8 @@ type Capture struct {
 	videoSrc *mediadevices.VideoTrack // the unwrapped video track, for previews
 	streamID string                   // shared by both tracks (msid), for lip sync
 	opus     *opusBuilder             // the audio track's encoders
+	vp8      vpx.VP8Params            // for the senders' video encoders
+	layer    Layer                    // what was asked of the camera
 	warnings []error                  // immutable after Open
 	videoOn  atomic.Bool
 	audioOn  atomic.Bool
@@ -51,8 +54,13 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
+	vp8, err := newVP8Params(cfg.VideoBitrate, cfg.FPS)
+	if err != nil {
+		return nil, fmt.Errorf("open capture: %w", err)
+	}
 	streamID := "duet-" + uuid.NewString()
-	c := &Capture{log: cfg.Logger, streamID: streamID, opus: opus}
+	c := &Capture{log: cfg.Logger, streamID: streamID, opus: opus, vp8: vp8,
+		layer: Layer{Width: cfg.Width &^ 1, Height: cfg.Height &^ 1, FPS: cfg.FPS}}
 	c.videoOn.Store(true)
 	c.audioOn.Store(true)
 

@@ -10,7 +10,8 @@ const (
 	DefaultWidth        = 640
 	DefaultHeight       = 480
 	DefaultFPS          = 30
-	DefaultVideoBitrate = 1_000_000 // bits/s
+	DefaultVideoBitrate = 2_000_000 // bits/s, at most; the bandwidth estimate decides below it
+	HDVideoBitrate      = 2_500_000 // the default above 640x480
 	DefaultAudioBitrate = 32_000    // bits/s
 	DefaultToneHz       = 440
 )
@@ -37,8 +38,9 @@ type CaptureConfig struct {
 	// Video and Audio say which media to capture; at least one must be set.
 	Video, Audio bool
 
-	// VideoBitrate and AudioBitrate are encoder targets in bits/s (default
-	// 1 Mbps VP8, 32 kbps Opus).
+	// VideoBitrate is the most the VP8 encoder may use, in bits/s (default
+	// 2 Mbit/s, 2.5 above 640x480): a call's bandwidth estimate sets the
+	// target below it. AudioBitrate is the Opus target (default 32 kbit/s).
 	VideoBitrate, AudioBitrate int
 
 	// Logger receives device events; nil discards them.
@@ -54,6 +56,9 @@ func (c CaptureConfig) withDefaults() CaptureConfig {
 	}
 	if c.VideoBitrate == 0 {
 		c.VideoBitrate = DefaultVideoBitrate
+		if c.Width*c.Height > DefaultWidth*DefaultHeight {
+			c.VideoBitrate = HDVideoBitrate
+		}
 	}
 	if c.AudioBitrate == 0 {
 		c.AudioBitrate = DefaultAudioBitrate

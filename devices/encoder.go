@@ -11,8 +11,8 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Encoder is one medium of a Capture, encoded: whole VP8 frames or Opus
-// packets with their durations. The sender packetizes them itself, with the
+// Encoder is the microphone of a Capture, encoded: Opus packets with their
+// durations (VideoEncoder is the camera's). The sender packetizes them itself, with the
 // payload type and SSRC the call negotiated; mediadevices' own packetizer
 // stamps fixed payload types whatever the peer offered.
 //
@@ -29,19 +29,10 @@ type Encoder struct {
 
 	keyFrame atomic.Bool
 	bitrate  atomic.Int64 // requested, not yet applied; 0 = none
+	loss     atomic.Int64 // expected packet loss in percent, plus one; 0 = unchanged
 
 	closeOnce sync.Once
 	closeErr  error
-}
-
-// NewVideoEncoder starts a VP8 encoder on the camera, or fails with
-// ErrNothingRequested when the Capture has no video. Encoding starts with
-// the first Read.
-func (c *Capture) NewVideoEncoder() (*Encoder, error) {
-	if c.video == nil {
-		return nil, fmt.Errorf("video encoder: %w", ErrNothingRequested)
-	}
-	return newEncoder(c.video, KindCamera, webrtc.MimeTypeVP8, 90000)
 }
 
 // NewAudioEncoder starts an Opus encoder on the microphone, or fails with
@@ -73,6 +64,11 @@ func (e *Encoder) Read() ([]byte, time.Duration, error) {
 			_ = b.SetBitRate(int(bps)) // only records the target
 		}
 	}
+	if pct := e.loss.Swap(0); pct > 0 {
+		if l, ok := ctl.(PacketLossController); ok {
+			_ = l.SetPacketLossPercent(int(pct - 1)) // 0..100 by construction
+		}
+	}
 	if e.keyFrame.Swap(false) {
 		if k, ok := ctl.(codec.KeyFrameController); ok {
 			_ = k.ForceKeyFrame() // only sets a flag
@@ -97,6 +93,12 @@ func (e *Encoder) SetBitRate(bps int) {
 	if bps > 0 {
 		e.bitrate.Store(int64(bps))
 	}
+}
+
+// SetPacketLoss tells the encoder how much loss (0..100 %) the receiver
+// reports; Opus then protects each packet with in-band FEC.
+func (e *Encoder) SetPacketLoss(pct int) {
+	e.loss.Store(int64(min(max(pct, 0), 100)) + 1)
 }
 
 // Close stops the encoder and frees it. It is idempotent.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -24,6 +25,12 @@ const (
 	firefoxVP8  webrtc.PayloadType = 120
 	firefoxOpus webrtc.PayloadType = 109
 )
+
+// encoder is either of a capture's encoders.
+type encoder interface {
+	Read() ([]byte, time.Duration, error)
+	Close() error
+}
 
 // foreignPeer is a standard WebRTC client with Firefox's payload types that
 // makes the offer, talking to a Duet session through a direct relay.
@@ -116,11 +123,11 @@ func (f *foreignPeer) sendSynthetic() {
 	}
 	f.capture = c
 	for _, open := range []struct {
-		enc func() (*devices.Encoder, error)
+		enc func() (encoder, error)
 		cap webrtc.RTPCodecCapability
 	}{
-		{c.NewAudioEncoder, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}},
-		{c.NewVideoEncoder, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}},
+		{func() (encoder, error) { return c.NewAudioEncoder() }, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}},
+		{func() (encoder, error) { return c.NewVideoEncoder() }, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}},
 	} {
 		enc, err := open.enc()
 		if err != nil {

@@ -13,19 +13,17 @@ import (
 )
 
 // newPeerConnection builds a peer connection with Duet's codecs (VP8, Opus),
-// the default interceptors (NACK, RTCP reports), a counter of the bytes
-// sent, and the ICE policy and timeouts of cfg.
-func newPeerConnection(cfg Config) (*webrtc.PeerConnection, *sentBytes, error) {
+// its send path (see newSendPath) and the ICE policy and timeouts of cfg.
+func newPeerConnection(cfg Config) (*webrtc.PeerConnection, *sendPath, error) {
 	me := &webrtc.MediaEngine{}
 	if err := devices.RegisterCodecs(me); err != nil {
 		return nil, nil, fmt.Errorf("register codecs: %w", err)
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+	path, err := newSendPath(me, reg, cfg.Logger, cfg.LoopbackOnly && cfg.Net == nil)
+	if err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}
-	sent := &sentBytes{}
-	reg.Add(sentBytesFactory{sent})
 	se := webrtc.SettingEngine{LoggerFactory: pionlog.Factory{Log: cfg.Logger}}
 	// mDNS would announce on the LAN for nothing: candidates travel by relay.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -57,9 +55,10 @@ func newPeerConnection(cfg Config) (*webrtc.PeerConnection, *sentBytes, error) {
 	}
 	pc, err := api.NewPeerConnection(conf)
 	if err != nil {
+		path.pacer.Close()
 		return nil, nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	return pc, sent, nil
+	return pc, path, nil
 }
 
 func iceServers(in []proto.ICEServer) []webrtc.ICEServer {

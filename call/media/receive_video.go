@@ -28,7 +28,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 	defer dec.Close()
 	pli := pliLimiter{pc: s.pc, ssrc: uint32(track.SSRC())}
 	pli.request() // a key frame now rather than at the sender's next interval
-	frames := newVP8Assembler()
+	frames := newVP8Assembler(s.path.horizon)
 	first := true
 	for {
 		pkt, _, err := track.ReadRTP()

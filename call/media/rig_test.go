@@ -121,6 +121,10 @@ type peer struct {
 	// Once resume is set, the next decoded frame stores its time.
 	resume    atomic.Bool
 	resumedAt atomic.Int64 // unix nanoseconds
+	// capture, if set before start, replaces the small test pattern;
+	// onFrame, if set, sees every decoded frame too.
+	capture *devices.CaptureConfig
+	onFrame func(media.Frame)
 
 	mu      sync.Mutex
 	session *media.Session // guarded by mu
@@ -190,8 +194,12 @@ func (p *peer) media() *media.Session {
 // call's media on it.
 func (p *peer) start(ctx context.Context, cfg media.Config) {
 	p.t.Helper()
-	capture, err := devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true, Video: true,
-		Width: 320, Height: 240, FPS: 15, VideoBitrate: 300_000})
+	cc := devices.CaptureConfig{Synthetic: true, Audio: true, Video: true,
+		Width: 320, Height: 240, FPS: 15, VideoBitrate: 300_000}
+	if p.capture != nil {
+		cc = *p.capture
+	}
+	capture, err := devices.Open(ctx, cc)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -204,6 +212,9 @@ func (p *peer) start(ctx context.Context, cfg media.Config) {
 		p.frames.Add(1)
 		if n, _, ok := devices.ReadFrameStamp(f.Image); ok {
 			p.stamp.Store(n)
+		}
+		if p.onFrame != nil {
+			p.onFrame(f)
 		}
 	}
 	s, err := media.Start(cfg)
@@ -305,13 +316,14 @@ func eventually(t testing.TB, what string, cond func() bool) {
 
 // logRecorder keeps what a session logs at Info and above.
 type logRecorder struct {
+	debug bool // set before use: record Debug too
 	mu    sync.Mutex
 	msgs  []string // guarded by mu
 	lines []string // guarded by mu: time, message and attributes
 }
 
 func (l *logRecorder) Enabled(_ context.Context, level slog.Level) bool {
-	return level >= slog.LevelInfo
+	return level >= slog.LevelInfo || l.debug
 }
 func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
 	line := r.Time.Format("15:04:05.000") + " " + r.Message

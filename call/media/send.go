@@ -2,6 +2,7 @@ package media
 
 import (
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -23,12 +24,26 @@ const keyFrameMinInterval = 400 * time.Millisecond
 // numbers the offer used).
 type sender struct {
 	kind  webrtc.RTPCodecType
-	enc   *devices.Encoder
+	enc   frameEncoder
+	video *devices.VideoEncoder // the same encoder when kind is video, for its layer
 	track *sampleTrack
 
 	lastKeyFrame atomic.Int64 // unix nanoseconds of the last forced key frame
 	keyFrames    atomic.Uint64
+	lossPct      float64 // the reported loss, smoothed; owned by readRTCP
 }
+
+// frameEncoder is a capture's encoder of one medium.
+type frameEncoder interface {
+	Read() ([]byte, time.Duration, error)
+	ForceKeyFrame()
+	SetBitRate(bps int)
+	Close() error
+}
+
+// lossReporter is an encoder that protects its packets according to the
+// loss the receiver reports (Opus' in-band FEC).
+type lossReporter interface{ SetPacketLoss(pct int) }
 
 // sampleTrack is pion's sample track that forces a key frame when the peer
 // connection binds it: frames encoded before the call connected went
@@ -49,34 +64,35 @@ func (t *sampleTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamet
 // newSender starts an encoder of kind on the capture; nil when the capture
 // lacks that medium.
 func newSender(c *devices.Capture, kind webrtc.RTPCodecType) (*sender, error) {
-	var (
-		enc *devices.Encoder
-		err error
-		cap webrtc.RTPCodecCapability
-	)
+	s := &sender{kind: kind}
+	var cap webrtc.RTPCodecCapability
 	switch kind {
 	case webrtc.RTPCodecTypeVideo:
 		if c.VideoTrack() == nil {
 			return nil, nil
 		}
-		enc, err = c.NewVideoEncoder()
+		v, err := c.NewVideoEncoder()
+		if err != nil {
+			return nil, err
+		}
+		s.enc, s.video = v, v
 		cap = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
 	default:
 		if c.AudioTrack() == nil {
 			return nil, nil
 		}
-		enc, err = c.NewAudioEncoder()
+		a, err := c.NewAudioEncoder()
+		if err != nil {
+			return nil, err
+		}
+		s.enc = a
 		cap = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
-	}
-	if err != nil {
-		return nil, err
 	}
 	track, err := webrtc.NewTrackLocalStaticSample(cap, kind.String(), c.StreamID())
 	if err != nil {
-		enc.Close()
+		s.enc.Close()
 		return nil, fmt.Errorf("%s track: %w", kind, err)
 	}
-	s := &sender{kind: kind, enc: enc}
 	s.track = &sampleTrack{TrackLocalStaticSample: track, onBind: s.enc.ForceKeyFrame}
 	return s, nil
 }
@@ -97,19 +113,46 @@ func (s *sender) pump() {
 
 // readRTCP serves the peer's feedback on this sender until the peer
 // connection closes. Pion's interceptors (retransmissions, reports, the
-// bandwidth estimate) see it on the way; key frame requests are ours.
+// bandwidth estimate) see it on the way; key frame requests and the loss
+// the receiver reports are ours.
 func (s *sender) readRTCP(r *webrtc.RTPSender) {
+	var ssrc webrtc.SSRC
+	if enc := r.GetParameters().Encodings; len(enc) > 0 {
+		ssrc = enc[0].SSRC
+	}
 	for {
 		pkts, _, err := r.ReadRTCP()
 		if err != nil {
 			return
 		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.keyFrameRequested(time.Now())
+			case *rtcp.ReceiverReport:
+				s.lossReported(p.Reports, ssrc)
+			case *rtcp.SenderReport:
+				s.lossReported(p.Reports, ssrc)
 			}
 		}
+	}
+}
+
+// lossReported passes the receiver's loss to an encoder that can protect
+// against it: at once when it rises, slowly as it falls, since loss comes
+// in bursts and the protection must be in place before the next one.
+func (s *sender) lossReported(reports []rtcp.ReceptionReport, ssrc webrtc.SSRC) {
+	lr, ok := s.enc.(lossReporter)
+	if !ok {
+		return
+	}
+	for _, rep := range reports {
+		if webrtc.SSRC(rep.SSRC) != ssrc {
+			continue
+		}
+		pct := float64(rep.FractionLost) * 100 / 256
+		s.lossPct = max(pct, 0.7*s.lossPct)
+		lr.SetPacketLoss(int(math.Ceil(s.lossPct)))
 	}
 }
 

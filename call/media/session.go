@@ -74,13 +74,14 @@ type Session struct {
 	cancel context.CancelFunc
 	owned  chan struct{}  // closed when the owner goroutine has returned
 	wg     sync.WaitGroup // the owner, the relay sender and the receivers
-	sent   *sentBytes     // RTP payload bytes sent, for the send rate
+	path   *sendPath      // the estimate and the pacer
 
 	offersQueued atomic.Int64 // offers not yet through the signaler, sent or failed
 
 	counters counters
 	echoes   *echoTracks       // set in echo sessions
 	senders  []*sender         // what the capture sends; fixed after Start
+	alloc    *allocator        // shares the estimate among the senders
 	recent   pcmWindow         // the last received audio, for level and frequency
 	playback *devices.Playback // nil when not playing
 
@@ -124,7 +125,7 @@ func Start(cfg Config) (*Session, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	pc, sent, err := newPeerConnection(cfg)
+	pc, path, err := newPeerConnection(cfg)
 	if err != nil {
 		if cfg.Capture != nil {
 			cfg.Capture.Close()
@@ -132,7 +133,7 @@ func Start(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, sent: sent, capture: cfg.Capture, events: make(chan Event, 64),
+	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, path: path, capture: cfg.Capture, events: make(chan Event, 64),
 		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel, owned: make(chan struct{})}
 	s.restart.cfg = cfg.ICE.withDefaults()
 	s.restart.timer = time.NewTimer(time.Hour)
@@ -142,6 +143,11 @@ func Start(cfg Config) (*Session, error) {
 		s.Close()
 		return nil, err
 	}
+	s.alloc = newAllocator(s.sender(webrtc.RTPCodecTypeAudio), s.sender(webrtc.RTPCodecTypeVideo))
+	if e := path.bwe.Load(); e != nil {
+		e.OnTargetBitrateChange(func(bps int) { s.alloc.apply(bps, time.Now()) })
+	}
+	s.alloc.apply(path.target(), time.Now())
 	if cfg.Playback {
 		s.openPlayback()
 	}

@@ -12,18 +12,24 @@ import (
 // Stats is the state of a call's media, sampled once a second.
 type Stats struct {
 	State         webrtc.PeerConnectionState
-	Width, Height int           // of the newest remote frame
-	FPS           float64       // remote frames decoded per second
-	FramesDecoded uint64        // since the call began
-	DecodeErrors  uint64        // since the call began
-	RecvKbps      float64       // media received, audio and video
-	SendKbps      float64       // media sent
-	RTT           time.Duration // of the selected candidate pair
-	Loss          float64       // fraction of received packets lost, 0–1
-	AudioPackets  uint64        // decoded since the call began
-	AudioDBFS     float64       // level of the last 200 ms received; -inf when silent
-	AudioHz       float64       // dominant frequency of the last 200 ms received
-	ICERestarts   int           // ICE restarts in this call, begun here or by the peer
+	Width, Height int     // of the newest remote frame
+	FPS           float64 // remote frames decoded per second
+	FramesDecoded uint64  // since the call began
+	DecodeErrors  uint64  // since the call began
+	RecvKbps      float64 // media received, audio and video
+	SendKbps      float64 // everything sent, retransmissions and headers included
+	// TargetKbps is the bandwidth estimate: what the link is believed to
+	// carry towards the peer. VideoTargetKbps is the video encoder's share.
+	TargetKbps, VideoTargetKbps float64
+	SendWidth, SendHeight       int           // the video layer sent
+	SendFPS                     int           // its frame rate
+	ResentPct                   float64       // retransmitted share of what was sent, in percent
+	RTT                         time.Duration // of the selected candidate pair
+	Loss                        float64       // fraction of received packets lost, 0–1
+	AudioPackets                uint64        // decoded since the call began
+	AudioDBFS                   float64       // level of the last 200 ms received; -inf when silent
+	AudioHz                     float64       // dominant frequency of the last 200 ms received
+	ICERestarts                 int           // ICE restarts in this call, begun here or by the peer
 	// LocalCandidate and RemoteCandidate are the types of the selected
 	// candidate pair: relay on a side means its media goes through TURN
 	// and its own address is hidden from the peer.
@@ -46,6 +52,7 @@ type statsSample struct {
 	frames    uint64
 	recvBytes uint64
 	sentBytes uint64
+	resent    uint64
 }
 
 // Stats returns the latest sample.
@@ -73,7 +80,7 @@ func (s *Session) sampleStats() {
 	if f := s.video.Load(); f.Image != nil {
 		st.Width, st.Height = f.Image.Bounds().Dx(), f.Image.Bounds().Dy()
 	}
-	sent := s.sent.load()
+	sent := s.path.sentBytes()
 	var lost, received uint64
 	for _, v := range s.pc.GetStats() {
 		switch r := v.(type) {
@@ -88,6 +95,9 @@ func (s *Session) sampleStats() {
 			}
 		}
 	}
+	if st.RTT > 0 {
+		s.path.rttNanos.Store(int64(st.RTT))
+	}
 	if lost+received > 0 {
 		st.Loss = float64(lost) / float64(lost+received)
 	}
@@ -98,7 +108,14 @@ func (s *Session) sampleStats() {
 		st.RecvKbps = float64(recvBytes-prev.recvBytes) * 8 / 1000 / secs
 		st.SendKbps = float64(sent-prev.sentBytes) * 8 / 1000 / secs
 	}
-	s.lastStats = statsSample{at: now, frames: st.FramesDecoded, recvBytes: recvBytes, sentBytes: sent}
+	resent := s.path.pacer.stats.resendBytes.Load()
+	if d := sent - s.lastStats.sentBytes; d > 0 && !s.lastStats.at.IsZero() {
+		st.ResentPct = 100 * float64(resent-s.lastStats.resent) / float64(d)
+	}
+	s.lastStats = statsSample{at: now, frames: st.FramesDecoded, recvBytes: recvBytes, sentBytes: sent, resent: resent}
+	layer, videoBps, _ := s.alloc.state()
+	st.TargetKbps, st.VideoTargetKbps = float64(s.path.target())/1000, float64(videoBps)/1000
+	st.SendWidth, st.SendHeight, st.SendFPS = layer.Width, layer.Height, layer.FPS
 	if pcm := s.recent.snapshot(); pcm != nil {
 		if rep, err := devices.AnalyzePCM(pcm, audioRate, audioChannels); err == nil {
 			st.AudioDBFS, st.AudioHz = rep.DBFS(), rep.Frequency

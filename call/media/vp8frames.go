@@ -12,8 +12,9 @@ const (
 	// maxPendingPackets bounds what waits for a missing packet (a 640x480
 	// key frame is ~40 packets); beyond it the assembler resynchronises.
 	maxPendingPackets = 512
-	// maxGapWait is how long a missing packet may hold frames back: long
-	// enough for a NACK retransmission, short enough not to stall video.
+	// maxGapWait is how long a missing packet may hold frames back when
+	// the assembler is not told: long enough for a NACK retransmission on
+	// a short path, short enough not to stall video.
 	maxGapWait = 150 * time.Millisecond
 )
 
@@ -31,10 +32,17 @@ type vp8Assembler struct {
 	started    bool
 	gapSince   time.Time // when a missing packet at next began holding frames back
 	depacketer codecs.VP8Packet
+	// gapWait is how long a gap may hold frames back: the NACK horizon,
+	// which follows the round trip.
+	gapWait func() time.Duration
 }
 
-func newVP8Assembler() *vp8Assembler {
-	return &vp8Assembler{pending: map[uint16]*rtp.Packet{}}
+// newVP8Assembler waits gapWait() for a missing packet; nil waits maxGapWait.
+func newVP8Assembler(gapWait func() time.Duration) *vp8Assembler {
+	if gapWait == nil {
+		gapWait = func() time.Duration { return maxGapWait }
+	}
+	return &vp8Assembler{pending: map[uint16]*rtp.Packet{}, gapWait: gapWait}
 }
 
 // assembledFrame is one whole VP8 frame.
@@ -76,7 +84,7 @@ func (a *vp8Assembler) push(p *rtp.Packet, now time.Time) (frames []assembledFra
 		if a.gapSince.IsZero() {
 			a.gapSince = now
 		}
-		if now.Sub(a.gapSince) < maxGapWait || !a.skipToNextFrame() {
+		if now.Sub(a.gapSince) < a.gapWait() || !a.skipToNextFrame() {
 			return frames, skipped
 		}
 		skipped = true

@@ -36,7 +36,7 @@ func wantFrames(t *testing.T, got []assembledFrame, frames ...byte) {
 }
 
 func TestAssemblerReleasesAtMarker(t *testing.T) {
-	a := newVP8Assembler()
+	a := newVP8Assembler(nil)
 	now := time.Now()
 	pkts := vp8Packets(100, 9000, 1, 3)
 	for _, p := range pkts[:2] {
@@ -53,7 +53,7 @@ func TestAssemblerReleasesAtMarker(t *testing.T) {
 }
 
 func TestAssemblerReordersAndDropsDuplicates(t *testing.T) {
-	a := newVP8Assembler()
+	a := newVP8Assembler(nil)
 	now := time.Now()
 	f1, f2 := vp8Packets(65534, 1000, 1, 3), vp8Packets(1, 4000, 2, 2) // wraps around 65535
 	var got []assembledFrame
@@ -71,7 +71,7 @@ func TestAssemblerReordersAndDropsDuplicates(t *testing.T) {
 }
 
 func TestAssemblerSkipsALostPacket(t *testing.T) {
-	a := newVP8Assembler()
+	a := newVP8Assembler(nil)
 	now := time.Now()
 	f1, f2, f3 := vp8Packets(10, 1000, 1, 3), vp8Packets(13, 4000, 2, 2), vp8Packets(15, 7000, 3, 1)
 	a.push(f1[0], now)
@@ -89,7 +89,7 @@ func TestAssemblerSkipsALostPacket(t *testing.T) {
 }
 
 func TestAssemblerWaitsForAFrameStart(t *testing.T) {
-	a := newVP8Assembler()
+	a := newVP8Assembler(nil)
 	f := vp8Packets(5, 1000, 7, 3)
 	if got, _ := a.push(f[1], time.Now()); len(got) != 0 {
 		t.Fatal("a frame from its middle")
@@ -104,7 +104,7 @@ func FuzzVP8Assembler(f *testing.F) {
 	f.Add([]byte{0, 1, 0x10, 1, 0, 2, 0x00, 1}, uint16(65530))
 	f.Add([]byte{0x10, 0x80, 0x00, 0x90, 0xff}, uint16(0))
 	f.Fuzz(func(t *testing.T, data []byte, seq0 uint16) {
-		a := newVP8Assembler()
+		a := newVP8Assembler(nil)
 		now := time.Now()
 		// Each 3 bytes: sequence offset, flags (bit 0 marker, bit 1 new timestamp), descriptor.
 		ts := uint32(0)

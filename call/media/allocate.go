@@ -1,0 +1,135 @@
+package media
+
+import (
+	"sync"
+	"time"
+
+	"duet/devices"
+)
+
+// Audio keeps its share first: its bitrate falls only when the estimate
+// is too small for it and some video. On the wire each 20 ms Opus packet
+// carries about 60 bytes of IP, UDP, RTP, extension and SRTP overhead.
+const (
+	audioOverhead = 24_000 // bits/s
+	audioHigh     = 32_000
+	audioLow      = 24_000  // the least at which libopus still adds in-band FEC
+	audioLowBelow = 200_000 // estimate under which audio takes audioLow
+	// videoShare leaves headroom under the estimate for packet overhead
+	// and retransmissions.
+	videoShare = 0.85
+	// ladderUpHold: a layer is kept this long before stepping up, so a
+	// wavering estimate does not flip the size back and forth (each size
+	// costs a key frame).
+	ladderUpHold = 3 * time.Second
+	// ladderUpMargin: stepping up waits for this much more than the
+	// layer's floor.
+	ladderUpMargin = 1.25
+)
+
+// rung is one step of the video ladder: the layer sent while the video
+// budget is at least floor.
+type rung struct {
+	height, fps int
+	floor       int // bits/s
+}
+
+// ladder runs from the camera's own size (720p only when the user picked
+// it) down to 240 lines at 15 fps. The floors are where VP8 still draws
+// a clean picture of a busy scene at that size.
+var ladder = []rung{
+	{720, 30, 1_400_000},
+	{480, 30, 600_000},
+	{360, 30, 350_000},
+	{240, 30, 180_000},
+	{240, 15, 0},
+}
+
+// allocator splits the estimate between the senders and picks the video
+// layer. Safe for concurrent use; apply never blocks (the encoders take
+// their new settings at their next frame).
+type allocator struct {
+	audio, video *sender // nil when not sent
+
+	mu        sync.Mutex
+	rung      int       // guarded by mu: index in ladder; -1 before the first
+	changedAt time.Time // guarded by mu
+	videoBps  int       // guarded by mu: the encoder's target now
+	audioBps  int       // guarded by mu
+}
+
+func newAllocator(audio, video *sender) *allocator {
+	return &allocator{audio: audio, video: video, rung: -1}
+}
+
+// apply shares target (bits/s) out.
+func (a *allocator) apply(target int, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	audio := audioHigh
+	if target < audioLowBelow {
+		audio = audioLow
+	}
+	if a.audio != nil {
+		if audio != a.audioBps {
+			a.audio.enc.SetBitRate(audio)
+		}
+		a.audioBps = audio
+		target -= audio + audioOverhead
+	}
+	if a.video == nil {
+		return
+	}
+	budget := int(videoShare * float64(max(target, 0)))
+	a.pickRungLocked(budget, now)
+	a.videoBps = min(max(budget, 50_000), a.video.video.MaxBitRate())
+	a.video.enc.SetBitRate(a.videoBps)
+}
+
+// pickRungLocked steps down at once when the budget is under the layer's
+// floor, and up one step at a time when it has been clearly above the
+// next floor for ladderUpHold.
+func (a *allocator) pickRungLocked(budget int, now time.Time) {
+	native := a.video.video.Native()
+	top := 0
+	for top < len(ladder)-1 && ladder[top].height > native.Height {
+		top++
+	}
+	want := len(ladder) - 1
+	for i := top; i < len(ladder); i++ {
+		if budget >= ladder[i].floor {
+			want = i
+			break
+		}
+	}
+	cur := a.rung
+	switch {
+	case cur < 0 || cur < top:
+		cur = want
+	case want > cur:
+		cur = want
+	case want < cur && now.Sub(a.changedAt) >= ladderUpHold &&
+		float64(budget) >= ladderUpMargin*float64(ladder[cur-1].floor):
+		cur--
+	}
+	if cur == a.rung {
+		return
+	}
+	a.rung, a.changedAt = cur, now
+	r := ladder[cur]
+	h := r.height
+	if cur == top {
+		h = native.Height // the camera's own size, whatever its height
+	}
+	a.video.video.SetLayer(devices.Layer{Height: h, FPS: r.fps})
+}
+
+// layer is the video layer sent now and the encoder's target.
+func (a *allocator) state() (layer devices.Layer, videoBps, audioBps int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.video != nil {
+		layer = a.video.video.Layer()
+	}
+	return layer, a.videoBps, a.audioBps
+}

@@ -1,0 +1,201 @@
+package media
+
+import (
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/rtcp"
+)
+
+// The send-side estimate's bounds. A call starts at startBitrate (enough
+// for audio and 320x240 video) and ramps up from there.
+const (
+	startBitrate = 400_000
+	minBitrate   = 60_000
+	maxBitrate   = 2_500_000
+)
+
+// Ramp-up. Pion's GCC raises its estimate by 8 % a second: from 400 kbit/s
+// a good link would wait 14 s for 1.2 Mbit/s, and after a dip half a minute
+// for its old rate. libwebrtc probes instead; here the media itself probes:
+// while GCC sees no congestion and the rate is well below the last rate
+// at which it saw some (or none has been seen, or that one is outgrown),
+// the estimate grows by rampFactor a second. Near the last congested rate
+// it follows GCC's own cautious increase.
+const (
+	rampFactor = 1.5
+	// nearCapacity: at or above this share of the last congested rate the
+	// fast ramp stops.
+	nearCapacity = 0.7
+	// outgrown: sending this much above the last congested rate without
+	// congestion means that rate no longer says anything about the link.
+	outgrown = 1.3
+	// capacityMemory: after this long without congestion the last
+	// congested rate is forgotten: the link may have changed, and a sender
+	// that never fills the estimate (a still picture) could never outgrow it.
+	capacityMemory = 5 * time.Second
+	// rampLoss: above this loss the ramp waits; GCC's loss control acts
+	// above lossCongestion.
+	rampLoss       = 0.05
+	lossCongestion = 0.1
+)
+
+// estimator is Duet's bandwidth estimator: pion's GCC (delay and loss
+// based, fed by transport-wide feedback) with a faster ramp up. Its target
+// paces the packets, bounds retransmissions and drives the encoders.
+//
+// Safe for concurrent use.
+type estimator struct {
+	gcc *gcc.SendSideBWE
+
+	mu          sync.Mutex
+	target      int       // guarded by mu
+	capacity    int       // guarded by mu: rate at the last congestion; 0 = none
+	congestedAt time.Time // guarded by mu
+	lastDelay   int       // guarded by mu: GCC's delay target at the last look
+	lastUpdate  time.Time // guarded by mu
+	congestions int       // guarded by mu
+	onChange    func(int) // guarded by mu
+	sent        func() int
+	log         *slog.Logger
+	// fixed keeps the target at maxBitrate: on loopback there is no link
+	// to estimate, only a busy CPU that GCC would take for congestion.
+	fixed bool
+}
+
+// newEstimator wraps a GCC estimator; sent reports the bits/s actually sent
+// over the last second, to tell a rate the link carries from one the
+// encoder never reached.
+func newEstimator(sent func() int, log *slog.Logger, fixed bool) (*estimator, error) {
+	g, err := gcc.NewSendSideBWE(
+		gcc.SendSideBWEInitialBitrate(startBitrate),
+		gcc.SendSideBWEMinBitrate(minBitrate),
+		gcc.SendSideBWEMaxBitrate(maxBitrate),
+		// Duet's pacer (see pacer) sits outside the transport-wide
+		// numbering; GCC's own leaky bucket would queue without bound.
+		gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+	)
+	if err != nil {
+		return nil, err
+	}
+	e := &estimator{gcc: g, target: startBitrate, sent: sent, log: log, fixed: fixed}
+	if fixed {
+		e.target = maxBitrate
+	}
+	return e, nil
+}
+
+func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	return e.gcc.AddStream(info, w)
+}
+
+// WriteRTCP feeds GCC the peer's feedback, then updates the target.
+func (e *estimator) WriteRTCP(pkts []rtcp.Packet, a interceptor.Attributes) error {
+	if err := e.gcc.WriteRTCP(pkts, a); err != nil {
+		return err
+	}
+	for _, p := range pkts {
+		switch p.(type) {
+		case *rtcp.TransportLayerCC, *rtcp.CCFeedbackReport:
+			e.update(time.Now())
+			return nil
+		}
+	}
+	return nil
+}
+
+// update applies GCC's view to the target: down with GCC on congestion,
+// up faster than GCC while the link has room.
+func (e *estimator) update(now time.Time) {
+	if e.fixed {
+		return
+	}
+	st := e.gcc.GetStats()
+	delayTarget, _ := st["delayTargetBitrate"].(int)
+	loss, _ := st["averageLoss"].(float64)
+	usage, _ := st["usage"].(string)
+	state, _ := st["state"].(string)
+
+	e.mu.Lock()
+	dt := now.Sub(e.lastUpdate)
+	if e.lastUpdate.IsZero() {
+		dt = 0
+	}
+	e.lastUpdate = now
+	prev := e.target
+	// Before its first delay update GCC reports the zero value, overuse.
+	// Its delay target also falls when the sender sends less than it
+	// (it caps at 1.5 × the received rate); only a fall below what is sent
+	// is a decrease, one GetStats may have missed.
+	decreased := delayTarget < e.lastDelay && delayTarget < e.sent()
+	congested := delayTarget > 0 && (state == "decrease" || usage == "overuse" || decreased)
+	if delayTarget > 0 {
+		e.lastDelay = delayTarget
+	}
+	switch {
+	case congested:
+		// GCC's decrease goes to 85 % of what arrived; its own target may
+		// lag far below that after a fast ramp.
+		e.target = min(e.target, max(delayTarget, int(0.85*float64(e.sent()))))
+		e.capacity, e.congestedAt = e.target, now
+		e.congestions++
+		e.log.Debug("congestion", "usage", usage, "state", state, "gccDelayTarget", delayTarget,
+			"previous", prev, "target", e.target, "sent", e.sent(), "loss", loss)
+	case loss > lossCongestion:
+		// GCC's loss rule: lose half the loss rate, at most every update.
+		e.target = int(float64(e.target) * (1 - 0.5*loss))
+	case loss < rampLoss && e.rampingLocked(now):
+		grown := float64(e.target) * math.Pow(rampFactor, min(dt.Seconds(), 0.5))
+		e.target = max(e.target, int(grown), e.gcc.GetTargetBitrate())
+	default:
+		e.target = max(e.target, min(e.gcc.GetTargetBitrate(), delayTarget))
+	}
+	e.target = min(max(e.target, minBitrate), maxBitrate)
+	changed, target, f := e.target != prev, e.target, e.onChange
+	e.mu.Unlock()
+	if changed && f != nil {
+		f(target)
+	}
+}
+
+// rampingLocked: far below the last congested rate, or none is known, or
+// the link has carried well beyond it since, or it is old news.
+func (e *estimator) rampingLocked(now time.Time) bool {
+	if e.capacity == 0 {
+		return true
+	}
+	if e.sent() > int(outgrown*float64(e.capacity)) || now.Sub(e.congestedAt) > capacityMemory {
+		e.capacity = 0
+		return true
+	}
+	return float64(e.target) < nearCapacity*float64(e.capacity)
+}
+
+// GetTargetBitrate is the estimate in bits/s.
+func (e *estimator) GetTargetBitrate() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.target
+}
+
+// OnTargetBitrateChange sets f, called on the RTCP goroutine with every new
+// target; f must not block.
+func (e *estimator) OnTargetBitrateChange(f func(int)) {
+	e.mu.Lock()
+	e.onChange = f
+	e.mu.Unlock()
+}
+
+func (e *estimator) GetStats() map[string]any {
+	st := e.gcc.GetStats()
+	e.mu.Lock()
+	st["target"], st["congestions"] = e.target, e.congestions
+	e.mu.Unlock()
+	return st
+}
+
+func (e *estimator) Close() error { return e.gcc.Close() }

@@ -1,0 +1,61 @@
+package media_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// netScenarios are the links `make netbench` measures calls on.
+var netScenarios = []scenario{
+	{name: "clean", duration: 30 * time.Second},
+	{name: "2 Mbit/s 20 ms", link: linkConfig{Rate: 2_000_000, Delay: 20 * time.Millisecond}, duration: 30 * time.Second},
+	{name: "600 kbit/s 30±10 ms", link: linkConfig{Rate: 600_000, Delay: 30 * time.Millisecond, Jitter: 10 * time.Millisecond}, duration: 30 * time.Second},
+	{name: "2 % loss", link: linkConfig{Loss: 0.02, Delay: 20 * time.Millisecond}, duration: 30 * time.Second},
+	{name: "400 kbit/s 50 ms 1 %", link: linkConfig{Rate: 400_000, Delay: 50 * time.Millisecond, Loss: 0.01}, duration: 30 * time.Second},
+	{name: "2.5M→150k→2.5M", link: linkConfig{Rate: 2_500_000, Delay: 20 * time.Millisecond}, duration: 60 * time.Second,
+		steps: []rateStep{{20 * time.Second, 150_000}, {40 * time.Second, 2_500_000}}},
+	{name: "5 % bursty loss", link: linkConfig{BurstLoss: 0.05, BurstLen: 10, Delay: 20 * time.Millisecond}, duration: 30 * time.Second},
+}
+
+// BenchmarkNetworkScenarios places a video call between two phones on each
+// emulated link and prints one row per scenario and direction. It runs in
+// real time (about six minutes); NETBENCH picks scenarios by name.
+func BenchmarkNetworkScenarios(b *testing.B) {
+	filter := os.Getenv("NETBENCH")
+	var rows []string
+	for _, sc := range netScenarios {
+		if filter != "" && !strings.Contains(sc.name, filter) {
+			continue
+		}
+		b.Run(strings.NewReplacer(" ", "_", "/", "_").Replace(sc.name), func(b *testing.B) {
+			for range b.N {
+				for _, d := range runScenario(b, sc) {
+					f := d.figures(sc)
+					rows = append(rows, fmt.Sprintf("%-22s %-10s %5.2f %5.2f %6.1f %5.1f %6.0f %5.0f %5.0f %8s %6s  %s",
+						sc.name, d.name, f.loadP50, f.loadP95, f.maxResent10s, f.fps, f.meanKbps,
+						ms(f.g2gP50), ms(f.g2gP95), f.freeze.Round(10*time.Millisecond), recoveryText(f.recover80), f.layers))
+				}
+			}
+		})
+	}
+	fmt.Printf("\n%-22s %-10s %5s %5s %6s %5s %6s %5s %5s %8s %6s  %s\n", "scenario", "direction",
+		"ld50", "ld95", "rtx%10", "fps", "kbps", "g2g50", "g2g95", "freeze", "rec80", "layers sent")
+	for _, r := range rows {
+		fmt.Println(r)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func recoveryText(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "never"
+	case d == 0:
+		return "-"
+	}
+	return d.Round(time.Second).String()
+}

@@ -1,0 +1,282 @@
+package media
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+)
+
+// Pacing. Video leaves at a multiple of the estimate, so a key frame
+// reaches the bottleneck as a stream rather than a burst; audio never waits.
+// Whatever the encoder does, the queue stays bounded: video that has waited
+// maxQueueDelay goes out at once (the encoder's next target is lower), and
+// beyond maxQueuedPackets new packets are refused.
+const (
+	pacingFactor      = 2.5
+	minPacingRate     = 300_000 // bits/s: a small estimate must not starve a frame
+	pacingInterval    = 5 * time.Millisecond
+	maxQueueDelay     = 250 * time.Millisecond
+	maxQueuedPackets  = 1024
+	maxBurstIntervals = 2 // tokens saved while idle, in pacing intervals
+	// A retransmission older than this cannot be played any more: the
+	// receiver's jitter buffer has moved on.
+	maxResendAge = time.Second
+	// sendWindow is the span over which a retransmission must fit under
+	// the estimate together with the media.
+	sendWindow = time.Second
+)
+
+var errPacerFull = errors.New("pacer queue full")
+
+// pacer is the send queue between the encoders and the network, an
+// interceptor registered outside the transport-wide sequence numbering so
+// that numbers follow the real send order and the estimator sees real send
+// times. It also keeps retransmissions within the estimate: a resend that
+// would push the last second's total above it, or that comes too late to be
+// played, is dropped.
+//
+// Safe for concurrent use; Close stops its goroutine.
+type pacer struct {
+	interceptor.NoOp
+	target func() int // the bandwidth estimate in bits/s; set before the first write
+
+	wake   chan struct{}
+	closed chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	video   []pacedPacket // guarded by mu: first-time video, in order
+	resends []pacedPacket // guarded by mu: retransmissions, sent before video
+	window  rateWindow    // guarded by mu: bytes sent recently
+
+	stats pacerCounters
+}
+
+type pacedPacket struct {
+	stream   *pacedStream
+	header   rtp.Header
+	payload  []byte
+	attrs    interceptor.Attributes
+	queued   time.Time
+	firstOut time.Time // resends: when the original left
+}
+
+func (p *pacedPacket) size() int { return p.header.MarshalSize() + len(p.payload) }
+
+// pacedStream is one local stream's writer and what the pacer remembers of
+// its packets, to tell a retransmission from a first send.
+type pacedStream struct {
+	writer  interceptor.RTPWriter
+	audio   bool
+	mu      sync.Mutex
+	started bool             // guarded by mu
+	highest uint16           // guarded by mu
+	sentAt  [1024]sentPacket // guarded by mu: by sequence number modulo
+}
+
+type sentPacket struct {
+	seq uint16
+	at  time.Time
+}
+
+// pacerCounters are what went out, for the stats.
+type pacerCounters struct {
+	mediaBytes     atomic.Uint64 // first sends, audio and video, header included
+	resendBytes    atomic.Uint64
+	resendsDropped atomic.Uint64 // over the budget or too late
+	overflows      atomic.Uint64 // refused because the queue was full
+}
+
+func newPacer(target func() int) *pacer {
+	p := &pacer{target: target, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+	p.wg.Add(1)
+	go p.run()
+	return p
+}
+
+// BindLocalStream queues the stream's video and sends its audio at once.
+func (p *pacer) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	st := &pacedStream{writer: w, audio: strings.HasPrefix(strings.ToLower(info.MimeType), "audio/")}
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		now := time.Now()
+		firstOut, resend := st.classify(h.SequenceNumber, now)
+		if st.audio && !resend {
+			return p.send(st, h, payload, a, false, now)
+		}
+		pkt := pacedPacket{stream: st, header: h.Clone(), payload: append([]byte(nil), payload...),
+			attrs: a, queued: now, firstOut: firstOut}
+		// Measured now: once queued, the header belongs to the pacer's
+		// goroutine (the transport-wide number is written into it).
+		size := pkt.size()
+		p.mu.Lock()
+		if len(p.video)+len(p.resends) >= maxQueuedPackets {
+			p.mu.Unlock()
+			p.stats.overflows.Add(1)
+			return 0, errPacerFull
+		}
+		if resend {
+			p.resends = append(p.resends, pkt)
+		} else {
+			p.video = append(p.video, pkt)
+		}
+		p.mu.Unlock()
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+		return size, nil
+	})
+}
+
+// classify tells a retransmission (a sequence number not newer than the
+// highest seen) from a first send, and for a resend when the original left.
+func (s *pacedStream) classify(seq uint16, now time.Time) (firstOut time.Time, resend bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started && !seqBefore(s.highest, seq) {
+		if e := s.sentAt[seq%uint16(len(s.sentAt))]; e.seq == seq {
+			return e.at, true
+		}
+		return time.Time{}, true // too old to be remembered
+	}
+	s.started, s.highest = true, seq
+	s.sentAt[seq%uint16(len(s.sentAt))] = sentPacket{seq: seq, at: now}
+	return time.Time{}, false
+}
+
+func (p *pacer) send(st *pacedStream, h *rtp.Header, payload []byte, a interceptor.Attributes, resend bool, now time.Time) (int, error) {
+	n, err := st.writer.Write(h, payload, a)
+	if err != nil {
+		return n, err
+	}
+	size := h.MarshalSize() + len(payload)
+	if resend {
+		p.stats.resendBytes.Add(uint64(size))
+	} else {
+		p.stats.mediaBytes.Add(uint64(size))
+	}
+	p.mu.Lock()
+	p.window.add(now, size)
+	p.mu.Unlock()
+	return n, err
+}
+
+// run sends queued packets at the pacing rate until Close.
+func (p *pacer) run() {
+	defer p.wg.Done()
+	tick := time.NewTicker(pacingInterval)
+	defer tick.Stop()
+	var tokens float64 // bytes that may leave now
+	last := time.Now()
+	for {
+		select {
+		case <-p.closed:
+			return
+		case <-tick.C:
+		case <-p.wake:
+		}
+		now := time.Now()
+		rate := max(pacingFactor*float64(p.target()), minPacingRate) / 8 // bytes/s
+		tokens = min(tokens+rate*now.Sub(last).Seconds(), rate*(maxBurstIntervals*pacingInterval).Seconds())
+		last = now
+		tokens = p.drain(now, tokens)
+	}
+}
+
+// drain sends what the tokens allow, resends first, and returns the tokens
+// left. Video that has waited maxQueueDelay goes regardless.
+func (p *pacer) drain(now time.Time, tokens float64) float64 {
+	for {
+		p.mu.Lock()
+		var pkt pacedPacket
+		var resend bool
+		switch {
+		case len(p.resends) > 0 && tokens > 0:
+			pkt, p.resends = p.resends[0], p.resends[1:]
+			resend = true
+			if !p.resendAllowedLocked(pkt, now) {
+				p.mu.Unlock()
+				p.stats.resendsDropped.Add(1)
+				continue
+			}
+		case len(p.video) > 0 && (tokens > 0 || now.Sub(p.video[0].queued) >= maxQueueDelay):
+			pkt, p.video = p.video[0], p.video[1:]
+		default:
+			if len(p.video) == 0 {
+				p.video = nil // let the backing array go
+			}
+			p.mu.Unlock()
+			return tokens
+		}
+		p.mu.Unlock()
+		tokens -= float64(pkt.size())
+		p.send(pkt.stream, &pkt.header, pkt.payload, pkt.attrs, resend, now)
+	}
+}
+
+// resendAllowedLocked: the resend fits under the estimate with what was
+// sent in the last sendWindow, and can still be played.
+func (p *pacer) resendAllowedLocked(pkt pacedPacket, now time.Time) bool {
+	if !pkt.firstOut.IsZero() && now.Sub(pkt.firstOut) > maxResendAge {
+		return false
+	}
+	if pkt.firstOut.IsZero() {
+		return false // older than the pacer remembers: far too late
+	}
+	budget := float64(p.target()) * sendWindow.Seconds() / 8
+	return float64(p.window.total(now)+pkt.size()) <= budget
+}
+
+// sentRate is what left in the last sendWindow, in bits/s.
+func (p *pacer) sentRate() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return int(float64(p.window.total(time.Now())*8) / sendWindow.Seconds())
+}
+
+// Close stops the pacer; queued packets are dropped.
+func (p *pacer) Close() error {
+	p.once.Do(func() { close(p.closed) })
+	p.wg.Wait()
+	return nil
+}
+
+// rateWindow sums bytes over the last sendWindow in 50 ms buckets. Not safe
+// for concurrent use.
+type rateWindow struct {
+	buckets [20]int
+	stamps  [20]int64 // bucket index in 50 ms units since the epoch
+}
+
+const rateBucket = sendWindow / 20
+
+func (w *rateWindow) add(now time.Time, n int) {
+	k := now.UnixNano() / int64(rateBucket)
+	i := k % int64(len(w.buckets))
+	if w.stamps[i] != k {
+		w.stamps[i], w.buckets[i] = k, 0
+	}
+	w.buckets[i] += n
+}
+
+func (w *rateWindow) total(now time.Time) int {
+	k := now.UnixNano() / int64(rateBucket)
+	sum := 0
+	for i, s := range w.stamps {
+		if k-s < int64(len(w.buckets)) {
+			sum += w.buckets[i]
+		}
+	}
+	return sum
+}
+
+// pacerFactory hands the registry the one pacer of a peer connection.
+type pacerFactory struct{ p *pacer }
+
+func (f pacerFactory) NewInterceptor(string) (interceptor.Interceptor, error) { return f.p, nil }

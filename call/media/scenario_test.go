@@ -1,0 +1,223 @@
+package media_test
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"duet/call/media"
+	"duet/devices"
+)
+
+// scenario is a video call over an emulated link for a while, with the
+// bottleneck's rate changed at given times.
+type scenario struct {
+	name     string
+	link     linkConfig
+	duration time.Duration
+	steps    []rateStep
+}
+
+type rateStep struct {
+	at   time.Duration
+	rate int
+}
+
+// second is one direction's figures for one second of the call.
+type second struct {
+	at        time.Duration
+	capacity  int     // bits/s; 0 = unlimited
+	sendKbps  float64 // offered by the sender
+	resentPct float64
+	target    float64 // the sender's estimate, kbit/s
+	fps       float64 // decoded by the receiver
+	width     int     // of the frames received
+	layer     string  // sent
+}
+
+// direction is what one side sent and the other received.
+type direction struct {
+	name    string
+	seconds []second
+
+	mu        sync.Mutex
+	latencies []time.Duration // glass to glass, per stamped frame
+	decoded   []time.Time     // when each frame was decoded
+}
+
+func (d *direction) frame(f media.Frame) {
+	_, captured, ok := devices.ReadFrameStamp(f.Image)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.decoded = append(d.decoded, f.Decoded)
+	if ok {
+		d.latencies = append(d.latencies, f.Decoded.Sub(captured))
+	}
+}
+
+// callCapture is what each phone sends in a scenario: a busy 640x480 scene.
+func callCapture() *devices.CaptureConfig {
+	return &devices.CaptureConfig{Synthetic: true, Audio: true, Video: true, Width: 640, Height: 480, FPS: 30}
+}
+
+// runScenario places a video call over the scenario's link and samples
+// both directions once a second.
+func runScenario(t testing.TB, sc scenario) [2]*direction {
+	r := newRig(t)
+	alice, bob := r.peer("alice"), r.peer("bob")
+	l := newLink(t, sc.link)
+	dirs := [2]*direction{{name: "alice→bob"}, {name: "bob→alice"}}
+	alice.capture, bob.capture = callCapture(), callCapture()
+	bob.onFrame, alice.onFrame = dirs[0].frame, dirs[1].frame
+	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
+	eventually(t, "first frames both ways", func() bool { return alice.frames.Load() > 0 && bob.frames.Load() > 0 })
+	start := time.Now()
+	capacity := sc.link.Rate
+	steps := slices.Clone(sc.steps)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for now := range tick.C {
+		at := now.Sub(start)
+		if at > sc.duration {
+			break
+		}
+		for len(steps) > 0 && at >= steps[0].at {
+			capacity = steps[0].rate
+			l.SetRate(capacity)
+			steps = steps[1:]
+		}
+		for i, pair := range [][2]*peer{{alice, bob}, {bob, alice}} {
+			from, to := pair[0].media().Stats(), pair[1].media().Stats()
+			dirs[i].seconds = append(dirs[i].seconds, second{at: at, capacity: capacity, sendKbps: from.SendKbps,
+				resentPct: from.ResentPct, target: from.TargetKbps, fps: to.FPS, width: to.Width,
+				layer: fmt.Sprintf("%dx%d@%d", from.SendWidth, from.SendHeight, from.SendFPS)})
+		}
+	}
+	return dirs
+}
+
+// figures sums a direction up.
+type figures struct {
+	loadP50, loadP95 float64 // offered ÷ capacity over 1 s windows, from 2 s after a step down
+	maxResent10s     float64 // percent, the worst 10 s window
+	fps              float64 // mean delivered
+	layers           string  // layers sent, in order, without repeats
+	freeze           time.Duration
+	g2gP50, g2gP95   time.Duration
+	recover80        time.Duration // after the last step up, to 80 % of the rate before the first step down; -1: never
+	meanKbps         float64
+}
+
+func (d *direction) figures(sc scenario) figures {
+	var f figures
+	var loads []float64
+	lastDown := time.Duration(-1 << 62)
+	prevCap := sc.link.Rate
+	for _, s := range d.seconds {
+		if s.capacity != prevCap {
+			if s.capacity < prevCap {
+				lastDown = s.at
+			}
+			prevCap = s.capacity
+		}
+		if s.capacity > 0 && s.at-lastDown >= 2*time.Second {
+			loads = append(loads, s.sendKbps*1000/float64(s.capacity))
+		}
+		f.fps += s.fps / float64(len(d.seconds))
+		f.meanKbps += s.sendKbps / float64(len(d.seconds))
+		if n := len(f.layers); n == 0 || !hasSuffix(f.layers, s.layer) {
+			if n > 0 {
+				f.layers += "→"
+			}
+			f.layers += s.layer
+		}
+	}
+	f.loadP50, f.loadP95 = quantile(loads, 0.5), quantile(loads, 0.95)
+	for i := 0; i+10 <= len(d.seconds); i++ {
+		f.maxResent10s = max(f.maxResent10s, mean(d.seconds[i:i+10], func(s second) float64 { return s.resentPct }))
+	}
+	d.mu.Lock()
+	lat := slices.Clone(d.latencies)
+	dec := slices.Clone(d.decoded)
+	d.mu.Unlock()
+	f.g2gP50, f.g2gP95 = durQuantile(lat, 0.5), durQuantile(lat, 0.95)
+	f.freeze = freezeTime(dec)
+	f.recover80 = d.recovery(sc)
+	return f
+}
+
+// recovery is how long after the last step up the send rate took to reach
+// 80 % of its mean over the 5 s before the first step down.
+func (d *direction) recovery(sc scenario) time.Duration {
+	if len(sc.steps) < 2 {
+		return 0
+	}
+	down, up := sc.steps[0].at, sc.steps[len(sc.steps)-1].at
+	var pre []second
+	for _, s := range d.seconds {
+		if s.at >= down-5*time.Second && s.at < down {
+			pre = append(pre, s)
+		}
+	}
+	want := 0.8 * mean(pre, func(s second) float64 { return s.sendKbps })
+	for _, s := range d.seconds {
+		if s.at >= up && s.sendKbps >= want {
+			return s.at - up
+		}
+	}
+	return -1
+}
+
+// freezeTime sums the freezes by Chromium's definition: a frame later than
+// max(3 × the mean interval, mean + 150 ms), the mean over the last frames.
+func freezeTime(decoded []time.Time) time.Duration {
+	var total time.Duration
+	const window = 30
+	for i := 1; i < len(decoded); i++ {
+		gap := decoded[i].Sub(decoded[i-1])
+		lo := max(0, i-window)
+		if i-lo < 2 {
+			continue
+		}
+		meanGap := decoded[i-1].Sub(decoded[lo]) / time.Duration(i-1-lo)
+		if gap > max(3*meanGap, meanGap+150*time.Millisecond) {
+			total += gap
+		}
+	}
+	return total
+}
+
+func hasSuffix(s, suffix string) bool {
+	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
+}
+
+func mean(ss []second, f func(second) float64) float64 {
+	if len(ss) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, s := range ss {
+		sum += f(s)
+	}
+	return sum / float64(len(ss))
+}
+
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[min(int(q*float64(len(v))), len(v)-1)]
+}
+
+func durQuantile(v []time.Duration, q float64) time.Duration {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[min(int(q*float64(len(v))), len(v)-1)]
+}

@@ -1,0 +1,119 @@
+package media
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/webrtc/v4"
+
+	"duet/call/internal/pionlog"
+)
+
+// sendPath is a peer connection's way out: the bandwidth estimate and the
+// pacer that holds what is sent to it.
+type sendPath struct {
+	pacer *pacer
+	bwe   atomic.Pointer[estimator] // set when the peer connection is built
+	fixed bool
+	nacks *nackGenerator
+	// rttNanos is the round trip of the media path, from ICE's checks;
+	// 0 until measured.
+	rttNanos atomic.Int64
+}
+
+// defaultRTT stands in until ICE has measured the path.
+const defaultRTT = 100 * time.Millisecond
+
+func (p *sendPath) rtt() time.Duration {
+	if d := time.Duration(p.rttNanos.Load()); d > 0 {
+		return d
+	}
+	return defaultRTT
+}
+
+// horizon is how long a missing video packet may hold the frames behind
+// it: long enough for one resend to arrive (and a second on a short
+// path), not so long that the picture lags.
+func (p *sendPath) horizon() time.Duration {
+	return min(max(p.rtt()*3/2+60*time.Millisecond, 120*time.Millisecond), 400*time.Millisecond)
+}
+
+// newSendPath registers the interceptors, innermost (nearest the network)
+// first: the estimator sees every packet at its real send time and the
+// peer's transport-wide feedback; the transport-wide sequence number is
+// given in send order; the pacer releases packets at a multiple of the
+// estimate; the NACK responder, outside it, has its resends paced and
+// budgeted; then the NACK generator, RTCP reports, the stats Pion's
+// GetStats reads, and transport-wide feedback for the peer's own estimator
+// (Chromium negotiates transport-cc when offered).
+//
+// On loopback the estimate stays at its maximum (see estimator.fixed).
+func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Logger, loopback bool) (*sendPath, error) {
+	p := &sendPath{fixed: loopback}
+	p.nacks = newNACKGenerator(p.rtt, p.horizon)
+	lf := pionlog.Factory{Log: log}
+	p.pacer = newPacer(p.target)
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return newEstimator(p.pacer.sentRate, log, loopback)
+	})
+	if err != nil {
+		p.pacer.Close()
+		return nil, err
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		if est, ok := e.(*estimator); ok {
+			p.bwe.Store(est)
+		}
+	})
+	reg.Add(ccf)
+	steps := []func() error{
+		func() error { return webrtc.ConfigureTWCCHeaderExtensionSender(me, reg) },
+		func() error { reg.Add(pacerFactory{p.pacer}); return nil },
+		func() error {
+			responder, err := nack.NewResponderInterceptor(nack.WithResponderLoggerFactory(lf))
+			if err != nil {
+				return err
+			}
+			reg.Add(responder)
+			reg.Add(nackGeneratorFactory{p.nacks})
+			return nil
+		},
+		func() error {
+			return webrtc.ConfigureRTCPReportsWithOptions(reg, []report.ReceiverOption{report.WithReceiverLoggerFactory(lf)},
+				report.WithSenderLoggerFactory(lf))
+		},
+		func() error { return webrtc.ConfigureStatsInterceptorWithOptions(reg, stats.WithLoggerFactory(lf)) },
+		func() error { return webrtc.ConfigureTWCCSenderWithOptions(me, reg, twcc.WithLoggerFactory(lf)) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			p.pacer.Close()
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// target is the estimate in bits/s, the starting one until the first
+// feedback.
+func (p *sendPath) target() int {
+	if e := p.bwe.Load(); e != nil {
+		return e.GetTargetBitrate()
+	}
+	if p.fixed {
+		return maxBitrate
+	}
+	return startBitrate
+}
+
+// sentBytes is everything sent so far, resends included, headers included.
+func (p *sendPath) sentBytes() uint64 {
+	return p.pacer.stats.mediaBytes.Load() + p.pacer.stats.resendBytes.Load()
+}

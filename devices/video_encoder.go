@@ -1,0 +1,215 @@
+package devices
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/codec/vpx"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
+)
+
+// Layer is what the video encoder sends: a frame size and rate at or below
+// the camera's. The sender steps down the ladder when the link narrows and
+// back up when it widens.
+type Layer struct {
+	Width, Height, FPS int
+}
+
+func (l Layer) String() string { return fmt.Sprintf("%dx%d@%d", l.Width, l.Height, l.FPS) }
+
+// VideoEncoder is the camera of a Capture, encoded with VP8 at a Layer the
+// sender picks: frames are scaled and dropped before the encoder, and a new
+// size gets an encoder of its own (mediadevices' VP8 encoder leaks its
+// codec context when the frame size changes under it).
+//
+// Read must not be called concurrently with itself; SetLayer,
+// ForceKeyFrame and SetBitRate are safe from any goroutine and never
+// block: they take effect at the next Read. Whoever opened the encoder must
+// Close it, from the goroutine that reads once Read has failed.
+type VideoEncoder struct {
+	src    video.Reader // the camera's frames, 4:2:0, at its own size and rate
+	params vpx.VP8Params
+	native atomic.Pointer[Layer] // the camera's size (learnt from its first frame) and rate
+
+	want     atomic.Pointer[Layer]
+	keyFrame atomic.Bool
+	bitrate  atomic.Int64
+
+	// Owned by the reading goroutine.
+	enc     codec.ReadCloser
+	feed    *pictureFeed
+	layer   Layer
+	credit  float64 // frames owed at the layer's rate, for dropping
+	lastOut time.Time
+	closed  bool
+}
+
+// NewVideoEncoder starts a VP8 encoder on the camera, or fails with
+// ErrNothingRequested when the Capture has no video. It sends the camera's
+// own size and rate until SetLayer says otherwise.
+func (c *Capture) NewVideoEncoder() (*VideoEncoder, error) {
+	if c.videoSrc == nil {
+		return nil, fmt.Errorf("video encoder: %w", ErrNothingRequested)
+	}
+	e := &VideoEncoder{src: video.ToI420(c.videoSrc.NewReader(false)), params: c.vp8}
+	native := c.layer
+	e.native.Store(&native)
+	e.want.Store(&native)
+	e.bitrate.Store(int64(c.vp8.BitRate))
+	return e, nil
+}
+
+// Native is the camera's own layer, the top of the ladder.
+func (e *VideoEncoder) Native() Layer { return *e.native.Load() }
+
+// SetLayer changes what is sent from the next frame on: Height lines at
+// FPS, at most the camera's, with the camera's aspect ratio.
+func (e *VideoEncoder) SetLayer(l Layer) {
+	e.want.Store(fitLayer(l, e.Native()))
+}
+
+// fitLayer clamps l to native and gives it native's aspect ratio.
+func fitLayer(l, native Layer) *Layer {
+	h := min(max(l.Height, 16), native.Height) &^ 1
+	w := (native.Width*h/native.Height + 1) &^ 1
+	return &Layer{Width: w, Height: h, FPS: min(max(l.FPS, 1), native.FPS)}
+}
+
+// MaxBitRate is the most this encoder may be given: the capture's
+// VideoBitrate.
+func (e *VideoEncoder) MaxBitRate() int { return e.params.BitRate }
+
+// Layer is the layer asked for last.
+func (e *VideoEncoder) Layer() Layer { return *e.want.Load() }
+
+// ForceKeyFrame makes the next frame a key frame.
+func (e *VideoEncoder) ForceKeyFrame() { e.keyFrame.Store(true) }
+
+// SetBitRate changes the target, in bits per second, from the next frame on.
+func (e *VideoEncoder) SetBitRate(bps int) {
+	if bps > 0 {
+		e.bitrate.Store(int64(bps))
+	}
+}
+
+// Read returns the next encoded frame and the time since the previous one.
+// It fails once the Capture closes.
+func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
+	if e.closed {
+		return nil, 0, fmt.Errorf("read video encoder: %w", ErrClosed)
+	}
+	for {
+		img, release, err := e.src.Read()
+		if err != nil {
+			return nil, 0, fmt.Errorf("read video encoder: %w", err)
+		}
+		now := time.Now()
+		e.learnNative(img.Bounds())
+		layer := *e.want.Load()
+		if !e.due(layer) {
+			release()
+			continue
+		}
+		frame := scaleI420(img.(*image.YCbCr), layer.Width, layer.Height)
+		release()
+		if err := e.ensureEncoder(layer); err != nil {
+			return nil, 0, err
+		}
+		if e.keyFrame.Swap(false) {
+			e.enc.Controller().(codec.KeyFrameController).ForceKeyFrame()
+		}
+		e.enc.Controller().(codec.BitRateController).SetBitRate(int(e.bitrate.Load()))
+		e.feed.frame = frame
+		data, rel, err := e.enc.Read()
+		if err != nil {
+			return nil, 0, fmt.Errorf("encode video: %w", err)
+		}
+		rel()
+		d := now.Sub(e.lastOut)
+		if e.lastOut.IsZero() {
+			d = time.Second / time.Duration(layer.FPS)
+		}
+		e.lastOut = now
+		return data, d, nil
+	}
+}
+
+// learnNative corrects the camera's size from its frames: a camera gives
+// the closest mode it has, not always the one asked for.
+func (e *VideoEncoder) learnNative(b image.Rectangle) {
+	n := e.Native()
+	if b.Dx() == n.Width && b.Dy() == n.Height {
+		return
+	}
+	want := e.Layer()
+	fresh := Layer{Width: b.Dx() &^ 1, Height: b.Dy() &^ 1, FPS: n.FPS}
+	e.native.Store(&fresh)
+	e.want.CompareAndSwap(e.want.Load(), fitLayer(want, fresh))
+}
+
+// due decides whether this frame is sent at the layer's rate; the
+// camera's own rate sends every frame.
+func (e *VideoEncoder) due(l Layer) bool {
+	native := e.Native()
+	if l.FPS >= native.FPS {
+		e.credit = 0
+		return true
+	}
+	e.credit += float64(l.FPS) / float64(native.FPS)
+	if e.credit < 1 {
+		return false
+	}
+	e.credit--
+	return true
+}
+
+// ensureEncoder builds an encoder for the layer's size, replacing one of
+// another size; the new one starts with a key frame.
+func (e *VideoEncoder) ensureEncoder(l Layer) error {
+	if e.enc != nil && e.layer.Width == l.Width && e.layer.Height == l.Height {
+		e.layer = l
+		return nil
+	}
+	if e.enc != nil {
+		e.enc.Close()
+		e.enc = nil
+	}
+	p := e.params
+	p.BitRate = int(e.bitrate.Load())
+	e.feed = &pictureFeed{}
+	enc, err := p.BuildVideoEncoder(e.feed, prop.Media{Video: prop.Video{Width: l.Width, Height: l.Height, FrameRate: float32(l.FPS)}})
+	if err != nil {
+		return fmt.Errorf("video encoder %s: %w", l, err)
+	}
+	e.enc, e.layer = enc, l
+	return nil
+}
+
+// Close frees the encoder. It is idempotent.
+func (e *VideoEncoder) Close() error {
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	if e.enc != nil {
+		return e.enc.Close()
+	}
+	return nil
+}
+
+// pictureFeed is the encoder's source: the one frame Read just prepared.
+type pictureFeed struct{ frame *image.YCbCr }
+
+func (f *pictureFeed) Read() (image.Image, func(), error) {
+	if f.frame == nil {
+		return nil, func() {}, io.EOF
+	}
+	img := f.frame
+	f.frame = nil
+	return img, func() {}, nil
+}
