@@ -34,10 +34,18 @@ const (
 	// outgrown: sending this much above the last congested rate without
 	// congestion means that rate no longer says anything about the link.
 	outgrown = 1.3
-	// capacityMemory: after this long without congestion the last
-	// congested rate is forgotten: the link may have changed, and a sender
-	// that never fills the estimate (a still picture) could never outgrow it.
+	// capacityMemory: a sender that does not fill the estimate (a still
+	// picture) could never outgrow the last congested rate; after this
+	// long without congestion it is forgotten.
 	capacityMemory = 5 * time.Second
+	// appLimitedShare: sending less than this share of the estimate is
+	// being limited by the source, not the link.
+	appLimitedShare = 0.6
+	// appLimitedHeadroom: how far the estimate may run ahead of what is
+	// sent, but always to appLimitedFloor, where a still picture can still
+	// climb the video ladder to 640x480.
+	appLimitedHeadroom = 2.5
+	appLimitedFloor    = 1_000_000
 	// rampLoss: above this loss the ramp waits; GCC's loss control acts
 	// above lossCongestion.
 	rampLoss       = 0.05
@@ -149,7 +157,11 @@ func (e *estimator) update(now time.Time) {
 		// GCC's loss rule: lose half the loss rate, at most every update.
 		e.target = int(float64(e.target) * (1 - 0.5*loss))
 	case loss < rampLoss && e.rampingLocked(now):
+		// A sender that does not fill the estimate cannot test it: growth
+		// stops at a few times what it sends (libwebrtc's application
+		// limited region), or a burst of detail would meet a stale guess.
 		grown := float64(e.target) * math.Pow(rampFactor, min(dt.Seconds(), 0.5))
+		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(e.sent()), appLimitedFloor))
 		e.target = max(e.target, int(grown), e.gcc.GetTargetBitrate())
 	default:
 		e.target = max(e.target, min(e.gcc.GetTargetBitrate(), delayTarget))
@@ -163,12 +175,15 @@ func (e *estimator) update(now time.Time) {
 }
 
 // rampingLocked: far below the last congested rate, or none is known, or
-// the link has carried well beyond it since, or it is old news.
+// the link has carried well beyond it since, or it is old news to a
+// sender that cannot test it.
 func (e *estimator) rampingLocked(now time.Time) bool {
 	if e.capacity == 0 {
 		return true
 	}
-	if e.sent() > int(outgrown*float64(e.capacity)) || now.Sub(e.congestedAt) > capacityMemory {
+	sent := e.sent()
+	appLimited := float64(sent) < appLimitedShare*float64(e.target)
+	if sent > int(outgrown*float64(e.capacity)) || appLimited && now.Sub(e.congestedAt) > capacityMemory {
 		e.capacity = 0
 		return true
 	}

@@ -22,7 +22,8 @@ var netScenarios = []scenario{
 
 // BenchmarkNetworkScenarios places a video call between two phones on each
 // emulated link and prints one row per scenario and direction. It runs in
-// real time (about six minutes); NETBENCH picks scenarios by name.
+// real time (about six minutes); NETBENCH picks scenarios by name and
+// NETBENCH_TRACE=1 prints every second.
 func BenchmarkNetworkScenarios(b *testing.B) {
 	filter := os.Getenv("NETBENCH")
 	var rows []string
@@ -33,6 +34,9 @@ func BenchmarkNetworkScenarios(b *testing.B) {
 		b.Run(strings.NewReplacer(" ", "_", "/", "_").Replace(sc.name), func(b *testing.B) {
 			for range b.N {
 				for _, d := range runScenario(b, sc) {
+					if os.Getenv("NETBENCH_TRACE") != "" {
+						d.trace()
+					}
 					f := d.figures(sc)
 					rows = append(rows, fmt.Sprintf("%-22s %-10s %5.2f %5.2f %6.1f %5.1f %6.0f %5.0f %5.0f %8s %6s  %s",
 						sc.name, d.name, f.loadP50, f.loadP95, f.maxResent10s, f.fps, f.meanKbps,
@@ -45,6 +49,15 @@ func BenchmarkNetworkScenarios(b *testing.B) {
 		"ld50", "ld95", "rtx%10", "fps", "kbps", "g2g50", "g2g95", "freeze", "rec80", "layers sent")
 	for _, r := range rows {
 		fmt.Println(r)
+	}
+}
+
+// trace prints every second of a direction.
+func (d *direction) trace() {
+	fmt.Printf("\n%s\n%4s %7s %7s %7s %5s %5s %5s %s\n", d.name, "s", "cap", "target", "sent", "rtx%", "fps", "width", "layer")
+	for _, s := range d.seconds {
+		fmt.Printf("%4.0f %7d %7.0f %7.0f %5.1f %5.1f %5d %s\n", s.at.Seconds(), s.capacity/1000, s.target, s.sendKbps,
+			s.resentPct, s.fps, s.width, s.layer)
 	}
 }
 
