@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
+	"github.com/pion/webrtc/v4"
 )
 
 // clipInterval paces clips encoded in tests. libvpx derives the frame rate
@@ -276,6 +278,48 @@ func BenchmarkSyntheticSceneVP8(b *testing.B) {
 				}
 				b.ReportMetric(kbps, "kbit/s")
 			})
+		}
+	}
+}
+
+// The scene opens by its camera ID at the size asked for, through the
+// Capture's encoder.
+func TestOpenSyntheticScene(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testContext(t, 20*time.Second)
+	c, err := Open(ctx, CaptureConfig{CameraID: SyntheticSceneCameraID, Video: true, Width: 320, Height: 240})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	enc := newEncodedReader(t, c.VideoTrack(), webrtc.MimeTypeVP8)
+	dec, err := NewVP8Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	for i := range 5 {
+		img, err := dec.Decode(readEncoded(ctx, t, enc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != 320 || b.Dy() != 240 {
+			t.Fatalf("frame %d is %v", i, b)
+		}
+		if _, _, ok := ReadFrameStamp(img); !ok {
+			t.Fatalf("frame %d: no stamp", i)
+		}
+	}
+}
+
+func TestSyntheticCameras(t *testing.T) {
+	cams := SyntheticCameras()
+	if len(cams) != 2 || cams[0].ID != SyntheticSceneCameraID || cams[1].ID != SyntheticCameraID {
+		t.Fatalf("synthetic cameras %+v", cams)
+	}
+	for _, d := range cams {
+		if d.Kind != KindCamera || !strings.HasPrefix(d.Label, "Synthetic ") || d.Default {
+			t.Errorf("%+v", d)
 		}
 	}
 }
