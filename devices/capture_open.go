@@ -17,8 +17,15 @@ import (
 var driverMu sync.Mutex
 
 func openVideo(ctx context.Context, cfg CaptureConfig, sel *mediadevices.CodecSelector) (*mediadevices.VideoTrack, error) {
-	if cfg.CameraID == SyntheticCameraID {
+	switch cfg.CameraID {
+	case SyntheticCameraID:
 		src, err := NewTestPattern(cfg.Width&^1, cfg.Height&^1, cfg.FPS)
+		if err != nil {
+			return nil, deviceError("open", KindCamera, cfg.CameraID, ErrInvalidConfig, err)
+		}
+		return asVideoTrack(mediadevices.NewVideoTrack(src, sel))
+	case SyntheticSceneCameraID:
+		src, err := NewScene(cfg.Width&^1, cfg.Height&^1, cfg.FPS)
 		if err != nil {
 			return nil, deviceError("open", KindCamera, cfg.CameraID, ErrInvalidConfig, err)
 		}

@@ -20,8 +20,8 @@ const (
 // value of each numeric field means "default".
 type CaptureConfig struct {
 	// CameraID and MicrophoneID come from List; empty means the default
-	// device. SyntheticCameraID / SyntheticMicrophoneID pick the synthetic
-	// source for that one kind.
+	// device. SyntheticCameraID, SyntheticSceneCameraID and
+	// SyntheticMicrophoneID pick a synthetic source for that one kind.
 	CameraID     string
 	MicrophoneID string
 

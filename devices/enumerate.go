@@ -12,11 +12,24 @@ import (
 )
 
 // IDs that select the synthetic sources instead of a real device. They never
-// appear in List; a GUI may offer them explicitly (e.g. for QA builds).
+// appear in List; a GUI may offer them explicitly (see SyntheticCameras).
 const (
-	SyntheticCameraID     = "synthetic:test-pattern"
-	SyntheticMicrophoneID = "synthetic:tone"
+	// SyntheticCameraID is TestPattern: flat colour bars, cheap to encode.
+	SyntheticCameraID = "synthetic:test-pattern"
+	// SyntheticSceneCameraID is Scene: a detailed, moving, noisy picture
+	// that loads the encoder like a real webcam.
+	SyntheticSceneCameraID = "synthetic:scene"
+	SyntheticMicrophoneID  = "synthetic:tone"
 )
+
+// SyntheticCameras returns the synthetic cameras, to offer next to the real
+// ones from List: the detailed scene first, then the test pattern.
+func SyntheticCameras() []Device {
+	return []Device{
+		{ID: SyntheticSceneCameraID, Label: "Synthetic scene (detailed)", Kind: KindCamera},
+		{ID: SyntheticCameraID, Label: "Synthetic test pattern (colour bars)", Kind: KindCamera},
+	}
+}
 
 // alsaNullID is malgo's ID (hex of "null") for ALSA's "null" PCM, which
 // discards playback and records silence. ALSA lists it even on machines

@@ -2,9 +2,6 @@ package gui
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -21,53 +18,11 @@ type ringtone struct {
 }
 
 func loadRingtone(log *slog.Logger) ringtone {
-	pcm, rate, ch, err := decodeWAV(assets.RingtoneWAV)
+	pcm, f, err := devices.DecodeWAV(assets.RingtoneWAV)
 	if err != nil {
 		log.Error("ringtone unusable; calls will ring silently", "err", err)
 	}
-	return ringtone{pcm: pcm, rate: rate, channels: ch}
-}
-
-// decodeWAV reads 16-bit PCM from a RIFF/WAVE file.
-func decodeWAV(b []byte) (pcm []int16, rate, channels int, err error) {
-	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return nil, 0, 0, errors.New("decode wav: not a RIFF/WAVE file")
-	}
-	var haveFmt bool
-	for p := 12; p+8 <= len(b); {
-		id, size := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:p+8]))
-		body := b[p+8:]
-		if size > len(body) {
-			return nil, 0, 0, fmt.Errorf("decode wav: chunk %q of %d bytes overruns the file", id, size)
-		}
-		body = body[:size]
-		switch id {
-		case "fmt ":
-			if size < 16 {
-				return nil, 0, 0, errors.New("decode wav: short fmt chunk")
-			}
-			format, bits := binary.LittleEndian.Uint16(body[0:]), binary.LittleEndian.Uint16(body[14:])
-			channels, rate = int(binary.LittleEndian.Uint16(body[2:])), int(binary.LittleEndian.Uint32(body[4:]))
-			if format != 1 || bits != 16 {
-				return nil, 0, 0, fmt.Errorf("decode wav: format %d with %d bits; want 16-bit PCM", format, bits)
-			}
-			if channels < 1 || channels > 2 || rate < 8000 || rate > 192000 {
-				return nil, 0, 0, fmt.Errorf("decode wav: %d channels at %d Hz not supported", channels, rate)
-			}
-			haveFmt = true
-		case "data":
-			if !haveFmt {
-				return nil, 0, 0, errors.New("decode wav: data before fmt")
-			}
-			pcm = make([]int16, size/2)
-			for i := range pcm {
-				pcm[i] = int16(binary.LittleEndian.Uint16(body[2*i:]))
-			}
-			return pcm, rate, channels, nil
-		}
-		p += 8 + size + size%2 // chunks are padded to even sizes
-	}
-	return nil, 0, 0, errors.New("decode wav: no data chunk")
+	return ringtone{pcm: pcm, rate: f.SampleRate, channels: f.Channels}
 }
 
 // Ring pacing: keep about ringLead of sound queued, topping up every
