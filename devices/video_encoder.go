@@ -39,6 +39,7 @@ type VideoEncoder struct {
 	want     atomic.Pointer[Layer]
 	keyFrame atomic.Bool
 	bitrate  atomic.Int64
+	hold     atomic.Pointer[func() bool]
 
 	// Owned by the reading goroutine.
 	enc     codec.ReadCloser
@@ -87,6 +88,11 @@ func (e *VideoEncoder) MaxBitRate() int { return e.params.BitRate }
 // Layer is the layer asked for last.
 func (e *VideoEncoder) Layer() Layer { return *e.want.Load() }
 
+// SetHold sets a check made before each frame is encoded: while it says
+// so, camera frames are skipped, as when the network cannot take more.
+// Skipped before encoding, they cost the receiver nothing but frame rate.
+func (e *VideoEncoder) SetHold(hold func() bool) { e.hold.Store(&hold) }
+
 // ForceKeyFrame makes the next frame a key frame.
 func (e *VideoEncoder) ForceKeyFrame() { e.keyFrame.Store(true) }
 
@@ -111,7 +117,7 @@ func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
 		now := time.Now()
 		e.learnNative(img.Bounds())
 		layer := *e.want.Load()
-		if !e.due(layer) {
+		if !e.due(layer) || e.held() {
 			release()
 			continue
 		}
@@ -137,6 +143,11 @@ func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
 		e.lastOut = now
 		return data, d, nil
 	}
+}
+
+func (e *VideoEncoder) held() bool {
+	h := e.hold.Load()
+	return h != nil && (*h)()
 }
 
 // learnNative corrects the camera's size from its frames: a camera gives

@@ -21,10 +21,12 @@ const (
 	// ladderUpHold: a layer is kept this long before stepping up, so a
 	// wavering estimate does not flip the size back and forth (each size
 	// costs a key frame).
-	ladderUpHold = 3 * time.Second
+	ladderUpHold = 4 * time.Second
 	// ladderUpMargin: stepping up waits for this much more than the
-	// layer's floor.
-	ladderUpMargin = 1.25
+	// layer's floor; ladderDownMargin: stepping down waits for this much
+	// less, so a short dip does not cost two key frames.
+	ladderUpMargin   = 1.25
+	ladderDownMargin = 0.8
 )
 
 // rung is one step of the video ladder: the layer sent while the video
@@ -97,7 +99,11 @@ func (a *allocator) pickRungLocked(budget int, now time.Time) {
 	}
 	want := len(ladder) - 1
 	for i := top; i < len(ladder); i++ {
-		if budget >= ladder[i].floor {
+		floor := ladder[i].floor
+		if i == a.rung {
+			floor = int(ladderDownMargin * float64(floor))
+		}
+		if budget >= floor {
 			want = i
 			break
 		}

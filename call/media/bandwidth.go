@@ -9,6 +9,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 )
 
 // The send-side estimate's bounds. A call starts at startBitrate (enough
@@ -50,6 +52,10 @@ const (
 	// above lossCongestion.
 	rampLoss       = 0.05
 	lossCongestion = 0.1
+	// feedbackTimeout: feedback normally comes every 100 ms or so.
+	feedbackTimeout = 500 * time.Millisecond
+	// windowMargin is added to the round trip for the bytes in flight.
+	windowMargin = 100 * time.Millisecond
 )
 
 // estimator is Duet's bandwidth estimator: pion's GCC (delay and loss
@@ -67,18 +73,26 @@ type estimator struct {
 	lastDelay   int       // guarded by mu: GCC's delay target at the last look
 	lastUpdate  time.Time // guarded by mu
 	congestions int       // guarded by mu
+	lastTrace   time.Time // guarded by mu
+	lastBackoff time.Time // guarded by mu
 	onChange    func(int) // guarded by mu
+	lastFeedback time.Time // guarded by mu
 	sent        func() int
 	log         *slog.Logger
+	flying      *inFlight
 	// fixed keeps the target at maxBitrate: on loopback there is no link
 	// to estimate, only a busy CPU that GCC would take for congestion.
 	fixed bool
+
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
 }
 
 // newEstimator wraps a GCC estimator; sent reports the bits/s actually sent
 // over the last second, to tell a rate the link carries from one the
 // encoder never reached.
-func newEstimator(sent func() int, log *slog.Logger, fixed bool) (*estimator, error) {
+func newEstimator(sent func() int, rtt func() time.Duration, log *slog.Logger, fixed bool) (*estimator, error) {
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(startBitrate),
 		gcc.SendSideBWEMinBitrate(minBitrate),
@@ -90,15 +104,42 @@ func newEstimator(sent func() int, log *slog.Logger, fixed bool) (*estimator, er
 	if err != nil {
 		return nil, err
 	}
-	e := &estimator{gcc: g, target: startBitrate, sent: sent, log: log, fixed: fixed}
+	e := &estimator{gcc: g, target: startBitrate, sent: sent, log: log, fixed: fixed, flying: newInFlight(),
+		done: make(chan struct{})}
 	if fixed {
 		e.target = maxBitrate
+		return e, nil
 	}
+	e.wg.Add(1)
+	go e.watchFeedback(rtt)
 	return e, nil
 }
 
+// AddStream counts the stream's packets in flight as they leave.
 func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	return e.gcc.AddStream(info, w)
+	var extID uint8
+	for _, x := range info.RTPHeaderExtensions {
+		if x.URI == sdp.TransportCCURI {
+			extID = uint8(x.ID)
+		}
+	}
+	next := e.gcc.AddStream(info, w)
+	if extID == 0 {
+		return next
+	}
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		n, err := next.Write(h, payload, a)
+		if err == nil {
+			e.flying.sent(h, h.MarshalSize()+len(payload), extID, time.Now())
+		}
+		return n, err
+	})
+}
+
+// window is how many bytes may be in flight: what the estimate carries in
+// a round trip and a margin (libwebrtc's congestion window).
+func (e *estimator) window(rtt time.Duration) int {
+	return int(float64(e.GetTargetBitrate()) / 8 * (rtt + windowMargin).Seconds())
 }
 
 // WriteRTCP feeds GCC the peer's feedback, then updates the target.
@@ -106,12 +147,22 @@ func (e *estimator) WriteRTCP(pkts []rtcp.Packet, a interceptor.Attributes) erro
 	if err := e.gcc.WriteRTCP(pkts, a); err != nil {
 		return err
 	}
+	now := time.Now()
+	feedback := false
 	for _, p := range pkts {
-		switch p.(type) {
-		case *rtcp.TransportLayerCC, *rtcp.CCFeedbackReport:
-			e.update(time.Now())
-			return nil
+		switch p := p.(type) {
+		case *rtcp.TransportLayerCC:
+			e.flying.feedback(p, now)
+			feedback = true
+		case *rtcp.CCFeedbackReport:
+			feedback = true
 		}
+	}
+	if feedback {
+		e.mu.Lock()
+		e.lastFeedback = now
+		e.mu.Unlock()
+		e.update(now)
 	}
 	return nil
 }
@@ -127,6 +178,7 @@ func (e *estimator) update(now time.Time) {
 	loss, _ := st["averageLoss"].(float64)
 	usage, _ := st["usage"].(string)
 	state, _ := st["state"].(string)
+	sent := e.sent() // before mu: the pacer calls in holding its own lock
 
 	e.mu.Lock()
 	dt := now.Sub(e.lastUpdate)
@@ -139,7 +191,7 @@ func (e *estimator) update(now time.Time) {
 	// Its delay target also falls when the sender sends less than it
 	// (it caps at 1.5 × the received rate); only a fall below what is sent
 	// is a decrease, one GetStats may have missed.
-	decreased := delayTarget < e.lastDelay && delayTarget < e.sent()
+	decreased := delayTarget < e.lastDelay && delayTarget < sent
 	congested := delayTarget > 0 && (state == "decrease" || usage == "overuse" || decreased)
 	if delayTarget > 0 {
 		e.lastDelay = delayTarget
@@ -148,25 +200,30 @@ func (e *estimator) update(now time.Time) {
 	case congested:
 		// GCC's decrease goes to 85 % of what arrived; its own target may
 		// lag far below that after a fast ramp.
-		e.target = min(e.target, max(delayTarget, int(0.85*float64(e.sent()))))
+		e.target = min(e.target, max(delayTarget, int(0.85*float64(sent))))
 		e.capacity, e.congestedAt = e.target, now
 		e.congestions++
 		e.log.Debug("congestion", "usage", usage, "state", state, "gccDelayTarget", delayTarget,
-			"previous", prev, "target", e.target, "sent", e.sent(), "loss", loss)
+			"previous", prev, "target", e.target, "sent", sent, "loss", loss)
 	case loss > lossCongestion:
 		// GCC's loss rule: lose half the loss rate, at most every update.
 		e.target = int(float64(e.target) * (1 - 0.5*loss))
-	case loss < rampLoss && e.rampingLocked(now):
+	case loss < rampLoss && e.rampingLocked(now, sent):
 		// A sender that does not fill the estimate cannot test it: growth
 		// stops at a few times what it sends (libwebrtc's application
 		// limited region), or a burst of detail would meet a stale guess.
 		grown := float64(e.target) * math.Pow(rampFactor, min(dt.Seconds(), 0.5))
-		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(e.sent()), appLimitedFloor))
+		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(sent), appLimitedFloor))
 		e.target = max(e.target, int(grown), e.gcc.GetTargetBitrate())
 	default:
 		e.target = max(e.target, min(e.gcc.GetTargetBitrate(), delayTarget))
 	}
 	e.target = min(max(e.target, minBitrate), maxBitrate)
+	if now.Sub(e.lastTrace) >= time.Second {
+		e.lastTrace = now
+		e.log.Debug("bwe", "usage", usage, "state", state, "delay", delayTarget, "gcc", e.gcc.GetTargetBitrate(),
+			"loss", loss, "target", e.target, "capacity", e.capacity, "sent", sent)
+	}
 	changed, target, f := e.target != prev, e.target, e.onChange
 	e.mu.Unlock()
 	if changed && f != nil {
@@ -177,11 +234,10 @@ func (e *estimator) update(now time.Time) {
 // rampingLocked: far below the last congested rate, or none is known, or
 // the link has carried well beyond it since, or it is old news to a
 // sender that cannot test it.
-func (e *estimator) rampingLocked(now time.Time) bool {
+func (e *estimator) rampingLocked(now time.Time, sent int) bool {
 	if e.capacity == 0 {
 		return true
 	}
-	sent := e.sent()
 	appLimited := float64(sent) < appLimitedShare*float64(e.target)
 	if sent > int(outgrown*float64(e.capacity)) || appLimited && now.Sub(e.congestedAt) > capacityMemory {
 		e.capacity = 0
@@ -213,4 +269,49 @@ func (e *estimator) GetStats() map[string]any {
 	return st
 }
 
-func (e *estimator) Close() error { return e.gcc.Close() }
+// watchFeedback backs off while the peer's feedback is missing: a link so
+// congested that the reports back are stuck in it too gives GCC nothing
+// to decrease on. From feedbackTimeout on, the estimate halves every
+// feedbackTimeout until feedback returns.
+func (e *estimator) watchFeedback(rtt func() time.Duration) {
+	defer e.wg.Done()
+	tick := time.NewTicker(feedbackTimeout / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-e.done:
+			return
+		case now := <-tick.C:
+			e.checkFeedback(now, rtt())
+		}
+	}
+}
+
+func (e *estimator) checkFeedback(now time.Time, rtt time.Duration) {
+	sent := e.sent()
+	e.mu.Lock()
+	timeout := max(feedbackTimeout, 2*rtt)
+	if e.fixed || e.lastFeedback.IsZero() || now.Sub(e.lastFeedback) < timeout || now.Sub(e.lastBackoff) < timeout ||
+		sent == 0 {
+		e.mu.Unlock()
+		return
+	}
+	e.lastBackoff = now
+	prev := e.target
+	e.target = max(e.target/2, minBitrate)
+	e.capacity, e.congestedAt = e.target, now
+	e.congestions++
+	target, f := e.target, e.onChange
+	e.mu.Unlock()
+	e.log.Debug("no feedback: backing off", "since", now.Sub(e.lastFeedback), "previous", prev, "target", target)
+	if f != nil && target != prev {
+		f(target)
+	}
+}
+
+// Close stops the estimator.
+func (e *estimator) Close() error {
+	e.closeOnce.Do(func() { close(e.done) })
+	e.wg.Wait()
+	return e.gcc.Close()
+}

@@ -14,13 +14,14 @@ import (
 // Pacing. Video leaves at a multiple of the estimate, so a key frame
 // reaches the bottleneck as a stream rather than a burst; audio never waits.
 // Whatever the encoder does, the queue stays bounded: video that has waited
-// maxQueueDelay goes out at once (the encoder's next target is lower), and
-// beyond maxQueuedPackets new packets are refused.
+// maxQueueDelay is dropped, and beyond maxQueuedPackets new packets are
+// refused; long before either, the encoder skips frames (see
+// sendPath.congested).
 const (
 	pacingFactor      = 2.5
 	minPacingRate     = 300_000 // bits/s: a small estimate must not starve a frame
 	pacingInterval    = 5 * time.Millisecond
-	maxQueueDelay     = 250 * time.Millisecond
+	maxQueueDelay     = 500 * time.Millisecond
 	maxQueuedPackets  = 1024
 	maxBurstIntervals = 2 // tokens saved while idle, in pacing intervals
 	// A retransmission older than this cannot be played any more: the
@@ -43,7 +44,8 @@ var errPacerFull = errors.New("pacer queue full")
 // Safe for concurrent use; Close stops its goroutine.
 type pacer struct {
 	interceptor.NoOp
-	target func() int // the bandwidth estimate in bits/s; set before the first write
+	target     func() int  // the bandwidth estimate in bits/s
+	windowOpen func() bool // whether the network takes more video now
 
 	wake   chan struct{}
 	closed chan struct{}
@@ -91,10 +93,13 @@ type pacerCounters struct {
 	resendBytes    atomic.Uint64
 	resendsDropped atomic.Uint64 // over the budget or too late
 	overflows      atomic.Uint64 // refused because the queue was full
+	videoDropped   atomic.Uint64 // waited too long to be worth sending
 }
 
-func newPacer(target func() int) *pacer {
-	p := &pacer{target: target, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+// newPacer paces at a multiple of target(); video waits while
+// windowOpen() is false. Neither is called with the pacer's lock held.
+func newPacer(target func() int, windowOpen func() bool) *pacer {
+	p := &pacer{target: target, windowOpen: windowOpen, wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	p.wg.Add(1)
 	go p.run()
 	return p
@@ -182,30 +187,37 @@ func (p *pacer) run() {
 		case <-p.wake:
 		}
 		now := time.Now()
-		rate := max(pacingFactor*float64(p.target()), minPacingRate) / 8 // bytes/s
+		target := p.target()
+		rate := max(pacingFactor*float64(target), minPacingRate) / 8 // bytes/s
 		tokens = min(tokens+rate*now.Sub(last).Seconds(), rate*(maxBurstIntervals*pacingInterval).Seconds())
 		last = now
-		tokens = p.drain(now, tokens)
+		tokens = p.drain(now, tokens, target, p.windowOpen())
 	}
 }
 
 // drain sends what the tokens allow, resends first, and returns the tokens
-// left. Video that has waited maxQueueDelay goes regardless.
-func (p *pacer) drain(now time.Time, tokens float64) float64 {
+// left. Video waits while the window is closed; video that has waited
+// maxQueueDelay is dropped: it would arrive too late to be shown, and
+// sending it would only hold up what follows.
+func (p *pacer) drain(now time.Time, tokens float64, target int, windowOpen bool) float64 {
 	for {
 		p.mu.Lock()
 		var pkt pacedPacket
 		var resend bool
+		for len(p.video) > 0 && now.Sub(p.video[0].queued) >= maxQueueDelay {
+			p.video = p.video[1:]
+			p.stats.videoDropped.Add(1)
+		}
 		switch {
 		case len(p.resends) > 0 && tokens > 0:
 			pkt, p.resends = p.resends[0], p.resends[1:]
 			resend = true
-			if !p.resendAllowedLocked(pkt, now) {
+			if !p.resendAllowedLocked(pkt, now, target) {
 				p.mu.Unlock()
 				p.stats.resendsDropped.Add(1)
 				continue
 			}
-		case len(p.video) > 0 && (tokens > 0 || now.Sub(p.video[0].queued) >= maxQueueDelay):
+		case len(p.video) > 0 && tokens > 0 && windowOpen:
 			pkt, p.video = p.video[0], p.video[1:]
 		default:
 			if len(p.video) == 0 {
@@ -222,15 +234,25 @@ func (p *pacer) drain(now time.Time, tokens float64) float64 {
 
 // resendAllowedLocked: the resend fits under the estimate with what was
 // sent in the last sendWindow, and can still be played.
-func (p *pacer) resendAllowedLocked(pkt pacedPacket, now time.Time) bool {
+func (p *pacer) resendAllowedLocked(pkt pacedPacket, now time.Time, target int) bool {
 	if !pkt.firstOut.IsZero() && now.Sub(pkt.firstOut) > maxResendAge {
 		return false
 	}
 	if pkt.firstOut.IsZero() {
 		return false // older than the pacer remembers: far too late
 	}
-	budget := float64(p.target()) * sendWindow.Seconds() / 8
+	budget := float64(target) * sendWindow.Seconds() / 8
 	return float64(p.window.total(now)+pkt.size()) <= budget
+}
+
+// videoBacklog is how long the oldest queued video packet has waited.
+func (p *pacer) videoBacklog() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.video) == 0 {
+		return 0
+	}
+	return time.Since(p.video[0].queued)
 }
 
 // sentRate is what left in the last sendWindow, in bits/s.

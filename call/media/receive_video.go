@@ -56,6 +56,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			}
 			f := s.video.store(Frame{Image: img, Decoded: time.Now(), RTPTime: sample.timestamp, Received: len(sample.data)})
 			s.counters.framesDecoded.Add(1)
+			s.freezes.frame(f.Decoded)
 			if s.cfg.OnFrame != nil {
 				s.cfg.OnFrame(f)
 			}

@@ -2,6 +2,7 @@ package media_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -31,10 +32,12 @@ type second struct {
 	capacity  int     // bits/s; 0 = unlimited
 	sendKbps  float64 // offered by the sender
 	resentPct float64
-	target    float64 // the sender's estimate, kbit/s
-	fps       float64 // decoded by the receiver
-	width     int     // of the frames received
-	layer     string  // sent
+	target    float64       // the sender's estimate, kbit/s
+	video     float64       // the sender's video encoder target, kbit/s
+	g2g       time.Duration // the newest frame's glass-to-glass latency
+	fps       float64       // decoded by the receiver
+	width     int           // of the frames received
+	layer     string        // sent
 }
 
 // direction is what one side sent and the other received.
@@ -57,9 +60,20 @@ func (d *direction) frame(f media.Frame) {
 	}
 }
 
-// callCapture is what each phone sends in a scenario: a busy 640x480 scene.
+func (d *direction) newestLatency() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.latencies) == 0 {
+		return 0
+	}
+	return d.latencies[len(d.latencies)-1]
+}
+
+// callCapture is what each phone sends in a scenario: a busy 640x480
+// scene that loads VP8 as a real webcam does, and the tone.
 func callCapture() *devices.CaptureConfig {
-	return &devices.CaptureConfig{Synthetic: true, Audio: true, Video: true, Width: 640, Height: 480, FPS: 30}
+	return &devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID, MicrophoneID: devices.SyntheticMicrophoneID,
+		Audio: true, Video: true, Width: 640, Height: 480, FPS: 30}
 }
 
 // runScenario places a video call over the scenario's link and samples
@@ -71,6 +85,12 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 	dirs := [2]*direction{{name: "alice→bob"}, {name: "bob→alice"}}
 	alice.capture, bob.capture = callCapture(), callCapture()
 	bob.onFrame, alice.onFrame = dirs[0].frame, dirs[1].frame
+	alice.logs.debug = os.Getenv("NETBENCH_TRACE") != ""
+	defer func() {
+		if alice.logs.debug {
+			fmt.Println(alice.logs.dump())
+		}
+	}()
 	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
 	eventually(t, "first frames both ways", func() bool { return alice.frames.Load() > 0 && bob.frames.Load() > 0 })
 	start := time.Now()
@@ -91,7 +111,8 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 		for i, pair := range [][2]*peer{{alice, bob}, {bob, alice}} {
 			from, to := pair[0].media().Stats(), pair[1].media().Stats()
 			dirs[i].seconds = append(dirs[i].seconds, second{at: at, capacity: capacity, sendKbps: from.SendKbps,
-				resentPct: from.ResentPct, target: from.TargetKbps, fps: to.FPS, width: to.Width,
+				resentPct: from.ResentPct, target: from.TargetKbps, video: from.VideoTargetKbps, fps: to.FPS, width: to.Width,
+				g2g:   dirs[i].newestLatency(),
 				layer: fmt.Sprintf("%dx%d@%d", from.SendWidth, from.SendHeight, from.SendFPS)})
 		}
 	}

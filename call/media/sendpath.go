@@ -59,9 +59,9 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 	p := &sendPath{fixed: loopback}
 	p.nacks = newNACKGenerator(p.rtt, p.horizon)
 	lf := pionlog.Factory{Log: log}
-	p.pacer = newPacer(p.target)
+	p.pacer = newPacer(p.target, p.windowOpen)
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return newEstimator(p.pacer.sentRate, log, loopback)
+		return newEstimator(p.pacer.sentRate, p.rtt, log, loopback)
 	})
 	if err != nil {
 		p.pacer.Close()
@@ -112,6 +112,24 @@ func (p *sendPath) target() int {
 	}
 	return startBitrate
 }
+
+// windowOpen says whether more video may enter the network: the bytes in
+// flight are within what the estimate carries in a round trip.
+func (p *sendPath) windowOpen() bool {
+	e := p.bwe.Load()
+	return e == nil || e.fixed || e.flying.load() < e.window(p.rtt())
+}
+
+// congested says the video encoder should skip frames: its packets are
+// waiting in the pacer, or the network holds all it should.
+func (p *sendPath) congested() bool {
+	return p.pacer.videoBacklog() > pushbackDelay || !p.windowOpen()
+}
+
+// pushbackDelay is how long video may wait in the pacer before the encoder
+// skips frames: a frame not encoded costs nothing, one dropped later
+// breaks the picture until the next key frame.
+const pushbackDelay = 100 * time.Millisecond
 
 // sentBytes is everything sent so far, resends included, headers included.
 func (p *sendPath) sentBytes() uint64 {

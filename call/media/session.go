@@ -83,6 +83,7 @@ type Session struct {
 	senders  []*sender         // what the capture sends; fixed after Start
 	alloc    *allocator        // shares the estimate among the senders
 	recent   pcmWindow         // the last received audio, for level and frequency
+	freezes  freezeDetector    // of the remote video
 	playback *devices.Playback // nil when not playing
 
 	// Owned by the owner goroutine.
@@ -186,6 +187,9 @@ func (s *Session) addTransceivers() error {
 		if err != nil {
 			snd.enc.Close()
 			return fmt.Errorf("add %s track: %w", kind, err)
+		}
+		if snd.video != nil {
+			snd.video.SetHold(s.path.congested)
 		}
 		s.senders = append(s.senders, snd)
 		s.wg.Add(2)

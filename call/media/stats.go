@@ -21,15 +21,20 @@ type Stats struct {
 	// TargetKbps is the bandwidth estimate: what the link is believed to
 	// carry towards the peer. VideoTargetKbps is the video encoder's share.
 	TargetKbps, VideoTargetKbps float64
-	SendWidth, SendHeight       int           // the video layer sent
-	SendFPS                     int           // its frame rate
-	ResentPct                   float64       // retransmitted share of what was sent, in percent
-	RTT                         time.Duration // of the selected candidate pair
-	Loss                        float64       // fraction of received packets lost, 0–1
-	AudioPackets                uint64        // decoded since the call began
-	AudioDBFS                   float64       // level of the last 200 ms received; -inf when silent
-	AudioHz                     float64       // dominant frequency of the last 200 ms received
-	ICERestarts                 int           // ICE restarts in this call, begun here or by the peer
+	SendWidth, SendHeight       int     // the video layer sent
+	SendFPS                     int     // its frame rate
+	ResentPct                   float64 // retransmitted share of what was sent, in percent
+	// Freezes counts the remote video's freezes (Chromium's definition: a
+	// frame later than max(3 × the mean interval, mean + 150 ms)) and
+	// FreezeTime sums them, since the call began.
+	Freezes      int
+	FreezeTime   time.Duration
+	RTT          time.Duration // of the selected candidate pair
+	Loss         float64       // fraction of received packets lost, 0–1, since the call began
+	AudioPackets uint64        // decoded since the call began
+	AudioDBFS    float64       // level of the last 200 ms received; -inf when silent
+	AudioHz      float64       // dominant frequency of the last 200 ms received
+	ICERestarts  int           // ICE restarts in this call, begun here or by the peer
 	// LocalCandidate and RemoteCandidate are the types of the selected
 	// candidate pair: relay on a side means its media goes through TURN
 	// and its own address is hidden from the peer.
@@ -113,6 +118,10 @@ func (s *Session) sampleStats() {
 		st.ResentPct = 100 * float64(resent-s.lastStats.resent) / float64(d)
 	}
 	s.lastStats = statsSample{at: now, frames: st.FramesDecoded, recvBytes: recvBytes, sentBytes: sent, resent: resent}
+	// The ladder steps up only after a hold; a steady estimate calls no
+	// one back, so the allocation is looked at again every second too.
+	s.alloc.apply(s.path.target(), now)
+	st.Freezes, st.FreezeTime = s.freezes.totals()
 	layer, videoBps, _ := s.alloc.state()
 	st.TargetKbps, st.VideoTargetKbps = float64(s.path.target())/1000, float64(videoBps)/1000
 	st.SendWidth, st.SendHeight, st.SendFPS = layer.Width, layer.Height, layer.FPS

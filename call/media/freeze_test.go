@@ -1,0 +1,44 @@
+package media
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFreezeDetector(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		gaps      []time.Duration
+		wantCount int
+		wantTotal time.Duration
+	}{
+		{"steady 30 fps", repeat(33*time.Millisecond, 60), 0, 0},
+		{"a 400 ms stall at 30 fps", append(repeat(33*time.Millisecond, 30), 400*time.Millisecond), 1, 400 * time.Millisecond},
+		// 183 ms is mean+150: not yet a freeze; 200 ms is.
+		{"just under the threshold", append(repeat(33*time.Millisecond, 30), 180*time.Millisecond), 0, 0},
+		{"steady 5 fps is not frozen", repeat(200*time.Millisecond, 30), 0, 0},
+		{"5 fps with a 700 ms gap", append(repeat(200*time.Millisecond, 30), 700*time.Millisecond), 1, 700 * time.Millisecond},
+		{"no judgement before two intervals", []time.Duration{time.Second, time.Second}, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var f freezeDetector
+			now := time.Unix(0, 0)
+			f.frame(now)
+			for _, g := range tc.gaps {
+				now = now.Add(g)
+				f.frame(now)
+			}
+			if n, total := f.totals(); n != tc.wantCount || total != tc.wantTotal {
+				t.Errorf("freezes %d (%v), want %d (%v)", n, total, tc.wantCount, tc.wantTotal)
+			}
+		})
+	}
+}
+
+func repeat(d time.Duration, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = d
+	}
+	return out
+}

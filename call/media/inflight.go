@@ -1,0 +1,76 @@
+package media
+
+import (
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// inFlightMaxAge: a packet no feedback mentioned for this long is taken
+// for lost with its feedback, not counted forever.
+const inFlightMaxAge = 2 * time.Second
+
+// inFlight counts the bytes sent that no transport-wide feedback has
+// mentioned yet: what is in the network, or waiting in its queues. While it
+// exceeds what the estimate carries in a round trip, more video would only
+// lengthen the queue (libwebrtc's congestion window).
+//
+// Safe for concurrent use.
+type inFlight struct {
+	mu      sync.Mutex
+	packets map[uint16]flying // guarded by mu: by transport-wide sequence number
+	bytes   int               // guarded by mu
+}
+
+type flying struct {
+	size int
+	at   time.Time
+}
+
+func newInFlight() *inFlight { return &inFlight{packets: map[uint16]flying{}} }
+
+// sent records a packet carrying the transport-wide extension extID.
+func (f *inFlight) sent(h *rtp.Header, size int, extID uint8, now time.Time) {
+	ext := h.GetExtension(extID)
+	if len(ext) < 2 {
+		return
+	}
+	seq := binary.BigEndian.Uint16(ext)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if old, ok := f.packets[seq]; ok {
+		f.bytes -= old.size
+	}
+	f.packets[seq] = flying{size: size, at: now}
+	f.bytes += size
+}
+
+// feedback removes the packets a report covers, received or lost, and
+// those too old to be reported on.
+func (f *inFlight) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range fb.PacketStatusCount {
+		seq := fb.BaseSequenceNumber + i
+		if p, ok := f.packets[seq]; ok {
+			f.bytes -= p.size
+			delete(f.packets, seq)
+		}
+	}
+	for seq, p := range f.packets {
+		if now.Sub(p.at) > inFlightMaxAge {
+			f.bytes -= p.size
+			delete(f.packets, seq)
+		}
+	}
+}
+
+// load is the bytes in flight.
+func (f *inFlight) load() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.bytes
+}
