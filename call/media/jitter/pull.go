@@ -1,0 +1,211 @@
+package jitter
+
+// Pull fills out with the next len(out) samples of playout — exactly that
+// many, whatever the buffer holds — and says what they were. It is meant
+// for the playout clock: a speaker callback or a ticker, any period. Each
+// packet is decoded when playout reaches its timestamp; a missing one is
+// recovered from the next packet's FEC or concealed.
+func (b *Buffer) Pull(out []int16) PullResult {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	res := PullUnknown
+	for filled := 0; filled < len(out); {
+		if b.syncPos == b.syncLen && !b.refillLocked() {
+			clear(out[filled:])
+			if b.pending > 0 {
+				b.waited += len(out) - filled
+			}
+			return res.and(PullWaiting)
+		}
+		n := copy(out[filled:], b.sync[b.syncPos:b.syncLen])
+		b.syncPos += n
+		filled += n
+		b.stats.Played += uint64(n)
+		switch b.syncKind {
+		case PullConcealed, PullSilent:
+			b.stats.Concealed += uint64(n)
+		case PullRecovered:
+			b.stats.Recovered += uint64(n)
+		}
+		res = res.and(b.syncKind)
+	}
+	return res
+}
+
+// refillLocked puts the next stretch of playout in sync, which is empty. It
+// reports false when there is nothing to play yet.
+func (b *Buffer) refillLocked() bool {
+	b.syncPos, b.syncLen = 0, 0
+	if b.state == statePlaying && b.cand.valid && b.packets.len() == 0 && b.concealRun >= b.frameLen {
+		// The stream has gone quiet and another has begun: follow it.
+		b.followCandidateLocked()
+	}
+	if b.state != statePlaying {
+		return b.startLocked()
+	}
+	b.produceLocked()
+	return true
+}
+
+// startLocked begins playout once the packets held reach the start level
+// (or the first has waited that long), with the first frame in sync.
+func (b *Buffer) startLocked() bool {
+	for b.pending == 0 {
+		p := b.packets.earliest()
+		if p == nil {
+			return false
+		}
+		n, ok := b.decodeLocked(p.payload)
+		seq, ts := p.seq, p.ts
+		b.packets.popEarliest()
+		if ok {
+			b.pending, b.frameLen = n, n
+			b.timeline, b.concealRun = true, 0
+			b.nextTS = ts + int64(n)
+			b.lastRealEnd, b.lastSeq = b.nextTS, seq
+		}
+	}
+	level := b.pending + b.spanLocked()
+	low, _ := b.limitsLocked()
+	if float64(level) < low && b.waited < b.targetLocked() {
+		return false
+	}
+	b.state = statePlaying
+	b.syncLen = copy(b.sync, b.frame[:b.pending])
+	b.syncKind = PullNormal
+	b.level = float64(level)
+	b.pending, b.waited = 0, 0
+	return true
+}
+
+// produceLocked puts the audio at the playout point in sync: the packet
+// there decoded, or, when it is missing, audio recovered or concealed in
+// its place.
+func (b *Buffer) produceLocked() {
+	for {
+		p := b.packets.earliest()
+		switch {
+		case p == nil: // nothing at all: conceal, and the delay may grow
+			b.concealLocked(b.frameLen)
+			return
+		case p.ts == b.nextTS:
+			b.decodeNextLocked(p)
+			return
+		case b.rewindableLocked(p.ts): // came late, during its concealment
+			b.nextTS = p.ts
+			b.decodeNextLocked(p)
+			return
+		case p.ts < b.nextTS: // its time passed while it waited behind an earlier one
+			b.packets.popEarliest()
+			b.stats.Late++
+			continue
+		}
+		// The packet at the playout point is missing at its playout time.
+		gap := p.ts - b.nextTS
+		frame := int64(b.frameLen)
+		switch {
+		case gap > frame:
+			// Several missing: conceal up to the last one, which the
+			// packet after it may recover.
+			b.concealLocked(int(min(frame, gap-frame)))
+		case p.seq-1 > b.lastSeq && (b.fec == nil || b.fec.HasFEC(p.payload)):
+			b.recoverLocked(p, int(gap))
+		default:
+			b.concealLocked(int(gap))
+		}
+		return
+	}
+}
+
+// decodeNextLocked decodes p, the packet at the playout point, into sync,
+// time-scaled if the level is off target.
+func (b *Buffer) decodeNextLocked(p *packet) {
+	resumed := b.concealRun > 0
+	if resumed {
+		b.concealTailLocked()
+	}
+	n, ok := b.decodeLocked(p.payload)
+	seq := p.seq
+	b.packets.popEarliest()
+	if !ok {
+		b.concealLocked(b.frameLen)
+		return
+	}
+	if resumed {
+		b.resumeLocked(b.frame[:n])
+	}
+	b.frameLen = n
+	b.nextTS += int64(n)
+	b.lastRealEnd, b.lastSeq = b.nextTS, seq
+	b.syncKind = PullNormal
+
+	// The level now: this packet and the ones after it.
+	level := float64(n + b.spanLocked())
+	if b.level < 0 {
+		b.level = level
+	} else {
+		b.level += levelSmoothing * (level - b.level)
+	}
+	low, high := b.limitsLocked()
+	x := b.frame[:n]
+	switch {
+	case b.level > high:
+		if r := b.scaler.accelerate(b.sync, x, b.scaler.maxLag); r > 0 {
+			b.syncLen = n - r
+			b.level -= float64(r)
+			b.stats.Accelerates++
+			b.stats.AcceleratedSamples += uint64(r)
+			return
+		}
+	case b.level < low:
+		if r := b.scaler.expand(b.sync, x, b.scaler.maxLag); r > 0 {
+			b.syncLen = n + r
+			b.level += float64(r)
+			b.stats.Expands++
+			b.stats.ExpandedSamples += uint64(r)
+			return
+		}
+	}
+	b.syncLen = copy(b.sync, x)
+}
+
+// recoverLocked puts the gap samples before p, whose packet is missing,
+// in sync from p's FEC.
+func (b *Buffer) recoverLocked(p *packet, gap int) {
+	resumed := b.concealRun > 0
+	if resumed {
+		b.concealTailLocked()
+	}
+	n, err := b.dec.DecodeFEC(p.payload, b.frame[:gap])
+	if err != nil || n <= 0 || n > gap {
+		b.concealLocked(gap)
+		return
+	}
+	if resumed {
+		b.resumeLocked(b.frame[:n])
+	}
+	b.nextTS += int64(n)
+	b.lastRealEnd, b.lastSeq = b.nextTS, p.seq-1
+	b.syncLen = copy(b.sync, b.frame[:n])
+	b.syncKind = PullRecovered
+}
+
+// decodeLocked decodes payload into b.frame, counting a failure as an
+// invalid packet.
+func (b *Buffer) decodeLocked(payload []byte) (int, bool) {
+	n, err := b.dec.Decode(payload, b.frame)
+	if err != nil || n <= 0 || n > len(b.frame) {
+		b.stats.Invalid++
+		return 0, false
+	}
+	return n, true
+}
+
+// limitsLocked returns the levels, in samples, below which the buffer
+// slows playout down and above which it speeds it up: three quarters of
+// the target, and the target plus some hysteresis.
+func (b *Buffer) limitsLocked() (low, high float64) {
+	target := float64(b.targetLocked())
+	low = target * 3 / 4
+	return low, max(target, low+b.hyst)
+}
