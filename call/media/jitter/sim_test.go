@@ -1,6 +1,7 @@
 package jitter
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ type link struct {
 	seq   func(k int) uint16        // packet k's sequence number; nil means k
 	ts    func(k int) uint32        // packet k's timestamp; nil means k × frame
 	after time.Duration             // how long to pull after the last packet was sent
+	start time.Duration             // when packet 0 is sent, on the simulated clock
 }
 
 // run is what a simulation played.
@@ -23,15 +25,18 @@ type run struct {
 	src     []int16      // the tone sent
 	out     []int16      // what was pulled, pull after pull
 	results []PullResult // one per pull
-	stats   []Stats      // after each pull
+	stats   []Stats      // every statsTick of simulated time, from l.start
 	pull    int          // samples per pull
 }
+
+// statsTick is how often a simulation samples the stats.
+const statsTick = 10 * time.Millisecond
 
 // epoch is the simulated clock's origin.
 var epoch = time.Unix(1_000_000, 0)
 
-// testMaxPayload holds two 20 ms frames of raw PCM: a frame and its FEC.
-const testMaxPayload = 4096
+// testMaxPayload holds two 60 ms frames of raw PCM: a frame and its FEC.
+const testMaxPayload = 12 * 1024
 
 func newTestBuffer(t testing.TB, dec Decoder) *Buffer {
 	t.Helper()
@@ -53,7 +58,7 @@ func simulate(b *Buffer, l link, n, pull int) run {
 		l.delay = func(int) time.Duration { return 5 * time.Millisecond }
 	}
 	sampleDur := func(samples int) time.Duration { return time.Duration(samples) * time.Second / testRate }
-	r := run{src: tone(440, 8000, 0, n*l.frame), pull: pull}
+	r := run{src: testSignal(n * l.frame), pull: pull}
 
 	type arrival struct {
 		at time.Duration
@@ -90,14 +95,28 @@ func simulate(b *Buffer, l link, n, pull int) run {
 			if l.ts != nil {
 				ts = l.ts(k)
 			}
-			b.Push(seq, ts, encodePCM(r.src[k*l.frame:(k+1)*l.frame], prev), epoch.Add(now))
+			b.Push(seq, ts, encodePCM(r.src[k*l.frame:(k+1)*l.frame], prev), epoch.Add(l.start+now))
 		}
 		res := b.Pull(out)
 		r.out = append(r.out, out...)
 		r.results = append(r.results, res)
-		r.stats = append(r.stats, b.Stats())
+		for time.Duration(len(r.stats))*statsTick <= sampleDur((j+1)*pull) {
+			r.stats = append(r.stats, b.Stats())
+		}
 	}
 	return r
+}
+
+// testSignal is what the simulated peer sends: a 440 Hz tone whose level
+// swells slowly by ±10 %, so that no stretch of it repeats and a frame can
+// be found in the output by its samples.
+func testSignal(n int) []int16 {
+	pcm := make([]int16, n)
+	for i := range pcm {
+		t := float64(i) / testRate
+		pcm[i] = int16(math.Round(8000 * (1 + 0.1*math.Sin(2*math.Pi*0.3*t)) * math.Sin(2*math.Pi*440*t)))
+	}
+	return pcm
 }
 
 // start returns where playout started in r.out: the first pull that was
@@ -116,10 +135,16 @@ func (r run) start() int {
 	return -1
 }
 
-// statsAt returns the stats after the pull at simulated time d.
+// statsAt returns the stats at simulated time d after the first packet
+// was sent.
 func (r run) statsAt(d time.Duration) Stats {
-	j := int(d * testRate / time.Second / time.Duration(r.pull))
-	return r.stats[min(j, len(r.stats)-1)]
+	return r.stats[min(int(d/statsTick), len(r.stats)-1)]
+}
+
+// outAt returns n output samples from d after playout started.
+func (r run) outAt(d time.Duration, n int) []int16 {
+	i := r.start() + int(d*testRate/time.Second)
+	return r.out[i : i+n]
 }
 
 // last returns the final stats.
