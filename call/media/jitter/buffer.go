@@ -99,8 +99,9 @@ type Buffer struct {
 	syncKind PullResult // what sync holds
 	tail     []int16    // concealment crossfaded into audio that resumes
 
-	level float64 // filtered level at decode time, samples; < 0 when unset
-	stats Stats   // counters; the gauges are filled in by Stats
+	level    float64 // filtered level at decode time, samples; < 0 when unset
+	pullSize int     // samples asked for by the last Pull
+	stats    Stats   // counters; the gauges are filled in by Stats
 }
 
 // candidate is a packet far from the stream, held aside in case it is the

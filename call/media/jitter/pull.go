@@ -8,6 +8,7 @@ package jitter
 func (b *Buffer) Pull(out []int16) PullResult {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.pullSize = len(out)
 	res := PullUnknown
 	for filled := 0; filled < len(out); {
 		if b.syncPos == b.syncLen && !b.refillLocked() {
@@ -47,8 +48,12 @@ func (b *Buffer) refillLocked() bool {
 	return true
 }
 
-// startLocked begins playout once the packets held reach the start level
-// (or the first has waited that long), with the first frame in sync.
+// startLocked begins playout, with the first frame in sync, once the
+// packets held reach the start level and the first has waited out one
+// pull, or once it has waited as long as the target. The one pull sets the
+// phase of playout against arrivals: a pull asks at once for audio that
+// plays over its whole period, so a packet must come that much before its
+// audio plays, or the next one, due as early, is missed.
 func (b *Buffer) startLocked() bool {
 	for b.pending == 0 {
 		p := b.packets.earliest()
@@ -67,7 +72,7 @@ func (b *Buffer) startLocked() bool {
 	}
 	level := b.pending + b.spanLocked()
 	low, _ := b.limitsLocked()
-	if float64(level) < low && b.waited < b.targetLocked() {
+	if (float64(level) < low || b.waited == 0) && b.waited < b.targetLocked() {
 		return false
 	}
 	b.state = statePlaying
@@ -203,9 +208,11 @@ func (b *Buffer) decodeLocked(payload []byte) (int, bool) {
 
 // limitsLocked returns the levels, in samples, below which the buffer
 // slows playout down and above which it speeds it up: three quarters of
-// the target, and the target plus some hysteresis.
+// the target, and the target or, for a small one, some hysteresis above
+// the low limit. The level measured at a decode depends on how arrivals
+// fall between pulls, by up to a pull: the gap leaves room for that.
 func (b *Buffer) limitsLocked() (low, high float64) {
 	target := float64(b.targetLocked())
 	low = target * 3 / 4
-	return low, max(target, low+b.hyst)
+	return low, max(target, low+b.hyst+float64(b.pullSize))
 }

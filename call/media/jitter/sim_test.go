@@ -82,7 +82,7 @@ func simulate(b *Buffer, l link, n, pull int) run {
 	for j := 0; sampleDur(j*pull) < end; j++ {
 		now := sampleDur(j * pull)
 		for len(arrivals) > 0 && arrivals[0].at <= now {
-			k := arrivals[0].k
+			k, at := arrivals[0].k, arrivals[0].at
 			arrivals = arrivals[1:]
 			var prev []int16
 			if l.fec && k > 0 {
@@ -95,7 +95,7 @@ func simulate(b *Buffer, l link, n, pull int) run {
 			if l.ts != nil {
 				ts = l.ts(k)
 			}
-			b.Push(seq, ts, encodePCM(r.src[k*l.frame:(k+1)*l.frame], prev), epoch.Add(l.start+now))
+			b.Push(seq, ts, encodePCM(r.src[k*l.frame:(k+1)*l.frame], prev), epoch.Add(l.start+at))
 		}
 		res := b.Pull(out)
 		r.out = append(r.out, out...)
@@ -149,3 +149,12 @@ func (r run) outAt(d time.Duration, n int) []int16 {
 
 // last returns the final stats.
 func (r run) last() Stats { return r.stats[len(r.stats)-1] }
+
+// played returns r's output from where playout started.
+func (r run) played() []int16 { return r.out[r.start():] }
+
+// exact reports whether r played exactly what was sent, as far as it got.
+func (r run) exact() bool {
+	p := r.played()
+	return len(p) <= len(r.src) && slices.Equal(p, r.src[:len(p)])
+}
