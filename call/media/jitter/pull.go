@@ -49,11 +49,11 @@ func (b *Buffer) refillLocked() bool {
 }
 
 // startLocked begins playout, with the first frame in sync, once the
-// packets held reach the start level and the first has waited out one
-// pull, or once it has waited as long as the target. The one pull sets the
-// phase of playout against arrivals: a pull asks at once for audio that
-// plays over its whole period, so a packet must come that much before its
-// audio plays, or the next one, due as early, is missed.
+// packets held reach the start level and either the first has waited out
+// one pull or they outlast the next packet's arrival by a pull; or once
+// the first has waited as long as the target. The pull matters because a
+// pull asks at once for audio that plays over its whole period: a packet
+// must come that much before its audio plays, or it is missed.
 func (b *Buffer) startLocked() bool {
 	for b.pending == 0 {
 		p := b.packets.earliest()
@@ -72,7 +72,8 @@ func (b *Buffer) startLocked() bool {
 	}
 	level := b.pending + b.spanLocked()
 	low, _ := b.limitsLocked()
-	if (float64(level) < low || b.waited == 0) && b.waited < b.targetLocked() {
+	ready := float64(level) >= low && (b.waited > 0 || level >= b.frameLen+b.pullSize)
+	if !ready && b.waited < b.targetLocked() {
 		return false
 	}
 	b.state = statePlaying

@@ -37,21 +37,24 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 	}
 	b.seen[seqU&(seenWindow-1)] = seqU
 	b.hiSeq = max(b.hiSeq, seqU)
-	b.delay.update(arrival, tsU, b.frameLen)
 
 	if b.timeline && tsU < b.nextTS && !b.rewindableLocked(tsU) {
 		b.stats.Late++
-		if b.concealRun > 0 && b.packets.len() == 0 {
-			// Late while nothing else comes: if it keeps up, the peer's
-			// timestamps went back and this is the stream now.
-			if b.lateRun++; b.lateRun >= lateRunResync {
-				b.restartLocked()
-				b.pushLocked(seq, ts, payload, arrival)
-			}
+		if b.concealRun == 0 || b.packets.len() > 0 {
+			b.delay.update(arrival, tsU, b.frameLen)
+			return
+		}
+		// Late while nothing else comes: if it keeps up, the peer's
+		// timestamps went back and this is the stream now. Until that is
+		// clear its delay is not taken for jitter.
+		if b.lateRun++; b.lateRun >= lateRunResync {
+			b.restartLocked()
+			b.pushLocked(seq, ts, payload, arrival)
 		}
 		return
 	}
 	b.lateRun = 0
+	b.delay.update(arrival, tsU, b.frameLen)
 	if b.cand.valid {
 		if b.cand.age++; b.cand.age > newStreamAge {
 			b.cand.valid = false
