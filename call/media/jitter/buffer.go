@@ -9,7 +9,9 @@ import (
 // Playout parameters.
 const (
 	// resyncGap: a packet this far from the playout point in timestamp
-	// starts a new stream rather than minutes of concealment.
+	// starts a new stream rather than minutes of concealment. Ahead of a
+	// running playout, twice MaxDelay is far enough: no buffered stream
+	// gets there.
 	resyncGap = 2 * time.Second
 	// maxSeqJump: so many sequence numbers from the highest seen start a
 	// new stream too.

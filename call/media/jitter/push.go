@@ -31,7 +31,8 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 		b.stats.Duplicates++
 		return
 	}
-	if abs(tsU-ref) > b.gap || abs(seqU-b.hiSeq) > maxSeqJump {
+	ahead := tsU - ref
+	if abs(ahead) > b.gap || (b.timeline && ahead > 2*b.maxDelay) || abs(seqU-b.hiSeq) > maxSeqJump {
 		b.newStreamLocked(seq, ts, payload, arrival)
 		return
 	}
@@ -54,7 +55,12 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 		return
 	}
 	b.lateRun = 0
-	b.delay.update(arrival, tsU, b.frameLen)
+	if !b.timeline || ahead <= b.maxDelay {
+		// Further ahead it is no normal packet (a small jump of the
+		// peer's clock, or garbage); as the fastest ever it would make
+		// every other packet look late.
+		b.delay.update(arrival, tsU, b.frameLen)
+	}
 	if b.cand.valid {
 		if b.cand.age++; b.cand.age > newStreamAge {
 			b.cand.valid = false
