@@ -229,3 +229,26 @@ func TestConcealedShare(t *testing.T) {
 		t.Errorf("25 of 1000: %v", got)
 	}
 }
+
+// TestNoPull: with nobody pulling (no speaker), the packets held stay
+// bounded, the newest kept, and playout starts from them when pulls begin.
+func TestNoPull(t *testing.T) {
+	b := newTestBuffer(t, newPCMCodec())
+	packets := steadyPackets(600)
+	for k := range 500 {
+		b.Push(uint16(k), uint32(k*960), packets[k], epoch.Add(time.Duration(k)*20*time.Millisecond))
+	}
+	s := b.Stats()
+	if s.Packets != DefaultMaxPackets || s.Overflow != 500-DefaultMaxPackets || s.Resets != 0 || s.Invalid != 0 {
+		t.Fatalf("after 10 s without pulls: %+v", s)
+	}
+	out := make([]int16, 480)
+	for k := 500; k < 600; k++ {
+		b.Push(uint16(k), uint32(k*960), packets[k], epoch.Add(time.Duration(k)*20*time.Millisecond))
+		b.Pull(out)
+		b.Pull(out)
+	}
+	if s := b.Stats(); s.Played == 0 || s.Resets != 0 || s.Level > 600*time.Millisecond {
+		t.Errorf("once pulled: %+v", s)
+	}
+}

@@ -6,25 +6,8 @@ import (
 	"time"
 )
 
-// Playout parameters.
+// Buffer parameters.
 const (
-	// resyncGap: a packet this far from the playout point in timestamp
-	// starts a new stream rather than minutes of concealment. Ahead of a
-	// running playout, twice MaxDelay is far enough: no buffered stream
-	// gets there.
-	resyncGap = 2 * time.Second
-	// maxSeqJump: so many sequence numbers from the highest seen start a
-	// new stream too.
-	maxSeqJump = 1000
-	// newStreamSeq and newStreamAge: a packet far from the stream is held
-	// aside and starts a new stream once a second one within newStreamSeq
-	// sequence numbers of it arrives, or the old stream has run dry; it is
-	// forgotten after newStreamAge packets of the old stream.
-	newStreamSeq = 50
-	newStreamAge = 50
-	// lateRunResync: so many late packets in a row while concealing with
-	// nothing buffered mean the sender's clock has moved back; start over.
-	lateRunResync = 10
 	// seenWindow is how many recent sequence numbers are remembered to spot
 	// duplicates. A power of two.
 	seenWindow = 256
@@ -33,12 +16,6 @@ const (
 	// long loss does not buzz.
 	fadeStart = 100 * time.Millisecond
 	fadeEnd   = 150 * time.Millisecond
-	// levelSmoothing is the weight of each new level measurement in the
-	// filtered level the time-scale decisions use.
-	levelSmoothing = 0.1
-	// hysteresis: the level is left alone between 3/4 of the target and the
-	// target plus this much, wide enough for a packet's sawtooth.
-	hysteresis = 20 * time.Millisecond
 )
 
 // Buffer is an adaptive jitter buffer for one mono audio stream.
@@ -63,6 +40,7 @@ type Buffer struct {
 	maxDelay   int64 // samples
 	maxFrame   int   // samples
 	gap        int64 // resyncGap in samples
+	leap       int64 // the leap beyond the packets held that starts a new stream, samples
 	fadeFrom   int   // fadeStart in samples
 	fadeTo     int   // fadeEnd in samples
 	hyst       float64
@@ -80,7 +58,7 @@ type Buffer struct {
 
 	// Unwrapping references.
 	anchored bool  // ref and hiSeq are set
-	ref      int64 // timestamp reference before the timeline starts: the first packet's
+	ref      int64 // timestamp reference while nothing is held or playing: the first packet's
 	hiSeq    int64 // highest unwrapped sequence number received
 
 	// The timeline, in unwrapped RTP timestamps, set by the first decode
@@ -106,17 +84,6 @@ type Buffer struct {
 	stats    Stats   // counters; the gauges are filled in by Stats
 }
 
-// candidate is a packet far from the stream, held aside in case it is the
-// first of a new one.
-type candidate struct {
-	valid   bool
-	seq     uint16
-	ts      uint32
-	arrival time.Time
-	payload []byte // cap maxPayload
-	age     int    // packets of the old stream stored since
-}
-
 // New returns an empty Buffer; it plays silence until packets arrive.
 func New(cfg Config) (*Buffer, error) {
 	cfg, err := cfg.withDefaults()
@@ -131,6 +98,7 @@ func New(cfg Config) (*Buffer, error) {
 		maxDelay:   int64(samples(cfg.MaxDelay)),
 		maxFrame:   samples(cfg.MaxFrame),
 		gap:        int64(samples(resyncGap)),
+		leap:       int64(samples(min(resyncGap, 2*cfg.MaxDelay))),
 		fadeFrom:   samples(fadeStart),
 		fadeTo:     samples(fadeEnd),
 		hyst:       float64(samples(hysteresis)),
@@ -175,59 +143,8 @@ func (b *Buffer) duration(samples int64) time.Duration {
 	return time.Duration(samples * int64(time.Second) / int64(b.rate))
 }
 
-// restartLocked drops the stream and waits for the next one's packets.
-func (b *Buffer) restartLocked() {
-	b.stats.Resets++
-	b.packets.clear()
-	b.cand.valid = false
-	b.forgetSeenLocked()
-	b.lateRun = 0
-	b.anchored = false
-	b.delay.restart()
-	// What is left to pull ends the old stream; fade it so it ends softly.
-	if rest := b.sync[b.syncPos:b.syncLen]; len(rest) > 0 {
-		end := rest[len(rest)-min(len(rest), b.scaler.overlap):]
-		silence := b.tail[:len(end)]
-		clear(silence)
-		crossfade(end, end, silence)
-	}
-	b.state = stateWaiting
-	b.timeline = false
-	b.pending, b.waited, b.concealRun = 0, 0, 0
-	b.level = -1
-}
-
 func (b *Buffer) forgetSeenLocked() {
 	for i := range b.seen {
 		b.seen[i] = math.MinInt64
 	}
-}
-
-// targetLocked is the level to steer toward, in samples: one packet plus
-// the jitter, capped at MaxDelay.
-func (b *Buffer) targetLocked() int {
-	t := b.delay.estimate() + int64(b.frameLen)
-	return int(min(max(t, int64(b.frameLen)), b.maxDelay))
-}
-
-// spanLocked is the audio in packets ahead of the playout point, samples:
-// from the next timestamp to play to the end of the newest packet.
-func (b *Buffer) spanLocked() int {
-	newest := b.packets.newest()
-	if newest == nil {
-		return 0
-	}
-	from := b.nextTS
-	if e := b.packets.earliest(); !b.timeline || b.rewindableLocked(e.ts) {
-		from = e.ts
-	}
-	return int(max(0, newest.ts+int64(b.frameLen)-from))
-}
-
-// rewindableLocked reports whether audio at ts, behind the playout point,
-// can still be played: only while concealing, and only audio never played
-// for real. Playing it makes the concealment that stood in for it extra
-// delay; that is how the buffer grows quickly when packets come late.
-func (b *Buffer) rewindableLocked(ts int64) bool {
-	return b.timeline && b.concealRun > 0 && ts < b.nextTS && ts >= b.lastRealEnd && b.nextTS-ts <= b.maxDelay
 }

@@ -145,34 +145,7 @@ func (b *Buffer) decodeNextLocked(p *packet) {
 	b.lastRealEnd, b.lastSeq = b.nextTS, seq
 	b.syncKind = PullNormal
 
-	// The level now: this packet and the ones after it.
-	level := float64(n + b.spanLocked())
-	if b.level < 0 {
-		b.level = level
-	} else {
-		b.level += levelSmoothing * (level - b.level)
-	}
-	low, high := b.limitsLocked()
-	x := b.frame[:n]
-	switch {
-	case b.level > high:
-		if r := b.scaler.accelerate(b.sync, x, b.scaler.maxLag); r > 0 {
-			b.syncLen = n - r
-			b.level -= float64(r)
-			b.stats.Accelerates++
-			b.stats.AcceleratedSamples += uint64(r)
-			return
-		}
-	case b.level < low:
-		if r := b.scaler.expand(b.sync, x, b.scaler.maxLag); r > 0 {
-			b.syncLen = n + r
-			b.level += float64(r)
-			b.stats.Expands++
-			b.stats.ExpandedSamples += uint64(r)
-			return
-		}
-	}
-	b.syncLen = copy(b.sync, x)
+	b.steerLocked(b.frame[:n])
 }
 
 // recoverLocked puts the gap samples before p, whose packet is missing,
@@ -205,15 +178,4 @@ func (b *Buffer) decodeLocked(payload []byte) (int, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// limitsLocked returns the levels, in samples, below which the buffer
-// slows playout down and above which it speeds it up: three quarters of
-// the target, and the target or, for a small one, some hysteresis above
-// the low limit. The level measured at a decode depends on how arrivals
-// fall between pulls, by up to a pull: the gap leaves room for that.
-func (b *Buffer) limitsLocked() (low, high float64) {
-	target := float64(b.targetLocked())
-	low = target * 3 / 4
-	return low, max(target, low+b.hyst+float64(b.pullSize))
 }

@@ -6,8 +6,7 @@ import "time"
 // payload (copied; the caller may reuse it), and when it arrived, from
 // which the jitter is measured. Packets behind the playout point (late),
 // received twice, empty or larger than the configured MaxPayload are
-// dropped and counted.
-// Push never decodes.
+// dropped and counted. Push never decodes.
 func (b *Buffer) Push(seq uint16, ts uint32, payload []byte, arrival time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -22,17 +21,27 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 	if !b.anchored {
 		b.anchored, b.ref, b.hiSeq = true, int64(ts), int64(seq)
 	}
+	// Timestamps are taken relative to the playout point, or before
+	// playout to the earliest packet held: should Pull not be called, the
+	// packets held still move on, dropping the oldest.
 	ref := b.ref
-	if b.timeline {
+	switch {
+	case b.timeline:
 		ref = b.nextTS
+	case b.packets.len() > 0:
+		ref = b.packets.earliest().ts
 	}
 	seqU, tsU := unwrap16(b.hiSeq, seq), unwrap32(ref, ts)
 	if b.seen[seqU&(seenWindow-1)] == seqU {
 		b.stats.Duplicates++
 		return
 	}
-	ahead := tsU - ref
-	if abs(ahead) > b.gap || (b.timeline && ahead > 2*b.maxDelay) || abs(seqU-b.hiSeq) > maxSeqJump {
+	// How far beyond everything held and played it is.
+	leap := tsU - ref
+	if newest := b.packets.newest(); newest != nil {
+		leap = tsU - max(ref, newest.ts)
+	}
+	if ref-tsU > b.gap || leap > b.leap || abs(seqU-b.hiSeq) > maxSeqJump {
 		b.newStreamLocked(seq, ts, payload, arrival)
 		return
 	}
@@ -55,10 +64,10 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 		return
 	}
 	b.lateRun = 0
-	if !b.timeline || ahead <= b.maxDelay {
-		// Further ahead it is no normal packet (a small jump of the
-		// peer's clock, or garbage); as the fastest ever it would make
-		// every other packet look late.
+	if leap <= b.maxDelay {
+		// Further beyond the packets held it is no normal packet (a small
+		// leap of the peer's clock, or garbage); as the fastest ever it
+		// would make every other packet look late.
 		b.delay.update(arrival, tsU, b.frameLen)
 	}
 	if b.cand.valid {
@@ -77,30 +86,6 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 	if !b.packets.insert(seqU, tsU, payload) {
 		b.stats.Duplicates++ // another packet with the same timestamp
 	}
-}
-
-// newStreamLocked takes a packet far from the stream. The first is held
-// aside; a second close to it means the peer's stream restarted (a new
-// encoder, a long gap), and playout starts over from them.
-func (b *Buffer) newStreamLocked(seq uint16, ts uint32, payload []byte, arrival time.Time) {
-	c := &b.cand
-	if c.valid {
-		dseq, dts := int64(int16(seq-c.seq)), int64(int32(ts-c.ts))
-		if dseq != 0 && abs(dseq) <= newStreamSeq && abs(dts) <= b.gap {
-			b.followCandidateLocked()
-			b.pushLocked(seq, ts, payload, arrival)
-			return
-		}
-		b.stats.Invalid++ // the previous one stood alone
-	}
-	*c = candidate{valid: true, seq: seq, ts: ts, arrival: arrival, payload: append(c.payload[:0], payload...)}
-}
-
-// followCandidateLocked restarts playout with the packet held aside.
-func (b *Buffer) followCandidateLocked() {
-	c := b.cand
-	b.restartLocked()
-	b.pushLocked(c.seq, c.ts, c.payload, c.arrival)
 }
 
 func abs(x int64) int64 {
