@@ -78,11 +78,14 @@ func (d *delayEstimator) update(arrival time.Time, ts int64, frame int) {
 	}
 	rel := tr - fastest // seconds, ≥ 0
 
-	weight := 0.01
+	weight := 0.01 // until a decode tells the duration: a 20 ms packet's
 	if frame > 0 {
 		weight = min(max(float64(frame)/d.rate/forgetTime.Seconds(), 0.001), 0.1)
 	}
-	b := min(int(rel/bucketWidth.Seconds()), len(d.hist)-1)
+	b := len(d.hist) - 1
+	if buckets := rel / bucketWidth.Seconds(); buckets < float64(b) {
+		b = int(buckets)
+	}
 	var total float64
 	for i := range d.hist {
 		d.hist[i] *= 1 - weight

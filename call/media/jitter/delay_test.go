@@ -91,3 +91,15 @@ func TestDelayEstimatorRestart(t *testing.T) {
 		t.Fatalf("after restart jitter %v", got)
 	}
 }
+
+// TestDelayEstimatorWildClock: arrival times from a clock that jumps by
+// centuries neither panic nor stick.
+func TestDelayEstimatorWildClock(t *testing.T) {
+	d := newDelayEstimator(testRate, 400*time.Millisecond)
+	d.update(time.Time{}, 0, 960)
+	d.update(time.Unix(1<<40, 0), 960, 960)
+	d.update(time.Time{}, 1920, 960)
+	if got := ms(d.estimate()); got != 405*time.Millisecond && got != bucketWidth {
+		t.Fatalf("jitter %v", got)
+	}
+}
