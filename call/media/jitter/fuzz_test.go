@@ -12,7 +12,7 @@ const (
 	opPush    = iota // dseq int8, dts int8 (×120 samples), frame (samples/120 mod 8, and FEC bit), arrival delta ms
 	opGarbage        // dseq int8, dts int8, length, arrival delta ms, then length bytes of payload
 	opPull           // size uint16 (mod 2000, +1)
-	opControl        // 0 Reset, 1 Stats, 2 sequence leap, 3 timestamp leap (4 bytes)
+	opControl        // 0 Reset, 1 Stats, 2 sequence leap, 3 timestamp leap (4 bytes), 4 arrival clock leap (4 bytes, ms, signed)
 	opKinds
 
 	// maxFuzzOps bounds the work per input, to keep the fuzzer quick.
@@ -104,7 +104,7 @@ func fuzzJitterBuffer(t *testing.T, data []byte) {
 				t.Fatalf("pull of %d (%v) played only %d while %v", size, res, played, b.state)
 			}
 		case opControl:
-			switch c := r.byte(); c % 4 {
+			switch c := r.byte(); c % 5 {
 			case 0:
 				b.Reset()
 			case 1:
@@ -113,6 +113,9 @@ func fuzzJitterBuffer(t *testing.T, data []byte) {
 				seq += uint16(c) * 1000
 			case 3:
 				ts += binary.LittleEndian.Uint32(append(r.bytes(4), 0, 0, 0, 0))
+			case 4:
+				leap := int32(binary.LittleEndian.Uint32(append(r.bytes(4), 0, 0, 0, 0)))
+				now = now.Add(time.Duration(leap) * time.Millisecond)
 			}
 		}
 		if n := b.packets.len(); n > 16 || n+len(b.packets.free) != 16 {
@@ -175,5 +178,11 @@ func fuzzSeeds() [][]byte {
 			return clean(k)
 		}),
 		stream(50, func(k int) []byte { return push(1, 8, 7, byte(k*37%150)) }), // jitter
+		stream(50, func(k int) []byte { // the arrival clock leaps back and forth
+			if k%10 == 5 {
+				return append([]byte{opControl, 4, 0, 0, 0, 0x80}, clean(k)...)
+			}
+			return clean(k)
+		}),
 	}
 }
