@@ -252,3 +252,20 @@ func TestNoPull(t *testing.T) {
 		t.Errorf("once pulled: %+v", s)
 	}
 }
+
+// TestDuplicateWhenFull: a duplicate arriving when the buffer is full
+// does not push out a packet.
+func TestDuplicateWhenFull(t *testing.T) {
+	b, err := New(Config{SampleRate: testRate, Decoder: newPCMCodec(), MaxPackets: 4, MaxPayload: testMaxPayload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := encodePCM(testSignal(960), nil)
+	for k := range 4 {
+		b.Push(uint16(k), uint32(k*960), frame, epoch)
+	}
+	b.Push(9, 960, frame, epoch)
+	if s := b.Stats(); s.Packets != 4 || s.Duplicates != 1 || s.Overflow != 0 {
+		t.Fatalf("%+v", s)
+	}
+}

@@ -76,6 +76,10 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 			b.stats.Invalid++
 		}
 	}
+	if b.packets.holds(tsU) {
+		b.stats.Duplicates++ // the same timestamp under another sequence number
+		return
+	}
 	if b.packets.full() {
 		b.stats.Overflow++
 		if tsU < b.packets.earliest().ts {
@@ -83,9 +87,7 @@ func (b *Buffer) pushLocked(seq uint16, ts uint32, payload []byte, arrival time.
 		}
 		b.packets.popEarliest()
 	}
-	if !b.packets.insert(seqU, tsU, payload) {
-		b.stats.Duplicates++ // another packet with the same timestamp
-	}
+	b.packets.insert(seqU, tsU, payload)
 }
 
 func abs(x int64) int64 {

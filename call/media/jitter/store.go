@@ -50,6 +50,19 @@ func (s *store) newest() *packet {
 	return &s.slots[s.order[len(s.order)-1]]
 }
 
+// holds reports whether a packet with timestamp ts is held.
+func (s *store) holds(ts int64) bool {
+	for i := len(s.order) - 1; i >= 0; i-- {
+		switch t := s.slots[s.order[i]].ts; {
+		case t == ts:
+			return true
+		case t < ts:
+			return false
+		}
+	}
+	return false
+}
+
 // insert keeps a copy of payload, which must fit a slot. It reports false,
 // keeping nothing, when a packet with the same timestamp is held already
 // (a duplicate under another sequence number). The caller makes room first.

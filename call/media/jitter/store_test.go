@@ -43,11 +43,15 @@ func TestStoreKeepsTimestampOrder(t *testing.T) {
 func TestStoreRefusesSameTimestamp(t *testing.T) {
 	s := newStore(4, 8)
 	s.insert(1, 960, []byte{1})
+	s.insert(0, 0, []byte{0})
+	if !s.holds(960) || !s.holds(0) || s.holds(480) || s.holds(1920) {
+		t.Fatal("holds is wrong")
+	}
 	if s.insert(2, 960, []byte{2}) {
 		t.Fatal("second packet with ts 960 kept")
 	}
-	if s.len() != 1 || s.earliest().payload[0] != 1 {
-		t.Fatalf("len %d payload %v", s.len(), s.earliest().payload)
+	if s.len() != 2 || s.newest().payload[0] != 1 {
+		t.Fatalf("len %d payload %v", s.len(), s.newest().payload)
 	}
 }
 
