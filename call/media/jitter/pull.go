@@ -37,8 +37,9 @@ func (b *Buffer) Pull(out []int16) PullResult {
 // reports false when there is nothing to play yet.
 func (b *Buffer) refillLocked() bool {
 	b.syncPos, b.syncLen = 0, 0
-	if b.state == statePlaying && b.cand.valid && b.packets.len() == 0 && b.concealRun >= b.frameLen {
-		// The stream has gone quiet and another has begun: follow it.
+	if b.state == statePlaying && b.cand.valid && b.packets.len() == 0 && b.concealRun >= b.fadeFrom {
+		// The stream has gone quiet for a while, longer than a loss or
+		// two, and another has begun: follow it.
 		b.followCandidateLocked()
 	}
 	if b.state != statePlaying {

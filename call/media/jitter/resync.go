@@ -14,8 +14,9 @@ const (
 	maxSeqJump = 1000
 	// newStreamSeq and newStreamAge: a packet far from the stream is held
 	// aside and starts a new stream once a second one within newStreamSeq
-	// sequence numbers of it arrives, or the old stream has run dry; it is
-	// forgotten after newStreamAge packets of the old stream.
+	// sequence numbers of it arrives, or the old stream has run dry for as
+	// long as concealment plays before fading; it is forgotten after
+	// newStreamAge packets of the old stream.
 	newStreamSeq = 50
 	newStreamAge = 50
 	// lateRunResync: so many late packets in a row while concealing with

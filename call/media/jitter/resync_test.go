@@ -60,28 +60,46 @@ func TestStreamRestarts(t *testing.T) {
 	}
 }
 
-// TestStrayPacket: one packet far from the stream does not restart it.
+// TestStrayPacket: one packet far from the stream does not restart it,
+// not even when the stream loses a packet soon after and the next comes
+// late.
 func TestStrayPacket(t *testing.T) {
 	b := newTestBuffer(t, newPCMCodec())
 	src := testSignal(300 * 960)
 	out := make([]int16, 480)
 	var played []int16
-	for k := range 300 {
+	push := func(k int) {
 		now := epoch.Add(time.Duration(k) * 20 * time.Millisecond)
 		b.Push(uint16(k), uint32(k*960), encodePCM(src[k*960:(k+1)*960], nil), now)
-		if k == 100 {
-			b.Push(9999, 77777777, encodePCM(src[:960], nil), now)
+	}
+	pull := func() {
+		b.Pull(out)
+		played = append(played, out...)
+	}
+	for k := range 300 {
+		switch k {
+		case 100:
+			push(k)
+			b.Push(9999, 77777777, encodePCM(src[:960], nil), epoch.Add(2*time.Second))
+		case 103: // lost
+		case 104: // comes 30 ms late
+		case 105:
+			push(k)
+			pull()
+			push(104)
+			pull()
+			continue
+		default:
+			push(k)
 		}
-		for range 2 {
-			b.Pull(out)
-			played = append(played, out...)
-		}
+		pull()
+		pull()
 	}
 	s := b.Stats()
-	if s.Resets != 0 || s.Concealed != 0 || s.Invalid != 1 {
-		t.Errorf("resets %d concealed %d invalid %d, want 0, 0 and 1 (the stray, forgotten)", s.Resets, s.Concealed, s.Invalid)
+	if s.Resets != 0 || s.Invalid != 1 || s.Late != 0 {
+		t.Errorf("resets %d invalid %d late %d, want 0, 1 (the stray, forgotten) and 0", s.Resets, s.Invalid, s.Late)
 	}
-	if i := index(played, src[:290*960]); i < 0 {
+	if index(played, src[:103*960]) < 0 || index(played, src[104*960+240:290*960]) < 0 {
 		t.Error("the stream does not play as sent")
 	}
 }
