@@ -34,7 +34,7 @@ func (b *Buffer) synthLocked(out []int16) (silent bool) {
 		if p := pos + i; p >= b.fadeTo {
 			out[i] = 0
 		} else if p >= b.fadeFrom {
-			out[i] = int16(int64(out[i]) * (int64(b.fadeTo - p)) / span)
+			out[i] = int16(int64(out[i]) * int64(b.fadeTo-p) / span)
 		}
 	}
 	return false
