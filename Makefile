@@ -79,6 +79,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'RecordInsert' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench 'TokenCheck|BucketTake|CallLimitsPlacing|PeekRequest' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
+	$(GO) test -run '^$$' -bench . -benchmem ./call/media/jitter/
 
 # Loads a server of its own (a child process on loopback) with 1,000 and then
 # 10,000 signed-in clients placing calls, and prints latency, errors and memory.
@@ -93,6 +94,7 @@ FUZZ_TARGETS = \
 	call/server:FuzzServerConnection call/server:FuzzPeekRequest call/server:FuzzParseTURNUsername \
 	call/server:FuzzParseToken call/server:FuzzParseHash \
 	call/media:FuzzVP8Assembler call/media:FuzzICEUfrag call/media:FuzzHandleRelay \
+	call/media/jitter:FuzzJitterBuffer \
 	devices:FuzzReadFrameStamp devices:FuzzVP8Decoder devices:FuzzOpusDecoder devices:FuzzDecodeWAV \
 	gui:FuzzTailLines
 fuzz:
