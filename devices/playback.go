@@ -33,6 +33,10 @@ type Playback struct {
 	dev   *malgo.Device
 	devID unsafe.Pointer // C copy of the chosen device ID; nil for the default
 
+	// pull, when set, supplies the audio instead of the ring: a jitter
+	// buffer that decodes as the speaker asks. Immutable after open.
+	pull func(out []int16)
+
 	mu     sync.Mutex
 	ring   *pcmRing // guarded by mu
 	scrat  []int16  // guarded by mu; callback scratch
@@ -53,6 +57,10 @@ type PlaybackStats struct {
 // ErrNoSpeaker — headless machines have no usable output — and the caller is
 // expected to carry on without sound. logger may be nil.
 func OpenPlayback(speakerID string, sampleRate, channels int, logger *slog.Logger) (*Playback, error) {
+	return openPlayback(speakerID, sampleRate, channels, nil, logger)
+}
+
+func openPlayback(speakerID string, sampleRate, channels int, pull func([]int16), logger *slog.Logger) (*Playback, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -61,6 +69,7 @@ func OpenPlayback(speakerID string, sampleRate, channels int, logger *slog.Logge
 			fmt.Errorf("%w: %d Hz, %d channels", ErrInvalidConfig, sampleRate, channels))
 	}
 	p := &Playback{
+		pull:       pull,
 		log:        logger,
 		sampleRate: sampleRate,
 		channels:   channels,
@@ -74,6 +83,14 @@ func OpenPlayback(speakerID string, sampleRate, channels int, logger *slog.Logge
 	}
 	logger.Info("playback open", "speaker", speakerID, "rate", sampleRate, "channels", channels)
 	return p, nil
+}
+
+// OpenPlaybackFrom opens a speaker as OpenPlayback does, but plays what
+// pull returns: the device's callback asks it for exactly len(out)
+// interleaved samples at a time, on the audio thread, so pull must be quick
+// and never block. Write is not used.
+func OpenPlaybackFrom(speakerID string, sampleRate, channels int, pull func(out []int16), logger *slog.Logger) (*Playback, error) {
+	return openPlayback(speakerID, sampleRate, channels, pull, logger)
 }
 
 func (p *Playback) open(speakerID string) error {
@@ -125,9 +142,12 @@ func (p *Playback) fill(out, _ []byte, frames uint32) {
 		p.scrat = make([]int16, n)
 	}
 	s := p.scrat[:n]
-	if p.closed {
+	switch {
+	case p.closed:
 		clear(s)
-	} else {
+	case p.pull != nil:
+		p.pull(s)
+	default:
 		p.ring.read(s)
 	}
 	for i, v := range s {

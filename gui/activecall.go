@@ -228,6 +228,13 @@ func statsText(st media.Stats) string {
 	if st.Width > 0 {
 		res = fmt.Sprintf("%d×%d @ %.0f fps", st.Width, st.Height, st.FPS)
 	}
-	return fmt.Sprintf("%s\n↓ %.0f kbit/s  ↑ %.0f kbit/s\nRTT %.1f ms  loss %.1f %%\n%s",
-		res, st.RecvKbps, st.SendKbps, float64(st.RTT)/float64(time.Millisecond), st.Loss*100, st.State)
+	sent := "no video sent"
+	if st.SendWidth > 0 {
+		sent = fmt.Sprintf("sending %d×%d @ %d fps", st.SendWidth, st.SendHeight, st.SendFPS)
+	}
+	return fmt.Sprintf("%s\n%s\n↓ %.0f kbit/s  ↑ %.0f kbit/s (estimate %.0f, %.1f %% resent)\n"+
+		"RTT %.1f ms  loss %.1f %%\nfreezes %d (%.1f s)  audio concealed %.1f %%, buffer %d ms\n%s",
+		res, sent, st.RecvKbps, st.SendKbps, st.TargetKbps, st.ResentPct,
+		float64(st.RTT)/float64(time.Millisecond), st.Loss*100,
+		st.Freezes, st.FreezeTime.Seconds(), st.AudioConcealedPct, st.AudioDelay.Milliseconds(), st.State)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -236,10 +237,10 @@ func (b *bot) wait() {
 	b.wg.Wait()
 }
 
-// report logs what the bot receives until ctx ends.
+// report logs what the bot receives until ctx ends: a line per stats
+// sample the session takes, so no second is logged twice or skipped.
 func (b *bot) report(ctx context.Context, s *media.Session) {
-	tick := time.NewTicker(b.cfg.ReportEvery)
-	defer tick.Stop()
+	var last time.Time
 	for {
 		select {
 		case ev, ok := <-s.Events():
@@ -253,26 +254,50 @@ func (b *bot) report(ctx context.Context, s *media.Session) {
 				b.log.Info("peer media", "audio", e.Audio, "video", e.Video)
 			case media.FirstFrame:
 				b.log.Info("first remote frame", "size", fmt.Sprintf("%dx%d", e.Width, e.Height))
+			case media.StatsUpdated:
+				// A slower ReportEvery logs every few samples.
+				if now := time.Now(); now.Sub(last) >= b.cfg.ReportEvery-100*time.Millisecond {
+					last = now
+					b.logStats(e.Stats)
+				}
 			}
-		case <-tick.C:
-			st := s.Stats()
-			if b.cfg.Echo {
-				// Echoing forwards packets undecoded: there are no
-				// frames or tone to report, only the flow.
-				b.log.Info("echoing", "recvKbps", round1(st.RecvKbps), "sendKbps", round1(st.SendKbps),
-					"rttMs", st.RTT.Milliseconds(), "loss", round1(st.Loss*100), "path", fmt.Sprintf("%s/%s", st.LocalCandidate, st.RemoteCandidate))
-				continue
-			}
-			fr := b.frames.summary()
-			b.log.Info("receiving",
-				"frames", st.FramesDecoded, "fps", round1(st.FPS), "size", fmt.Sprintf("%dx%d", st.Width, st.Height),
-				"decodeErrors", st.DecodeErrors, "outOfOrder", fr.outOfOrder, "glassToGlassMs", fr.latency.Milliseconds(),
-				"audioDBFS", round1(st.AudioDBFS), "audioHz", round1(st.AudioHz),
-				"recvKbps", round1(st.RecvKbps), "rttMs", st.RTT.Milliseconds(), "loss", round1(st.Loss*100))
 		case <-ctx.Done():
 			return
 		}
 	}
+}
+
+// logStats logs one sample: what arrives, what is sent, and how the link
+// is doing.
+func (b *bot) logStats(st media.Stats) {
+	path := fmt.Sprintf("%s/%s", st.LocalCandidate, st.RemoteCandidate)
+	if b.cfg.Echo {
+		// Echoing forwards packets undecoded: there are no frames or tone
+		// to report, only the flow.
+		b.log.Info("echoing", "recvKbps", round1(st.RecvKbps), "sendKbps", round1(st.SendKbps),
+			"rttMs", st.RTT.Milliseconds(), "lossPct", round1(st.Loss*100), "path", path)
+		return
+	}
+	fr := b.frames.summary()
+	b.log.Info("receiving",
+		"frames", st.FramesDecoded, "fps", round1(st.FPS), "size", fmt.Sprintf("%dx%d", st.Width, st.Height),
+		"decodeErrors", st.DecodeErrors, "outOfOrder", fr.outOfOrder, "glassToGlassMs", fr.latency.Milliseconds(),
+		"freezes", st.Freezes, "freezeMs", st.FreezeTime.Milliseconds(),
+		"audioDBFS", dbfs(st.AudioDBFS), "audioHz", round1(st.AudioHz),
+		"audioConcealedPct", round1(st.AudioConcealedPct), "audioDelayMs", st.AudioDelay.Milliseconds(),
+		"recvKbps", round1(st.RecvKbps), "rttMs", st.RTT.Milliseconds(), "lossPct", round1(st.Loss*100))
+	b.log.Info("sending",
+		"sendKbps", round1(st.SendKbps), "targetKbps", round1(st.TargetKbps), "videoKbps", round1(st.VideoTargetKbps),
+		"size", fmt.Sprintf("%dx%d", st.SendWidth, st.SendHeight), "fps", st.SendFPS, "resentPct", round1(st.ResentPct),
+		"path", path)
+}
+
+// dbfs is a level for the log: digital silence has no finite level.
+func dbfs(v float64) any {
+	if math.IsInf(v, -1) || v < -200 {
+		return "-inf"
+	}
+	return round1(v)
 }
 
 func round1(v float64) float64 { return float64(int64(v*10)) / 10 }

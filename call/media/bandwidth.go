@@ -301,9 +301,9 @@ func (e *estimator) checkFeedback(now time.Time, rtt time.Duration) {
 	e.target = max(e.target/2, minBitrate)
 	e.capacity, e.congestedAt = e.target, now
 	e.congestions++
-	target, f := e.target, e.onChange
+	target, f, since := e.target, e.onChange, now.Sub(e.lastFeedback)
 	e.mu.Unlock()
-	e.log.Debug("no feedback: backing off", "since", now.Sub(e.lastFeedback), "previous", prev, "target", target)
+	e.log.Debug("no feedback: backing off", "since", since, "previous", prev, "target", target)
 	if f != nil && target != prev {
 		f(target)
 	}

@@ -2,9 +2,11 @@ package media
 
 import (
 	"sync"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
+	"duet/call/media/jitter"
 	"duet/devices"
 )
 
@@ -16,8 +18,13 @@ const (
 	analysisLen   = audioRate / 5 // 200 ms, enough to tell 440 Hz from 450
 )
 
-// receiveAudio decodes Opus packets, plays them and keeps the last 200 ms
-// for the stats' level and frequency. It ends when the peer connection closes.
+// playoutPeriod is what the playout clock pulls at a time when no
+// speaker does: the 10 ms a speaker's callback typically asks for.
+const playoutPeriod = 10 * time.Millisecond
+
+// receiveAudio hands received Opus packets to the jitter buffer, which the
+// speaker (or, without one, the playout clock) pulls decoded, concealed or
+// FEC-recovered audio from. It ends when the peer connection closes.
 func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 	defer s.wg.Done()
 	dec, err := devices.NewOpusDecoder(audioRate, audioChannels)
@@ -27,7 +34,20 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 		return
 	}
 	defer dec.Close()
-	pcm := make([]int16, dec.MaxSamples())
+	jb, err := jitter.New(jitter.Config{SampleRate: audioRate, Decoder: dec})
+	if err != nil {
+		s.log.Error("no jitter buffer; remote audio will not play", "err", err)
+		s.warn(err)
+		return
+	}
+	s.jitter.Store(jb)
+	defer s.jitter.Store(nil)
+	if s.playback == nil {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go s.playoutClock(stop, done)
+		defer func() { close(stop); <-done }()
+	}
 	for {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
@@ -37,16 +57,50 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 		if len(pkt.Payload) == 0 {
 			continue
 		}
-		n, err := dec.Decode(pkt.Payload, pcm)
-		if err != nil {
-			s.counters.audioErrors.Add(1)
-			continue
-		}
 		s.counters.audioPackets.Add(1)
-		if s.playback != nil {
-			s.playback.Write(pcm[:n*audioChannels])
+		jb.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now())
+	}
+}
+
+// playout fills out from the jitter buffer, or with silence before audio
+// arrives, and keeps it for the level and frequency. It runs on the
+// speaker's audio thread and never blocks for long.
+func (s *Session) playout(out []int16) {
+	jb := s.jitter.Load()
+	if jb == nil {
+		clear(out)
+		return
+	}
+	jb.Pull(out)
+	s.recent.write(out)
+}
+
+// playoutClock pulls audio in real time when no speaker does, so the
+// jitter buffer, its concealment and the analysis run as in a call with
+// sound. It pulls what the elapsed time owes, not one period per tick, so
+// a late tick does not slow playout down.
+func (s *Session) playoutClock(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	frame := make([]int16, audioRate*int(playoutPeriod/time.Millisecond)/1000*audioChannels)
+	tick := time.NewTicker(playoutPeriod)
+	defer tick.Stop()
+	start := time.Now()
+	var pulled time.Duration
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-tick.C:
+			// Past a long stall, owe no more than 100 ms: the buffer
+			// would only throw the rest away.
+			if owed := now.Sub(start) - pulled; owed > 100*time.Millisecond {
+				pulled += owed - 100*time.Millisecond
+			}
+			for now.Sub(start)-pulled >= playoutPeriod {
+				s.playout(frame)
+				pulled += playoutPeriod
+			}
 		}
-		s.recent.write(pcm[:n*audioChannels])
 	}
 }
 

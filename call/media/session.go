@@ -13,6 +13,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
+	"duet/call/media/jitter"
 	"duet/call/proto"
 	"duet/devices"
 )
@@ -79,12 +80,13 @@ type Session struct {
 	offersQueued atomic.Int64 // offers not yet through the signaler, sent or failed
 
 	counters counters
-	echoes   *echoTracks       // set in echo sessions
-	senders  []*sender         // what the capture sends; fixed after Start
-	alloc    *allocator        // shares the estimate among the senders
-	recent   pcmWindow         // the last received audio, for level and frequency
-	freezes  freezeDetector    // of the remote video
-	playback *devices.Playback // nil when not playing
+	echoes   *echoTracks                   // set in echo sessions
+	senders  []*sender                     // what the capture sends; fixed after Start
+	alloc    *allocator                    // shares the estimate among the senders
+	recent   pcmWindow                     // the last received audio, for level and frequency
+	freezes  freezeDetector                // of the remote video
+	jitter   atomic.Pointer[jitter.Buffer] // the remote audio's, while it is received
+	playback *devices.Playback             // nil when not playing
 
 	// Owned by the owner goroutine.
 	pendingCandidates []webrtc.ICECandidateInit
@@ -237,7 +239,7 @@ func (s *Session) addEchoTransceivers(kinds []webrtc.RTPCodecType) error {
 }
 
 func (s *Session) openPlayback() {
-	pb, err := devices.OpenPlayback(s.cfg.SpeakerID, audioRate, audioChannels, s.log)
+	pb, err := devices.OpenPlaybackFrom(s.cfg.SpeakerID, audioRate, audioChannels, s.playout, s.log)
 	if err != nil {
 		s.log.Warn("no audio playback; the call goes on without sound", "err", err)
 		s.warn(err)

@@ -34,7 +34,12 @@ type Stats struct {
 	AudioPackets uint64        // decoded since the call began
 	AudioDBFS    float64       // level of the last 200 ms received; -inf when silent
 	AudioHz      float64       // dominant frequency of the last 200 ms received
-	ICERestarts  int           // ICE restarts in this call, begun here or by the peer
+	// AudioConcealedPct is the share of the audio played in the last
+	// second that was made up for lost or late packets; AudioDelay is the
+	// jitter buffer's target delay, which follows the network's jitter.
+	AudioConcealedPct float64
+	AudioDelay        time.Duration
+	ICERestarts       int // ICE restarts in this call, begun here or by the peer
 	// LocalCandidate and RemoteCandidate are the types of the selected
 	// candidate pair: relay on a side means its media goes through TURN
 	// and its own address is hidden from the peer.
@@ -58,6 +63,8 @@ type statsSample struct {
 	recvBytes uint64
 	sentBytes uint64
 	resent    uint64
+	played    uint64 // audio samples played
+	concealed uint64 // of them made up
 }
 
 // Stats returns the latest sample.
@@ -117,11 +124,20 @@ func (s *Session) sampleStats() {
 	if d := sent - s.lastStats.sentBytes; d > 0 && !s.lastStats.at.IsZero() {
 		st.ResentPct = 100 * float64(resent-s.lastStats.resent) / float64(d)
 	}
-	s.lastStats = statsSample{at: now, frames: st.FramesDecoded, recvBytes: recvBytes, sentBytes: sent, resent: resent}
 	// The ladder steps up only after a hold; a steady estimate calls no
 	// one back, so the allocation is looked at again every second too.
 	s.alloc.apply(s.path.target(), now)
 	st.Freezes, st.FreezeTime = s.freezes.totals()
+	var played, concealed uint64
+	if jb := s.jitter.Load(); jb != nil {
+		js := jb.Stats()
+		played, concealed, st.AudioDelay = js.Played, js.Concealed, js.Target
+		if d := played - s.lastStats.played; played > s.lastStats.played {
+			st.AudioConcealedPct = 100 * float64(concealed-s.lastStats.concealed) / float64(d)
+		}
+	}
+	s.lastStats = statsSample{at: now, frames: st.FramesDecoded, recvBytes: recvBytes, sentBytes: sent, resent: resent,
+		played: played, concealed: concealed}
 	layer, videoBps, _ := s.alloc.state()
 	st.TargetKbps, st.VideoTargetKbps = float64(s.path.target())/1000, float64(videoBps)/1000
 	st.SendWidth, st.SendHeight, st.SendFPS = layer.Width, layer.Height, layer.FPS
