@@ -93,7 +93,7 @@ FUZZ_TARGETS = \
 	call/server:FuzzServerConnection call/server:FuzzPeekRequest call/server:FuzzParseTURNUsername \
 	call/server:FuzzParseToken call/server:FuzzParseHash \
 	call/media:FuzzVP8Assembler call/media:FuzzICEUfrag call/media:FuzzHandleRelay \
-	devices:FuzzReadFrameStamp devices:FuzzVP8Decoder devices:FuzzOpusDecoder devices:FuzzDecodeWAV \
+	devices:FuzzReadFrameStamp devices:FuzzVP8Decoder devices:FuzzOpusDecoder devices:FuzzDecodeWAV devices:FuzzY4MHeader \
 	gui:FuzzTailLines
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
