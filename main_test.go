@@ -168,7 +168,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"account", "list", "--help"}, []string{"-db"}},
 		{[]string{"account", "revoke", "--help"}, []string{"-token", "-all", "-db"}},
 		{[]string{"bot", "--help"}, []string{"-ca", "-server", "-pattern", "-video", "-audio"}},
-		{[]string{"app", "--help"}, []string{"-ca", "-server"}},
+		{[]string{"app", "--help"}, []string{"-ca", "-server", "-video", "-audio"}},
 	} {
 		_, errOut, err := duet(t, tc.args...)
 		if !errors.Is(err, flag.ErrHelp) {
@@ -193,7 +193,7 @@ func TestHelp(t *testing.T) {
 }
 
 // TestMediaFlagErrors: a bad --pattern, or a --video or --audio file that
-// cannot be played, stops the bot before it signs in, saying why.
+// cannot be played, stops the command before it signs in, saying why.
 func TestMediaFlagErrors(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing")
 	for _, tc := range []struct {
@@ -203,6 +203,7 @@ func TestMediaFlagErrors(t *testing.T) {
 		{[]string{"bot", "--pattern", "plaid"}, `unknown pattern "plaid": want scene or bars`},
 		{[]string{"bot", "--video", missing + ".y4m"}, "as the camera — give a readable .y4m file"},
 		{[]string{"bot", "--audio", missing + ".wav"}, "as the microphone — give a readable .wav file"},
+		{[]string{"app", "--video", missing + ".y4m"}, "as the camera — give a readable .y4m file"},
 	} {
 		_, _, err := duet(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
