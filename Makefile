@@ -95,7 +95,7 @@ FUZZ_TARGETS = \
 	call/server:FuzzParseToken call/server:FuzzParseHash \
 	call/media:FuzzVP8Assembler call/media:FuzzICEUfrag call/media:FuzzHandleRelay \
 	call/media/jitter:FuzzJitterBuffer \
-	devices:FuzzReadFrameStamp devices:FuzzVP8Decoder devices:FuzzOpusDecoder devices:FuzzDecodeWAV \
+	devices:FuzzReadFrameStamp devices:FuzzVP8Decoder devices:FuzzOpusDecoder devices:FuzzDecodeWAV devices:FuzzY4MHeader \
 	gui:FuzzTailLines
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"duet/call/local"
+	"duet/devices"
 	"duet/gui"
 )
 
@@ -29,6 +30,8 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Account, "account", "", "account to sign in as")
 	fs.StringVar(&cfg.Token, "token", "", "the account's token")
 	fs.BoolVar(&cfg.Synthetic, "synthetic", false, "use the test pattern and tone instead of camera and microphone")
+	fs.StringVar(&cfg.VideoFile, "video", "", "use this .y4m file (8-bit 4:2:0), looped, instead of the camera")
+	fs.StringVar(&cfg.AudioFile, "audio", "", "use this .wav file (16-bit PCM), looped, instead of the microphone")
 	fs.BoolVar(&cfg.AlwaysRelay, "always-relay", false, "send calls only through the server's TURN relay, hiding your address from the other side (saved in Settings)")
 	fs.StringVar(&cfg.DeviceID, "device", "", "device ID (to run several windows of one account on one machine)")
 	fs.StringVar(&cfg.AutoCall, "call", "", "place a video call to this account once signed in")
@@ -39,6 +42,9 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	if err := clientTLS(&cfg.ServerURL, &cfg.RootCAs, *ca); err != nil {
+		return err
+	}
+	if err := devices.CheckMediaFiles(cfg.VideoFile, cfg.AudioFile); err != nil {
 		return err
 	}
 	dataDir := defaultDataDir()

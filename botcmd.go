@@ -12,6 +12,7 @@ import (
 	"duet/call"
 	"duet/call/bot"
 	"duet/call/proto"
+	"duet/devices"
 )
 
 func runBot(ctx context.Context, args []string, stderr io.Writer) error {
@@ -28,12 +29,26 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Call, "call", "", "call this account once signed in")
 	typ := fs.String("type", "video", "type of the call placed with --call: audio or video")
 	fs.Float64Var(&cfg.ToneHz, "tone", 440, "frequency of the synthetic microphone's tone, Hz")
+	pattern := fs.String("pattern", "scene", "synthetic camera: scene (detailed and moving, costs the encoder what a webcam does) or bars (flat test pattern)")
+	fs.StringVar(&cfg.VideoFile, "video", "", "send this .y4m file (8-bit 4:2:0), looped, instead of the synthetic camera")
+	fs.StringVar(&cfg.AudioFile, "audio", "", "send this .wav file (16-bit PCM), looped, instead of the synthetic tone")
 	fs.BoolVar(&cfg.RelayOnly, "always-relay", false, "send media only through the server's TURN relay, hiding this machine's address from the peer")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := clientTLS(&cfg.ServerURL, &cfg.RootCAs, *ca); err != nil {
+		return err
+	}
+	switch *pattern {
+	case "scene":
+		cfg.CameraID = devices.SyntheticSceneCameraID
+	case "bars":
+		cfg.CameraID = devices.SyntheticCameraID
+	default:
+		return fmt.Errorf("unknown pattern %q: want scene or bars", *pattern)
+	}
+	if err := devices.CheckMediaFiles(cfg.VideoFile, cfg.AudioFile); err != nil {
 		return err
 	}
 	a, err := bot.ParseAnswer(*answer)

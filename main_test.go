@@ -167,8 +167,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"account", "add", "--help"}, []string{"-label", "-db"}},
 		{[]string{"account", "list", "--help"}, []string{"-db"}},
 		{[]string{"account", "revoke", "--help"}, []string{"-token", "-all", "-db"}},
-		{[]string{"bot", "--help"}, []string{"-ca", "-server"}},
-		{[]string{"app", "--help"}, []string{"-ca", "-server"}},
+		{[]string{"bot", "--help"}, []string{"-ca", "-server", "-pattern", "-video", "-audio"}},
+		{[]string{"app", "--help"}, []string{"-ca", "-server", "-video", "-audio"}},
 	} {
 		_, errOut, err := duet(t, tc.args...)
 		if !errors.Is(err, flag.ErrHelp) {
@@ -188,6 +188,26 @@ func TestHelp(t *testing.T) {
 	for _, w := range []string{"duet cert", "duet account list", "duet account revoke"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("duet help does not mention %s", w)
+		}
+	}
+}
+
+// TestMediaFlagErrors: a bad --pattern, or a --video or --audio file that
+// cannot be played, stops the command before it signs in, saying why.
+func TestMediaFlagErrors(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bot", "--pattern", "plaid"}, `unknown pattern "plaid": want scene or bars`},
+		{[]string{"bot", "--video", missing + ".y4m"}, "as the camera — give a readable .y4m file"},
+		{[]string{"bot", "--audio", missing + ".wav"}, "as the microphone — give a readable .wav file"},
+		{[]string{"app", "--video", missing + ".y4m"}, "as the camera — give a readable .y4m file"},
+	} {
+		_, _, err := duet(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error containing %q", tc.args, err, tc.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,7 +93,7 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	}
 	c.warnings = failures
 	c.log.Info("capture open", "video", c.video != nil, "audio", c.audio != nil,
-		"camera", cfg.CameraID, "microphone", cfg.MicrophoneID)
+		"camera", cmp.Or(cfg.VideoFile, cfg.CameraID), "microphone", cmp.Or(cfg.AudioFile, cfg.MicrophoneID))
 	return c, nil
 }
 

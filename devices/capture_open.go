@@ -17,6 +17,13 @@ import (
 var driverMu sync.Mutex
 
 func openVideo(ctx context.Context, cfg CaptureConfig, sel *mediadevices.CodecSelector) (*mediadevices.VideoTrack, error) {
+	if cfg.VideoFile != "" {
+		src, err := openVideoFile(cfg.VideoFile)
+		if err != nil {
+			return nil, err
+		}
+		return asVideoTrack(mediadevices.NewVideoTrack(src, sel))
+	}
 	switch cfg.CameraID {
 	case SyntheticCameraID:
 		src, err := NewTestPattern(cfg.Width&^1, cfg.Height&^1, cfg.FPS)
@@ -54,6 +61,13 @@ func openVideo(ctx context.Context, cfg CaptureConfig, sel *mediadevices.CodecSe
 }
 
 func openAudio(ctx context.Context, cfg CaptureConfig, sel *mediadevices.CodecSelector) (*mediadevices.AudioTrack, error) {
+	if cfg.AudioFile != "" {
+		src, err := openAudioFile(cfg.AudioFile)
+		if err != nil {
+			return nil, err
+		}
+		return asAudioTrack(mediadevices.NewAudioTrack(src, sel))
+	}
 	if cfg.MicrophoneID == SyntheticMicrophoneID {
 		src, err := NewTone(cfg.ToneHz, 48000, 1)
 		if err != nil {

@@ -30,6 +30,12 @@ type CaptureConfig struct {
 	// what the synthetic camera produces. Default 640×480 at 30 fps.
 	Width, Height, FPS int
 
+	// VideoFile and AudioFile, when set, replace the camera and the
+	// microphone with a looping .y4m and .wav file (see Y4MSource and
+	// WAVSource), whatever CameraID, MicrophoneID and Synthetic say. The
+	// video file sets its own size and frame rate.
+	VideoFile, AudioFile string
+
 	// Synthetic replaces both devices with the test pattern and the tone.
 	Synthetic bool
 	// ToneHz is the synthetic tone's frequency, default 440 Hz.

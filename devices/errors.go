@@ -31,6 +31,10 @@ var (
 	ErrNothingRequested = errors.New("capture config requests neither audio nor video")
 	// ErrInvalidConfig means a parameter is out of range.
 	ErrInvalidConfig = errors.New("invalid config")
+	// ErrBadFile means a file meant to stand in for the camera or the
+	// microphone (CaptureConfig.VideoFile, AudioFile) is missing,
+	// unreadable or not in a format Duet plays.
+	ErrBadFile = errors.New("media file unusable")
 	// ErrClosed is returned by methods called after Close.
 	ErrClosed = errors.New("closed")
 	// ErrEmptyFrame means an encoded frame or packet had no bytes.
@@ -49,11 +53,12 @@ var (
 // DeviceError describes why a device could not be used, in words a user can
 // act on. It matches (errors.Is) its Reason — one of ErrNoCamera,
 // ErrNoMicrophone, ErrNoSpeaker, ErrDeviceBusy, ErrPermissionDenied,
-// ErrInvalidConfig or ErrDeviceFailed — and its underlying cause.
+// ErrInvalidConfig, ErrBadFile or ErrDeviceFailed — and its underlying
+// cause.
 type DeviceError struct {
 	Op       string // what was attempted, e.g. "open"
 	Kind     Kind   // camera, microphone or speaker
-	DeviceID string // empty for "the default device"
+	DeviceID string // empty for "the default device"; the path for ErrBadFile
 	Reason   error  // a sentinel from this file
 	Err      error  // underlying cause; may be nil
 }
@@ -70,6 +75,13 @@ func (e *DeviceError) UserMessage() string {
 		return fmt.Sprintf("%s busy — close other apps or pick another %s in Settings", k, k)
 	case ErrInvalidConfig:
 		return fmt.Sprintf("%s settings not supported — pick another size or frame rate in Settings", k)
+	case ErrBadFile:
+		if e.Kind == KindCamera {
+			return fmt.Sprintf("cannot play %q as the camera — give a readable .y4m file of 8-bit 4:2:0 video "+
+				"(ffmpeg -i IN -pix_fmt yuv420p OUT.y4m makes one)", e.DeviceID)
+		}
+		return fmt.Sprintf("cannot play %q as the microphone — give a readable .wav file of 16-bit PCM, mono or stereo "+
+			"(ffmpeg -i IN -c:a pcm_s16le OUT.wav makes one)", e.DeviceID)
 	case ErrPermissionDenied:
 		return fmt.Sprintf("%s access denied — allow access (on Linux: add your user to the %q group) or pick another %s in Settings",
 			k, permissionGroup(e.Kind), k)

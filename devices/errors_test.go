@@ -66,6 +66,7 @@ func TestDeviceErrorMessageAndMatching(t *testing.T) {
 	mustContain(t, err.Error(), "device or resource busy")
 
 	for reason, want := range map[error]string{
+		ErrBadFile:          `cannot play "" as the microphone — give a readable .wav file of 16-bit PCM, mono or stereo (ffmpeg -i IN -c:a pcm_s16le OUT.wav makes one)`,
 		ErrNoMicrophone:     "no microphone found — connect one or pick another microphone in Settings",
 		ErrPermissionDenied: `microphone access denied — allow access (on Linux: add your user to the "audio" group) or pick another microphone in Settings`,
 		ErrDeviceFailed:     "microphone failed to start — unplug and replug it or pick another microphone in Settings",

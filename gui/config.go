@@ -19,6 +19,10 @@ type Config struct {
 	// Synthetic uses the test pattern and tone instead of the camera and
 	// microphone (QA).
 	Synthetic bool
+	// VideoFile and AudioFile, when set, replace the camera and the
+	// microphone for this session with looping files (a .y4m and a .wav,
+	// see devices.CaptureConfig), whatever Settings say.
+	VideoFile, AudioFile string
 	// AlwaysRelay sends calls through the server's TURN relay only, so the
 	// other side never learns this machine's address (also a setting).
 	AlwaysRelay bool

@@ -179,6 +179,7 @@ func (u *ui) openCapture(ctx context.Context, typ proto.CallType) (*devices.Capt
 	s := u.settings.get()
 	w, h := s.Size()
 	c, err := u.devs.Open(ctx, devices.CaptureConfig{CameraID: s.CameraID, MicrophoneID: s.MicrophoneID,
+		VideoFile: u.cfg.VideoFile, AudioFile: u.cfg.AudioFile,
 		Width: w, Height: h, Synthetic: s.Synthetic, Video: typ == proto.CallTypeVideo, Audio: true,
 		Logger: u.log})
 	u.captured.set(err) // the phone only logs it: the call screen says it

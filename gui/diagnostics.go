@@ -68,6 +68,8 @@ func (u *ui) diagnostics() diagnostics {
 		At: time.Now(), Version: u.cfg.Version,
 		OS: runtime.GOOS, Arch: runtime.GOARCH, Go: runtime.Version(),
 		Settings:   u.settings.get(),
+		VideoFile:  u.cfg.VideoFile,
+		AudioFile:  u.cfg.AudioFile,
 		ServerURL:  u.conn.form.Server,
 		HostingURL: u.host.url,
 		Account:    u.conn.cfg.Account,

@@ -32,6 +32,10 @@ type diagnostics struct {
 	LogPath      string
 	LogTail      []string
 	LogErr       error
+
+	// VideoFile and AudioFile stand in for camera and microphone (--video,
+	// --audio); empty when not given.
+	VideoFile, AudioFile string
 }
 
 // callDiagnostics is the call on screen.
@@ -107,7 +111,13 @@ func (d diagnostics) report() string {
 	if s.Synthetic {
 		fmt.Fprintf(&b, "  %-12s synthetic test pattern and tone\n", "Sources:")
 	}
-	fmt.Fprintf(&b, "  %-12s %s\n", "Camera:", selected(d.Devices.Cameras, s.CameraID))
+	if d.VideoFile != "" {
+		fmt.Fprintf(&b, "  %-12s %s (instead of the camera)\n", "Video file:", d.VideoFile)
+	}
+	if d.AudioFile != "" {
+		fmt.Fprintf(&b, "  %-12s %s (instead of the microphone)\n", "Audio file:", d.AudioFile)
+	}
+	fmt.Fprintf(&b, "  %-12s %s\n", "Camera:", selected(cameraChoices(d.Devices), s.CameraID))
 	fmt.Fprintf(&b, "  %-12s %s\n", "Microphone:", selected(d.Devices.Microphones, s.MicrophoneID))
 	fmt.Fprintf(&b, "  %-12s %s\n", "Speaker:", selected(d.Devices.Speakers, s.SpeakerID))
 	fmt.Fprintf(&b, "  %-12s %s\n", "Video size:", s.Resolution)

@@ -44,6 +44,10 @@ func TestDiagnosticsReport(t *testing.T) {
 	remote.LogErr = fmt.Errorf("read log: %w", fs.ErrNotExist)
 	remote.LogTail = nil
 
+	files := base
+	files.Settings.CameraID = devices.SyntheticSceneCameraID
+	files.VideoFile, files.AudioFile = "/x/in.y4m", "/x/in.wav"
+
 	for _, tc := range []struct {
 		name     string
 		d        diagnostics
@@ -83,6 +87,11 @@ func TestDiagnosticsReport(t *testing.T) {
 			"Sources:     synthetic test pattern and tone",
 			"Log:       /x/duet.log could not be read: read log: file does not exist",
 		}, []string{"built-in"}},
+		{"files and the synthetic scene", files, []string{
+			"Camera:      Synthetic scene (detailed) (id synthetic:scene)",
+			"Video file:  /x/in.y4m (instead of the camera)",
+			"Audio file:  /x/in.wav (instead of the microphone)",
+		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.d.report()

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
@@ -314,5 +316,26 @@ func TestSettingsPrefs(t *testing.T) {
 	c := newDeviceChoice([]devices.Device{{ID: "1", Label: "Cam"}, {ID: "2", Label: "Cam"}})
 	if c.label("2") != "Cam (2)" || c.id("Cam (2)") != "2" || c.label("gone") != defaultDevice || c.id(defaultDevice) != "" {
 		t.Fatalf("device choice %+v", c)
+	}
+}
+
+// Settings offer the synthetic cameras after the real ones, and choosing
+// the scene saves its camera ID.
+func TestSettingsOfferSyntheticCameras(t *testing.T) {
+	test.NewTempApp(t)
+	var saved Settings
+	v := newSettingsView(Settings{Resolution: res480p}, "1", func(s Settings) { saved = s }, func() {})
+	v.setDevices(devices.Inventory{Cameras: []devices.Device{{ID: "cam0", Label: "Webcam", Default: true}}}, "")
+	want := []string{defaultDevice, "Webcam", "Synthetic scene (detailed)", "Synthetic test pattern (colour bars)"}
+	if !slices.Equal(v.camera.Options, want) {
+		t.Fatalf("camera options %q, want %q", v.camera.Options, want)
+	}
+	v.camera.SetSelected("Synthetic scene (detailed)")
+	if saved.CameraID != devices.SyntheticSceneCameraID {
+		t.Fatalf("chose the scene, saved camera %q", saved.CameraID)
+	}
+	v.setDevices(devices.Inventory{}, "") // no camera at all: the synthetic ones stay
+	if v.camera.Selected != "Synthetic scene (detailed)" || len(v.camera.Options) != 3 {
+		t.Fatalf("without cameras: %q selected of %q", v.camera.Selected, v.camera.Options)
 	}
 }

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -35,6 +36,12 @@ func newDeviceChoice(ds []devices.Device) deviceChoice {
 		c.ids = append(c.ids, d.ID)
 	}
 	return c
+}
+
+// cameraChoices are the cameras found and, after them, the synthetic ones
+// (for QA: a camera-less machine can still send a webcam-like picture).
+func cameraChoices(inv devices.Inventory) []devices.Device {
+	return append(slices.Clone(inv.Cameras), devices.SyntheticCameras()...)
 }
 
 // label is what to show for id; a device that is gone shows as such.
@@ -107,7 +114,7 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
 	v.quiet = true
 	defer func() { v.quiet = false }()
-	v.cams, v.mics, v.speakers = newDeviceChoice(inv.Cameras), newDeviceChoice(inv.Microphones), newDeviceChoice(inv.Speakers)
+	v.cams, v.mics, v.speakers = newDeviceChoice(cameraChoices(inv)), newDeviceChoice(inv.Microphones), newDeviceChoice(inv.Speakers)
 	v.camera.SetOptions(v.cams.labels)
 	v.microphone.SetOptions(v.mics.labels)
 	v.speaker.SetOptions(v.speakers.labels)

@@ -34,6 +34,12 @@ type Config struct {
 	Call     string
 	CallType proto.CallType
 	ToneHz   float64
+	// CameraID is the synthetic camera sent: devices.SyntheticSceneCameraID
+	// (the default when empty) or devices.SyntheticCameraID.
+	CameraID string
+	// VideoFile and AudioFile, when set, are sent instead of the synthetic
+	// camera and tone (see devices.CaptureConfig).
+	VideoFile, AudioFile string
 	// LoopbackOnly keeps ICE on loopback (server and peer on this machine).
 	LoopbackOnly bool
 	// LoopbackOnlyFunc, if set, decides LoopbackOnly afresh for each call.
@@ -98,7 +104,12 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) er
 	b := &bot{cfg: cfg, log: log}
 	b.phone = phone.New(phone.Config{Client: client, LoopbackOnly: cfg.LoopbackOnly, LoopbackOnlyFunc: cfg.LoopbackOnlyFunc, RelayOnly: cfg.RelayOnly, OnFrame: b.frames.add, Echo: cfg.Echo,
 		Logger: cfg.Logger, OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
-			return devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true,
+			camera := cfg.CameraID
+			if camera == "" {
+				camera = devices.SyntheticSceneCameraID
+			}
+			return devices.Open(ctx, devices.CaptureConfig{CameraID: camera, MicrophoneID: devices.SyntheticMicrophoneID,
+				VideoFile: cfg.VideoFile, AudioFile: cfg.AudioFile, Audio: true,
 				Video: typ == proto.CallTypeVideo, ToneHz: cfg.ToneHz, Logger: cfg.Logger})
 		}})
 	defer b.wait()

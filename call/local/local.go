@@ -20,7 +20,7 @@ import (
 // The built-in contacts' accounts.
 const (
 	EchoAccount    = "echo"    // sends your own audio and video back
-	TestBotAccount = "testbot" // answers with a synthetic test pattern and tone
+	TestBotAccount = "testbot" // answers with the synthetic scene and a tone
 )
 
 // DisplayName is how a built-in contact is shown; other accounts show as
