@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/pion/mediadevices"
-	"github.com/pion/mediadevices/pkg/codec/vpx"
 	"github.com/pion/mediadevices/pkg/io/video"
 )
 
@@ -22,17 +21,17 @@ import (
 // All methods are safe for concurrent use. The caller that opened a Capture
 // must Close it, after closing every PeerConnection it was added to.
 type Capture struct {
-	log      *slog.Logger
-	video    mediadevices.Track       // nil when no video was opened
-	audio    mediadevices.Track       // nil when no audio was opened
-	videoSrc *mediadevices.VideoTrack // the unwrapped video track, for previews
-	streamID string                   // shared by both tracks (msid), for lip sync
-	opus     *opusBuilder             // the audio track's encoders
-	vp8      vpx.VP8Params            // for the senders' video encoders
-	layer    Layer                    // what was asked of the camera
-	warnings []error                  // immutable after Open
-	videoOn  atomic.Bool
-	audioOn  atomic.Bool
+	log          *slog.Logger
+	video        mediadevices.Track       // nil when no video was opened
+	audio        mediadevices.Track       // nil when no audio was opened
+	videoSrc     *mediadevices.VideoTrack // the unwrapped video track, for previews
+	streamID     string                   // shared by both tracks (msid), for lip sync
+	opus         *opusBuilder             // the audio track's encoders
+	videoBitrate int                      // the most the senders' video encoders may use
+	layer        Layer                    // what was asked of the camera
+	warnings     []error                  // immutable after Open
+	videoOn      atomic.Bool
+	audioOn      atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -55,12 +54,8 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}
-	vp8, err := newVP8Params(cfg.VideoBitrate, cfg.FPS)
-	if err != nil {
-		return nil, fmt.Errorf("open capture: %w", err)
-	}
 	streamID := "duet-" + uuid.NewString()
-	c := &Capture{log: cfg.Logger, streamID: streamID, opus: opus, vp8: vp8,
+	c := &Capture{log: cfg.Logger, streamID: streamID, opus: opus, videoBitrate: cfg.VideoBitrate,
 		layer: Layer{Width: cfg.Width &^ 1, Height: cfg.Height &^ 1, FPS: cfg.FPS}}
 	c.videoOn.Store(true)
 	c.audioOn.Store(true)

@@ -10,16 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/prop"
 	"github.com/pion/webrtc/v4"
 )
-
-// clipInterval paces clips encoded in tests. libvpx derives the frame rate
-// from the timestamps mediadevices gives it, which are wall-clock; frames
-// much less than 10 ms apart make it grant some frames huge budgets and
-// others none, while anything slower behaves like a real 30 fps camera.
-const clipInterval = 12 * time.Millisecond
 
 // clip is a stretch of encoded video.
 type clip struct {
@@ -36,36 +28,29 @@ func (c clip) kbps(from int) float64 {
 	return float64(total*8) / (float64(len(c.frames)-from) / 30) / 1000
 }
 
-// encodeClip encodes n frames of render with the Capture's VP8 tuning at
-// bitrate, one every clipInterval; frame i is stamped with i.
+// encodeClip encodes n frames of render at 30 fps with Duet's VP8 encoder
+// at bitrate; frame i is stamped with i and shown at i/30 s. Timestamps
+// are the clip's own, so the encoder runs as fast as it can and sees a
+// real 30 fps camera.
 func encodeClip(t testing.TB, render func(uint32, time.Time) *image.YCbCr, n, w, h, bitrate int) clip {
 	t.Helper()
-	params, err := newVP8Params(bitrate, 30)
+	enc, err := newVP8Encoder(w, h, bitrate, 300)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer enc.close()
 	var c clip
-	next := time.Now()
-	src := video.ReaderFunc(func() (image.Image, func(), error) {
-		time.Sleep(time.Until(next))
-		next = time.Now().Add(clipInterval)
-		now := time.Now()
-		img := render(uint32(len(c.stamped)), now)
-		c.stamped = append(c.stamped, now)
-		return img, func() {}, nil
-	})
-	enc, err := params.BuildVideoEncoder(src, prop.Media{Video: prop.Video{Width: w, Height: h, FrameRate: 30}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	for range n {
-		b, release, err := enc.Read()
+	base := time.Now()
+	const interval = time.Second / 30
+	for i := range n {
+		at := base.Add(time.Duration(i) * interval)
+		img := render(uint32(i), at)
+		c.stamped = append(c.stamped, at)
+		f, _, err := enc.encode(img, time.Duration(i)*interval, interval, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.frames = append(c.frames, append([]byte(nil), b...))
-		release()
+		c.frames = append(c.frames, f)
 	}
 	return c
 }

@@ -3,14 +3,10 @@ package devices
 import (
 	"fmt"
 	"image"
-	"io"
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/codec/vpx"
 	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/prop"
 )
 
 // Layer is what the video encoder sends: a frame size and rate at or below
@@ -22,19 +18,18 @@ type Layer struct {
 
 func (l Layer) String() string { return fmt.Sprintf("%dx%d@%d", l.Width, l.Height, l.FPS) }
 
-// VideoEncoder is the camera of a Capture, encoded with VP8 at a Layer the
-// sender picks: frames are scaled and dropped before the encoder, and a new
-// size gets an encoder of its own (mediadevices' VP8 encoder leaks its
-// codec context when the frame size changes under it).
+// VideoEncoder is the camera of a Capture, encoded with VP8 (vp8Encoder)
+// at a Layer the sender picks: frames are scaled and dropped before the
+// encoder, and a new size gets an encoder of its own.
 //
 // Read must not be called concurrently with itself; SetLayer,
 // ForceKeyFrame and SetBitRate are safe from any goroutine and never
 // block: they take effect at the next Read. Whoever opened the encoder must
 // Close it, from the goroutine that reads once Read has failed.
 type VideoEncoder struct {
-	src    video.Reader // the camera's frames, 4:2:0, at its own size and rate
-	params vpx.VP8Params
-	native atomic.Pointer[Layer] // the camera's size (learnt from its first frame) and rate
+	src        video.Reader          // the camera's frames, 4:2:0, at its own size and rate
+	maxBitrate int                   // the capture's VideoBitrate
+	native     atomic.Pointer[Layer] // the camera's size (learnt from its first frame) and rate
 
 	want     atomic.Pointer[Layer]
 	keyFrame atomic.Bool
@@ -42,10 +37,11 @@ type VideoEncoder struct {
 	hold     atomic.Pointer[func() bool]
 
 	// Owned by the reading goroutine.
-	enc     codec.ReadCloser
-	feed    *pictureFeed
+	enc     *vp8Encoder
+	applied int // the bitrate the encoder has
 	layer   Layer
 	credit  float64 // frames owed at the layer's rate, for dropping
+	start   time.Time
 	lastOut time.Time
 	closed  bool
 }
@@ -57,11 +53,11 @@ func (c *Capture) NewVideoEncoder() (*VideoEncoder, error) {
 	if c.videoSrc == nil {
 		return nil, fmt.Errorf("video encoder: %w", ErrNothingRequested)
 	}
-	e := &VideoEncoder{src: video.ToI420(c.videoSrc.NewReader(false)), params: c.vp8}
+	e := &VideoEncoder{src: video.ToI420(c.videoSrc.NewReader(false)), maxBitrate: c.videoBitrate}
 	native := c.layer
 	e.native.Store(&native)
 	e.want.Store(&native)
-	e.bitrate.Store(int64(c.vp8.BitRate))
+	e.bitrate.Store(int64(c.videoBitrate))
 	return e, nil
 }
 
@@ -83,7 +79,7 @@ func fitLayer(l, native Layer) *Layer {
 
 // MaxBitRate is the most this encoder may be given: the capture's
 // VideoBitrate.
-func (e *VideoEncoder) MaxBitRate() int { return e.params.BitRate }
+func (e *VideoEncoder) MaxBitRate() int { return e.maxBitrate }
 
 // Layer is the layer asked for last.
 func (e *VideoEncoder) Layer() Layer { return *e.want.Load() }
@@ -122,25 +118,31 @@ func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
 			continue
 		}
 		frame := scaleI420(img.(*image.YCbCr), layer.Width, layer.Height)
-		release()
 		if err := e.ensureEncoder(layer); err != nil {
+			release()
 			return nil, 0, err
 		}
-		if e.keyFrame.Swap(false) {
-			e.enc.Controller().(codec.KeyFrameController).ForceKeyFrame()
+		if bps := int(e.bitrate.Load()); bps != e.applied {
+			if err := e.enc.setBitRate(bps); err == nil {
+				e.applied = bps
+			}
 		}
-		e.enc.Controller().(codec.BitRateController).SetBitRate(int(e.bitrate.Load()))
-		e.feed.frame = frame
-		data, rel, err := e.enc.Read()
-		if err != nil {
-			return nil, 0, fmt.Errorf("encode video: %w", err)
+		if e.start.IsZero() {
+			e.start = now
 		}
-		rel()
 		d := now.Sub(e.lastOut)
 		if e.lastOut.IsZero() {
 			d = time.Second / time.Duration(layer.FPS)
 		}
+		data, _, err := e.enc.encode(frame, now.Sub(e.start), d, e.keyFrame.Swap(false))
+		release() // after encoding: an unscaled frame is the camera's buffer
+		if err != nil {
+			return nil, 0, fmt.Errorf("encode video: %w", err)
+		}
 		e.lastOut = now
+		if len(data) == 0 {
+			continue
+		}
 		return data, d, nil
 	}
 }
@@ -187,19 +189,21 @@ func (e *VideoEncoder) ensureEncoder(l Layer) error {
 		return nil
 	}
 	if e.enc != nil {
-		e.enc.Close()
+		e.enc.close()
 		e.enc = nil
 	}
-	p := e.params
-	p.BitRate = int(e.bitrate.Load())
-	e.feed = &pictureFeed{}
-	enc, err := p.BuildVideoEncoder(e.feed, prop.Media{Video: prop.Video{Width: l.Width, Height: l.Height, FrameRate: float32(l.FPS)}})
+	bps := int(e.bitrate.Load())
+	enc, err := newVP8Encoder(l.Width, l.Height, bps, keyFrameSeconds*e.Native().FPS)
 	if err != nil {
 		return fmt.Errorf("video encoder %s: %w", l, err)
 	}
-	e.enc, e.layer = enc, l
+	e.enc, e.layer, e.applied = enc, l, bps
 	return nil
 }
+
+// keyFrameSeconds spaces the key frames the encoder makes unasked: a
+// receiver that lost one asks for another, so they are only a backstop.
+const keyFrameSeconds = 10
 
 // Close frees the encoder. It is idempotent.
 func (e *VideoEncoder) Close() error {
@@ -208,19 +212,7 @@ func (e *VideoEncoder) Close() error {
 	}
 	e.closed = true
 	if e.enc != nil {
-		return e.enc.Close()
+		e.enc.close()
 	}
 	return nil
-}
-
-// pictureFeed is the encoder's source: the one frame Read just prepared.
-type pictureFeed struct{ frame *image.YCbCr }
-
-func (f *pictureFeed) Read() (image.Image, func(), error) {
-	if f.frame == nil {
-		return nil, func() {}, io.EOF
-	}
-	img := f.frame
-	f.frame = nil
-	return img, func() {}, nil
 }

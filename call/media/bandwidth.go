@@ -29,7 +29,9 @@ const (
 // the estimate grows by rampFactor a second. Near the last congested rate
 // it follows GCC's own cautious increase.
 const (
-	rampFactor = 1.5
+	rampFactor = 1.7
+	// gccIncrease is GCC's multiplicative increase, per second.
+	gccIncrease = 1.08
 	// nearCapacity: at or above this share of the last congested rate the
 	// fast ramp stops.
 	nearCapacity = 0.7
@@ -54,8 +56,10 @@ const (
 	lossCongestion = 0.1
 	// feedbackTimeout: feedback normally comes every 100 ms or so.
 	feedbackTimeout = 500 * time.Millisecond
-	// windowMargin is added to the round trip for the bytes in flight.
+	// windowMargin is added to the round trip for the bytes in flight;
+	// minWindow lets a few packets through however small the estimate.
 	windowMargin = 100 * time.Millisecond
+	minWindow    = 4 * 1200
 )
 
 // estimator is Duet's bandwidth estimator: pion's GCC (delay and loss
@@ -92,7 +96,7 @@ type estimator struct {
 // newEstimator wraps a GCC estimator; sent reports the bits/s actually sent
 // over the last second, to tell a rate the link carries from one the
 // encoder never reached.
-func newEstimator(sent func() int, rtt func() time.Duration, log *slog.Logger, fixed bool) (*estimator, error) {
+func newEstimator(sent func() int, baseRTT func() time.Duration, log *slog.Logger, fixed bool) (*estimator, error) {
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(startBitrate),
 		gcc.SendSideBWEMinBitrate(minBitrate),
@@ -111,7 +115,7 @@ func newEstimator(sent func() int, rtt func() time.Duration, log *slog.Logger, f
 		return e, nil
 	}
 	e.wg.Add(1)
-	go e.watchFeedback(rtt)
+	go e.watchFeedback(baseRTT)
 	return e, nil
 }
 
@@ -139,7 +143,7 @@ func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWri
 // window is how many bytes may be in flight: what the estimate carries in
 // a round trip and a margin (libwebrtc's congestion window).
 func (e *estimator) window(rtt time.Duration) int {
-	return int(float64(e.GetTargetBitrate()) / 8 * (rtt + windowMargin).Seconds())
+	return max(int(float64(e.GetTargetBitrate())/8*(rtt+windowMargin).Seconds()), minWindow)
 }
 
 // WriteRTCP feeds GCC the peer's feedback, then updates the target.
@@ -214,9 +218,12 @@ func (e *estimator) update(now time.Time) {
 		// limited region), or a burst of detail would meet a stale guess.
 		grown := float64(e.target) * math.Pow(rampFactor, min(dt.Seconds(), 0.5))
 		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(sent), appLimitedFloor))
-		e.target = max(e.target, int(grown), e.gcc.GetTargetBitrate())
+		e.target = max(e.target, int(grown))
 	default:
-		e.target = max(e.target, min(e.gcc.GetTargetBitrate(), delayTarget))
+		// GCC's own increase, but from our target: after a back-off GCC's
+		// estimate may still be far above it, and must not undo it.
+		grown := float64(e.target) * math.Pow(gccIncrease, min(dt.Seconds(), 0.5))
+		e.target = max(e.target, min(int(grown), e.gcc.GetTargetBitrate(), delayTarget))
 	}
 	e.target = min(max(e.target, minBitrate), maxBitrate)
 	if now.Sub(e.lastTrace) >= time.Second {
@@ -269,41 +276,48 @@ func (e *estimator) GetStats() map[string]any {
 	return st
 }
 
-// watchFeedback backs off while the peer's feedback is missing: a link so
-// congested that the reports back are stuck in it too gives GCC nothing
-// to decrease on. From feedbackTimeout on, the estimate halves every
-// feedbackTimeout until feedback returns.
-func (e *estimator) watchFeedback(rtt func() time.Duration) {
+// watchFeedback backs off while the peer's feedback is missing or stale:
+// a link so congested that the reports back are stuck in it too gives GCC
+// nothing to decrease on. When no feedback came for feedbackTimeout, or
+// the oldest packet in flight has gone unreported for longer than a round
+// trip of the path and a feedback interval could explain (a queue is
+// building), the estimate halves, again every feedbackTimeout/2 while it
+// lasts.
+func (e *estimator) watchFeedback(baseRTT func() time.Duration) {
 	defer e.wg.Done()
-	tick := time.NewTicker(feedbackTimeout / 4)
+	tick := time.NewTicker(feedbackTimeout / 8)
 	defer tick.Stop()
 	for {
 		select {
 		case <-e.done:
 			return
 		case now := <-tick.C:
-			e.checkFeedback(now, rtt())
+			e.checkFeedback(now, baseRTT())
 		}
 	}
 }
 
-func (e *estimator) checkFeedback(now time.Time, rtt time.Duration) {
+func (e *estimator) checkFeedback(now time.Time, baseRTT time.Duration) {
 	sent := e.sent()
+	stale := e.flying.oldest(now)
+	acked := e.flying.ackedRate(now)
 	e.mu.Lock()
-	timeout := max(feedbackTimeout, 2*rtt)
-	if e.fixed || e.lastFeedback.IsZero() || now.Sub(e.lastFeedback) < timeout || now.Sub(e.lastBackoff) < timeout ||
-		sent == 0 {
+	silent := !e.lastFeedback.IsZero() && now.Sub(e.lastFeedback) >= max(feedbackTimeout, 2*baseRTT)
+	queued := stale > max(3*baseRTT+feedbackTimeout/2, feedbackTimeout/2+100*time.Millisecond)
+	if e.fixed || e.lastFeedback.IsZero() || sent == 0 || !silent && !queued || now.Sub(e.lastBackoff) < feedbackTimeout/2 {
 		e.mu.Unlock()
 		return
 	}
 	e.lastBackoff = now
 	prev := e.target
-	e.target = max(e.target/2, minBitrate)
-	e.capacity, e.congestedAt = e.target, now
+	// What the link delivered lately is its capacity, as far as is known.
+	e.target = max(min(e.target/2, int(0.85*float64(acked))), minBitrate)
+	e.capacity, e.congestedAt = max(acked, minBitrate), now
 	e.congestions++
 	target, f, since := e.target, e.onChange, now.Sub(e.lastFeedback)
 	e.mu.Unlock()
-	e.log.Debug("no feedback: backing off", "since", since, "previous", prev, "target", target)
+	e.log.Debug("feedback missing or stale: backing off", "since", since, "unreported", stale,
+		"previous", prev, "target", target)
 	if f != nil && target != prev {
 		f(target)
 	}

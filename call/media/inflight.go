@@ -23,6 +23,7 @@ type inFlight struct {
 	mu      sync.Mutex
 	packets map[uint16]flying // guarded by mu: by transport-wide sequence number
 	bytes   int               // guarded by mu
+	acked   rateWindow        // guarded by mu: bytes reported on, by when
 }
 
 type flying struct {
@@ -57,6 +58,7 @@ func (f *inFlight) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
 		seq := fb.BaseSequenceNumber + i
 		if p, ok := f.packets[seq]; ok {
 			f.bytes -= p.size
+			f.acked.add(now, p.size)
 			delete(f.packets, seq)
 		}
 	}
@@ -66,6 +68,25 @@ func (f *inFlight) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
 			delete(f.packets, seq)
 		}
 	}
+}
+
+// oldest is how long the oldest packet in flight has gone unreported.
+func (f *inFlight) oldest(now time.Time) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var age time.Duration
+	for _, p := range f.packets {
+		age = max(age, now.Sub(p.at))
+	}
+	return age
+}
+
+// ackedRate is what the feedback of the last second reported on, in
+// bits/s: about what the link delivered.
+func (f *inFlight) ackedRate(now time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return int(float64(f.acked.total(now)*8) / sendWindow.Seconds())
 }
 
 // load is the bytes in flight.

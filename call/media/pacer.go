@@ -13,15 +13,13 @@ import (
 
 // Pacing. Video leaves at a multiple of the estimate, so a key frame
 // reaches the bottleneck as a stream rather than a burst; audio never waits.
-// Whatever the encoder does, the queue stays bounded: video that has waited
-// maxQueueDelay is dropped, and beyond maxQueuedPackets new packets are
-// refused; long before either, the encoder skips frames (see
-// sendPath.congested).
+// Whatever the encoder does, the queue stays bounded: beyond
+// maxQueuedPackets new packets are refused; long before that the encoder
+// skips frames (see sendPath.congested).
 const (
 	pacingFactor      = 2.5
 	minPacingRate     = 300_000 // bits/s: a small estimate must not starve a frame
 	pacingInterval    = 5 * time.Millisecond
-	maxQueueDelay     = 500 * time.Millisecond
 	maxQueuedPackets  = 1024
 	maxBurstIntervals = 2 // tokens saved while idle, in pacing intervals
 	// A retransmission older than this cannot be played any more: the
@@ -93,7 +91,6 @@ type pacerCounters struct {
 	resendBytes    atomic.Uint64
 	resendsDropped atomic.Uint64 // over the budget or too late
 	overflows      atomic.Uint64 // refused because the queue was full
-	videoDropped   atomic.Uint64 // waited too long to be worth sending
 }
 
 // newPacer paces at a multiple of target(); video waits while
@@ -196,18 +193,15 @@ func (p *pacer) run() {
 }
 
 // drain sends what the tokens allow, resends first, and returns the tokens
-// left. Video waits while the window is closed; video that has waited
-// maxQueueDelay is dropped: it would arrive too late to be shown, and
-// sending it would only hold up what follows.
+// left. Video waits while the window is closed. None is dropped here: part
+// of a frame is worth nothing, and a key frame cut short would only be
+// asked for again; the encoder skips frames instead (see
+// sendPath.congested).
 func (p *pacer) drain(now time.Time, tokens float64, target int, windowOpen bool) float64 {
 	for {
 		p.mu.Lock()
 		var pkt pacedPacket
 		var resend bool
-		for len(p.video) > 0 && now.Sub(p.video[0].queued) >= maxQueueDelay {
-			p.video = p.video[1:]
-			p.stats.videoDropped.Add(1)
-		}
 		switch {
 		case len(p.resends) > 0 && tokens > 0:
 			pkt, p.resends = p.resends[0], p.resends[1:]

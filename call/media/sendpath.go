@@ -25,7 +25,32 @@ type sendPath struct {
 	nacks *nackGenerator
 	// rttNanos is the round trip of the media path, from ICE's checks;
 	// 0 until measured.
-	rttNanos atomic.Int64
+	rttNanos     atomic.Int64
+	baseRTTNanos atomic.Int64
+}
+
+// noteRTT takes a round-trip sample. The base RTT is the path without its
+// queues: the least seen, let grow by 5 % a sample so that a new, longer
+// path is learnt within a minute.
+func (p *sendPath) noteRTT(rtt time.Duration) {
+	p.rttNanos.Store(int64(rtt))
+	base := time.Duration(p.baseRTTNanos.Load())
+	if base == 0 || rtt < base+base/20 {
+		base = rtt
+	} else {
+		base += base / 20
+	}
+	p.baseRTTNanos.Store(int64(base))
+}
+
+// baseRTT is the round trip without queueing: the bytes in flight are
+// bounded by what the estimate carries in it, so a queue that builds in
+// the network stops the video instead of growing.
+func (p *sendPath) baseRTT() time.Duration {
+	if d := time.Duration(p.baseRTTNanos.Load()); d > 0 {
+		return d
+	}
+	return defaultRTT
 }
 
 // defaultRTT stands in until ICE has measured the path.
@@ -61,7 +86,7 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 	lf := pionlog.Factory{Log: log}
 	p.pacer = newPacer(p.target, p.windowOpen)
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return newEstimator(p.pacer.sentRate, p.rtt, log, loopback)
+		return newEstimator(p.pacer.sentRate, p.baseRTT, log, loopback)
 	})
 	if err != nil {
 		p.pacer.Close()
@@ -117,7 +142,7 @@ func (p *sendPath) target() int {
 // flight are within what the estimate carries in a round trip.
 func (p *sendPath) windowOpen() bool {
 	e := p.bwe.Load()
-	return e == nil || e.fixed || e.flying.load() < e.window(p.rtt())
+	return e == nil || e.fixed || e.flying.load() < e.window(p.baseRTT())
 }
 
 // congested says the video encoder should skip frames: its packets are

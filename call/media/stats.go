@@ -108,7 +108,7 @@ func (s *Session) sampleStats() {
 		}
 	}
 	if st.RTT > 0 {
-		s.path.rttNanos.Store(int64(st.RTT))
+		s.path.noteRTT(st.RTT)
 	}
 	if lost+received > 0 {
 		st.Loss = float64(lost) / float64(lost+received)
