@@ -70,20 +70,20 @@ const (
 type estimator struct {
 	gcc *gcc.SendSideBWE
 
-	mu          sync.Mutex
-	target      int       // guarded by mu
-	capacity    int       // guarded by mu: rate at the last congestion; 0 = none
-	congestedAt time.Time // guarded by mu
-	lastDelay   int       // guarded by mu: GCC's delay target at the last look
-	lastUpdate  time.Time // guarded by mu
-	congestions int       // guarded by mu
-	lastTrace   time.Time // guarded by mu
-	lastBackoff time.Time // guarded by mu
-	onChange    func(int) // guarded by mu
+	mu           sync.Mutex
+	target       int       // guarded by mu
+	capacity     int       // guarded by mu: rate at the last congestion; 0 = none
+	congestedAt  time.Time // guarded by mu
+	lastDelay    int       // guarded by mu: GCC's delay target at the last look
+	lastUpdate   time.Time // guarded by mu
+	congestions  int       // guarded by mu
+	lastTrace    time.Time // guarded by mu
+	lastBackoff  time.Time // guarded by mu
+	onChange     func(int) // guarded by mu
 	lastFeedback time.Time // guarded by mu
-	sent        func() int
-	log         *slog.Logger
-	flying      *inFlight
+	sent         func() int
+	log          *slog.Logger
+	flying       *inFlight
 	// fixed keeps the target at maxBitrate: on loopback there is no link
 	// to estimate, only a busy CPU that GCC would take for congestion.
 	fixed bool
