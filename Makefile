@@ -9,7 +9,7 @@ DEB_PKGS  := gcc g++ pkg-config libvpx-dev libopus-dev libgl1-mesa-dev libx11-de
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run run-two smoke package test bench loadtest fuzz clean
+.PHONY: deps build run run-two smoke package test bench netbench loadtest fuzz clean
 
 # Installs the Debian packages the build and tests need, only if one is missing.
 deps:
@@ -80,6 +80,13 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'TokenCheck|BucketTake|CallLimitsPlacing|PeekRequest' -benchmem ./call/server/
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./devices/...
 	$(GO) test -run '^$$' -bench . -benchmem ./call/media/jitter/
+
+# Video calls between two phones over emulated links (pion's vnet: a
+# bottleneck queue, delay, jitter, loss), one row per scenario and
+# direction; about seven minutes in real time. NETBENCH=name picks
+# scenarios, NETBENCH_TRACE=1 prints every second.
+netbench: deps
+	$(GO) test -run '^$$' -bench 'NetworkScenarios' -benchtime 1x -timeout 30m ./call/media/
 
 # Loads a server of its own (a child process on loopback) with 1,000 and then
 # 10,000 signed-in clients placing calls, and prints latency, errors and memory.

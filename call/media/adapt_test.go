@@ -38,23 +38,23 @@ func TestEstimateFollowsCapacity(t *testing.T) {
 	alice, bob := r.peer("alice"), r.peer("bob")
 	l := newLink(t, linkConfig{Rate: 2_500_000, Delay: 20 * time.Millisecond})
 	scene := &devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID, MicrophoneID: devices.SyntheticMicrophoneID,
-		Audio: true, Video: true, Width: 640, Height: 480, FPS: 15}
+		Audio: true, Video: true, Width: 480, Height: 360, FPS: 15}
 	alice.capture, bob.capture = scene, scene
 	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
 	s := alice.media()
 
-	within(t, 40*time.Second, "up to 640x480 on 2.5 Mbit/s", s, func(st media.Stats) bool {
-		return st.TargetKbps >= 700 && st.SendHeight == 480
+	within(t, 40*time.Second, "up to 480x360 on 2.5 Mbit/s", s, func(st media.Stats) bool {
+		return st.TargetKbps >= 500 && st.SendHeight == 360
 	})
-	l.SetRate(250_000)
-	within(t, 30*time.Second, "down on 250 kbit/s", s, func(st media.Stats) bool {
-		return st.TargetKbps <= 300 && st.SendHeight < 480
+	l.SetRate(200_000)
+	within(t, 30*time.Second, "down on 200 kbit/s", s, func(st media.Stats) bool {
+		return st.TargetKbps <= 250 && st.SendHeight < 360
 	})
 	l.SetRate(2_500_000)
-	within(t, 40*time.Second, "back up on 2.5 Mbit/s", s, func(st media.Stats) bool {
-		return st.TargetKbps >= 700 && st.SendHeight == 480
+	within(t, 60*time.Second, "back up on 2.5 Mbit/s", s, func(st media.Stats) bool {
+		return st.TargetKbps >= 450 && st.SendHeight == 360
 	})
-	eventually(t, "bob decoding 640x480 again", func() bool { return bob.media().Stats().Width == 640 })
+	eventually(t, "bob decoding 480x360 again", func() bool { return bob.media().Stats().Width == 480 })
 }
 
 // TestJitterBufferConcealsLoss: on a link that loses packets, the

@@ -220,10 +220,11 @@ func (e *estimator) update(now time.Time) {
 		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(sent), appLimitedFloor))
 		e.target = max(e.target, int(grown))
 	default:
-		// GCC's own increase, but from our target: after a back-off GCC's
-		// estimate may still be far above it, and must not undo it.
+		// GCC's own increase, from our target: GCC's estimate may be far
+		// above it after a back-off, which it must not undo, or below it
+		// after a ramp, where it must not hold it back.
 		grown := float64(e.target) * math.Pow(gccIncrease, min(dt.Seconds(), 0.5))
-		e.target = max(e.target, min(int(grown), e.gcc.GetTargetBitrate(), delayTarget))
+		e.target = max(e.target, int(grown))
 	}
 	e.target = min(max(e.target, minBitrate), maxBitrate)
 	if now.Sub(e.lastTrace) >= time.Second {

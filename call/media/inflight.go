@@ -49,11 +49,18 @@ func (f *inFlight) sent(h *rtp.Header, size int, extID uint8, now time.Time) {
 	f.bytes += size
 }
 
-// feedback removes the packets a report covers, received or lost, and
-// those too old to be reported on.
+// feedback removes the packets a report covers, received or lost, those
+// before it (their report was lost: feedback comes in order) and those too
+// old to be reported on.
 func (f *inFlight) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for seq, p := range f.packets {
+		if seqBefore(seq, fb.BaseSequenceNumber) {
+			f.bytes -= p.size
+			delete(f.packets, seq)
+		}
+	}
 	for i := range fb.PacketStatusCount {
 		seq := fb.BaseSequenceNumber + i
 		if p, ok := f.packets[seq]; ok {

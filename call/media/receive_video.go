@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -26,7 +27,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		return
 	}
 	defer dec.Close()
-	pli := pliLimiter{pc: s.pc, ssrc: uint32(track.SSRC())}
+	pli := pliLimiter{pc: s.pc, ssrc: uint32(track.SSRC()), sent: &s.counters.plis}
 	pli.request() // a key frame now rather than at the sender's next interval
 	frames := newVP8Assembler(s.path.horizon)
 	first := true
@@ -73,6 +74,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 type pliLimiter struct {
 	pc   *webrtc.PeerConnection
 	ssrc uint32
+	sent *atomic.Uint64 // counts the requests sent
 	mu   sync.Mutex
 	last time.Time // guarded by mu
 }
@@ -85,5 +87,6 @@ func (p *pliLimiter) request() {
 	}
 	p.last = time.Now()
 	p.mu.Unlock()
+	p.sent.Add(1)
 	p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: p.ssrc}})
 }

@@ -38,6 +38,8 @@ type second struct {
 	fps       float64       // decoded by the receiver
 	width     int           // of the frames received
 	layer     string        // sent
+	nacks     uint64        // asked for by the receiver so far
+	plis      uint64        // key frames asked for by the receiver so far
 }
 
 // direction is what one side sent and the other received.
@@ -112,7 +114,7 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 			from, to := pair[0].media().Stats(), pair[1].media().Stats()
 			dirs[i].seconds = append(dirs[i].seconds, second{at: at, capacity: capacity, sendKbps: from.SendKbps,
 				resentPct: from.ResentPct, target: from.TargetKbps, video: from.VideoTargetKbps, fps: to.FPS, width: to.Width,
-				g2g:   dirs[i].newestLatency(),
+				g2g: dirs[i].newestLatency(), nacks: to.NACKs, plis: to.PLIs,
 				layer: fmt.Sprintf("%dx%d@%d", from.SendWidth, from.SendHeight, from.SendFPS)})
 		}
 	}
@@ -129,6 +131,8 @@ type figures struct {
 	g2gP50, g2gP95   time.Duration
 	recover80        time.Duration // after the last step up, to 80 % of the rate before the first step down; -1: never
 	meanKbps         float64
+	nacksPerMin      float64 // sequence numbers the receiver asked for again
+	plisPerMin       float64 // key frames the receiver asked for
 }
 
 func (d *direction) figures(sc scenario) figures {
@@ -166,6 +170,12 @@ func (d *direction) figures(sc scenario) figures {
 	f.g2gP50, f.g2gP95 = durQuantile(lat, 0.5), durQuantile(lat, 0.95)
 	f.freeze = freezeTime(dec)
 	f.recover80 = d.recovery(sc)
+	if n := len(d.seconds); n > 1 {
+		first, last := d.seconds[0], d.seconds[n-1]
+		mins := (last.at - first.at).Minutes()
+		f.nacksPerMin = float64(last.nacks-first.nacks) / mins
+		f.plisPerMin = float64(last.plis-first.plis) / mins
+	}
 	return f
 }
 

@@ -24,6 +24,10 @@ type Stats struct {
 	SendWidth, SendHeight       int     // the video layer sent
 	SendFPS                     int     // its frame rate
 	ResentPct                   float64 // retransmitted share of what was sent, in percent
+	// NACKs counts the lost packets asked for again and PLIs the key
+	// frames asked for, both as receiver; KeyFramesForced the key frames
+	// the peer's requests made this side send. All since the call began.
+	NACKs, PLIs, KeyFramesForced uint64
 	// Freezes counts the remote video's freezes (Chromium's definition: a
 	// frame later than max(3 × the mean interval, mean + 150 ms)) and
 	// FreezeTime sums them, since the call began.
@@ -54,6 +58,7 @@ type counters struct {
 	audioBytes    atomic.Uint64
 	audioPackets  atomic.Uint64
 	audioErrors   atomic.Uint64
+	plis          atomic.Uint64 // key frame requests sent
 }
 
 // statsSample is what the previous sample saw, for rates.
@@ -128,6 +133,10 @@ func (s *Session) sampleStats() {
 	// one back, so the allocation is looked at again every second too.
 	s.alloc.apply(s.path.target(), now)
 	st.Freezes, st.FreezeTime = s.freezes.totals()
+	st.NACKs, st.PLIs = s.path.nacks.asked.Load(), s.counters.plis.Load()
+	if v := s.sender(webrtc.RTPCodecTypeVideo); v != nil {
+		st.KeyFramesForced = v.keyFrames.Load()
+	}
 	var played, concealed uint64
 	if jb := s.jitter.Load(); jb != nil {
 		js := jb.Stats()

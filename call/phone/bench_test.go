@@ -17,8 +17,29 @@ import (
 // BenchmarkAcceptToFirstFrame: from the callee's Accept to the first
 // decoded remote frame on each side, median over 10 calls.
 func BenchmarkAcceptToFirstFrame(b *testing.B) {
-	r := newRig(b)
-	benchAcceptToFirstFrame(b, r.phone("alice", 440), r.phone("bob", 660))
+	for _, src := range sources {
+		b.Run(src.name, func(b *testing.B) {
+			r := newRig(b)
+			benchAcceptToFirstFrame(b, r.phone("alice", 440, src.open(440)), r.phone("bob", 660, src.open(660)))
+		})
+	}
+}
+
+// sources are the synthetic cameras the call benchmarks run with: the
+// flat test pattern, and the detailed scene that loads VP8 as a webcam.
+var sources = []struct {
+	name string
+	open func(toneHz float64) func(*phone.Config)
+}{
+	{"pattern", func(float64) func(*phone.Config) { return func(*phone.Config) {} }},
+	{"scene", func(toneHz float64) func(*phone.Config) {
+		return func(cfg *phone.Config) {
+			cfg.OpenCapture = func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
+				return devices.Open(ctx, devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID,
+					MicrophoneID: devices.SyntheticMicrophoneID, Audio: true, Video: typ == proto.CallTypeVideo, ToneHz: toneHz})
+			}
+		}
+	}},
 }
 
 func benchAcceptToFirstFrame(b *testing.B, alice, bob *testPhone) {
@@ -58,8 +79,14 @@ func firstFrame(tb testing.TB, s *media.Session) time.Time {
 // call per client (both clients and the server share this process), and the
 // process's peak RSS.
 func BenchmarkVideoCall(b *testing.B) {
+	for _, src := range sources {
+		b.Run(src.name, func(b *testing.B) { benchVideoCall(b, src.open) })
+	}
+}
+
+func benchVideoCall(b *testing.B, open func(toneHz float64) func(*phone.Config)) {
 	r := newRig(b)
-	alice, bob := r.phone("alice", 440), r.phone("bob", 660)
+	alice, bob := r.phone("alice", 440, open(440)), r.phone("bob", 660, open(660))
 	var lat []time.Duration
 	alice.onStamp = func(f media.Frame) {
 		if _, captured, ok := devices.ReadFrameStamp(f.Image); ok {
@@ -86,6 +113,7 @@ func BenchmarkVideoCall(b *testing.B) {
 	b.ReportMetric(float64(got[len(got)*99/100].Microseconds())/1000, "g2g-p99-ms")
 	b.ReportMetric(cpu.Seconds()/wall.Minutes()/2, "cpu-s/min/client")
 	b.ReportMetric((stA.FPS+stB.FPS)/2, "fps")
+	b.ReportMetric((stA.SendKbps+stB.SendKbps)/2, "send-kbps")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 }
 
