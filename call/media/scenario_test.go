@@ -38,6 +38,7 @@ type second struct {
 	fps       float64       // decoded by the receiver
 	width     int           // of the frames received
 	layer     string        // sent
+	audio     float64       // concealed share of the receiver's audio, percent
 	nacks     uint64        // asked for by the receiver so far
 	plis      uint64        // key frames asked for by the receiver so far
 }
@@ -46,9 +47,11 @@ type second struct {
 type direction struct {
 	name    string
 	seconds []second
+	start   time.Time // of the scenario's clock
 
 	mu        sync.Mutex
 	latencies []time.Duration // glass to glass, per stamped frame
+	latencyAt []time.Time     // when each of those was decoded
 	decoded   []time.Time     // when each frame was decoded
 }
 
@@ -59,6 +62,7 @@ func (d *direction) frame(f media.Frame) {
 	d.decoded = append(d.decoded, f.Decoded)
 	if ok {
 		d.latencies = append(d.latencies, f.Decoded.Sub(captured))
+		d.latencyAt = append(d.latencyAt, f.Decoded)
 	}
 }
 
@@ -96,6 +100,7 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
 	eventually(t, "first frames both ways", func() bool { return alice.frames.Load() > 0 && bob.frames.Load() > 0 })
 	start := time.Now()
+	dirs[0].start, dirs[1].start = start, start
 	capacity := sc.link.Rate
 	steps := slices.Clone(sc.steps)
 	tick := time.NewTicker(time.Second)
@@ -114,7 +119,7 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 			from, to := pair[0].media().Stats(), pair[1].media().Stats()
 			dirs[i].seconds = append(dirs[i].seconds, second{at: at, capacity: capacity, sendKbps: from.SendKbps,
 				resentPct: from.ResentPct, target: from.TargetKbps, video: from.VideoTargetKbps, fps: to.FPS, width: to.Width,
-				g2g: dirs[i].newestLatency(), nacks: to.NACKs, plis: to.PLIs,
+				g2g: dirs[i].newestLatency(), nacks: to.NACKs, plis: to.PLIs, audio: to.AudioConcealedPct,
 				layer: fmt.Sprintf("%dx%d@%d", from.SendWidth, from.SendHeight, from.SendFPS)})
 		}
 	}
@@ -133,6 +138,16 @@ type figures struct {
 	meanKbps         float64
 	nacksPerMin      float64 // sequence numbers the receiver asked for again
 	plisPerMin       float64 // key frames the receiver asked for
+	audioPct         float64 // concealed audio, mean of the seconds after the first two
+
+	// In a dip (from 2 s after the step down to the step up): mean fps,
+	// glass-to-glass p95, concealed audio; and how long after the link
+	// returned the newest frame's latency was first under 100 ms (-1:
+	// never): any queue left from the dip is gone by then.
+	dipFPS      float64
+	dipG2G95    time.Duration
+	dipAudioPct float64
+	backlog     time.Duration
 }
 
 func (d *direction) figures(sc scenario) figures {
@@ -170,6 +185,27 @@ func (d *direction) figures(sc scenario) figures {
 	f.g2gP50, f.g2gP95 = durQuantile(lat, 0.5), durQuantile(lat, 0.95)
 	f.freeze = freezeTime(dec)
 	f.recover80 = d.recovery(sc)
+	f.audioPct = mean(d.between(2*time.Second, sc.duration+time.Second), func(s second) float64 { return s.audio })
+	if len(sc.steps) >= 2 {
+		from, to := sc.steps[0].at+2*time.Second, sc.steps[len(sc.steps)-1].at
+		dip := d.between(from, to)
+		f.dipFPS = mean(dip, func(s second) float64 { return s.fps })
+		f.dipAudioPct = mean(dip, func(s second) float64 { return s.audio })
+		var inDip []time.Duration
+		for i, at := range d.latencyAt {
+			if off := at.Sub(d.start); off >= from && off < to {
+				inDip = append(inDip, lat[i])
+			}
+		}
+		f.dipG2G95 = durQuantile(inDip, 0.95)
+		f.backlog = -1
+		for _, s := range d.between(to, sc.duration+time.Second) {
+			if s.g2g > 0 && s.g2g < 100*time.Millisecond {
+				f.backlog = s.at - to
+				break
+			}
+		}
+	}
 	if n := len(d.seconds); n > 1 {
 		first, last := d.seconds[0], d.seconds[n-1]
 		mins := (last.at - first.at).Minutes()
@@ -177,6 +213,17 @@ func (d *direction) figures(sc scenario) figures {
 		f.plisPerMin = float64(last.plis-first.plis) / mins
 	}
 	return f
+}
+
+// between returns the seconds sampled in [from, to).
+func (d *direction) between(from, to time.Duration) []second {
+	var out []second
+	for _, s := range d.seconds {
+		if s.at >= from && s.at < to {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // recovery is how long after the last step up the send rate took to reach
