@@ -51,7 +51,8 @@ var ladder = []rung{
 // layer. Safe for concurrent use; apply never blocks (the encoders take
 // their new settings at their next frame).
 type allocator struct {
-	audio, video *sender // nil when not sent
+	audio, video *sender    // nil when not sent
+	resent       func() int // bits/s of resends lately, which the estimate must also carry
 
 	mu        sync.Mutex
 	rung      int       // guarded by mu: index in ladder; -1 before the first
@@ -60,8 +61,8 @@ type allocator struct {
 	audioBps  int       // guarded by mu
 }
 
-func newAllocator(audio, video *sender) *allocator {
-	return &allocator{audio: audio, video: video, rung: -1}
+func newAllocator(audio, video *sender, resent func() int) *allocator {
+	return &allocator{audio: audio, video: video, resent: resent, rung: -1}
 }
 
 // apply shares target (bits/s) out.
@@ -82,6 +83,9 @@ func (a *allocator) apply(target int, now time.Time) {
 	if a.video == nil {
 		return
 	}
+	// Resends come out of the video's share, as libwebrtc's protection
+	// bitrate does: media and resends together stay within the estimate.
+	target -= a.resent()
 	budget := int(videoShare * float64(max(target, 0)))
 	a.pickRungLocked(budget, now)
 	a.videoBps = min(max(budget, 50_000), a.video.video.MaxBitRate())

@@ -35,8 +35,8 @@ const (
 	// nearCapacity: at or above this share of the last congested rate the
 	// fast ramp stops.
 	nearCapacity = 0.7
-	// outgrown: sending this much above the last congested rate without
-	// congestion means that rate no longer says anything about the link.
+	// outgrown: delivering this much above the last congested rate means
+	// that rate no longer says anything about the link.
 	outgrown = 1.3
 	// capacityMemory: a sender that does not fill the estimate (a still
 	// picture) could never outgrow the last congested rate; after this
@@ -183,6 +183,7 @@ func (e *estimator) update(now time.Time) {
 	usage, _ := st["usage"].(string)
 	state, _ := st["state"].(string)
 	sent := e.sent() // before mu: the pacer calls in holding its own lock
+	delivered := e.flying.ackedRate(now)
 
 	e.mu.Lock()
 	dt := now.Sub(e.lastUpdate)
@@ -212,7 +213,7 @@ func (e *estimator) update(now time.Time) {
 	case loss > lossCongestion:
 		// GCC's loss rule: lose half the loss rate, at most every update.
 		e.target = int(float64(e.target) * (1 - 0.5*loss))
-	case loss < rampLoss && e.rampingLocked(now, sent):
+	case loss < rampLoss && e.rampingLocked(now, sent, delivered):
 		// A sender that does not fill the estimate cannot test it: growth
 		// stops at a few times what it sends (libwebrtc's application
 		// limited region), or a burst of detail would meet a stale guess.
@@ -242,12 +243,14 @@ func (e *estimator) update(now time.Time) {
 // rampingLocked: far below the last congested rate, or none is known, or
 // the link has carried well beyond it since, or it is old news to a
 // sender that cannot test it.
-func (e *estimator) rampingLocked(now time.Time, sent int) bool {
+func (e *estimator) rampingLocked(now time.Time, sent, delivered int) bool {
 	if e.capacity == 0 {
 		return true
 	}
+	// Delivered, not sent: a burst sent into a queue says nothing of the
+	// link, what the feedback reports arrived does.
 	appLimited := float64(sent) < appLimitedShare*float64(e.target)
-	if sent > int(outgrown*float64(e.capacity)) || appLimited && now.Sub(e.congestedAt) > capacityMemory {
+	if delivered > int(outgrown*float64(e.capacity)) || appLimited && now.Sub(e.congestedAt) > capacityMemory {
 		e.capacity = 0
 		return true
 	}

@@ -54,6 +54,7 @@ type pacer struct {
 	video   []pacedPacket // guarded by mu: first-time video, in order
 	resends []pacedPacket // guarded by mu: retransmissions, sent before video
 	window  rateWindow    // guarded by mu: bytes sent recently
+	resent  rateWindow    // guarded by mu: of them resends
 
 	stats pacerCounters
 }
@@ -165,6 +166,9 @@ func (p *pacer) send(st *pacedStream, h *rtp.Header, payload []byte, a intercept
 	}
 	p.mu.Lock()
 	p.window.add(now, size)
+	if resend {
+		p.resent.add(now, size)
+	}
 	p.mu.Unlock()
 	return n, err
 }
@@ -237,6 +241,13 @@ func (p *pacer) resendAllowedLocked(pkt pacedPacket, now time.Time, target int) 
 	}
 	budget := float64(target) * sendWindow.Seconds() / 8
 	return float64(p.window.total(now)+pkt.size()) <= budget
+}
+
+// resentRate is what resends took in the last sendWindow, in bits/s.
+func (p *pacer) resentRate() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return int(float64(p.resent.total(time.Now())*8) / sendWindow.Seconds())
 }
 
 // videoBacklog is how long the oldest queued video packet has waited.

@@ -39,6 +39,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		s.counters.videoBytes.Add(uint64(len(pkt.Payload)))
 		ready, skipped := frames.push(pkt, time.Now())
 		if skipped {
+			s.log.Debug("video packets lost for good; asking for a key frame", "seq", pkt.SequenceNumber)
 			pli.request()
 		}
 		for _, sample := range ready {
@@ -52,6 +53,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 				if !first {
 					s.counters.decodeErrors.Add(1)
 				}
+				s.log.Debug("video frame does not decode; asking for a key frame", "err", err)
 				pli.request()
 				continue
 			}

@@ -92,9 +92,11 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 	alice.capture, bob.capture = callCapture(), callCapture()
 	bob.onFrame, alice.onFrame = dirs[0].frame, dirs[1].frame
 	alice.logs.debug = os.Getenv("NETBENCH_TRACE") != ""
+	bob.logs.debug = alice.logs.debug
 	defer func() {
 		if alice.logs.debug {
 			fmt.Println(alice.logs.dump())
+			fmt.Println(bob.logs.dump())
 		}
 	}()
 	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})

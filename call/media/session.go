@@ -146,7 +146,7 @@ func Start(cfg Config) (*Session, error) {
 		s.Close()
 		return nil, err
 	}
-	s.alloc = newAllocator(s.sender(webrtc.RTPCodecTypeAudio), s.sender(webrtc.RTPCodecTypeVideo))
+	s.alloc = newAllocator(s.sender(webrtc.RTPCodecTypeAudio), s.sender(webrtc.RTPCodecTypeVideo), path.pacer.resentRate)
 	if e := path.bwe.Load(); e != nil {
 		e.OnTargetBitrateChange(func(bps int) { s.alloc.apply(bps, time.Now()) })
 	}
