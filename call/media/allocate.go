@@ -18,10 +18,11 @@ const (
 	// videoShare leaves headroom under the estimate for packet overhead
 	// and retransmissions.
 	videoShare = 0.85
-	// ladderUpHold: a layer is kept this long before stepping up, so a
-	// wavering estimate does not flip the size back and forth (each size
-	// costs a key frame).
-	ladderUpHold = 4 * time.Second
+	// ladderUpHold: a layer is kept this long before stepping up, and
+	// ladderUpHoldAfterDown after a step down, so a wavering estimate does
+	// not flip the size back and forth (each size costs a key frame).
+	ladderUpHold          = 2 * time.Second
+	ladderUpHoldAfterDown = 5 * time.Second
 	// ladderUpMargin: stepping up waits for this much more than the
 	// layer's floor; ladderDownMargin: stepping down waits for this much
 	// less, so a short dip does not cost two key frames.
@@ -57,6 +58,7 @@ type allocator struct {
 	mu        sync.Mutex
 	rung      int       // guarded by mu: index in ladder; -1 before the first
 	changedAt time.Time // guarded by mu
+	wentDown  bool      // guarded by mu: the last change was a step down
 	videoBps  int       // guarded by mu: the encoder's target now
 	audioBps  int       // guarded by mu
 }
@@ -118,13 +120,17 @@ func (a *allocator) pickRungLocked(budget int, now time.Time) {
 		cur = want
 	case want > cur:
 		cur = want
-	case want < cur && now.Sub(a.changedAt) >= ladderUpHold &&
-		float64(budget) >= ladderUpMargin*float64(ladder[cur-1].floor):
-		cur--
+	case want < cur && now.Sub(a.changedAt) >= a.upHoldLocked():
+		// Up as far as the budget clearly carries, in one step: a call
+		// that starts on a good link reaches full size in seconds.
+		for cur > top && float64(budget) >= ladderUpMargin*float64(ladder[cur-1].floor) {
+			cur--
+		}
 	}
 	if cur == a.rung {
 		return
 	}
+	a.wentDown = a.rung >= 0 && cur > a.rung
 	a.rung, a.changedAt = cur, now
 	r := ladder[cur]
 	h := r.height
@@ -132,6 +138,15 @@ func (a *allocator) pickRungLocked(budget int, now time.Time) {
 		h = native.Height // the camera's own size, whatever its height
 	}
 	a.video.video.SetLayer(devices.Layer{Height: h, FPS: r.fps})
+}
+
+// upHoldLocked is how long a layer is kept before stepping up: longer
+// after a step down, so a link at the edge of a layer does not flip it.
+func (a *allocator) upHoldLocked() time.Duration {
+	if a.wentDown {
+		return ladderUpHoldAfterDown
+	}
+	return ladderUpHold
 }
 
 // layer is the video layer sent now and the encoder's target.

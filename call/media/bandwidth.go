@@ -85,7 +85,8 @@ type estimator struct {
 	log          *slog.Logger
 	flying       *inFlight
 	// fixed keeps the target at maxBitrate: on loopback there is no link
-	// to estimate, only a busy CPU that GCC would take for congestion.
+	// to estimate, only a busy CPU that GCC would take for congestion; an
+	// echo forwards what the caller's own estimate allows.
 	fixed bool
 
 	done      chan struct{}

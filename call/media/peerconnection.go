@@ -20,7 +20,9 @@ func newPeerConnection(cfg Config) (*webrtc.PeerConnection, *sendPath, error) {
 		return nil, nil, fmt.Errorf("register codecs: %w", err)
 	}
 	reg := &interceptor.Registry{}
-	path, err := newSendPath(me, reg, cfg.Logger, cfg.LoopbackOnly && cfg.Net == nil)
+	// The echo forwards what the caller sends: the caller's own estimate
+	// sets the rate, and holding its packets here would only lose them.
+	path, err := newSendPath(me, reg, cfg.Logger, cfg.LoopbackOnly && cfg.Net == nil || cfg.Echo)
 	if err != nil {
 		return nil, nil, fmt.Errorf("register interceptors: %w", err)
 	}

@@ -79,14 +79,15 @@ func (p *sendPath) horizon() time.Duration {
 // GetStats reads, and transport-wide feedback for the peer's own estimator
 // (Chromium negotiates transport-cc when offered).
 //
-// On loopback the estimate stays at its maximum (see estimator.fixed).
-func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Logger, loopback bool) (*sendPath, error) {
-	p := &sendPath{fixed: loopback}
+// With fixed set (loopback, the echo) the estimate stays at its maximum
+// (see estimator.fixed).
+func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Logger, fixed bool) (*sendPath, error) {
+	p := &sendPath{fixed: fixed}
 	p.nacks = newNACKGenerator(p.rtt, p.horizon)
 	lf := pionlog.Factory{Log: log}
 	p.pacer = newPacer(p.target, p.windowOpen)
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return newEstimator(p.pacer.sentRate, p.baseRTT, log, loopback)
+		return newEstimator(p.pacer.sentRate, p.baseRTT, log, fixed)
 	})
 	if err != nil {
 		p.pacer.Close()

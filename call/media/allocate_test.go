@@ -1,0 +1,54 @@
+package media
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"duet/devices"
+)
+
+// The ladder follows the budget down at once and up after a hold, in one
+// step as far as the budget clearly carries; a step down holds it longer;
+// resends come out of the video's share.
+func TestAllocatorLadder(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Video: true, Width: 640, Height: 480, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v, err := c.NewVideoEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var resent int
+	a := newAllocator(nil, &sender{enc: v, video: v}, func() int { return resent })
+	t0 := time.Unix(0, 0)
+	step := func(at time.Duration, target int, want string) {
+		t.Helper()
+		a.apply(target, t0.Add(at))
+		if got := v.Layer().String(); got != want {
+			t.Errorf("at %v with %d kbit/s: %s, want %s", at, target/1000, got, want)
+		}
+	}
+	step(0, 400_000, "320x240@30")             // the start: 340 kbit/s of video
+	step(time.Second, 2_000_000, "320x240@30") // held
+	step(2*time.Second, 2_000_000, "640x480@30")
+	step(3*time.Second, 500_000, "480x360@30") // down at once, below 80 % of the floor
+	step(5*time.Second, 2_000_000, "480x360@30")
+	step(8*time.Second, 2_000_000, "640x480@30") // after the longer hold
+	step(9*time.Second, 120_000, "320x240@15")
+	resent = 1_500_000
+	step(20*time.Second, 2_000_000, "320x240@30") // what resends leave
+	if _, vbps, _ := a.state(); vbps != int(videoShare*float64(2_000_000-1_500_000)) {
+		t.Errorf("video target %d with 1.5 Mbit/s of resends", vbps)
+	}
+	resent = 0
+	step(26*time.Second, 5_000_000, "640x480@30")
+	if _, vbps, _ := a.state(); vbps != devices.DefaultVideoBitrate {
+		t.Errorf("video target %d, want the capture's most, %d", vbps, devices.DefaultVideoBitrate)
+	}
+}
