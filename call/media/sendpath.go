@@ -27,6 +27,14 @@ type sendPath struct {
 	// 0 until measured.
 	rttNanos     atomic.Int64
 	baseRTTNanos atomic.Int64
+	largestFrame atomic.Int64 // bytes of the largest recent video frame, decaying
+}
+
+// noteFrame takes the size of an encoded video frame: the largest recent
+// one, forgotten by 5 % a frame (within a second or two at 30 fps).
+func (p *sendPath) noteFrame(size int) {
+	old := p.largestFrame.Load()
+	p.largestFrame.Store(max(int64(size), old-old/20))
 }
 
 // noteRTT takes a round-trip sample. The base RTT is the path without its
@@ -143,7 +151,9 @@ func (p *sendPath) target() int {
 // flight are within what the estimate carries in a round trip.
 func (p *sendPath) windowOpen() bool {
 	e := p.bwe.Load()
-	return e == nil || e.fixed || e.flying.load() < e.window(p.baseRTT())
+	// A window smaller than a frame would only make the encoder skip
+	// more frames and make the next ones bigger still.
+	return e == nil || e.fixed || e.flying.load() < max(e.window(p.baseRTT()), int(p.largestFrame.Load())*3/2)
 }
 
 // congested says the video encoder should skip frames: its packets are

@@ -192,6 +192,7 @@ func (s *Session) addTransceivers() error {
 		}
 		if snd.video != nil {
 			snd.video.SetHold(s.path.congested)
+			snd.onFrame = s.path.noteFrame
 		}
 		s.senders = append(s.senders, snd)
 		s.wg.Add(2)
