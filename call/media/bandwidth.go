@@ -63,8 +63,9 @@ const (
 )
 
 // estimator is Duet's bandwidth estimator: pion's GCC (delay and loss
-// based, fed by transport-wide feedback) with a faster ramp up. Its target
-// paces the packets, bounds retransmissions and drives the encoders.
+// based, fed by transport-wide feedback) with a faster ramp up and a
+// back-off when the feedback stalls. Its target paces the packets, bounds
+// retransmissions and drives the encoders.
 //
 // Safe for concurrent use.
 type estimator struct {
