@@ -11,7 +11,8 @@ import (
 	"github.com/pion/rtp"
 )
 
-// Asking for lost packets. A packet is asked for again once the last ask
+// Asking for lost packets. A packet is asked for once it is clearly lost,
+// not just overtaken, and again once the last ask
 // has had time to be answered, at most nackMaxAsks times, and only while
 // it could still be played: after the playout horizon the frames behind
 // it go on without it and the receiver asks for a key frame instead. A
@@ -21,6 +22,10 @@ const (
 	nackMaxAsks    = 3
 	nackMaxMissing = 256 // a longer gap is an outage: a key frame is cheaper
 	nackMinRetry   = 30 * time.Millisecond
+	// nackReorderWait: a packet is first asked for once it has been
+	// missing this long; a jittery path delivers packets out of order,
+	// and asking for those only costs the sender a resend.
+	nackReorderWait = 25 * time.Millisecond
 )
 
 // nackGenerator is the receiving side's NACK interceptor for video.
@@ -159,6 +164,7 @@ func (g *nackGenerator) due(now time.Time, sender uint32) []rtcp.Packet {
 			switch {
 			case now.Sub(m.since) > horizon || m.asks >= nackMaxAsks && now.Sub(m.asked) > retry:
 				delete(st.missing, seq)
+			case m.asks == 0 && now.Sub(m.since) < nackReorderWait:
 			case m.asks < nackMaxAsks && (m.asks == 0 || now.Sub(m.asked) >= retry):
 				m.asks++
 				m.asked = now
