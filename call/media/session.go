@@ -334,7 +334,9 @@ func (s *Session) sendRelays() {
 		case <-s.outbox.Ready():
 			for _, m := range s.outbox.take() {
 				ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-				err := s.cfg.Signal.Relay(ctx, m.kind, m.payload)
+				// Waiting out a refusal holds back the later messages too,
+				// which keeps them in order.
+				err := call.WaitRateLimited(ctx, func() error { return s.cfg.Signal.Relay(ctx, m.kind, m.payload) })
 				cancel()
 				if m.kind == "offer" {
 					s.offersQueued.Add(-1)

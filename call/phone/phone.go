@@ -6,6 +6,7 @@ package phone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -175,7 +176,12 @@ func (p *Phone) Call(ctx context.Context, callee string, typ proto.CallType, opt
 	if err := p.checkRelay(); err != nil {
 		return "", fmt.Errorf("call %s: %w", callee, err)
 	}
-	return p.cfg.Client.Call(ctx, callee, typ, opts)
+	var cid string
+	err := call.WaitRateLimited(ctx, func() (err error) {
+		cid, err = p.cfg.Client.Call(ctx, callee, typ, opts)
+		return err
+	})
+	return cid, err
 }
 
 // Accept answers the ringing call cid. mode is the call's type or, for a
@@ -190,7 +196,7 @@ func (p *Phone) Accept(ctx context.Context, cid string, mode proto.CallType) err
 		}
 		return fmt.Errorf("answer call %s: %w", cid, err)
 	}
-	if err := p.cfg.Client.Response(ctx, cid, true); err != nil {
+	if err := call.WaitRateLimited(ctx, func() error { return p.cfg.Client.Response(ctx, cid, true) }); err != nil {
 		return err
 	}
 	p.startMediaAndJoin(ctx, cid, mode)
@@ -228,9 +234,20 @@ func (p *Phone) startMediaAndJoin(ctx context.Context, cid string, mode proto.Ca
 		p.cfg.Client.Hangup(ctx)
 		return
 	}
-	if _, err := p.cfg.Client.StartRTC(ctx, mode); err != nil {
-		p.log.Error("join room", "cid", cid, "err", err)
+	err := call.WaitRateLimited(ctx, func() error {
+		_, err := p.cfg.Client.StartRTC(ctx, mode)
+		return err
+	})
+	switch {
+	case errors.Is(err, call.ErrNoCall):
+		p.log.Info("the call ended before its room was joined", "cid", cid)
 		p.endMediaOf(cid)
+	case err != nil:
+		// Without joining the room the call can carry nothing: end it
+		// rather than leave the peer waiting in it.
+		p.log.Error("join room failed; hanging up", "cid", cid, "err", err)
+		p.endMediaOf(cid)
+		p.cfg.Client.Hangup(ctx)
 	}
 }
 

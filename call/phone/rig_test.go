@@ -2,8 +2,11 @@ package phone_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -69,7 +72,7 @@ func (r *rig) phone(account string, toneHz float64, opts ...func(*phone.Config))
 		r.t.Fatal(err)
 	}
 	tp := &testPhone{account: account, toneHz: toneHz, events: make(chan call.Event, 256), sizes: map[[2]int]int{}}
-	cfg := phone.Config{Client: c, LoopbackOnly: true, OnFrame: tp.onFrame,
+	cfg := phone.Config{Client: c, LoopbackOnly: true, OnFrame: tp.onFrame, Logger: debugLogger(r.t, account),
 		OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
 			return devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Audio: true,
 				Video: typ == proto.CallTypeVideo, ToneHz: toneHz})
@@ -182,4 +185,20 @@ func hangupAlternating(t testing.TB, round int, a, b *testPhone) {
 	}
 	expect[*phone.MediaEnded](t, ender)
 	expect[*phone.MediaEnded](t, other)
+}
+
+// debugLogger logs a phone's negotiation and Pion's own messages into the
+// test's output (shown when it fails) if DUET_DEBUG_LOG is set.
+func debugLogger(t testing.TB, name string) *slog.Logger {
+	if os.Getenv("DUET_DEBUG_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})).With("phone", name)
+}
+
+type tlogWriter struct{ t testing.TB }
+
+func (w tlogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
