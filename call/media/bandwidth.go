@@ -32,28 +32,44 @@ const (
 	rampFactor = 1.7
 	// gccIncrease is GCC's multiplicative increase, per second.
 	gccIncrease = 1.08
+	// maxIncreaseOverDelivered bounds that increase by what was delivered
+	// or, for a sender that cannot fill its estimate (after a dip, at a
+	// small size), by the last congested rate; nearCongestionIncrease does
+	// within capacityMemory of the congestion, where the sawtooth of a
+	// link at its capacity peaks.
+	maxIncreaseOverDelivered = 1.5
+	nearCongestionIncrease   = 1.15
 	// nearCapacity: at or above this share of the last congested rate the
 	// fast ramp stops.
 	nearCapacity = 0.7
 	// outgrown: delivering this much above the last congested rate means
-	// that rate no longer says anything about the link.
+	// that rate no longer says anything about the link. On a link at its
+	// capacity delivery cannot get there.
 	outgrown = 1.3
-	// capacityMemory: a sender that does not fill the estimate (a still
-	// picture) could never outgrow the last congested rate; after this
-	// long without congestion it is forgotten.
-	capacityMemory = 5 * time.Second
-	// appLimitedShare: sending less than this share of the estimate is
-	// being limited by the source, not the link.
-	appLimitedShare = 0.6
+	// capacityMemory: after this long without congestion the last
+	// congested rate is forgotten and the fast ramp tries again: the link
+	// may have grown, and a sender that does not fill the estimate (a
+	// still picture) could never show that it has.
+	capacityMemory = 3 * time.Second
 	// appLimitedHeadroom: how far the estimate may run ahead of what is
 	// sent, but always to appLimitedFloor, where a still picture can still
 	// climb the video ladder to 640x480.
 	appLimitedHeadroom = 2.5
 	appLimitedFloor    = 1_000_000
+	// lastCapacityHeadroom: once a link has been seen to congest, the
+	// floor is this much above what it carried then.
+	lastCapacityHeadroom = 1.25
 	// rampLoss: above this loss the ramp waits; GCC's loss control acts
 	// above lossCongestion.
 	rampLoss       = 0.05
 	lossCongestion = 0.1
+	// rampQueue: with more queue than this on the path the estimate holds;
+	// a path's jitter alone does not reach it (see queueDelay).
+	rampQueue = 30 * time.Millisecond
+	// standingQueue: more queue than this is congestion, whatever GCC
+	// makes of the trend; after a cut the queue gets queueDrain to empty.
+	standingQueue = 60 * time.Millisecond
+	queueDrain    = time.Second
 	// feedbackTimeout: feedback normally comes every 100 ms or so.
 	feedbackTimeout = 500 * time.Millisecond
 	// windowMargin is added to the round trip for the bytes in flight;
@@ -73,7 +89,8 @@ type estimator struct {
 
 	mu           sync.Mutex
 	target       int       // guarded by mu
-	capacity     int       // guarded by mu: rate at the last congestion; 0 = none
+	capacity     int       // guarded by mu: what the link carried at the last congestion; 0 = none
+	lastCapacity int       // guarded by mu: the same, never forgotten; 0 = no congestion yet
 	congestedAt  time.Time // guarded by mu
 	lastDelay    int       // guarded by mu: GCC's delay target at the last look
 	lastUpdate   time.Time // guarded by mu
@@ -186,6 +203,7 @@ func (e *estimator) update(now time.Time) {
 	state, _ := st["state"].(string)
 	sent := e.sent() // before mu: the pacer calls in holding its own lock
 	delivered := e.flying.ackedRate(now)
+	queue, arriving := e.flying.queued()
 
 	e.mu.Lock()
 	dt := now.Sub(e.lastUpdate)
@@ -203,37 +221,64 @@ func (e *estimator) update(now time.Time) {
 	if delayTarget > 0 {
 		e.lastDelay = delayTarget
 	}
+	standing := queue > standingQueue && now.Sub(e.congestedAt) > queueDrain
 	switch {
-	case congested:
+	case congested || standing:
 		// GCC's decrease goes to 85 % of what arrived; its own target may
-		// lag far below that after a fast ramp.
-		e.target = min(e.target, max(delayTarget, int(0.85*float64(sent))))
-		e.capacity, e.congestedAt = e.target, now
+		// lag far below that after a fast ramp. A queue that GCC missed
+		// goes by what arrives now: the last second may still hold a
+		// rate the link no longer carries.
+		cut := int(0.85 * float64(delivered))
+		if arriving > 0 {
+			cut = min(cut, int(0.85*float64(arriving)))
+		}
+		if congested {
+			cut = max(cut, delayTarget)
+		}
+		e.target = min(e.target, max(cut, minBitrate))
+		// The link carried what arrived, not what we cut to.
+		carried := delivered
+		if arriving > 0 {
+			carried = min(carried, arriving)
+		}
+		e.noteCapacityLocked(max(e.target, carried), now)
 		e.congestions++
-		e.log.Debug("congestion", "usage", usage, "state", state, "gccDelayTarget", delayTarget,
-			"previous", prev, "target", e.target, "sent", sent, "loss", loss)
+		e.log.Debug("congestion", "usage", usage, "state", state, "gccDelayTarget", delayTarget, "queue", queue,
+			"arriving", arriving, "delivered", delivered, "previous", prev, "target", e.target, "sent", sent, "loss", loss)
+	case queue > rampQueue:
+		// A queue is building: no more until it drains.
 	case loss > lossCongestion:
 		// GCC's loss rule: lose half the loss rate, at most every update.
 		e.target = int(float64(e.target) * (1 - 0.5*loss))
-	case loss < rampLoss && e.rampingLocked(now, sent, delivered):
+	case loss < rampLoss && e.rampingLocked(now, delivered):
 		// A sender that does not fill the estimate cannot test it: growth
 		// stops at a few times what it sends (libwebrtc's application
 		// limited region), or a burst of detail would meet a stale guess.
 		grown := float64(e.target) * math.Pow(rampFactor, min(dt.Seconds(), 0.5))
-		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(sent), appLimitedFloor))
+		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(sent), e.appLimitedFloorLocked()))
 		e.target = max(e.target, int(grown))
 	default:
 		// GCC's own increase, from our target: GCC's estimate may be far
 		// above it after a back-off, which it must not undo, or below it
 		// after a ramp, where it must not hold it back.
 		grown := float64(e.target) * math.Pow(gccIncrease, min(dt.Seconds(), 0.5))
+		// Only as far as the link has shown it carries (libwebrtc's
+		// bound): an estimate grown while the encoder sent less is a
+		// guess, and the next key frame or step up the ladder tests it.
+		// On a link seen to congest, barely past the rate that did, until
+		// the link shows it carries more (see rampingLocked).
+		bound := maxIncreaseOverDelivered * float64(max(delivered, e.lastCapacity))
+		if e.capacity > 0 {
+			bound = nearCongestionIncrease * float64(max(delivered, e.lastCapacity))
+		}
+		grown = min(grown, max(float64(e.target), bound+10_000))
 		e.target = max(e.target, int(grown))
 	}
 	e.target = min(max(e.target, minBitrate), maxBitrate)
 	if now.Sub(e.lastTrace) >= time.Second {
 		e.lastTrace = now
 		e.log.Debug("bwe", "usage", usage, "state", state, "delay", delayTarget, "gcc", e.gcc.GetTargetBitrate(),
-			"loss", loss, "target", e.target, "capacity", e.capacity, "sent", sent)
+			"loss", loss, "queue", queue, "target", e.target, "capacity", e.capacity, "sent", sent, "delivered", delivered)
 	}
 	changed, target, f := e.target != prev, e.target, e.onChange
 	e.mu.Unlock()
@@ -242,19 +287,36 @@ func (e *estimator) update(now time.Time) {
 	}
 }
 
-// rampingLocked: far below the last congested rate, or none is known, or
-// the link has carried well beyond it since, or it is old news to a
-// sender that cannot test it.
-func (e *estimator) rampingLocked(now time.Time, sent, delivered int) bool {
-	if e.capacity == 0 {
-		return true
+func (e *estimator) noteCapacityLocked(carried int, now time.Time) {
+	e.capacity, e.lastCapacity, e.congestedAt = carried, carried, now
+}
+
+// appLimitedFloorLocked is how far the estimate may grow however little is
+// sent: to where a still picture reaches 640x480, or not much beyond what
+// the link was last seen to carry.
+func (e *estimator) appLimitedFloorLocked() float64 {
+	if e.lastCapacity == 0 {
+		return appLimitedFloor
 	}
+	return min(appLimitedFloor, lastCapacityHeadroom*float64(e.lastCapacity))
+}
+
+// rampingLocked: far below the last congested rate, or none is known, or
+// the link has carried well beyond it since (it is unknown again). A
+// congested rate is forgotten after capacityMemory without congestion:
+// the ramp then goes quickly back to it, and beyond it only at GCC's pace
+// until the link shows it carries more.
+func (e *estimator) rampingLocked(now time.Time, delivered int) bool {
 	// Delivered, not sent: a burst sent into a queue says nothing of the
 	// link, what the feedback reports arrived does.
-	appLimited := float64(sent) < appLimitedShare*float64(e.target)
-	if delivered > int(outgrown*float64(e.capacity)) || appLimited && now.Sub(e.congestedAt) > capacityMemory {
+	if e.lastCapacity > 0 && delivered > int(outgrown*float64(e.lastCapacity)) {
+		e.capacity, e.lastCapacity = 0, 0
+	}
+	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory {
 		e.capacity = 0
-		return true
+	}
+	if e.capacity == 0 {
+		return e.lastCapacity == 0 || e.target < e.lastCapacity
 	}
 	return float64(e.target) < nearCapacity*float64(e.capacity)
 }
@@ -318,7 +380,7 @@ func (e *estimator) checkFeedback(now time.Time, baseRTT time.Duration) {
 	prev := e.target
 	// What the link delivered lately is its capacity, as far as is known.
 	e.target = max(min(e.target/2, int(0.85*float64(acked))), minBitrate)
-	e.capacity, e.congestedAt = max(acked, minBitrate), now
+	e.noteCapacityLocked(max(acked, minBitrate), now)
 	e.congestions++
 	target, f, since := e.target, e.onChange, now.Sub(e.lastFeedback)
 	e.mu.Unlock()

@@ -24,6 +24,8 @@ type inFlight struct {
 	packets map[uint16]flying // guarded by mu: by transport-wide sequence number
 	bytes   int               // guarded by mu
 	acked   rateWindow        // guarded by mu: bytes reported on, by when
+	queue   queueDelay        // guarded by mu
+	since   time.Time         // guarded by mu: the first feedback
 }
 
 type flying struct {
@@ -55,6 +57,16 @@ func (f *inFlight) sent(h *rtp.Header, size int, extID uint8, now time.Time) {
 func (f *inFlight) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	var arrivals []arrival
+	twccArrivals(fb, func(seq uint16, at time.Duration) {
+		if p, ok := f.packets[seq]; ok {
+			arrivals = append(arrivals, arrival{oneWay: at - time.Duration(p.at.UnixNano()), size: p.size, at: at})
+		}
+	})
+	f.queue.report(arrivals, now)
+	if f.since.IsZero() {
+		f.since = now
+	}
 	for seq, p := range f.packets {
 		if seqBefore(seq, fb.BaseSequenceNumber) {
 			f.bytes -= p.size
@@ -89,11 +101,17 @@ func (f *inFlight) oldest(now time.Time) time.Duration {
 }
 
 // ackedRate is what the feedback of the last second reported on, in
-// bits/s: about what the link delivered.
+// bits/s: about what the link delivered. In a call's first second it
+// counts from the first feedback, not from a second before it.
 func (f *inFlight) ackedRate(now time.Time) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return int(float64(f.acked.total(now)*8) / sendWindow.Seconds())
+	span := sendWindow
+	if f.since.IsZero() {
+		return 0
+	}
+	span = min(span, max(now.Sub(f.since), 200*time.Millisecond))
+	return int(float64(f.acked.total(now)*8) / span.Seconds())
 }
 
 // load is the bytes in flight.
@@ -101,4 +119,12 @@ func (f *inFlight) load() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.bytes
+}
+
+// queued is the queue our packets waited in at the last feedback, and the
+// rate they arrived at over its span (0 when it is too short to tell).
+func (f *inFlight) queued() (time.Duration, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.queue.current, f.queue.rate
 }
