@@ -83,7 +83,8 @@ bench: deps
 
 # Video calls between two phones over emulated links (pion's vnet: a
 # bottleneck queue, delay, jitter, loss), one row per scenario and
-# direction; about seven minutes in real time. NETBENCH=name picks
+# direction, then a libwebrtc-like sender calling Duet; about eight minutes
+# in real time. NETBENCH=name picks
 # scenarios, NETBENCH_TRACE=1 prints every second.
 netbench: deps
 	$(GO) test -run '^$$' -bench 'NetworkScenarios' -benchtime 1x -timeout 30m ./call/media/
