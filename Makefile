@@ -83,7 +83,7 @@ bench: deps
 
 # Video calls between two phones over emulated links (pion's vnet: a
 # bottleneck queue, delay, jitter, loss), one row per scenario and
-# direction, then a libwebrtc-like sender calling Duet; about eight minutes
+# direction, then a libwebrtc-like sender calling Duet; about six minutes
 # in real time. NETBENCH=name picks
 # scenarios, NETBENCH_TRACE=1 prints every second.
 netbench: deps

@@ -28,7 +28,7 @@ var netScenarios = []scenario{
 // link returns to reach 80 % of the rate before the dip, the receiver's
 // NACKed packets and key frame requests per minute, the share of audio
 // concealed, and the layers sent; for a dip, a line on the dip itself.
-// It runs in real time (about seven minutes); NETBENCH picks scenarios by
+// It runs in real time (about four minutes); NETBENCH picks scenarios by
 // name and NETBENCH_TRACE=1 prints every second.
 func BenchmarkNetworkScenarios(b *testing.B) {
 	filter := os.Getenv("NETBENCH")
