@@ -40,6 +40,7 @@ func TestEstimateFollowsCapacity(t *testing.T) {
 	scene := &devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID, MicrophoneID: devices.SyntheticMicrophoneID,
 		Audio: true, Video: true, Width: 480, Height: 360, FPS: 15}
 	alice.capture, bob.capture = scene, scene
+	alice.logs.debug = true
 	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
 	s := alice.media()
 

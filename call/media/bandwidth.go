@@ -51,6 +51,9 @@ const (
 	// may have grown, and a sender that does not fill the estimate (a
 	// still picture) could never show that it has.
 	capacityMemory = 3 * time.Second
+	// appLimitedShare: sending less than this share of the estimate is
+	// being limited by the source, not the link.
+	appLimitedShare = 0.7
 	// appLimitedHeadroom: how far the estimate may run ahead of what is
 	// sent, but always to appLimitedFloor, where a still picture can still
 	// climb the video ladder to 640x480.
@@ -63,6 +66,9 @@ const (
 	// above lossCongestion.
 	rampLoss       = 0.05
 	lossCongestion = 0.1
+	// lossEvidence: this much loss with GCC's congestion shows the link
+	// is full.
+	lossEvidence = 0.02
 	// rampQueue: with more queue than this on the path the estimate holds;
 	// a path's jitter alone does not reach it (see queueDelay).
 	rampQueue = 30 * time.Millisecond
@@ -236,12 +242,16 @@ func (e *estimator) update(now time.Time) {
 			cut = max(cut, delayTarget)
 		}
 		e.target = min(e.target, max(cut, minBitrate))
-		// The link carried what arrived, not what we cut to.
-		carried := delivered
-		if arriving > 0 {
-			carried = min(carried, arriving)
+		// The link carried what arrived, not what we cut to; but only a
+		// queue or loss shows that the link, not a busy receiver's late
+		// timestamps or a sender short of its estimate, set the rate.
+		if standing || queue >= rampQueue || loss >= lossEvidence {
+			carried := delivered
+			if arriving > 0 {
+				carried = min(carried, arriving)
+			}
+			e.noteCapacityLocked(max(e.target, carried), now)
 		}
-		e.noteCapacityLocked(max(e.target, carried), now)
 		e.congestions++
 		e.log.Debug("congestion", "usage", usage, "state", state, "gccDelayTarget", delayTarget, "queue", queue,
 			"arriving", arriving, "delivered", delivered, "previous", prev, "target", e.target, "sent", sent, "loss", loss)
@@ -268,8 +278,15 @@ func (e *estimator) update(now time.Time) {
 		// On a link seen to congest, barely past the rate that did, until
 		// the link shows it carries more (see rampingLocked).
 		bound := maxIncreaseOverDelivered * float64(max(delivered, e.lastCapacity))
-		if e.capacity > 0 {
+		switch {
+		case e.capacity > 0:
 			bound = nearCongestionIncrease * float64(max(delivered, e.lastCapacity))
+		case float64(sent) < appLimitedShare*float64(e.target):
+			// A sender that cannot fill its estimate at its size (a still
+			// picture, a small layer after a dip) cannot show that the
+			// link carries more: it grows at GCC's pace until a larger
+			// size can test it.
+			bound = max(bound, appLimitedFloor)
 		}
 		grown = min(grown, max(float64(e.target), bound+10_000))
 		e.target = max(e.target, int(grown))

@@ -27,8 +27,12 @@ type bucketMin struct {
 }
 
 const (
-	baseBucket = 2 * time.Second
-	baseWindow = 30 * time.Second
+	// A short memory: a delay that lasts this long is the path's, not a
+	// queue's. A queue is cut within a second of showing; what stays is a
+	// longer route, or a busy receiver stamping arrivals late, and
+	// holding back for either would starve the call.
+	baseBucket = time.Second
+	baseWindow = 6 * time.Second
 	// clockJump: a larger change of one-way delay is a clock reset (the
 	// 24-bit reference time wraps every 12 days), not a queue.
 	clockJump = 20 * time.Second
