@@ -30,6 +30,7 @@ type Capture struct {
 	videoBitrate int                      // the most the senders' video encoders may use
 	layer        Layer                    // what was asked of the camera
 	warnings     []error                  // immutable after Open
+	processing   *processor               // nil when the microphone is not processed
 	videoOn      atomic.Bool
 	audioOn      atomic.Bool
 
@@ -76,6 +77,13 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 		if err != nil {
 			failures = append(failures, err)
 		} else {
+			if p := cfg.processing(); p.any() {
+				if c.processing, err = newProcessor(p); err != nil {
+					failures = append(failures, fmt.Errorf("%w: %w", ErrNoAudioProcessing, err))
+				} else {
+					t.Transform(c.processing.transform)
+				}
+			}
 			t.Transform(audioGate(&c.audioOn))
 			c.audio = &streamTrack{Track: t, streamID: streamID}
 		}
@@ -101,6 +109,19 @@ type streamTrack struct {
 }
 
 func (t *streamTrack) StreamID() string { return t.streamID }
+
+// PlayedOut gives the microphone's echo canceller what the speaker plays
+// (interleaved, at 48 kHz), as it is played. Without it the canceller has
+// nothing to cancel; a Capture whose microphone is not processed ignores it.
+func (c *Capture) PlayedOut(pcm []int16, channels int) {
+	if c.processing != nil && channels > 0 {
+		c.processing.playedOut(pcm, channels)
+	}
+}
+
+// AudioProcessed reports whether the microphone's audio goes through the
+// audio processing module.
+func (c *Capture) AudioProcessed() bool { return c.processing != nil && !c.processing.skipped.Load() }
 
 // StreamID is the media stream both of the Capture's tracks belong to.
 func (c *Capture) StreamID() string { return c.streamID }
@@ -207,6 +228,9 @@ func (c *Capture) Close() error {
 			if err := closeTrack(t); err != nil {
 				errs = append(errs, fmt.Errorf("close %s track: %w", t.Kind(), err))
 			}
+		}
+		if c.processing != nil {
+			c.processing.close()
 		}
 		c.closeErr = errors.Join(errs...)
 		c.log.Info("capture closed")

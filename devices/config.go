@@ -49,8 +49,25 @@ type CaptureConfig struct {
 	// target below it. AudioBitrate is the Opus target (default 32 kbit/s).
 	VideoBitrate, AudioBitrate int
 
+	// Processing is what is done to the microphone's audio; see
+	// AudioProcessing for what the zero value does.
+	Processing AudioProcessing
+
 	// Logger receives device events; nil discards them.
 	Logger *slog.Logger
+}
+
+// processing is what the microphone gets: Processing as set, or by default
+// everything for a real microphone and nothing for the synthetic and file
+// sources. Call on a config with defaults applied.
+func (c CaptureConfig) processing() AudioProcessing {
+	if c.Processing.Set {
+		return c.Processing
+	}
+	if c.AudioFile != "" || c.MicrophoneID == SyntheticMicrophoneID {
+		return AudioProcessing{}
+	}
+	return AudioProcessing{Set: true, EchoCancel: true, NoiseSuppress: true, GainControl: true}
 }
 
 func (c CaptureConfig) withDefaults() CaptureConfig {

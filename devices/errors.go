@@ -35,6 +35,10 @@ var (
 	// microphone (CaptureConfig.VideoFile, AudioFile) is missing,
 	// unreadable or not in a format Duet plays.
 	ErrBadFile = errors.New("media file unusable")
+	// ErrNoAudioProcessing means the audio processing module (echo
+	// cancellation, noise suppression, gain control) could not start: the
+	// microphone's audio goes out unprocessed. A Capture warning.
+	ErrNoAudioProcessing = errors.New("no echo cancellation or noise suppression: the microphone is sent unprocessed")
 	// ErrClosed is returned by methods called after Close.
 	ErrClosed = errors.New("closed")
 	// ErrEmptyFrame means an encoded frame or packet had no bytes.

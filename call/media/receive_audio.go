@@ -75,6 +75,15 @@ func (s *Session) playout(out []int16) {
 	s.recent.write(out)
 }
 
+// playToSpeaker is playout for the speaker: what it plays is also what the
+// microphone's echo canceller must take out again.
+func (s *Session) playToSpeaker(out []int16) {
+	s.playout(out)
+	if s.capture != nil {
+		s.capture.PlayedOut(out, audioChannels)
+	}
+}
+
 // playoutClock pulls audio in real time when no speaker does, so the
 // jitter buffer, its concealment and the analysis run as in a call with
 // sound. It pulls what the elapsed time owes, not one period per tick, so
