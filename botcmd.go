@@ -32,6 +32,8 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	pattern := fs.String("pattern", "scene", "synthetic camera: scene (detailed and moving, costs the encoder what a webcam does) or bars (flat test pattern)")
 	fs.StringVar(&cfg.VideoFile, "video", "", "send this .y4m file (8-bit 4:2:0), looped, instead of the synthetic camera")
 	fs.StringVar(&cfg.AudioFile, "audio", "", "send this .wav file (16-bit PCM), looped, instead of the synthetic tone")
+	aec := fs.Bool("aec", false, "run the audio sent through echo cancellation (the played-out reference is the received audio)")
+	ns := fs.Bool("ns", false, "run the audio sent through noise suppression")
 	fs.BoolVar(&cfg.RelayOnly, "always-relay", false, "send media only through the server's TURN relay, hiding this machine's address from the peer")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
@@ -47,6 +49,9 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 		cfg.CameraID = devices.SyntheticCameraID
 	default:
 		return fmt.Errorf("unknown pattern %q: want scene or bars", *pattern)
+	}
+	if *aec || *ns {
+		cfg.Processing = devices.AudioProcessing{Set: true, EchoCancel: *aec, NoiseSuppress: *ns}
 	}
 	if err := devices.CheckMediaFiles(cfg.VideoFile, cfg.AudioFile); err != nil {
 		return err

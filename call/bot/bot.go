@@ -40,6 +40,9 @@ type Config struct {
 	// VideoFile and AudioFile, when set, are sent instead of the synthetic
 	// camera and tone (see devices.CaptureConfig).
 	VideoFile, AudioFile string
+	// Processing is done to the audio sent; unset, none (the synthetic and
+	// file sources are clean).
+	Processing devices.AudioProcessing
 	// LoopbackOnly keeps ICE on loopback (server and peer on this machine).
 	LoopbackOnly bool
 	// LoopbackOnlyFunc, if set, decides LoopbackOnly afresh for each call.
@@ -110,7 +113,7 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) er
 			}
 			return devices.Open(ctx, devices.CaptureConfig{CameraID: camera, MicrophoneID: devices.SyntheticMicrophoneID,
 				VideoFile: cfg.VideoFile, AudioFile: cfg.AudioFile, Audio: true,
-				Video: typ == proto.CallTypeVideo, ToneHz: cfg.ToneHz, Logger: cfg.Logger})
+				Video: typ == proto.CallTypeVideo, ToneHz: cfg.ToneHz, Processing: cfg.Processing, Logger: cfg.Logger})
 		}})
 	defer b.wait()
 	defer b.phone.Close()

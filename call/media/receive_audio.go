@@ -73,13 +73,10 @@ func (s *Session) playout(out []int16) {
 	}
 	jb.Pull(out)
 	s.recent.write(out)
-}
-
-// playToSpeaker is playout for the speaker: what it plays is also what the
-// microphone's echo canceller must take out again.
-func (s *Session) playToSpeaker(out []int16) {
-	s.playout(out)
 	if s.capture != nil {
+		// What is played is what the microphone's echo canceller must
+		// take out again. Without a speaker there is no echo, and the
+		// canceller finds none.
 		s.capture.PlayedOut(out, audioChannels)
 	}
 }

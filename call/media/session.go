@@ -240,7 +240,7 @@ func (s *Session) addEchoTransceivers(kinds []webrtc.RTPCodecType) error {
 }
 
 func (s *Session) openPlayback() {
-	pb, err := devices.OpenPlaybackFrom(s.cfg.SpeakerID, audioRate, audioChannels, s.playToSpeaker, s.log)
+	pb, err := devices.OpenPlaybackFrom(s.cfg.SpeakerID, audioRate, audioChannels, s.playout, s.log)
 	if err != nil {
 		s.log.Warn("no audio playback; the call goes on without sound", "err", err)
 		s.warn(err)
