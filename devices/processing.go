@@ -113,3 +113,14 @@ func (p *processor) transform(r audio.Reader) audio.Reader {
 }
 
 func (p *processor) close() { p.apm.Close() }
+
+// CheckAudioProcessing starts and stops the audio processing module, to
+// tell whether calls will have echo cancellation and noise suppression.
+func CheckAudioProcessing() error {
+	p, err := newProcessor(AudioProcessing{Set: true, EchoCancel: true, NoiseSuppress: true, GainControl: true})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNoAudioProcessing, err)
+	}
+	p.close()
+	return nil
+}

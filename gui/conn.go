@@ -178,10 +178,14 @@ func (u *ui) signOut() {
 func (u *ui) openCapture(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
 	s := u.settings.get()
 	w, h := s.Size()
+	processing := s.processing()
+	if u.cfg.AudioFile != "" {
+		processing = devices.AudioProcessing{} // a recording is sent as it is
+	}
 	c, err := u.devs.Open(ctx, devices.CaptureConfig{CameraID: s.CameraID, MicrophoneID: s.MicrophoneID,
 		VideoFile: u.cfg.VideoFile, AudioFile: u.cfg.AudioFile,
 		Width: w, Height: h, Synthetic: s.Synthetic, Video: typ == proto.CallTypeVideo, Audio: true,
-		Logger: u.log})
+		Processing: processing, Logger: u.log})
 	u.captured.set(err) // the phone only logs it: the call screen says it
 	return c, err
 }

@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"duet/devices"
 )
 
 // copyDiagnostics copies a report for a bug report to the clipboard and
@@ -19,6 +21,7 @@ func (u *ui) copyDiagnostics() {
 	path := u.cfg.LogPath
 	u.goBG(func(context.Context) {
 		inv, invErr := u.devs.List()
+		voiceErr := devices.CheckAudioProcessing()
 		var tail []string
 		var logErr error
 		if path != "" {
@@ -26,7 +29,7 @@ func (u *ui) copyDiagnostics() {
 		}
 		u.post(func() {
 			d := u.diagnostics()
-			d.Devices, d.DevicesErr = inv, invErr
+			d.Devices, d.DevicesErr, d.VoiceErr = inv, invErr, voiceErr
 			d.LogPath, d.LogTail, d.LogErr = path, tail, logErr
 			u.copyText(d.report())
 			u.log.Info("diagnostics copied")

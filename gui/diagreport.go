@@ -22,6 +22,7 @@ type diagnostics struct {
 	OS, Arch, Go string
 	Devices      devices.Inventory
 	DevicesErr   error
+	VoiceErr     error // the audio processing module would not start
 	Settings     Settings
 	ServerURL    string
 	Embedded     bool   // ServerURL is the built-in server
@@ -121,6 +122,7 @@ func (d diagnostics) report() string {
 	fmt.Fprintf(&b, "  %-12s %s\n", "Microphone:", selected(d.Devices.Microphones, s.MicrophoneID))
 	fmt.Fprintf(&b, "  %-12s %s\n", "Speaker:", selected(d.Devices.Speakers, s.SpeakerID))
 	fmt.Fprintf(&b, "  %-12s %s\n", "Video size:", s.Resolution)
+	fmt.Fprintf(&b, "  %-12s %s\n", "Voice:", voiceText(s, d.AudioFile != "", d.VoiceErr))
 
 	b.WriteString("\n")
 	if c := d.Call; c == nil {
@@ -255,4 +257,27 @@ func tailLines(r io.ReaderAt, size int64, n int, window int64) ([]string, error)
 		all[i] = l
 	}
 	return all, nil
+}
+
+// voiceText says what the microphone's audio goes through.
+func voiceText(s Settings, file bool, unavailable error) string {
+	switch {
+	case s.Synthetic || file:
+		return "sent as it is (a synthetic or file source)"
+	case unavailable != nil:
+		return unavailable.Error()
+	}
+	var on []string
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{s.EchoCancel, "echo cancellation"}, {s.NoiseSuppress, "noise suppression"}, {s.GainControl, "automatic level"}} {
+		if f.on {
+			on = append(on, f.name)
+		}
+	}
+	if len(on) == 0 {
+		return "unprocessed (turned off in Settings)"
+	}
+	return strings.Join(on, ", ")
 }

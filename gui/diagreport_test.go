@@ -44,6 +44,11 @@ func TestDiagnosticsReport(t *testing.T) {
 	remote.LogErr = fmt.Errorf("read log: %w", fs.ErrNotExist)
 	remote.LogTail = nil
 
+	noVoice := base
+	noVoice.Settings.EchoCancel, noVoice.VoiceErr = true, fmt.Errorf("%w: refused", devices.ErrNoAudioProcessing)
+	voice := base
+	voice.Settings.EchoCancel, voice.Settings.GainControl = true, true
+
 	files := base
 	files.Settings.CameraID = devices.SyntheticSceneCameraID
 	files.VideoFile, files.AudioFile = "/x/in.y4m", "/x/in.wav"
@@ -68,6 +73,7 @@ func TestDiagnosticsReport(t *testing.T) {
 			"Microphone:  System default",
 			"Speaker:     not found (id gone)",
 			"Video size:  1280x720",
+			"Voice:       unprocessed (turned off in Settings)",
 			"Call:      none",
 			"Log (last 2 lines of /x/duet.log):\n  line one\n  line two\n",
 		}, []string{"Stats:", "synthetic"}},
@@ -87,7 +93,10 @@ func TestDiagnosticsReport(t *testing.T) {
 			"Sources:     synthetic test pattern and tone",
 			"Log:       /x/duet.log could not be read: read log: file does not exist",
 		}, []string{"built-in"}},
+		{"voice processing", voice, []string{"Voice:       echo cancellation, automatic level\n"}, nil},
+		{"voice processing unavailable", noVoice, []string{"Voice:       no echo cancellation or noise suppression: the microphone is sent unprocessed: refused"}, nil},
 		{"files and the synthetic scene", files, []string{
+			"Voice:       sent as it is (a synthetic or file source)",
 			"Camera:      Synthetic scene (detailed) (id synthetic:scene)",
 			"Video file:  /x/in.y4m (instead of the camera)",
 			"Audio file:  /x/in.wav (instead of the microphone)",

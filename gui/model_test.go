@@ -301,6 +301,18 @@ func TestSettingsPrefs(t *testing.T) {
 	if !loadSettings(p, Config{Synthetic: true}).Synthetic {
 		t.Fatal("Config.Synthetic did not override")
 	}
+	// The voice switches: on until turned off, and only for a real microphone.
+	fresh := loadSettings(test.NewTempApp(t).Preferences(), Config{})
+	if want := (devices.AudioProcessing{Set: true, EchoCancel: true, NoiseSuppress: true, GainControl: true}); fresh.processing() != want {
+		t.Fatalf("fresh settings process the microphone with %+v, want %+v", fresh.processing(), want)
+	}
+	Settings{Resolution: res480p, NoiseSuppress: true}.save(p)
+	if got := loadSettings(p, Config{}); got.EchoCancel || !got.NoiseSuppress || got.GainControl {
+		t.Fatalf("saved echo off, noise on, gain off; loaded %+v", got)
+	}
+	if (Settings{Synthetic: true, EchoCancel: true}).processing() != (devices.AudioProcessing{}) {
+		t.Fatal("the synthetic microphone is processed")
+	}
 	p.SetString(prefResolution, "bogus")
 	if loadSettings(p, Config{}).Resolution != res480p {
 		t.Fatal("unknown resolution kept")

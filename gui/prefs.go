@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"github.com/google/uuid"
+
+	"duet/devices"
 )
 
 // Preference keys.
@@ -19,6 +21,9 @@ const (
 	prefResolution = "settings.resolution"
 	prefSynthetic  = "settings.synthetic"
 	prefRelay      = "settings.alwaysRelay"
+	prefEchoCancel = "settings.echoCancel"
+	prefNoiseSupp  = "settings.noiseSuppress"
+	prefGainCtl    = "settings.gainControl"
 )
 
 // Resolutions offered for the camera.
@@ -38,6 +43,18 @@ type Settings struct {
 	// AlwaysRelay sends calls through the server's relay only (from the
 	// next call on).
 	AlwaysRelay bool
+	// What is done to a real microphone's audio (see devices/apm); all on
+	// unless turned off.
+	EchoCancel, NoiseSuppress, GainControl bool
+}
+
+// processing is what the microphone's audio goes through: the switches for
+// a real microphone, nothing for the synthetic one.
+func (s Settings) processing() devices.AudioProcessing {
+	if s.Synthetic {
+		return devices.AudioProcessing{}
+	}
+	return devices.AudioProcessing{Set: true, EchoCancel: s.EchoCancel, NoiseSuppress: s.NoiseSuppress, GainControl: s.GainControl}
 }
 
 // Size is the camera size the resolution asks for.
@@ -50,12 +67,15 @@ func (s Settings) Size() (w, h int) {
 
 func loadSettings(p fyne.Preferences, cfg Config) Settings {
 	s := Settings{
-		CameraID:     p.String(prefCamera),
-		MicrophoneID: p.String(prefMicrophone),
-		SpeakerID:    p.String(prefSpeaker),
-		Resolution:   p.StringWithFallback(prefResolution, res480p),
-		Synthetic:    p.Bool(prefSynthetic),
-		AlwaysRelay:  p.Bool(prefRelay),
+		CameraID:      p.String(prefCamera),
+		MicrophoneID:  p.String(prefMicrophone),
+		SpeakerID:     p.String(prefSpeaker),
+		Resolution:    p.StringWithFallback(prefResolution, res480p),
+		Synthetic:     p.Bool(prefSynthetic),
+		AlwaysRelay:   p.Bool(prefRelay),
+		EchoCancel:    p.BoolWithFallback(prefEchoCancel, true),
+		NoiseSuppress: p.BoolWithFallback(prefNoiseSupp, true),
+		GainControl:   p.BoolWithFallback(prefGainCtl, true),
 	}
 	if s.Resolution != res720p {
 		s.Resolution = res480p
@@ -76,6 +96,9 @@ func (s Settings) save(p fyne.Preferences) {
 	p.SetString(prefResolution, s.Resolution)
 	p.SetBool(prefSynthetic, s.Synthetic)
 	p.SetBool(prefRelay, s.AlwaysRelay)
+	p.SetBool(prefEchoCancel, s.EchoCancel)
+	p.SetBool(prefNoiseSupp, s.NoiseSuppress)
+	p.SetBool(prefGainCtl, s.GainControl)
 }
 
 // settingsStore hands the current settings to the phone's goroutines, which

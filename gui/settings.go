@@ -75,6 +75,9 @@ type settingsView struct {
 	resolution *widget.Select
 	synthetic  *widget.Check
 	relay      *widget.Check
+	echo       *widget.Check
+	noise      *widget.Check
+	gain       *widget.Check
 	note       *widget.Label
 	body       *fyne.Container // the tab's sections, top to bottom
 	actions    *actionsSection // hosting and diagnostics; nil until added
@@ -91,6 +94,9 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 	v.resolution = widget.NewSelect(resolutions, changed)
 	v.synthetic = widget.NewCheck("Use synthetic camera and microphone (test pattern and tone, for QA)", func(bool) { v.changed() })
 	v.relay = widget.NewCheck(relayLabel, func(bool) { v.changed() })
+	v.echo = widget.NewCheck("Echo cancellation (the other side does not hear itself from your speaker)", func(bool) { v.changed() })
+	v.noise = widget.NewCheck("Noise suppression", func(bool) { v.changed() })
+	v.gain = widget.NewCheck("Automatic microphone level", func(bool) { v.changed() })
 	v.note.Wrapping = fyne.TextWrapWord
 	v.note.Importance = widget.LowImportance
 	refresh := widget.NewButtonWithIcon("Look for devices again", theme.ViewRefreshIcon(), onRefresh)
@@ -100,6 +106,7 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 		widget.NewFormItem("Speaker", v.speaker),
 		widget.NewFormItem("Video size", v.resolution),
 		widget.NewFormItem("", v.synthetic),
+		widget.NewFormItem("Voice", container.NewVBox(v.echo, v.noise, v.gain)),
 		widget.NewFormItem("Privacy", v.relay),
 	)
 	v.setDevices(devices.Inventory{}, "")
@@ -124,6 +131,9 @@ func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
 	v.resolution.SetSelected(v.s.Resolution)
 	v.synthetic.SetChecked(v.s.Synthetic)
 	v.relay.SetChecked(v.s.AlwaysRelay)
+	v.echo.SetChecked(v.s.EchoCancel)
+	v.noise.SetChecked(v.s.NoiseSuppress)
+	v.gain.SetChecked(v.s.GainControl)
 	v.syncEnabled()
 	note := "Changes apply to the next call; the speaker after signing in again."
 	if problem != "" {
@@ -133,11 +143,11 @@ func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
 }
 
 func (v *settingsView) syncEnabled() {
-	for _, s := range []*widget.Select{v.camera, v.microphone} {
+	for _, w := range []fyne.Disableable{v.camera, v.microphone, v.echo, v.noise, v.gain} {
 		if v.synthetic.Checked {
-			s.Disable()
+			w.Disable()
 		} else {
-			s.Enable()
+			w.Enable()
 		}
 	}
 }
@@ -147,12 +157,15 @@ func (v *settingsView) changed() {
 		return
 	}
 	v.s = Settings{
-		CameraID:     v.cams.id(v.camera.Selected),
-		MicrophoneID: v.mics.id(v.microphone.Selected),
-		SpeakerID:    v.speakers.id(v.speaker.Selected),
-		Resolution:   v.resolution.Selected,
-		Synthetic:    v.synthetic.Checked,
-		AlwaysRelay:  v.relay.Checked,
+		CameraID:      v.cams.id(v.camera.Selected),
+		MicrophoneID:  v.mics.id(v.microphone.Selected),
+		SpeakerID:     v.speakers.id(v.speaker.Selected),
+		Resolution:    v.resolution.Selected,
+		Synthetic:     v.synthetic.Checked,
+		AlwaysRelay:   v.relay.Checked,
+		EchoCancel:    v.echo.Checked,
+		NoiseSuppress: v.noise.Checked,
+		GainControl:   v.gain.Checked,
 	}
 	if v.s.Resolution == "" {
 		v.s.Resolution = res480p

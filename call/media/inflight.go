@@ -121,10 +121,11 @@ func (f *inFlight) load() int {
 	return f.bytes
 }
 
-// queued is the queue our packets waited in at the last feedback, and the
-// rate they arrived at over its span (0 when it is too short to tell).
+// queued is the queue our packets waited in over the last two feedback
+// reports, and the rate they arrived at over the last one's span (0 when
+// it is too short to tell).
 func (f *inFlight) queued() (time.Duration, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.queue.current, f.queue.rate
+	return f.queue.standing(), f.queue.rate
 }

@@ -2,9 +2,7 @@ package media_test
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,9 +33,7 @@ type encoder interface {
 // foreignPeer is a standard WebRTC client with Firefox's payload types that
 // makes the offer, talking to a Duet session through a direct relay.
 type foreignPeer struct {
-	t       *testing.T
-	pc      *webrtc.PeerConnection
-	session atomic.Pointer[media.Session]
+	directPeer
 	capture *devices.Capture
 
 	mu       sync.Mutex
@@ -76,7 +72,7 @@ func newForeignPeer(t *testing.T) *foreignPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &foreignPeer{t: t, pc: pc, packets: map[webrtc.PayloadType]int{}}
+	f := &foreignPeer{directPeer: directPeer{t: t, pc: pc}, packets: map[webrtc.PayloadType]int{}}
 	f.sendSynthetic()
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		f.readers.Add(1)
@@ -97,11 +93,7 @@ func newForeignPeer(t *testing.T) *foreignPeer {
 			}
 		}()
 	})
-	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c != nil {
-			f.deliver("candidate", c.ToJSON())
-		}
-	})
+	f.trickle()
 	t.Cleanup(func() {
 		pc.Close()
 		f.capture.Close()
@@ -155,53 +147,6 @@ func (f *foreignPeer) sendSynthetic() {
 			}
 		}()
 	}
-}
-
-// deliver hands the session a relay message from this peer.
-func (f *foreignPeer) deliver(kind string, payload any) {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		f.t.Error(err)
-		return
-	}
-	if s := f.session.Load(); s != nil {
-		s.Handle(&proto.RelayEvent{Kind: kind, Payload: b})
-	}
-}
-
-// Relay is the session's signaler: its answer and candidates reach the peer.
-func (f *foreignPeer) Relay(_ context.Context, kind string, payload any) error {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	switch kind {
-	case "answer":
-		var d webrtc.SessionDescription
-		if err := json.Unmarshal(b, &d); err != nil {
-			return err
-		}
-		return f.pc.SetRemoteDescription(d)
-	case "candidate":
-		var c webrtc.ICECandidateInit
-		if err := json.Unmarshal(b, &c); err != nil {
-			return err
-		}
-		return f.pc.AddICECandidate(c)
-	}
-	return nil
-}
-
-func (f *foreignPeer) offer() {
-	f.t.Helper()
-	offer, err := f.pc.CreateOffer(nil)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := f.pc.SetLocalDescription(offer); err != nil {
-		f.t.Fatal(err)
-	}
-	f.deliver("offer", offer)
 }
 
 func (f *foreignPeer) received(pt webrtc.PayloadType) int {

@@ -17,6 +17,7 @@ type queueDelay struct {
 	// baseWindow: the path may change, and old minima must age out.
 	base      [baseWindow / baseBucket]bucketMin
 	current   time.Duration // the queue at the last report
+	previous  time.Duration // and at the one before
 	rate      int           // bits/s arriving over the last report's span, 0 when unknown
 	updatedAt time.Time
 }
@@ -74,7 +75,7 @@ func (q *queueDelay) report(arrivals []arrival, now time.Time) {
 	}
 	// The smallest delay of a report: jitter only ever adds to a packet's
 	// delay, a standing queue adds to every one's.
-	q.current = recent - base
+	q.previous, q.current = q.current, recent-base
 	q.rate = 0
 	if span := last - first; span >= rateSpan && len(arrivals) >= 4 {
 		// The bytes after the first arrived over the span.
@@ -82,6 +83,11 @@ func (q *queueDelay) report(arrivals []arrival, now time.Time) {
 	}
 	q.updatedAt = now
 }
+
+// standing is the queue both of the last two reports saw: a busy machine
+// that stamps one report's arrivals late (or handles our feedback late)
+// makes a queue of one report, not of two.
+func (q *queueDelay) standing() time.Duration { return min(q.current, q.previous) }
 
 func (q *queueDelay) baseDelay(now time.Time) (time.Duration, bool) {
 	k := now.UnixNano() / int64(baseBucket)

@@ -83,8 +83,13 @@ func TestQueueDelayFollowsAStandingQueue(t *testing.T) {
 	// A queue builds: every packet waits 120 ms more.
 	now = now.Add(100 * time.Millisecond)
 	q.report(reportAt(2*time.Second, 160*time.Millisecond, []time.Duration{9, 3, 4, 7}), now)
-	if q.current < 115*time.Millisecond || q.current > 125*time.Millisecond {
-		t.Fatalf("queue %v, want about 120 ms", q.current)
+	if q.standing() != 0 {
+		t.Fatalf("one report's delay is a standing queue of %v", q.standing())
+	}
+	now = now.Add(100 * time.Millisecond)
+	q.report(reportAt(2100*time.Millisecond, 160*time.Millisecond, []time.Duration{9, 3, 4, 7}), now)
+	if q.standing() < 115*time.Millisecond || q.standing() > 125*time.Millisecond {
+		t.Fatalf("standing queue %v, want about 120 ms", q.standing())
 	}
 	// Packets of 1000 bytes 10 ms apart arrive at 800 kbit/s.
 	if q.rate < 750_000 || q.rate > 850_000 {

@@ -2,7 +2,6 @@ package media_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -34,10 +33,8 @@ import (
 // receiver is under test: its NACKs, key frame requests and feedback
 // decide how this sender fares.
 type standIn struct {
-	t       testing.TB
-	pc      *webrtc.PeerConnection
+	directPeer
 	bwe     atomic.Pointer[cc.BandwidthEstimator]
-	session atomic.Pointer[media.Session]
 	capture *devices.Capture
 	video   *devices.VideoEncoder
 	wire    *wireCounter
@@ -52,7 +49,7 @@ func newStandIn(t testing.TB, n *vnet.Net) *standIn {
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
-	s := &standIn{t: t, wire: &wireCounter{seen: map[uint32]map[uint16]bool{}}, done: make(chan struct{})}
+	s := &standIn{directPeer: directPeer{t: t}, wire: &wireCounter{seen: map[uint32]map[uint16]bool{}}, done: make(chan struct{})}
 	reg := &interceptor.Registry{}
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(300_000), gcc.SendSideBWEMaxBitrate(2_500_000))
@@ -80,11 +77,7 @@ func newStandIn(t testing.TB, n *vnet.Net) *standIn {
 		t.Fatal(err)
 	}
 	s.pc = pc
-	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c != nil {
-			s.deliver("candidate", c.ToJSON())
-		}
-	})
+	s.trickle()
 	s.startSending()
 	t.Cleanup(s.close)
 	return s
@@ -201,52 +194,6 @@ func (s *standIn) close() {
 	s.pc.Close()
 	s.capture.Close()
 	s.workers.Wait()
-}
-
-func (s *standIn) deliver(kind string, payload any) {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		s.t.Error(err)
-		return
-	}
-	if m := s.session.Load(); m != nil {
-		m.Handle(&proto.RelayEvent{Kind: kind, Payload: b})
-	}
-}
-
-// Relay is the Duet session's signaler: its answer and candidates.
-func (s *standIn) Relay(_ context.Context, kind string, payload any) error {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	switch kind {
-	case "answer":
-		var d webrtc.SessionDescription
-		if err := json.Unmarshal(b, &d); err != nil {
-			return err
-		}
-		return s.pc.SetRemoteDescription(d)
-	case "candidate":
-		var c webrtc.ICECandidateInit
-		if err := json.Unmarshal(b, &c); err != nil {
-			return err
-		}
-		return s.pc.AddICECandidate(c)
-	}
-	return nil
-}
-
-func (s *standIn) offer() {
-	s.t.Helper()
-	offer, err := s.pc.CreateOffer(nil)
-	if err == nil {
-		err = s.pc.SetLocalDescription(offer)
-	}
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.deliver("offer", offer)
 }
 
 // wireCounter counts what a sender puts on the wire and which of it is a
