@@ -279,6 +279,8 @@ func TestMediaGaps(t *testing.T) {
 		{"camera failed", true, true, false, []error{devErr(devices.KindCamera, devices.ErrDeviceFailed)},
 			[]string{"Camera failed to start — sending no video"}},
 		{"reason unknown", false, false, false, nil, []string{"No microphone — the other side cannot hear you"}},
+		{"no echo cancellation", false, true, false, []error{fmt.Errorf("%w: refused", devices.ErrNoAudioProcessing)},
+			[]string{unprocessedLine}},
 	} {
 		g := findGaps(c.wantVideo, c.haveMic, c.haveCamera, c.errs)
 		if got := g.lines(); !slices.Equal(got, c.want) {

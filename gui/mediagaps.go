@@ -32,6 +32,8 @@ func (c *captureOutcome) get() error {
 // mediaGaps is what a call goes without, and why.
 type mediaGaps struct {
 	mic, camera, speaker bool
+	// unprocessed: echo cancellation and noise suppression did not start.
+	unprocessed bool
 	// micWhy and cameraWhy are the devices package's reason (ErrDeviceBusy,
 	// …); nil when not known, which reads as "not found".
 	micWhy, cameraWhy error
@@ -53,6 +55,9 @@ func findGaps(wantVideo, haveMic, haveCamera bool, errs []error) mediaGaps {
 	for _, err := range errs {
 		if errors.Is(err, devices.ErrNoSpeaker) {
 			g.speaker = true
+		}
+		if errors.Is(err, devices.ErrNoAudioProcessing) && haveMic {
+			g.unprocessed = true
 		}
 	}
 	return g
@@ -96,6 +101,7 @@ const (
 	noCameraLabel   = "No camera"
 	noSpeakerLine   = "No speaker — you cannot hear the other side"
 	syntheticInCall = "No camera or microphone — sending a test pattern and tone"
+	unprocessedLine = "No echo cancellation — use headphones, or the other side may hear itself"
 )
 
 // lines are the call screen's lines about what the call goes without.
@@ -109,6 +115,9 @@ func (g mediaGaps) lines() []string {
 	}
 	if g.speaker {
 		out = append(out, noSpeakerLine)
+	}
+	if g.unprocessed {
+		out = append(out, unprocessedLine)
 	}
 	return out
 }
