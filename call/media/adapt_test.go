@@ -3,6 +3,7 @@ package media_test
 import (
 	"fmt"
 	"math"
+	"os"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func TestEstimateFollowsCapacity(t *testing.T) {
 	scene := &devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID, MicrophoneID: devices.SyntheticMicrophoneID,
 		Audio: true, Video: true, Width: 480, Height: 360, FPS: 15}
 	alice.capture, bob.capture = scene, scene
-	alice.logs.debug = true
+	alice.logs.debug = os.Getenv("DUET_DEBUG_LOG") != "" // the estimator's decisions, in the log shown on failure
 	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
 	s := alice.media()
 

@@ -106,11 +106,10 @@ func (f *inFlight) oldest(now time.Time) time.Duration {
 func (f *inFlight) ackedRate(now time.Time) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	span := sendWindow
 	if f.since.IsZero() {
 		return 0
 	}
-	span = min(span, max(now.Sub(f.since), 200*time.Millisecond))
+	span := min(sendWindow, max(now.Sub(f.since), 200*time.Millisecond))
 	return int(float64(f.acked.total(now)*8) / span.Seconds())
 }
 

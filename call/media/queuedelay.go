@@ -15,11 +15,10 @@ import (
 type queueDelay struct {
 	// base keeps the smallest one-way delay of each baseBucket over
 	// baseWindow: the path may change, and old minima must age out.
-	base      [baseWindow / baseBucket]bucketMin
-	current   time.Duration // the queue at the last report
-	previous  time.Duration // and at the one before
-	rate      int           // bits/s arriving over the last report's span, 0 when unknown
-	updatedAt time.Time
+	base     [baseWindow / baseBucket]bucketMin
+	current  time.Duration // the queue at the last report
+	previous time.Duration // and at the one before
+	rate     int           // bits/s arriving over the last report's span, 0 when unknown
 }
 
 type bucketMin struct {
@@ -81,7 +80,6 @@ func (q *queueDelay) report(arrivals []arrival, now time.Time) {
 		// The bytes after the first arrived over the span.
 		q.rate = int(float64(bytes-arrivals[0].size) * 8 / span.Seconds())
 	}
-	q.updatedAt = now
 }
 
 // standing is the queue both of the last two reports saw: a busy machine

@@ -103,20 +103,7 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 	eventually(t, "first frames both ways", func() bool { return alice.frames.Load() > 0 && bob.frames.Load() > 0 })
 	start := time.Now()
 	dirs[0].start, dirs[1].start = start, start
-	capacity := sc.link.Rate
-	steps := slices.Clone(sc.steps)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for now := range tick.C {
-		at := now.Sub(start)
-		if at > sc.duration {
-			break
-		}
-		for len(steps) > 0 && at >= steps[0].at {
-			capacity = steps[0].rate
-			l.SetRate(capacity)
-			steps = steps[1:]
-		}
+	playScenario(sc, l, start, func(at time.Duration, capacity int) {
 		for i, pair := range [][2]*peer{{alice, bob}, {bob, alice}} {
 			from, to := pair[0].media().Stats(), pair[1].media().Stats()
 			dirs[i].seconds = append(dirs[i].seconds, second{at: at, capacity: capacity, sendKbps: from.SendKbps,
@@ -124,8 +111,29 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 				g2g: dirs[i].newestLatency(), nacks: to.NACKs, plis: to.PLIs, audio: to.AudioConcealedPct,
 				layer: fmt.Sprintf("%dx%d@%d", from.SendWidth, from.SendHeight, from.SendFPS)})
 		}
-	}
+	})
 	return dirs
+}
+
+// playScenario changes the link's rate as the scenario says and calls
+// each once a second from start until its duration is over, with the
+// time into it and the capacity then.
+func playScenario(sc scenario, l *link, start time.Time, each func(at time.Duration, capacity int)) {
+	capacity, steps := sc.link.Rate, slices.Clone(sc.steps)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for now := range tick.C {
+		at := now.Sub(start)
+		if at > sc.duration {
+			return
+		}
+		for len(steps) > 0 && at >= steps[0].at {
+			capacity = steps[0].rate
+			l.SetRate(capacity)
+			steps = steps[1:]
+		}
+		each(at, capacity)
+	}
 }
 
 // figures sums a direction up.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -265,21 +264,8 @@ func runStandIn(t testing.TB, sc scenario) []standInSecond {
 		time.Sleep(20 * time.Millisecond)
 	}
 	var out []standInSecond
-	start := time.Now()
-	capacity, steps := sc.link.Rate, slices.Clone(sc.steps)
 	lastBytes, lastAgain := s.wire.bytes.Load(), s.wire.again.Load()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for now := range tick.C {
-		at := now.Sub(start)
-		if at > sc.duration {
-			break
-		}
-		for len(steps) > 0 && at >= steps[0].at {
-			capacity = steps[0].rate
-			l.SetRate(capacity)
-			steps = steps[1:]
-		}
+	playScenario(sc, l, time.Now(), func(at time.Duration, capacity int) {
 		bytes, again := s.wire.bytes.Load(), s.wire.again.Load()
 		st := m.Stats()
 		sec := standInSecond{at: at, capacity: capacity, target: float64(s.target()) / 1000,
@@ -290,7 +276,7 @@ func runStandIn(t testing.TB, sc scenario) []standInSecond {
 		}
 		lastBytes, lastAgain = bytes, again
 		out = append(out, sec)
-	}
+	})
 	return out
 }
 

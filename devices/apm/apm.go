@@ -74,34 +74,31 @@ func (p *Processor) FrameSamples() int { return p.frame }
 // Render gives the far end's audio as it is played: the reference the
 // echo canceller removes from the microphone.
 func (p *Processor) Render(frame []int16) error {
-	if len(frame) != p.frame {
-		return fmt.Errorf("render frame of %d samples, want %d", len(frame), p.frame)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.c == nil {
-		return ErrClosed
-	}
-	if rc := C.duet_apm_render(p.c, (*C.short)(unsafe.Pointer(&frame[0]))); rc != 0 {
-		return fmt.Errorf("audio processing: render failed (%d)", int(rc))
-	}
-	return nil
+	return p.process("render", frame, func(c *C.duet_apm, pcm *C.short) C.int { return C.duet_apm_render(c, pcm) })
 }
 
 // Capture processes a microphone frame in place. delay is the time from
 // playing a sound to hearing it back, as far as the caller knows it; the
 // canceller finds the true delay from the signals itself.
 func (p *Processor) Capture(frame []int16, delay time.Duration) error {
+	return p.process("capture", frame, func(c *C.duet_apm, pcm *C.short) C.int {
+		return C.duet_apm_capture(c, pcm, C.int(delay/time.Millisecond))
+	})
+}
+
+// process hands one 10 ms frame to the module under the lock that keeps
+// it from being freed meanwhile.
+func (p *Processor) process(what string, frame []int16, call func(*C.duet_apm, *C.short) C.int) error {
 	if len(frame) != p.frame {
-		return fmt.Errorf("capture frame of %d samples, want %d", len(frame), p.frame)
+		return fmt.Errorf("%s frame of %d samples, want %d", what, len(frame), p.frame)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.c == nil {
 		return ErrClosed
 	}
-	if rc := C.duet_apm_capture(p.c, (*C.short)(unsafe.Pointer(&frame[0])), C.int(delay/time.Millisecond)); rc != 0 {
-		return fmt.Errorf("audio processing: capture failed (%d)", int(rc))
+	if rc := call(p.c, (*C.short)(unsafe.Pointer(&frame[0]))); rc != 0 {
+		return fmt.Errorf("audio processing: %s failed (%d)", what, int(rc))
 	}
 	return nil
 }
