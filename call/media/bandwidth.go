@@ -250,7 +250,7 @@ func (e *estimator) update(now time.Time) {
 		// The link carried what arrived, not what we cut to; but only a
 		// queue or loss shows that the link, not a busy receiver's late
 		// timestamps or a sender short of its estimate, set the rate.
-		if standing || queue >= rampQueue || loss >= lossEvidence {
+		if queue > standingQueue || loss >= lossEvidence {
 			carried := delivered
 			if arriving > 0 {
 				carried = min(carried, arriving)
