@@ -95,7 +95,8 @@ type estimator struct {
 
 	mu           sync.Mutex
 	target       int       // guarded by mu
-	lastCapacity int       // guarded by mu: what the link carried at the last congestion; 0 = none, or outgrown
+	capacity     int       // guarded by mu: what the link carried at the last congestion; 0 = none
+	lastCapacity int       // guarded by mu: the same, never forgotten; 0 = no congestion yet
 	congestedAt  time.Time // guarded by mu
 	lastDelay    int       // guarded by mu: GCC's delay target at the last look
 	lastUpdate   time.Time // guarded by mu
@@ -226,12 +227,6 @@ func (e *estimator) update(now time.Time) {
 	if delayTarget > 0 {
 		e.lastDelay = delayTarget
 	}
-	if e.lastCapacity > 0 && delivered > int(outgrown*float64(e.lastCapacity)) {
-		// Delivered, not sent: a burst sent into a queue says nothing of
-		// the link, what the feedback reports arrived does.
-		e.lastCapacity = 0
-	}
-	capacity := e.recentCapacityLocked(now)
 	standing := queue > standingQueue && now.Sub(e.congestedAt) > queueDrain
 	switch {
 	case congested || standing:
@@ -250,7 +245,7 @@ func (e *estimator) update(now time.Time) {
 		// The link carried what arrived, not what we cut to; but only a
 		// queue or loss shows that the link, not a busy receiver's late
 		// timestamps or a sender short of its estimate, set the rate.
-		if queue > standingQueue || loss >= lossEvidence {
+		if standing || queue >= rampQueue || loss >= lossEvidence {
 			carried := delivered
 			if arriving > 0 {
 				carried = min(carried, arriving)
@@ -265,7 +260,7 @@ func (e *estimator) update(now time.Time) {
 	case loss > lossCongestion:
 		// GCC's loss rule: lose half the loss rate, at most every update.
 		e.target = int(float64(e.target) * (1 - 0.5*loss))
-	case loss < rampLoss && e.rampingLocked(capacity):
+	case loss < rampLoss && e.rampingLocked(now, delivered):
 		// A sender that does not fill the estimate cannot test it: growth
 		// stops at a few times what it sends (libwebrtc's application
 		// limited region), or a burst of detail would meet a stale guess.
@@ -284,7 +279,7 @@ func (e *estimator) update(now time.Time) {
 		// the link shows it carries more (see rampingLocked).
 		bound := maxIncreaseOverDelivered * float64(max(delivered, e.lastCapacity))
 		switch {
-		case capacity > 0:
+		case e.capacity > 0:
 			bound = nearCongestionIncrease * float64(max(delivered, e.lastCapacity))
 		case float64(sent) < appLimitedShare*float64(e.target):
 			// A sender that cannot fill its estimate at its size (a still
@@ -300,7 +295,7 @@ func (e *estimator) update(now time.Time) {
 	if now.Sub(e.lastTrace) >= time.Second {
 		e.lastTrace = now
 		e.log.Debug("bwe", "usage", usage, "state", state, "delay", delayTarget, "gcc", e.gcc.GetTargetBitrate(),
-			"loss", loss, "queue", queue, "target", e.target, "capacity", capacity, "sent", sent, "delivered", delivered)
+			"loss", loss, "queue", queue, "target", e.target, "capacity", e.capacity, "sent", sent, "delivered", delivered)
 	}
 	changed, target, f := e.target != prev, e.target, e.onChange
 	e.mu.Unlock()
@@ -310,16 +305,7 @@ func (e *estimator) update(now time.Time) {
 }
 
 func (e *estimator) noteCapacityLocked(carried int, now time.Time) {
-	e.lastCapacity, e.congestedAt = carried, now
-}
-
-// recentCapacityLocked is the last congested rate within capacityMemory of
-// the congestion, 0 after: the link may have grown since.
-func (e *estimator) recentCapacityLocked(now time.Time) int {
-	if now.Sub(e.congestedAt) > capacityMemory {
-		return 0
-	}
-	return e.lastCapacity
+	e.capacity, e.lastCapacity, e.congestedAt = carried, carried, now
 }
 
 // appLimitedFloorLocked is how far the estimate may grow however little is
@@ -332,15 +318,24 @@ func (e *estimator) appLimitedFloorLocked() float64 {
 	return min(appLimitedFloor, lastCapacityHeadroom*float64(e.lastCapacity))
 }
 
-// rampingLocked: far below the recent congested rate, or none is known
-// (or the link has carried well beyond it). Once it is capacityMemory old
-// the ramp goes quickly back to it, and beyond it only at GCC's pace until
-// the link shows it carries more.
-func (e *estimator) rampingLocked(capacity int) bool {
-	if capacity == 0 {
+// rampingLocked: far below the last congested rate, or none is known, or
+// the link has carried well beyond it since (it is unknown again). A
+// congested rate is forgotten after capacityMemory without congestion:
+// the ramp then goes quickly back to it, and beyond it only at GCC's pace
+// until the link shows it carries more.
+func (e *estimator) rampingLocked(now time.Time, delivered int) bool {
+	// Delivered, not sent: a burst sent into a queue says nothing of the
+	// link, what the feedback reports arrived does.
+	if e.lastCapacity > 0 && delivered > int(outgrown*float64(e.lastCapacity)) {
+		e.capacity, e.lastCapacity = 0, 0
+	}
+	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory {
+		e.capacity = 0
+	}
+	if e.capacity == 0 {
 		return e.lastCapacity == 0 || e.target < e.lastCapacity
 	}
-	return float64(e.target) < nearCapacity*float64(capacity)
+	return float64(e.target) < nearCapacity*float64(e.capacity)
 }
 
 // GetTargetBitrate is the estimate in bits/s.
