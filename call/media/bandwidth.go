@@ -234,10 +234,7 @@ func (e *estimator) update(now time.Time) {
 		// lag far below that after a fast ramp. A queue that GCC missed
 		// goes by what arrives now: the last second may still hold a
 		// rate the link no longer carries.
-		cut := int(0.85 * float64(delivered))
-		if arriving > 0 {
-			cut = min(cut, int(0.85*float64(arriving)))
-		}
+		cut := int(0.85 * float64(carriedRate(delivered, arriving)))
 		if congested {
 			cut = max(cut, delayTarget)
 		}
@@ -246,11 +243,7 @@ func (e *estimator) update(now time.Time) {
 		// queue or loss shows that the link, not a busy receiver's late
 		// timestamps or a sender short of its estimate, set the rate.
 		if standing || queue >= rampQueue || loss >= lossEvidence {
-			carried := delivered
-			if arriving > 0 {
-				carried = min(carried, arriving)
-			}
-			e.noteCapacityLocked(max(e.target, carried), now)
+			e.noteCapacityLocked(max(e.target, carriedRate(delivered, arriving)), now)
 		}
 		e.congestions++
 		e.log.Debug("congestion", "usage", usage, "state", state, "gccDelayTarget", delayTarget, "queue", queue,
@@ -302,6 +295,19 @@ func (e *estimator) update(now time.Time) {
 	if changed && f != nil {
 		f(target)
 	}
+}
+
+// carriedRate is what the link carries now, as far as the feedback
+// shows: the rate our packets arrived at over the last report, measured
+// with the receiver's clock, or else what the reports of the last second
+// covered. The latter counts by when the reports came: on a path whose
+// way back is congested too they come late and in bursts, and it reads
+// far below the link.
+func carriedRate(delivered, arriving int) int {
+	if arriving > 0 {
+		return arriving
+	}
+	return delivered
 }
 
 func (e *estimator) noteCapacityLocked(carried int, now time.Time) {
@@ -386,6 +392,7 @@ func (e *estimator) checkFeedback(now time.Time, baseRTT time.Duration) {
 	sent := e.sent()
 	stale := e.flying.oldest(now)
 	acked := e.flying.ackedRate(now)
+	_, arriving := e.flying.queued()
 	e.mu.Lock()
 	silent := !e.lastFeedback.IsZero() && now.Sub(e.lastFeedback) >= max(feedbackTimeout, 2*baseRTT)
 	queued := stale > max(3*baseRTT+feedbackTimeout/2, feedbackTimeout/2+100*time.Millisecond)
@@ -395,9 +402,11 @@ func (e *estimator) checkFeedback(now time.Time, baseRTT time.Duration) {
 	}
 	e.lastBackoff = now
 	prev := e.target
-	// What the link delivered lately is its capacity, as far as is known.
-	e.target = max(min(e.target/2, int(0.85*float64(acked))), minBitrate)
-	e.noteCapacityLocked(max(acked, minBitrate), now)
+	// What the link delivered lately is its capacity, as far as is known:
+	// the feedback stuck in a queue back says little of the way out.
+	carried := max(acked, arriving)
+	e.target = max(min(e.target/2, int(0.85*float64(carried))), minBitrate)
+	e.noteCapacityLocked(max(carried, minBitrate), now)
 	e.congestions++
 	target, f, since := e.target, e.onChange, now.Sub(e.lastFeedback)
 	e.mu.Unlock()

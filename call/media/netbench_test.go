@@ -65,10 +65,10 @@ func BenchmarkNetworkScenarios(b *testing.B) {
 
 // trace prints every second of a direction.
 func (d *direction) trace() {
-	fmt.Printf("\n%s\n%4s %7s %7s %7s %7s %5s %5s %5s %6s %s\n", d.name, "s", "cap", "target", "video", "sent", "rtx%", "fps", "width", "g2g", "layer")
+	fmt.Printf("\n%s\n%4s %7s %7s %7s %7s %5s %5s %5s %6s %5s %s\n", d.name, "s", "cap", "target", "video", "sent", "rtx%", "fps", "width", "g2g", "aud%", "layer")
 	for _, s := range d.seconds {
-		fmt.Printf("%4.0f %7d %7.0f %7.0f %7.0f %5.1f %5.1f %5d %6.0f %s\n", s.at.Seconds(), s.capacity/1000, s.target, s.video, s.sendKbps,
-			s.resentPct, s.fps, s.width, ms(s.g2g), s.layer)
+		fmt.Printf("%4.0f %7d %7.0f %7.0f %7.0f %5.1f %5.1f %5d %6.0f %5.1f %s\n", s.at.Seconds(), s.capacity/1000, s.target, s.video, s.sendKbps,
+			s.resentPct, s.fps, s.width, ms(s.g2g), s.audio, s.layer)
 	}
 }
 

@@ -55,6 +55,7 @@ type pacer struct {
 	resends []pacedPacket // guarded by mu: retransmissions, sent before video
 	window  rateWindow    // guarded by mu: bytes sent recently
 	resent  rateWindow    // guarded by mu: of them resends
+	spent   spending      // guarded by mu: everything offered, against the estimate
 
 	stats pacerCounters
 }
@@ -108,6 +109,10 @@ func (p *pacer) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPW
 	st := &pacedStream{writer: w, audio: strings.HasPrefix(strings.ToLower(info.MimeType), "audio/")}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		now := time.Now()
+		target := p.target()
+		p.mu.Lock()
+		p.spent.add(now, h.MarshalSize()+len(payload), target)
+		p.mu.Unlock()
 		firstOut, resend := st.classify(h.SequenceNumber, now)
 		if st.audio && !resend {
 			return p.send(st, h, payload, a, false, now)
@@ -241,6 +246,15 @@ func (p *pacer) resendAllowedLocked(pkt pacedPacket, now time.Time, target int) 
 	}
 	budget := float64(target) * sendWindow.Seconds() / 8
 	return float64(p.window.total(now)+pkt.size()) <= budget
+}
+
+// overspent says more was offered lately than the estimate carries: the
+// video encoder should skip frames until it does.
+func (p *pacer) overspent() bool {
+	target := p.target()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.spent.over(time.Now(), target)
 }
 
 // resentRate is what resends took in the last sendWindow, in bits/s.

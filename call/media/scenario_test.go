@@ -28,9 +28,9 @@ type rateStep struct {
 
 // second is one direction's figures for one second of the call.
 type second struct {
-	at        time.Duration
-	capacity  int     // bits/s; 0 = unlimited
-	sendKbps  float64 // offered by the sender
+	at        time.Duration // the end of the second
+	capacity  int           // bits/s; 0 = unlimited
+	sendKbps  float64       // offered by the sender
 	resentPct float64
 	target    float64       // the sender's estimate, kbit/s
 	video     float64       // the sender's video encoder target, kbit/s
@@ -172,7 +172,7 @@ func (d *direction) figures(sc scenario) figures {
 			}
 			prevCap = s.capacity
 		}
-		if s.capacity > 0 && s.at-lastDown >= 2*time.Second {
+		if s.capacity > 0 && s.at-time.Second-lastDown >= 2*time.Second {
 			loads = append(loads, s.sendKbps*1000/float64(s.capacity))
 		}
 		f.fps += s.fps / float64(len(d.seconds))
@@ -198,7 +198,7 @@ func (d *direction) figures(sc scenario) figures {
 	f.audioPct = mean(d.between(2*time.Second, sc.duration+time.Second), func(s second) float64 { return s.audio })
 	if len(sc.steps) >= 2 {
 		from, to := sc.steps[0].at+2*time.Second, sc.steps[len(sc.steps)-1].at
-		dip := d.between(from, to)
+		dip := d.between(from+time.Second, to+time.Second)
 		f.dipFPS = mean(dip, func(s second) float64 { return s.fps })
 		f.dipAudioPct = mean(dip, func(s second) float64 { return s.audio })
 		var inDip []time.Duration
@@ -209,7 +209,7 @@ func (d *direction) figures(sc scenario) figures {
 		}
 		f.dipG2G95 = durQuantile(inDip, 0.95)
 		f.backlog = -1
-		for _, s := range d.between(to, sc.duration+time.Second) {
+		for _, s := range d.between(to+time.Second, sc.duration+time.Second) {
 			if s.g2g > 0 && s.g2g < 100*time.Millisecond {
 				f.backlog = s.at - to
 				break
@@ -225,7 +225,8 @@ func (d *direction) figures(sc scenario) figures {
 	return f
 }
 
-// between returns the seconds sampled in [from, to).
+// between returns the seconds sampled in [from, to). A second is sampled
+// at its end: the one at 22 s is what happened from 21 s.
 func (d *direction) between(from, to time.Duration) []second {
 	var out []second
 	for _, s := range d.seconds {
@@ -251,7 +252,7 @@ func (d *direction) recovery(sc scenario) time.Duration {
 	}
 	want := 0.8 * mean(pre, func(s second) float64 { return s.sendKbps })
 	for _, s := range d.seconds {
-		if s.at >= up && s.sendKbps >= want {
+		if s.at-time.Second >= up && s.sendKbps >= want {
 			return s.at - up
 		}
 	}

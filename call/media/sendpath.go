@@ -2,6 +2,8 @@ package media
 
 import (
 	"log/slog"
+	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,14 +29,37 @@ type sendPath struct {
 	// 0 until measured.
 	rttNanos     atomic.Int64
 	baseRTTNanos atomic.Int64
-	largestFrame atomic.Int64 // bytes of the largest recent video frame, decaying
+	frameMu      sync.Mutex
+	largestFrame int       // guarded by frameMu: bytes of the largest recent video frame
+	largestAt    time.Time // guarded by frameMu
 }
 
-// noteFrame takes the size of an encoded video frame: the largest recent
-// one, forgotten by 5 % a frame (within a second or two at 30 fps).
+// frameMemoryHalfLife: the largest recent frame is forgotten by half in
+// this time. By time, not by frames: while frames are skipped, a key frame
+// of the size before a dip would keep the window open to a queue of
+// seconds at the new rate.
+const frameMemoryHalfLife = 400 * time.Millisecond
+
+// noteFrame takes the size of an encoded video frame.
 func (p *sendPath) noteFrame(size int) {
-	old := p.largestFrame.Load()
-	p.largestFrame.Store(max(int64(size), old-old/20))
+	now := time.Now()
+	p.frameMu.Lock()
+	defer p.frameMu.Unlock()
+	if size >= p.largestFrameLocked(now) {
+		p.largestFrame, p.largestAt = size, now
+	}
+}
+
+// recentFrame is the largest recent video frame, in bytes.
+func (p *sendPath) recentFrame() int {
+	p.frameMu.Lock()
+	defer p.frameMu.Unlock()
+	return p.largestFrameLocked(time.Now())
+}
+
+func (p *sendPath) largestFrameLocked(now time.Time) int {
+	halves := now.Sub(p.largestAt).Seconds() / frameMemoryHalfLife.Seconds()
+	return int(float64(p.largestFrame) * math.Exp2(-halves))
 }
 
 // noteRTT takes a round-trip sample. The base RTT is the path without its
@@ -124,7 +149,9 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 				report.WithSenderLoggerFactory(lf))
 		},
 		func() error { return webrtc.ConfigureStatsInterceptorWithOptions(reg, stats.WithLoggerFactory(lf)) },
-		func() error { return webrtc.ConfigureTWCCSenderWithOptions(me, reg, twcc.WithLoggerFactory(lf)) },
+		func() error {
+			return webrtc.ConfigureTWCCSenderWithOptions(me, reg, twcc.WithLoggerFactory(lf), twcc.SendInterval(feedbackInterval))
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -134,6 +161,11 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 	}
 	return p, nil
 }
+
+// feedbackInterval is how often the peer hears what arrived: every 50 ms,
+// as libwebrtc does at video rates, so that a sender sees a link that
+// narrowed before a second of queue builds in it.
+const feedbackInterval = 50 * time.Millisecond
 
 // target is the estimate in bits/s, the starting one until the first
 // feedback.
@@ -153,13 +185,14 @@ func (p *sendPath) windowOpen() bool {
 	e := p.bwe.Load()
 	// A window smaller than a frame would only make the encoder skip
 	// more frames and make the next ones bigger still.
-	return e == nil || e.fixed || e.flying.load() < max(e.window(p.baseRTT()), int(p.largestFrame.Load())*3/2)
+	return e == nil || e.fixed || e.flying.load() < max(e.window(p.baseRTT()), p.recentFrame()*3/2)
 }
 
 // congested says the video encoder should skip frames: its packets are
-// waiting in the pacer, or the network holds all it should.
+// waiting in the pacer, the network holds all it should, or the media
+// has run ahead of the estimate.
 func (p *sendPath) congested() bool {
-	return p.pacer.videoBacklog() > pushbackDelay || !p.windowOpen()
+	return p.pacer.videoBacklog() > pushbackDelay || !p.windowOpen() || (!p.fixed && p.pacer.overspent())
 }
 
 // pushbackDelay is how long video may wait in the pacer before the encoder
