@@ -35,6 +35,10 @@ type vp8Assembler struct {
 	// gapWait is how long a gap may hold frames back: the NACK horizon,
 	// which follows the round trip.
 	gapWait func() time.Duration
+	// lastPicture is the VP8 picture ID of the last frame released, when
+	// the sender numbers pictures.
+	lastPicture     uint16
+	haveLastPicture bool
 }
 
 // newVP8Assembler waits gapWait() for a missing packet; nil waits maxGapWait.
@@ -72,6 +76,7 @@ func (a *vp8Assembler) push(p *rtp.Packet, now time.Time) (frames []assembledFra
 		return nil, true
 	}
 	for {
+		a.skipPadding()
 		f, ok := a.takeFrame()
 		if ok {
 			frames = append(frames, f)
@@ -80,6 +85,9 @@ func (a *vp8Assembler) push(p *rtp.Packet, now time.Time) (frames []assembledFra
 		}
 		if len(a.pending) == 0 {
 			return frames, skipped
+		}
+		if a.gapIsNotMedia() {
+			continue
 		}
 		if a.gapSince.IsZero() {
 			a.gapSince = now
@@ -90,6 +98,64 @@ func (a *vp8Assembler) push(p *rtp.Packet, now time.Time) (frames []assembledFra
 		skipped = true
 		a.gapSince = now
 	}
+}
+
+// skipPadding passes over padding-only packets at next: a sender probing
+// the link, or one without a retransmission stream, sends them between
+// frames (payload empty once the padding is taken off).
+func (a *vp8Assembler) skipPadding() {
+	for {
+		p, ok := a.pending[a.next]
+		if !ok || len(p.Payload) > 0 {
+			return
+		}
+		delete(a.pending, a.next)
+		a.next++
+	}
+}
+
+// gapIsNotMedia skips a gap at next that held no part of a frame: the
+// frame after it is the picture after the last one released, so what is
+// missing was padding. Lost padding must not cost a key frame.
+func (a *vp8Assembler) gapIsNotMedia() bool {
+	if !a.haveLastPicture {
+		return false
+	}
+	found := false
+	var first uint16
+	for seq, p := range a.pending {
+		if len(p.Payload) > 0 && (!found || seqBefore(seq, first)) {
+			first, found = seq, true
+		}
+	}
+	if !found || first == a.next {
+		return false
+	}
+	id, mask, ok := pictureID(a.pending[first])
+	if !ok || (id-a.lastPicture-1)&mask != 0 || !a.isFrameStart(a.pending[first]) {
+		return false
+	}
+	for seq := range a.pending {
+		if seqBefore(seq, first) {
+			delete(a.pending, seq)
+		}
+	}
+	a.next = first
+	return true
+}
+
+// pictureID is the VP8 picture ID of p, when the sender sets one, and the
+// mask of its width (7 or 15 bits), at which it wraps.
+func pictureID(p *rtp.Packet) (id, mask uint16, ok bool) {
+	var vp8 codecs.VP8Packet
+	if _, err := vp8.Unmarshal(p.Payload); err != nil || vp8.I == 0 {
+		return 0, 0, false
+	}
+	mask = 0x7f
+	if p.Payload[2]&0x80 != 0 { // after the descriptor and the extension byte: M
+		mask = 0x7fff
+	}
+	return vp8.PictureID, mask, true
 }
 
 // takeFrame removes and returns the frame starting at next if all of it is here.
@@ -113,6 +179,7 @@ func (a *vp8Assembler) takeFrame() (assembledFrame, bool) {
 		}
 		end++
 	}
+	a.lastPicture, _, a.haveLastPicture = pictureID(head)
 	var data []byte
 	for seq := a.next; ; seq++ {
 		p := a.pending[seq]
@@ -156,7 +223,7 @@ func (a *vp8Assembler) skipToNextFrame() bool {
 
 func (a *vp8Assembler) resync() {
 	clear(a.pending)
-	a.started = false
+	a.started, a.haveLastPicture = false, false
 	a.gapSince = time.Time{}
 }
 

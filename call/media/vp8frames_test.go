@@ -122,3 +122,65 @@ func FuzzVP8Assembler(f *testing.F) {
 		}
 	})
 }
+
+// pictured gives the packets of a frame a 15-bit picture ID, as pion's
+// and libwebrtc's payloaders do.
+func pictured(pkts []*rtp.Packet, picture uint16) []*rtp.Packet {
+	for i, p := range pkts {
+		desc := byte(0x80)
+		if i == 0 {
+			desc = 0x90
+		}
+		p.Payload = append([]byte{desc, 0x80, 0x80 | byte(picture>>8&0x7f), byte(picture)}, p.Payload[1:]...)
+	}
+	return pkts
+}
+
+// padding is a padding-only packet: empty once its padding is removed.
+func padding(seq uint16, ts uint32) *rtp.Packet {
+	return &rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: ts, Padding: true}, PaddingSize: 255}
+}
+
+func TestAssemblerPassesOverPadding(t *testing.T) {
+	a := newVP8Assembler(nil)
+	now := time.Now()
+	var got []assembledFrame
+	for _, p := range append(append(vp8Packets(10, 1000, 1, 2), padding(12, 1000), padding(13, 1000)), vp8Packets(14, 4000, 2, 2)...) {
+		frames, skipped := a.push(p, now)
+		if skipped {
+			t.Fatal("padding reported as loss")
+		}
+		got = append(got, frames...)
+	}
+	wantFrames(t, got, 1, 2)
+}
+
+func TestAssemblerDoesNotWaitForLostPadding(t *testing.T) {
+	a := newVP8Assembler(nil)
+	now := time.Now()
+	var got []assembledFrame
+	// Padding 12 and 13 were lost; picture 41 follows picture 40.
+	for _, p := range append(pictured(vp8Packets(10, 1000, 1, 2), 40), pictured(vp8Packets(14, 4000, 2, 2), 41)...) {
+		frames, skipped := a.push(p, now)
+		if skipped {
+			t.Fatal("lost padding reported as lost media")
+		}
+		got = append(got, frames...)
+	}
+	wantFrames(t, got, 1, 2)
+}
+
+func TestAssemblerStillWaitsForALostFrame(t *testing.T) {
+	a := newVP8Assembler(nil)
+	now := time.Now()
+	a.push(pictured(vp8Packets(10, 1000, 1, 1), 0x7fff)[0], now)
+	// Picture 0 (after the wrap), sequence 11, was lost: picture 1 must wait.
+	if got, skipped := a.push(pictured(vp8Packets(12, 4000, 3, 1), 1)[0], now); len(got) != 0 || skipped {
+		t.Fatal("a frame after a lost picture released at once")
+	}
+	got, skipped := a.push(pictured(vp8Packets(13, 7000, 4, 1), 2)[0], now.Add(maxGapWait+time.Millisecond))
+	if !skipped {
+		t.Fatal("a lost picture not reported")
+	}
+	wantFrames(t, got, 3, 4)
+}
