@@ -41,9 +41,14 @@ type VideoEncoder struct {
 	applied int // the bitrate the encoder has
 	layer   Layer
 	credit  float64 // frames owed at the layer's rate, for dropping
-	start   time.Time
 	lastOut time.Time
-	closed  bool
+	// The encoder's own clock: it stands still while frames are held, or
+	// libvpx would give the next frame the bits of every frame skipped,
+	// and a sender skipping frames to drain a queue would send ever
+	// larger ones.
+	encClock time.Duration
+	held     bool // frames were held since the last one encoded
+	closed   bool
 }
 
 // NewVideoEncoder starts a VP8 encoder on the camera, or fails with
@@ -113,7 +118,12 @@ func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
 		now := time.Now()
 		e.learnNative(img.Bounds())
 		layer := *e.want.Load()
-		if !e.due(layer) || e.held() {
+		if !e.due(layer) {
+			release()
+			continue
+		}
+		if e.holding() {
+			e.held = true
 			release()
 			continue
 		}
@@ -127,14 +137,17 @@ func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
 				e.applied = bps
 			}
 		}
-		if e.start.IsZero() {
-			e.start = now
-		}
 		d := now.Sub(e.lastOut)
 		if e.lastOut.IsZero() {
 			d = time.Second / time.Duration(layer.FPS)
 		}
-		data, _, err := e.enc.encode(frame, now.Sub(e.start), d, e.keyFrame.Swap(false))
+		encD := d
+		if e.held {
+			encD = min(d, time.Second/time.Duration(layer.FPS))
+			e.held = false
+		}
+		e.encClock += encD
+		data, _, err := e.enc.encode(frame, e.encClock, encD, e.keyFrame.Swap(false))
 		release() // after encoding: an unscaled frame is the camera's buffer
 		if err != nil {
 			return nil, 0, fmt.Errorf("encode video: %w", err)
@@ -147,7 +160,7 @@ func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
 	}
 }
 
-func (e *VideoEncoder) held() bool {
+func (e *VideoEncoder) holding() bool {
 	h := e.hold.Load()
 	return h != nil && (*h)()
 }

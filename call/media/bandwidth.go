@@ -54,14 +54,11 @@ const (
 	// appLimitedShare: sending less than this share of the estimate is
 	// being limited by the source, not the link.
 	appLimitedShare = 0.7
-	// appLimitedHeadroom: how far the estimate may run ahead of what is
-	// sent, but always to appLimitedFloor, where a still picture can still
-	// climb the video ladder to 640x480.
+	// appLimitedHeadroom: how far the ramp may run ahead of what is sent.
+	// Beyond it a sender short of its estimate learns the link by probing
+	// (see probe.go): an estimate grown on a guess would meet the next
+	// burst of detail or step up the ladder with a queue.
 	appLimitedHeadroom = 2.5
-	appLimitedFloor    = 1_000_000
-	// lastCapacityHeadroom: once a link has been seen to congest, the
-	// floor is this much above what it carried then.
-	lastCapacityHeadroom = 1.25
 	// rampLoss: above this loss the ramp waits; GCC's loss control acts
 	// above lossCongestion.
 	rampLoss       = 0.05
@@ -105,6 +102,13 @@ type estimator struct {
 	lastBackoff  time.Time // guarded by mu
 	onChange     func(int) // guarded by mu
 	lastFeedback time.Time // guarded by mu
+	lastCut      time.Time // guarded by mu: the last decrease, for whatever reason
+	lastSent     int       // guarded by mu: what was sent at the last update
+	lastQueue    time.Duration
+	lastLoss     float64   // guarded by mu: with lastQueue, as at the last update
+	probeID      int       // guarded by mu: the last cluster asked for
+	probing      bool      // guarded by mu: a cluster is out or being measured
+	probeAt      time.Time // guarded by mu: no probe before
 	sent         func() int
 	log          *slog.Logger
 	flying       *inFlight
@@ -159,7 +163,8 @@ func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWri
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		n, err := next.Write(h, payload, a)
 		if err == nil {
-			e.flying.sent(h, h.MarshalSize()+len(payload), extID, time.Now())
+			cluster, _ := a.Get(probeKey{}).(int)
+			e.flying.sent(h, h.MarshalSize()+len(payload)+int(h.PaddingSize), extID, cluster, time.Now())
 		}
 		return n, err
 	})
@@ -246,6 +251,7 @@ func (e *estimator) update(now time.Time) {
 			e.noteCapacityLocked(max(e.target, carriedRate(delivered, arriving)), now)
 		}
 		e.congestions++
+		e.lastCut = now
 		e.log.Debug("congestion", "usage", usage, "state", state, "gccDelayTarget", delayTarget, "queue", queue,
 			"arriving", arriving, "delivered", delivered, "previous", prev, "target", e.target, "sent", sent, "loss", loss)
 	case queue > rampQueue:
@@ -256,9 +262,9 @@ func (e *estimator) update(now time.Time) {
 	case loss < rampLoss && e.rampingLocked(now, delivered):
 		// A sender that does not fill the estimate cannot test it: growth
 		// stops at a few times what it sends (libwebrtc's application
-		// limited region), or a burst of detail would meet a stale guess.
+		// limited region) and probes take it further.
 		grown := float64(e.target) * math.Pow(rampFactor, min(dt.Seconds(), 0.5))
-		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(sent), e.appLimitedFloorLocked()))
+		grown = min(grown, max(float64(e.target), appLimitedHeadroom*float64(sent)))
 		e.target = max(e.target, int(grown))
 	default:
 		// GCC's own increase, from our target: GCC's estimate may be far
@@ -267,24 +273,19 @@ func (e *estimator) update(now time.Time) {
 		grown := float64(e.target) * math.Pow(gccIncrease, min(dt.Seconds(), 0.5))
 		// Only as far as the link has shown it carries (libwebrtc's
 		// bound): an estimate grown while the encoder sent less is a
-		// guess, and the next key frame or step up the ladder tests it.
+		// guess; a sender short of its estimate probes instead.
 		// On a link seen to congest, barely past the rate that did, until
 		// the link shows it carries more (see rampingLocked).
 		bound := maxIncreaseOverDelivered * float64(max(delivered, e.lastCapacity))
-		switch {
-		case e.capacity > 0:
+		if e.capacity > 0 {
 			bound = nearCongestionIncrease * float64(max(delivered, e.lastCapacity))
-		case float64(sent) < appLimitedShare*float64(e.target):
-			// A sender that cannot fill its estimate at its size (a still
-			// picture, a small layer after a dip) cannot show that the
-			// link carries more: it grows at GCC's pace until a larger
-			// size can test it.
-			bound = max(bound, appLimitedFloor)
 		}
 		grown = min(grown, max(float64(e.target), bound+10_000))
 		e.target = max(e.target, int(grown))
 	}
+	e.applyProbeLocked(now)
 	e.target = min(max(e.target, minBitrate), maxBitrate)
+	e.lastSent, e.lastQueue, e.lastLoss = sent, queue, loss
 	if now.Sub(e.lastTrace) >= time.Second {
 		e.lastTrace = now
 		e.log.Debug("bwe", "usage", usage, "state", state, "delay", delayTarget, "gcc", e.gcc.GetTargetBitrate(),
@@ -312,16 +313,6 @@ func carriedRate(delivered, arriving int) int {
 
 func (e *estimator) noteCapacityLocked(carried int, now time.Time) {
 	e.capacity, e.lastCapacity, e.congestedAt = carried, carried, now
-}
-
-// appLimitedFloorLocked is how far the estimate may grow however little is
-// sent: to where a still picture reaches 640x480, or not much beyond what
-// the link was last seen to carry.
-func (e *estimator) appLimitedFloorLocked() float64 {
-	if e.lastCapacity == 0 {
-		return appLimitedFloor
-	}
-	return min(appLimitedFloor, lastCapacityHeadroom*float64(e.lastCapacity))
 }
 
 // rampingLocked: far below the last congested rate, or none is known, or
@@ -400,7 +391,7 @@ func (e *estimator) checkFeedback(now time.Time, baseRTT time.Duration) {
 		e.mu.Unlock()
 		return
 	}
-	e.lastBackoff = now
+	e.lastBackoff, e.lastCut = now, now
 	prev := e.target
 	// What the link delivered lately is its capacity, as far as is known:
 	// the feedback stuck in a queue back says little of the way out.

@@ -26,6 +26,7 @@ type inFlight struct {
 	acked   rateWindow        // guarded by mu: bytes reported on, by when
 	queue   queueDelay        // guarded by mu
 	since   time.Time         // guarded by mu: the first feedback
+	probe   *probeRecord      // guarded by mu: the probe cluster being measured
 }
 
 type flying struct {
@@ -35,8 +36,9 @@ type flying struct {
 
 func newInFlight() *inFlight { return &inFlight{packets: map[uint16]flying{}} }
 
-// sent records a packet carrying the transport-wide extension extID.
-func (f *inFlight) sent(h *rtp.Header, size int, extID uint8, now time.Time) {
+// sent records a packet carrying the transport-wide extension extID, sent
+// in probe cluster (0: none).
+func (f *inFlight) sent(h *rtp.Header, size int, extID uint8, cluster int, now time.Time) {
 	ext := h.GetExtension(extID)
 	if len(ext) < 2 {
 		return
@@ -44,6 +46,9 @@ func (f *inFlight) sent(h *rtp.Header, size int, extID uint8, now time.Time) {
 	seq := binary.BigEndian.Uint16(ext)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if cluster != 0 && f.probe != nil && f.probe.id == cluster {
+		f.probe.waiting[seq] = probePacket{size: size, at: now}
+	}
 	if old, ok := f.packets[seq]; ok {
 		f.bytes -= old.size
 	}
@@ -62,7 +67,23 @@ func (f *inFlight) feedback(fb *rtcp.TransportLayerCC, now time.Time) {
 		if p, ok := f.packets[seq]; ok {
 			arrivals = append(arrivals, arrival{oneWay: at - time.Duration(p.at.UnixNano()), size: p.size, at: at})
 		}
+		if f.probe == nil {
+			return
+		}
+		if p, ok := f.probe.waiting[seq]; ok {
+			f.probe.arrivals = append(f.probe.arrivals, probeArrival{sent: p.at, at: at,
+				oneWay: at - time.Duration(p.at.UnixNano()), size: p.size})
+			delete(f.probe.waiting, seq)
+		}
 	})
+	if f.probe != nil {
+		for i := range fb.PacketStatusCount {
+			if _, ok := f.probe.waiting[fb.BaseSequenceNumber+i]; ok {
+				f.probe.lost++ // covered by the report, not received
+				delete(f.probe.waiting, fb.BaseSequenceNumber+i)
+			}
+		}
+	}
 	f.queue.report(arrivals, now)
 	if f.since.IsZero() {
 		f.since = now
@@ -127,4 +148,38 @@ func (f *inFlight) queued() (time.Duration, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.queue.standing(), f.queue.rate
+}
+
+// startProbe begins measuring cluster id.
+func (f *inFlight) startProbe(id int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.probe = &probeRecord{id: id, waiting: map[uint16]probePacket{}}
+}
+
+// probeSent notes that cluster id is out: bytes over span.
+func (f *inFlight) probeSent(id, bytes int, span time.Duration, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.probe == nil || f.probe.id != id {
+		return
+	}
+	f.probe.sent, f.probe.sentAt = true, now
+	if span > 0 {
+		f.probe.rate = int(float64(bytes*8) / span.Seconds())
+	}
+}
+
+// probeOutcome is the measured cluster's result, once there is one.
+func (f *inFlight) probeOutcome(now time.Time) (probeResult, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.probe == nil {
+		return probeResult{}, false
+	}
+	r, ok := f.probe.outcome(now)
+	if ok {
+		f.probe = nil
+	}
+	return r, ok
 }

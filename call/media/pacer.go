@@ -44,6 +44,7 @@ type pacer struct {
 	interceptor.NoOp
 	target     func() int  // the bandwidth estimate in bits/s
 	windowOpen func() bool // whether the network takes more video now
+	prober     prober
 
 	wake   chan struct{}
 	closed chan struct{}
@@ -51,11 +52,15 @@ type pacer struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	video   []pacedPacket // guarded by mu: first-time video, in order
-	resends []pacedPacket // guarded by mu: retransmissions, sent before video
-	window  rateWindow    // guarded by mu: bytes sent recently
-	resent  rateWindow    // guarded by mu: of them resends
-	spent   spending      // guarded by mu: everything offered, against the estimate
+	video   []pacedPacket           // guarded by mu: first-time video, in order
+	resends []pacedPacket           // guarded by mu: retransmissions, sent before video
+	window  rateWindow              // guarded by mu: bytes sent recently
+	resent  rateWindow              // guarded by mu: of them resends
+	spent   spending                // guarded by mu: everything offered, against the estimate
+	streams map[uint32]*pacedStream // guarded by mu: video streams by SSRC
+	padded  atomic.Bool             // some video stream carried padding: NACKs need translating
+
+	cluster probeSending // owned by run
 
 	stats pacerCounters
 }
@@ -74,12 +79,17 @@ func (p *pacedPacket) size() int { return p.header.MarshalSize() + len(p.payload
 // pacedStream is one local stream's writer and what the pacer remembers of
 // its packets, to tell a retransmission from a first send.
 type pacedStream struct {
-	writer  interceptor.RTPWriter
-	audio   bool
-	mu      sync.Mutex
-	started bool             // guarded by mu
-	highest uint16           // guarded by mu
-	sentAt  [1024]sentPacket // guarded by mu: by sequence number modulo
+	writer      interceptor.RTPWriter
+	audio       bool
+	ssrc        uint32
+	payloadType uint8
+	mu          sync.Mutex
+	started     bool             // guarded by mu
+	highest     uint16           // guarded by mu
+	sentAt      [1024]sentPacket // guarded by mu: by sequence number modulo
+	seqs        outSeqs          // guarded by mu: video's outgoing numbers
+	lastStamp   uint32           // guarded by mu: RTP timestamp of the last video sent
+	frameEnded  bool             // guarded by mu: the last video sent ended a frame
 }
 
 type sentPacket struct {
@@ -93,12 +103,15 @@ type pacerCounters struct {
 	resendBytes    atomic.Uint64
 	resendsDropped atomic.Uint64 // over the budget or too late
 	overflows      atomic.Uint64 // refused because the queue was full
+	paddingBytes   atomic.Uint64 // probes
 }
 
 // newPacer paces at a multiple of target(); video waits while
-// windowOpen() is false. Neither is called with the pacer's lock held.
-func newPacer(target func() int, windowOpen func() bool) *pacer {
-	p := &pacer{target: target, windowOpen: windowOpen, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+// windowOpen() is false; prober starts and learns of probes. None is
+// called with the pacer's lock held.
+func newPacer(target func() int, windowOpen func() bool, pr prober) *pacer {
+	p := &pacer{target: target, windowOpen: windowOpen, prober: pr, streams: map[uint32]*pacedStream{},
+		wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	p.wg.Add(1)
 	go p.run()
 	return p
@@ -106,7 +119,13 @@ func newPacer(target func() int, windowOpen func() bool) *pacer {
 
 // BindLocalStream queues the stream's video and sends its audio at once.
 func (p *pacer) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	st := &pacedStream{writer: w, audio: strings.HasPrefix(strings.ToLower(info.MimeType), "audio/")}
+	st := &pacedStream{writer: w, audio: strings.HasPrefix(strings.ToLower(info.MimeType), "audio/"),
+		ssrc: info.SSRC, payloadType: info.PayloadType}
+	if !st.audio {
+		p.mu.Lock()
+		p.streams[info.SSRC] = st
+		p.mu.Unlock()
+	}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		now := time.Now()
 		target := p.target()
@@ -198,6 +217,7 @@ func (p *pacer) run() {
 		tokens = min(tokens+rate*now.Sub(last).Seconds(), rate*(maxBurstIntervals*pacingInterval).Seconds())
 		last = now
 		tokens = p.drain(now, tokens, target, p.windowOpen())
+		p.probe(now)
 	}
 }
 
@@ -230,9 +250,35 @@ func (p *pacer) drain(now time.Time, tokens float64, target int, windowOpen bool
 			return tokens
 		}
 		p.mu.Unlock()
+		if !pkt.stream.renumber(&pkt.header, resend) {
+			p.stats.resendsDropped.Add(1)
+			continue
+		}
 		tokens -= float64(pkt.size())
-		p.send(pkt.stream, &pkt.header, pkt.payload, pkt.attrs, resend, now)
+		attrs := pkt.attrs
+		if p.cluster.id != 0 {
+			attrs = p.cluster.tag(attrs, pkt.size())
+		}
+		p.send(pkt.stream, &pkt.header, pkt.payload, attrs, resend, now)
 	}
+}
+
+// renumber gives a video packet its outgoing sequence number (see
+// outSeqs); false for a resend of a packet no longer remembered.
+func (s *pacedStream) renumber(h *rtp.Header, resend bool) bool {
+	if s.audio {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if resend {
+		out, ok := s.seqs.resend(h.SequenceNumber)
+		h.SequenceNumber = out
+		return ok
+	}
+	h.SequenceNumber = s.seqs.media(h.SequenceNumber)
+	s.lastStamp, s.frameEnded = h.Timestamp, h.Marker
+	return true
 }
 
 // resendAllowedLocked: the resend fits under the estimate with what was

@@ -48,7 +48,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestPacerHoldsVideoBoundedly(t *testing.T) {
 	leaktest.Check(t)
 	var open atomic.Bool
-	p := newPacer(func() int { return 20_000_000 }, open.Load)
+	p := newPacer(func() int { return 20_000_000 }, open.Load, nil)
 	defer p.Close()
 	var video, audio wire
 	vw := p.BindLocalStream(&interceptor.StreamInfo{SSRC: 1, MimeType: "video/VP8"}, &video)
@@ -91,7 +91,7 @@ func TestPacerBudgetsResends(t *testing.T) {
 	leaktest.Check(t)
 	var target atomic.Int64
 	target.Store(10_000_000)
-	p := newPacer(func() int { return int(target.Load()) }, func() bool { return true })
+	p := newPacer(func() int { return int(target.Load()) }, func() bool { return true }, nil)
 	defer p.Close()
 	var w wire
 	vw := p.BindLocalStream(&interceptor.StreamInfo{SSRC: 1, MimeType: "video/VP8"}, &w)

@@ -118,7 +118,7 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 	p := &sendPath{fixed: fixed}
 	p.nacks = newNACKGenerator(p.rtt, p.horizon)
 	lf := pionlog.Factory{Log: log}
-	p.pacer = newPacer(p.target, p.windowOpen)
+	p.pacer = newPacer(p.target, p.windowOpen, p)
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return newEstimator(p.pacer.sentRate, p.baseRTT, log, fixed)
 	})
@@ -162,6 +162,20 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 	return p, nil
 }
 
+// nextProbe passes the pacer's question to the estimator, once there is one.
+func (p *sendPath) nextProbe(now time.Time) (id, rate int) {
+	if e := p.bwe.Load(); e != nil {
+		return e.nextProbe(now)
+	}
+	return 0, 0
+}
+
+func (p *sendPath) probeSent(id, bytes int, span time.Duration) {
+	if e := p.bwe.Load(); e != nil {
+		e.probeSent(id, bytes, span)
+	}
+}
+
 // feedbackInterval is how often the peer hears what arrived: every 50 ms,
 // as libwebrtc does at video rates, so that a sender sees a link that
 // narrowed before a second of queue builds in it.
@@ -200,7 +214,8 @@ func (p *sendPath) congested() bool {
 // breaks the picture until the next key frame.
 const pushbackDelay = 100 * time.Millisecond
 
-// sentBytes is everything sent so far, resends included, headers included.
+// sentBytes is everything sent so far, resends and probes included,
+// headers included.
 func (p *sendPath) sentBytes() uint64 {
-	return p.pacer.stats.mediaBytes.Load() + p.pacer.stats.resendBytes.Load()
+	return p.pacer.stats.mediaBytes.Load() + p.pacer.stats.resendBytes.Load() + p.pacer.stats.paddingBytes.Load()
 }
