@@ -66,10 +66,13 @@ type Config struct {
 	// clients connect to wss://. Without them Serve speaks plain ws://
 	// and warns when it listens beyond loopback.
 	TLSCertFile, TLSKeyFile string
-	// AllowOrigins are host patterns (path.Match syntax, e.g.
-	// "*.example.com", or "https://app.example.com" to match the scheme
-	// too) of web pages allowed to connect besides the server's own host.
-	// Clients that send no Origin, i.e. all but browsers, are not checked.
+	// AllowOrigins are host:port patterns (path.Match syntax, e.g.
+	// "127.0.0.1:8655" or "*.example.com" — the port is absent from the
+	// origin of a page on its scheme's default port — or
+	// "https://app.example.com" to match the scheme too) of web pages
+	// allowed to connect besides those from the server's own host:port.
+	// Clients that send no Origin, i.e. all but browsers, are not checked;
+	// a refused page is logged with the pattern that would allow it.
 	AllowOrigins []string
 	// LoginTimeout closes connections that have not signed in by then.
 	LoginTimeout time.Duration
@@ -132,6 +135,8 @@ type Server struct {
 	pending  *pendingGate
 	accept   *websocket.AcceptOptions
 	tls      *tls.Config // nil: plain ws://
+	// refusedOrigins paces the warnings about refused web pages.
+	refusedOrigins originLog
 
 	conns sync.WaitGroup // one per websocket handler
 	bg    sync.WaitGroup // the revocation watcher

@@ -78,6 +78,9 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 		return
 	default:
 	}
+	if !s.originAllowed(w, r) {
+		return
+	}
 	leave, ok := s.enterPending(w, r)
 	if !ok {
 		return
