@@ -98,6 +98,8 @@ func (h *hub) deviceLost(c *callState, sess *session) {
 	}
 	party := c.party(sess.account)
 	party.sess = nil
+	h.losses++
+	party.lost = h.losses
 	if c.lostAt == 0 {
 		c.lostAt = h.now()
 	}
