@@ -32,8 +32,9 @@ func TestBothPartiesLostEndedByFirst(t *testing.T) {
 }
 
 // TestPipelinedRequestsAppliedInOrder: a client may send requests without
-// waiting for replies; they take effect in the order sent, and every one
-// gets its reply, matched by id.
+// waiting for replies; they take effect in the order sent (a history asked
+// right behind a hangup lists that call), and every one gets its reply,
+// matched by id.
 func TestPipelinedRequestsAppliedInOrder(t *testing.T) {
 	e := newEnv(t, nil)
 	bob := e.dial("bob", "b1")
@@ -45,8 +46,10 @@ func TestPipelinedRequestsAppliedInOrder(t *testing.T) {
 		return proto.Relay{CID: cid, Kind: "media", Payload: json.RawMessage(fmt.Sprintf(`{"seq":%d}`, i))}
 	}
 	types := []string{proto.TypeRelay, proto.TypeHistory, proto.TypeRelay, proto.TypeContacts, proto.TypeRelay,
-		proto.TypeHangup, proto.TypeRelay}
-	data := []any{media(1), proto.History{}, media(2), proto.Contacts{}, media(3), proto.Hangup{CID: cid}, media(4)}
+		proto.TypeHangup, proto.TypeRelay, proto.TypeHistory}
+	data := []any{media(1), proto.History{}, media(2), proto.Contacts{}, media(3), proto.Hangup{CID: cid}, media(4),
+		proto.History{}}
+	afterHangup := len(types) - 2
 	ids := map[uint64]int{}
 	for i, typ := range types {
 		ids[alice.request(typ, data[i])] = i
@@ -63,12 +66,22 @@ func TestPipelinedRequestsAppliedInOrder(t *testing.T) {
 		}
 		delete(ids, env.ID)
 		switch {
-		case i == len(types)-1: // the relay after the hangup
+		case i == afterHangup:
 			if env.Error == nil || env.Error.Code != proto.CodeNoSuchCall {
 				t.Fatalf("relay after the hangup: %+v, want no_such_call", env)
 			}
+			continue
 		case env.Error != nil:
 			t.Fatalf("%s (request %d): %v", types[i], i, env.Error)
+		}
+		if i == len(types)-1 {
+			var h proto.HistoryResult
+			if err := json.Unmarshal(env.Result, &h); err != nil {
+				t.Fatal(err)
+			}
+			if len(h.Records) == 0 || h.Records[0].CID != cid {
+				t.Fatalf("history right behind the hangup: %+v, want the call %s first", h.Records, cid)
+			}
 		}
 	}
 	for i := 1; i <= 3; i++ {
