@@ -110,8 +110,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM): serve wss:// instead of ws:// (duet cert makes a development one)")
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
 	var origins []string
-	fs.Func("allow-origin", "let web pages from this host pattern connect, e.g. app.example.com or *.example.com;\n"+
-		"repeatable (pages from the server's own host, and clients that are not browsers, always may)",
+	fs.Func("allow-origin", "let web pages from this origin connect: its host:port as in the page's address, e.g.\n"+
+		"127.0.0.1:8655 (the host alone for a page on port 80 or 443), or a pattern such as *.example.com;\n"+
+		"repeatable (pages from the server's own host:port, and clients that are not browsers, always may;\n"+
+		"a refused page is logged with the value that would allow it)",
 		func(v string) error { origins = append(origins, v); return nil })
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {

@@ -16,9 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"duet/call"
 	"duet/call/devcert"
 	"duet/call/leaktest"
+	"duet/call/proto"
 )
 
 const testTimeout = 20 * time.Second
@@ -259,4 +262,48 @@ func TestServeTLS(t *testing.T) {
 	if strings.Contains(errOut.String(), "beyond loopback") {
 		t.Fatalf("TLS server warned about plain ws://:\n%s", errOut.String())
 	}
+}
+
+// Stopping duet serve (SIGTERM and Ctrl-C end its context) tells every
+// client with close code 1001 rather than dropping the connection.
+func TestServeStopTellsClients(t *testing.T) {
+	leaktest.Check(t)
+	db := filepath.Join(t.TempDir(), "server.db")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--open", "--no-turn"}, &out, &errOut)
+	}()
+	addr := regexp.MustCompile(`serving on (ws://127\.0\.0\.1:\d+/ws)`)
+	var m []string
+	for m == nil {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, errOut.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		m = addr.FindStringSubmatch(out.String())
+	}
+	dctx, dcancel := context.WithTimeout(context.Background(), testTimeout)
+	defer dcancel()
+	c, err := call.Dial(dctx, call.Config{ServerURL: m[1], Account: "erin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	for ev := range c.Events() {
+		if d, ok := ev.(*call.Disconnected); ok {
+			if ce := websocket.CloseStatus(d.Err); ce != proto.CloseGoingAway {
+				t.Fatalf("client disconnected with %v, want close status 1001", d.Err)
+			}
+			return
+		}
+	}
+	t.Fatal("the client's events ended without a Disconnected")
 }

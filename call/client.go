@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -34,7 +35,8 @@ type Config struct {
 	// with backoff, signs in again as the same device and takes its call
 	// back (the server holds an answered call for a grace period, and media
 	// is peer to peer meanwhile). *Reconnecting and *Reconnected report it;
-	// only a refused sign-in or Close then ends the client.
+	// only a refused sign-in, a newer connection of the same device
+	// (ErrReplaced) or Close then ends the client.
 	Reconnect bool
 	// ReconnectMin and ReconnectMax bound the pause between attempts
 	// (defaults 250 ms and 8 s).
@@ -172,7 +174,9 @@ func (c *Client) Connected() bool {
 // Done is closed once the client has ended.
 func (c *Client) Done() <-chan struct{} { return c.readerDone }
 
-// Err says why the client ended; nil while it is up or after Close.
+// Err says why the client ended; nil while it is up or after Close. It
+// matches ErrReplaced (errors.Is) when a newer connection of the same
+// device took over.
 func (c *Client) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -210,6 +214,13 @@ func (c *Client) run(ws *websocket.Conn) {
 			err = nil // closed by us
 			break
 		}
+		if websocket.CloseStatus(err) == proto.CloseReplaced {
+			// Final: reconnecting would take the device back from the
+			// connection that replaced this one, which would do the same.
+			err = fmt.Errorf("signaling connection to %s: %w", c.cfg.ServerURL, ErrReplaced)
+			c.connectionLost(ws, err)
+			break
+		}
 		c.connectionLost(ws, err)
 		if !c.cfg.Reconnect {
 			break
@@ -223,7 +234,10 @@ func (c *Client) run(ws *websocket.Conn) {
 	c.mu.Unlock()
 	if err != nil {
 		c.log.Warn("signaling connection ended", "err", err)
-		c.events.Push(&Disconnected{Err: fmt.Errorf("signaling connection lost: %w", err)})
+		if !errors.Is(err, ErrReplaced) {
+			err = fmt.Errorf("signaling connection lost: %w", err)
+		}
+		c.events.Push(&Disconnected{Err: err})
 	}
 	c.events.Finish()
 }
@@ -311,6 +325,10 @@ func (c *Client) request(ctx context.Context, typ string, data any, result any, 
 	c.mu.Lock()
 	ws := c.ws
 	switch {
+	case c.ended && c.err != nil:
+		why := c.err
+		c.mu.Unlock()
+		return fmt.Errorf("%s: %w: %w", typ, ErrClosed, why)
 	case c.ended:
 		c.mu.Unlock()
 		return ErrClosed
@@ -364,7 +382,7 @@ func (c *Client) closedErr(err error) error {
 	defer c.mu.Unlock()
 	switch {
 	case c.err != nil:
-		return fmt.Errorf("%w: %v", ErrClosed, c.err)
+		return fmt.Errorf("%w: %w", ErrClosed, c.err)
 	case c.ctx.Err() != nil:
 		return ErrClosed
 	case !c.ended && c.cfg.Reconnect:

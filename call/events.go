@@ -16,7 +16,9 @@ type NoAnswer struct {
 	CID string
 }
 
-// Disconnected is the last event: the signaling connection is gone.
+// Disconnected is the last event: the signaling connection is gone. Err
+// matches ErrReplaced (errors.Is) when a newer connection of the same
+// account and device took over, which no reconnect may undo.
 type Disconnected struct {
 	Err error
 }

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"duet/call"
@@ -83,10 +84,22 @@ func (u *ui) declineMissed() {
 	})
 }
 
+// replacedText is what the sign-in view says once another instance signed
+// in with this device's ID and account and took the connection over.
+const replacedText = "Signed in on this device elsewhere"
+
 // gaveUp: the client stopped for good, typically because the server no
-// longer accepts the account's token. Back to the sign-in view with why. UI
-// thread.
+// longer accepts the account's token, or because another instance signed
+// in as this device (the client does not reconnect then: the two would take
+// the device from each other in turn). Back to the sign-in view with why.
+// UI thread.
 func (u *ui) gaveUp(err error) {
+	if errors.Is(err, call.ErrReplaced) {
+		u.log.Warn("signed out: another instance signed in as this device", "device", u.conn.cfg.DeviceID, "err", err)
+		u.signOut()
+		u.signin.showError(replacedText + " — Duet stopped here. Sign in again to use this window instead.")
+		return
+	}
 	u.log.Warn("signed out: the connection cannot be restored", "err", err)
 	server := u.conn.cfg.ServerURL
 	u.signOut()

@@ -392,3 +392,34 @@ func TestCallLeftOpenByAnEarlierRunIsEnded(t *testing.T) {
 		}
 	})
 }
+
+// Another instance signing in as this device takes the connection over:
+// the app does not reconnect (which would take the device back) and says
+// why on the sign-in view.
+func TestReplacedDeviceStopsAndSaysSo(t *testing.T) {
+	r := newRig(t)
+	a := r.newApp("alice", "alice-desktop")
+	a.signIn()
+	other := r.dialPhone("alice", "alice-desktop")
+	a.waitFor("signed out, saying why", func() bool {
+		return a.u.conn.state == connSignedOut && a.u.win.Content() == a.u.signin.root &&
+			strings.HasPrefix(a.u.signin.message.Text, replacedText)
+	})
+	// reconnectFast would have redialled within half a second.
+	quiet := time.After(time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-other.events:
+			switch ev.(type) {
+			case *call.Disconnected, *call.Reconnecting:
+				t.Fatalf("the newer instance lost the device: %T", ev)
+			}
+		case <-quiet:
+			done = true
+		}
+	}
+	if !other.Client().Connected() {
+		t.Fatal("the newer instance is not connected")
+	}
+	a.waitFor("still signed out", func() bool { return a.u.conn.state == connSignedOut })
+}

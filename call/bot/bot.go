@@ -61,7 +61,9 @@ type Config struct {
 }
 
 // Run signs in and behaves as cfg says until ctx ends, reconnecting with
-// backoff when the server goes away.
+// backoff when the server goes away. It stops with an error matching
+// call.ErrReplaced when another bot signs in as the same account (and so
+// the same device).
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -80,6 +82,13 @@ func Run(ctx context.Context, cfg Config) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if errors.Is(err, call.ErrReplaced) {
+			// Another bot signed in as this one's device: coming back would
+			// take its calls and make it do the same.
+			log.Error("stopping: another instance signed in as this bot", "device", botDevice(cfg), "err", err)
+			return fmt.Errorf("bot %s: another instance signed in as device %s; stop it or run this one as another account: %w",
+				cfg.Account, botDevice(cfg), err)
+		}
 		if errors.Is(err, call.ErrUnauthorized) || errors.Is(err, call.ErrCertificate) || errors.Is(err, call.ErrTLSMismatch) {
 			return err // retrying cannot help
 		}
@@ -93,11 +102,15 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 }
 
+// botDevice is the device ID a bot signs in with: one per account, so a
+// second bot of the same account replaces the first.
+func botDevice(cfg Config) string { return "bot-" + cfg.Account }
+
 // runOnce is one signed-in session; it returns when the connection ends.
 func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) error {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	client, err := call.Dial(dctx, call.Config{ServerURL: cfg.ServerURL, RootCAs: cfg.RootCAs, Account: cfg.Account, Token: cfg.Token,
-		ClientType: proto.ClientBot, DeviceID: "bot-" + cfg.Account, Logger: cfg.Logger,
+		ClientType: proto.ClientBot, DeviceID: botDevice(cfg), Logger: cfg.Logger,
 		// Calls in progress survive a lost connection or a server restart.
 		Reconnect: true})
 	cancel()

@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -147,6 +149,42 @@ func TestBotComesBackAfterServerRestart(t *testing.T) {
 	}
 	if rej := await.Event[*proto.CallRejected](t, me.events); rej.Reason != proto.ReasonRejected {
 		t.Fatalf("rejected %+v", rej)
+	}
+}
+
+// A second instance signed in as the bot's device takes over, and the
+// first stops with ErrReplaced instead of taking the device back.
+func TestBotStopsWhenReplaced(t *testing.T) {
+	r := newRig(t)
+	logs := make(chan slog.Record, 256)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- bot.Run(ctx, bot.Config{ServerURL: r.url(), Account: "qa-bot", Answer: bot.AnswerReject,
+			LoopbackOnly: true, Logger: slog.New(recordHandler{logs})})
+	}()
+	nextLog(t, logs, "signed in")
+
+	dctx, dcancel := context.WithTimeout(ctx, testTimeout)
+	other, err := call.Dial(dctx, call.Config{ServerURL: r.url(), Account: "qa-bot", DeviceID: "bot-qa-bot",
+		ClientType: proto.ClientBot})
+	dcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, call.ErrReplaced) {
+			t.Fatalf("the replaced bot stopped with %v, want ErrReplaced", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("the replaced bot kept running")
+	}
+	nextLog(t, logs, "stopping: another instance signed in as this bot")
+	if !other.Connected() {
+		t.Fatal("the newer instance lost its connection")
 	}
 }
 

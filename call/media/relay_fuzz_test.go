@@ -1,8 +1,12 @@
 package media
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,6 +47,7 @@ func relaySeeds(t testing.TB) [][2]string {
 		{"candidate", `{"candidate":"candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host ufrag x","sdpMid":"0","sdpMLineIndex":0}`},
 		{"candidate", `{"candidate":"candidate:garbage"}`},
 		{"candidate", `{"candidate":""}`},
+		{"candidate", `null`},
 		{"candidate", `7`},
 		{"media", `{"audio":true,"video":false}`},
 		{"media", `{"audio":false,"video":true,"ask":true}`},
@@ -65,6 +70,55 @@ func TestHandleRelayBadInput(t *testing.T) {
 	if s.pc.CurrentLocalDescription() == nil || s.role != roleAnswerer {
 		t.Fatal("the good offer was not answered after the bad input")
 	}
+}
+
+// TestEndOfCandidatesIgnored: Duet needs no end-of-candidates and sends
+// none; one a peer relays anyway, as null or as an empty candidate, before
+// or after the description, is dropped without a complaint.
+func TestEndOfCandidatesIgnored(t *testing.T) {
+	leaktest.Check(t)
+	var log lockedBuffer
+	s, err := Start(Config{Signal: discard{}, Type: proto.CallTypeVideo, LoopbackOnly: true,
+		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ends := []string{`null`, `{"candidate":""}`, `{"candidate":"","sdpMid":"0","sdpMLineIndex":0}`}
+	for _, p := range ends { // queued until the description comes
+		feed(t, s, "candidate", []byte(p))
+	}
+	seeds := relaySeeds(t)
+	feed(t, s, seeds[0][0], []byte(seeds[0][1]))
+	for _, p := range ends {
+		feed(t, s, "candidate", []byte(p))
+	}
+	if s.pc.CurrentLocalDescription() == nil {
+		t.Fatal("the offer was not answered")
+	}
+	for _, msg := range []string{"add remote candidate", "bad candidate"} {
+		if strings.Contains(log.String(), msg) {
+			t.Fatalf("end-of-candidates logged %q:\n%s", msg, log.String())
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer // guarded by mu
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // FuzzHandleRelay feeds one session arbitrary relay messages: it must

@@ -57,6 +57,8 @@ func badInputs() []badInput {
 		{name: "event type", msg: `{"type":"beCalling","id":11,"data":{}}`, code: proto.CodeUnknownType, id: 11},
 		{name: "reply type", msg: `{"type":"reply","id":12,"result":{}}`, code: proto.CodeUnknownType, id: 12},
 		{name: "missing type", msg: `{"id":13,"data":{}}`, code: proto.CodeBadRequest, id: 13},
+		{name: "empty type", msg: `{"type":"","id":26,"data":{}}`, code: proto.CodeBadRequest, id: 26},
+		{name: "null type", msg: `{"type":null,"id":27,"data":{}}`, code: proto.CodeBadRequest, id: 27},
 		{name: "unknown envelope field", msg: `{"type":"contacts","id":14,"data":{},"extra":1}`, code: proto.CodeBadRequest, id: 14},
 		{name: "unknown data field", msg: `{"type":"call","id":15,"data":{"type":1,"callee":"bob","video":true}}`, code: proto.CodeBadRequest, id: 15},
 		{name: "wrong-typed field", msg: `{"type":"call","id":16,"data":{"type":"video","callee":"bob"}}`, code: proto.CodeBadRequest, id: 16},

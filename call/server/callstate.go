@@ -33,6 +33,10 @@ type party struct {
 	grace      *time.Timer      // running while sess is nil
 	uid        uint64           // room uid; 0 until startRtc
 	mode       proto.CallType
+	// lost orders the losses of devices (hub.losses when this one was
+	// lost): when both parties are away, the one lost first ended the
+	// call. Parties lost together (a server restart) share one number.
+	lost uint64
 }
 
 func (c *callState) answered() bool { return c.answeredAt != 0 }

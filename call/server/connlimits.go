@@ -29,9 +29,6 @@ func newConnLimits(l Limits, now time.Time) connLimits {
 	}
 }
 
-// floodCloseReason goes in the close frame of a flooding connection.
-const floodCloseReason = "too many messages after rate_limited errors"
-
 // admit decides whether the reader goes on to handle a message. A refused
 // message is answered with rate_limited at once; a connection that goes on
 // sending regardless is closed with 1008 (policy violation). Hangups get
@@ -57,7 +54,7 @@ func (sess *session) admit(typ websocket.MessageType, msg []byte) bool {
 	if ok, _ := lim.strikes.take(now); !ok {
 		sess.logger().Warn("closing a connection that keeps flooding after rate_limited errors",
 			"refused", lim.refused)
-		sess.closeWith(websocket.StatusPolicyViolation, floodCloseReason)
+		sess.closeWith(proto.ClosePolicyViolation, proto.CloseReasonFlood)
 		return false
 	}
 	if lim.refused == 1 {

@@ -120,10 +120,34 @@ func (sess *session) call(id uint64, req *proto.Call) {
 	h.postFrom(sess, func() { h.call(sess, id, req) })
 }
 
+// history queues its query through the hub, behind the records of the
+// calls that requests sent before it ended: a history asked right after a
+// hangup lists that call.
 func (sess *session) history(id uint64, req *proto.History) {
-	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
-	res, err := sess.srv.recorder.history(ctx, sess.account, *req)
-	cancel()
+	h, r := sess.srv.hub, sess.srv.recorder
+	type queued struct {
+		q   *historyQuery
+		err error
+	}
+	in := make(chan queued, 1)
+	h.postFrom(sess, func() {
+		q, err := r.queueHistory(sess.account, *req)
+		in <- queued{q, err}
+	})
+	var res proto.HistoryResult
+	var err error
+	select {
+	case qd := <-in:
+		if err = qd.err; err == nil {
+			ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
+			res, err = r.awaitHistory(ctx, qd.q)
+			cancel()
+		}
+	case <-sess.ctx.Done(): // replaced or closed: the hub skipped it
+		return
+	case <-h.done:
+		return
+	}
 	var perr *proto.Error
 	switch {
 	case errors.As(err, &perr):

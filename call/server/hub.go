@@ -26,6 +26,7 @@ type hub struct {
 	calls    map[string]*callState    // ringing and answered calls by cid
 	watchers map[*session]struct{}    // sessions that asked for contacts get presence changes
 	nextUID  uint64
+	losses   uint64 // numbers the losses of call parties' devices (party.lost)
 	stopped  bool
 }
 

@@ -29,10 +29,12 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	key := deviceKey{sess.account, sess.deviceID}
 	st := h.account(sess.account)
 	if old := h.devices[key]; old != nil {
-		// The old connection's disconnect must not end the call it hands over.
+		// The old connection's disconnect must not end the call it hands
+		// over, and its client must not come back to take it again.
 		delete(st.sessions, old)
 		delete(h.watchers, old)
-		old.close()
+		old.logger().Info("replaced by a newer connection of this device")
+		old.closeWith(proto.CloseReplaced, proto.CloseReasonReplaced)
 	}
 	h.devices[key] = sess
 	st.sessions[sess] = struct{}{}
@@ -96,6 +98,8 @@ func (h *hub) deviceLost(c *callState, sess *session) {
 	}
 	party := c.party(sess.account)
 	party.sess = nil
+	h.losses++
+	party.lost = h.losses
 	if c.lostAt == 0 {
 		c.lostAt = h.now()
 	}

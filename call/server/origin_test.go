@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -70,4 +71,53 @@ func TestOriginPatternsChecked(t *testing.T) {
 			t.Fatalf("origin patterns %q accepted", patterns)
 		}
 	}
+}
+
+// TestRefusedOriginLogsTheFlagThatAllowsIt: a page on 127.0.0.1:8655 is
+// refused by --allow-origin 127.0.0.1 (the origin's port counts), and the
+// server says which value would let it in; that value does.
+func TestRefusedOriginLogsTheFlagThatAllowsIt(t *testing.T) {
+	logs := newLogSink()
+	e := newEnv(t, func(c *server.Config) {
+		c.Logger = logs.logger()
+		c.AllowOrigins = []string{"127.0.0.1"}
+	})
+	dial := func(url string) (*websocket.Conn, *http.Response, error) {
+		h := http.Header{"Origin": {"http://127.0.0.1:8655"}}
+		return websocket.Dial(ctx(t), url, &websocket.DialOptions{HTTPHeader: h})
+	}
+	ws, resp, err := dial(e.url)
+	if err == nil {
+		ws.CloseNow()
+		t.Fatal("a page on 127.0.0.1:8655 got in with --allow-origin 127.0.0.1")
+	}
+	if resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("want 403, got %v %v", resp, err)
+	}
+	logs.wait(t, slog.LevelWarn, "refused a web page", "origin", "http://127.0.0.1:8655",
+		"allow", "--allow-origin 127.0.0.1:8655")
+
+	// A page that retries in a loop is warned about once.
+	for range 3 {
+		if ws, _, err := dial(e.url); err == nil {
+			ws.CloseNow()
+		}
+	}
+	if n := len(logs.find(slog.LevelWarn, "refused a web page")); n != 1 {
+		t.Fatalf("%d warnings for one origin, want 1", n)
+	}
+
+	e.stop()
+	e.cfg.AllowOrigins = []string{"127.0.0.1:8655"}
+	e.start("127.0.0.1:0")
+	ws, _, err = dial(e.url)
+	if err != nil {
+		t.Fatalf("--allow-origin 127.0.0.1:8655 refused the page: %v", err)
+	}
+	ws.SetReadLimit(1 << 20)
+	c := &rawClient{t: t, ws: ws, lastID: 100}
+	t.Cleanup(func() { ws.CloseNow() })
+	c.login("alice", e.tokens["alice"], "browser")
+	c.healthy()
+	http.DefaultClient.CloseIdleConnections()
 }

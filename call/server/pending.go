@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
+	"duet/call/proto"
 )
 
 // A connection that has not signed in costs the server two goroutines and
@@ -89,7 +89,7 @@ func (sess *session) loginDeadline() (stop func()) {
 	t := time.AfterFunc(d, func() {
 		if sess.state.Load() != signedIn {
 			sess.logger().Info("closing connection that did not sign in", "after", d)
-			sess.closeWith(websocket.StatusPolicyViolation, "not signed in within "+d.String())
+			sess.closeWith(proto.ClosePolicyViolation, "not signed in within "+d.String())
 		}
 	})
 	return func() { t.Stop() }

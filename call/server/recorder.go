@@ -149,18 +149,23 @@ func (r *recorder) full() *proto.Error {
 		why, r.records)
 }
 
-// history answers after every record queued before it is written, or at
-// once with unavailable while records cannot be written.
-func (r *recorder) history(ctx context.Context, account string, req proto.History) (proto.HistoryResult, error) {
+// queueHistory queues a history query behind the records queued so far,
+// or at once says it is unavailable while records cannot be written: its
+// answer (awaitHistory) comes after every record queued before it is
+// written. It does not block.
+func (r *recorder) queueHistory(account string, req proto.History) (*historyQuery, error) {
 	q := &historyQuery{account: account, req: req, reply: make(chan historyReply, 1)}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.failing != nil {
-		err := r.unavailableLocked()
-		r.mu.Unlock()
-		return proto.HistoryResult{}, err
+		return nil, r.unavailableLocked()
 	}
 	r.enqueueLocked(recorderOp{query: q})
-	r.mu.Unlock()
+	return q, nil
+}
+
+// awaitHistory waits for the answer to a query queueHistory queued.
+func (r *recorder) awaitHistory(ctx context.Context, q *historyQuery) (proto.HistoryResult, error) {
 	select {
 	case rep := <-q.reply:
 		return rep.res, rep.err

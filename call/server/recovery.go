@@ -57,7 +57,9 @@ func (h *hub) restore(calls []openCall) {
 		h.calls[c.cid] = c
 		h.account(c.caller).call = c
 		h.account(c.callee).call = c
+		h.losses++ // both parties were lost with the server, together
 		for _, p := range []*party{&c.callerParty, &c.calleeParty} {
+			p.lost = h.losses
 			h.nextUID = max(h.nextUID, p.uid)
 			h.awaitParty(c, p, h.cfg.ReconnectGrace)
 		}
@@ -67,14 +69,21 @@ func (h *hub) restore(calls []openCall) {
 }
 
 // awaitParty gives a party whose device is away grace to sign in again
-// before the call ends as network lost.
+// before the call ends as network lost. The record's endedBy is that party,
+// the one lost first when both are away: its grace runs out first. Parties
+// lost together, when a server restarted and neither came back, leave
+// endedBy "": the server ended the call.
 func (h *hub) awaitParty(c *callState, p *party, grace time.Duration) {
 	p.grace = h.after(grace, func() {
 		if h.calls[c.cid] != c || p.sess != nil {
 			return
 		}
-		h.log.Info("call party did not come back", "cid", c.cid, "account", p.account, "after", grace)
-		h.endCall(c, proto.ReasonNetworkLost, p.account)
+		endedBy := p.account
+		if o := c.other(p.account); o.sess == nil && o.lost == p.lost {
+			endedBy = ""
+		}
+		h.log.Info("call party did not come back", "cid", c.cid, "account", p.account, "after", grace, "endedBy", endedBy)
+		h.endCall(c, proto.ReasonNetworkLost, endedBy)
 	})
 }
 

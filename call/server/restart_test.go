@@ -62,7 +62,8 @@ func TestServerRestartEndsCallsNobodyResumes(t *testing.T) {
 	restarted := time.Now().UnixMilli()
 	watcher := e.dial("alice", "history-reader")
 	r := awaitHistory(t, watcher, cid)
-	wantEqual(t, "answered call", r.Status, proto.StatusNetworkLost)
+	// Lost together with the server: neither party ended it.
+	wantEqual(t, "answered call", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusNetworkLost, ""})
 	if r.EndedAt < stopped || r.EndedAt > restarted+100 {
 		t.Fatalf("record ends at %d, want the restart (%d..%d), not the end of the grace", r.EndedAt, stopped, restarted)
 	}

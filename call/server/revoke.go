@@ -4,15 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/coder/websocket"
+	"duet/call/proto"
 )
 
 // Revocations are written by `duet account revoke`, another process on the
 // same database, so the server polls for them: each revocation carries a
 // sequence number, and the server reads those above the last it saw.
-
-// closeRevoked is the close reason of a session whose token was revoked.
-const closeRevoked = "token revoked"
 
 // watchRevocations polls until the server closes, starting after seq.
 func (s *Server) watchRevocations(seq int64) {
@@ -52,7 +49,7 @@ func (s *Server) revoke(ids map[int64]string) {
 	for sess := range s.sessions {
 		if _, ok := ids[sess.tokenID]; ok && sess.tokenID != 0 {
 			sess.logger().Info("disconnecting: its token was revoked", "token", sess.tokenID)
-			sess.closeWith(websocket.StatusPolicyViolation, closeRevoked)
+			sess.closeWith(proto.ClosePolicyViolation, proto.CloseReasonRevoked)
 		}
 	}
 }

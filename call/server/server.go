@@ -66,10 +66,13 @@ type Config struct {
 	// clients connect to wss://. Without them Serve speaks plain ws://
 	// and warns when it listens beyond loopback.
 	TLSCertFile, TLSKeyFile string
-	// AllowOrigins are host patterns (path.Match syntax, e.g.
-	// "*.example.com", or "https://app.example.com" to match the scheme
-	// too) of web pages allowed to connect besides the server's own host.
-	// Clients that send no Origin, i.e. all but browsers, are not checked.
+	// AllowOrigins are host:port patterns (path.Match syntax, e.g.
+	// "127.0.0.1:8655" or "*.example.com" — the port is absent from the
+	// origin of a page on its scheme's default port — or
+	// "https://app.example.com" to match the scheme too) of web pages
+	// allowed to connect besides those from the server's own host:port.
+	// Clients that send no Origin, i.e. all but browsers, are not checked;
+	// a refused page is logged with the pattern that would allow it.
 	AllowOrigins []string
 	// LoginTimeout closes connections that have not signed in by then.
 	LoginTimeout time.Duration
@@ -132,6 +135,8 @@ type Server struct {
 	pending  *pendingGate
 	accept   *websocket.AcceptOptions
 	tls      *tls.Config // nil: plain ws://
+	// refusedOrigins paces the warnings about refused web pages.
+	refusedOrigins originLog
 
 	conns sync.WaitGroup // one per websocket handler
 	bg    sync.WaitGroup // the revocation watcher
@@ -231,9 +236,12 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Close disconnects every client, writes every queued call record and
-// closes the database. Ringing calls end as network lost; answered calls
-// stay open for their parties to resume when a server starts again on the
-// same database (or end as network lost then if they do not).
+// closes the database. Each client gets a close frame with code 1001 and
+// reason "server shutting down" (see docs/protocol.md), after the messages
+// already queued for it; a client that does not answer the frame within
+// shutdownWait is cut off. Ringing calls end as network lost; answered
+// calls stay open for their parties to resume when a server starts again
+// on the same database (or end as network lost then if they do not).
 func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
@@ -248,7 +256,9 @@ func (s *Server) Close() error {
 		}
 		listeners := s.stopListeners()
 		s.closeSessions()
+		cut := time.AfterFunc(shutdownWait, s.dropSessions)
 		s.conns.Wait()
+		cut.Stop()
 		s.hub.stop()
 		s.recorder.stop()
 		s.bg.Wait()
@@ -293,12 +303,35 @@ func (s *Server) untrack(sess *session) {
 	s.conns.Done()
 }
 
-// closeSessions disconnects every connection; their handlers then post
-// their disconnects to the hub and return.
+// shutdownWait bounds how long Close waits for its clients to take their
+// close frames: a flush of what is queued, then the close handshake.
+const shutdownWait = 3 * time.Second
+
+// closeSessions has every connection closed with 1001 (going away); their
+// handlers then post their disconnects to the hub and return.
 func (s *Server) closeSessions() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for sess := range s.sessions {
+	for _, sess := range s.openSessions() {
+		sess.closeWith(proto.CloseGoingAway, proto.CloseReasonShutdown)
+	}
+}
+
+// dropSessions cuts the connections still open, close frame or not.
+func (s *Server) dropSessions() {
+	sessions := s.openSessions()
+	if len(sessions) > 0 {
+		s.log.Info("cutting off clients that did not take their close frame", "clients", len(sessions), "after", shutdownWait)
+	}
+	for _, sess := range sessions {
 		sess.close()
 	}
+}
+
+func (s *Server) openSessions() []*session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*session, 0, len(s.sessions))
+	for sess := range s.sessions {
+		out = append(out, sess)
+	}
+	return out
 }

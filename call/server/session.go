@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -53,9 +54,10 @@ type session struct {
 	// not signed in yet (pending.go); idempotent.
 	leavePending func()
 	// closeReq asks the writer to close the connection with a status and
-	// reason for the client (closeWith); closing is set from then on, and
-	// the reader drops what the client still sends during the handshake.
-	closeReq chan websocket.CloseError
+	// reason for the client (closeWith); closing is set from then on: the
+	// reader drops what the client still sends during the handshake, and
+	// send drops what the hub still has for it.
+	closeReq chan closeRequest
 	closing  atomic.Bool
 
 	closeOnce sync.Once
@@ -76,6 +78,9 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 		return
 	default:
 	}
+	if !s.originAllowed(w, r) {
+		return
+	}
 	leave, ok := s.enterPending(w, r)
 	if !ok {
 		return
@@ -90,11 +95,20 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 
 	ctx, cancel := context.WithCancel(context.Background())
 	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), cancel: cancel,
-		limits: newConnLimits(s.cfg.Limits, time.Now()), leavePending: leave, closeReq: make(chan websocket.CloseError, 1)}
+		limits: newConnLimits(s.cfg.Limits, time.Now()), leavePending: leave, closeReq: make(chan closeRequest, 1)}
 	sess.ctx = context.WithValue(ctx, sessionKey{}, sess)
 	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
-		sess.close()
+		// Closed between the check above and here: the client is told,
+		// as every other one is.
+		cancel()
+		reason := proto.CloseReasonStopped // its listener closed
+		select {
+		case <-s.closing:
+			reason = proto.CloseReasonShutdown
+		default:
+		}
+		ws.Close(proto.CloseGoingAway, reason)
 		return
 	}
 	defer s.untrack(sess)
@@ -165,8 +179,7 @@ func (sess *session) writeLoop() {
 		select {
 		case msg := <-sess.out:
 			if msg == nil { // closeAfterQueued: everything before it is written
-				sess.ws.Close(websocket.StatusGoingAway, "server stopped serving this address")
-				sess.close()
+				sess.closeFrame(proto.CloseGoingAway, proto.CloseReasonStopped)
 				return
 			}
 			ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.WriteTimeout)
@@ -177,22 +190,28 @@ func (sess *session) writeLoop() {
 				sess.close()
 				return
 			}
-		case ce := <-sess.closeReq:
-			// What was queued before the close goes first: a flooder
-			// reads its rate_limited errors before the 1008 that follows.
-			sess.flushQueued()
-			// Close waits for the client's close frame; the reader,
-			// still running, may take it and end the session.
-			sess.ws.Close(ce.Code, ce.Reason)
-			sess.close()
+		case req := <-sess.closeReq:
+			if req.flush {
+				// What was queued before the close goes first: a flooder
+				// reads its rate_limited errors before the 1008 that follows.
+				sess.flushQueued()
+			}
+			sess.closeFrame(req.code, req.reason)
 			return
 		case <-ping.C:
-			ctx, cancel := context.WithTimeout(sess.ctx, sess.srv.cfg.PingInterval)
+			d := sess.srv.cfg.PingInterval
+			ctx, cancel := context.WithTimeout(sess.ctx, d)
 			err := sess.ws.Ping(ctx)
 			cancel()
+			if err != nil && sess.ctx.Err() == nil {
+				sess.logger().Info("closing a connection that did not answer a ping", "after", d, "err", err)
+				// The frame tells a client that is alive but stalled; when
+				// the network is gone it fails at once.
+				sess.closing.Store(true)
+				sess.closeFrame(proto.CloseKeepAlive, "no pong within "+d.String())
+				return
+			}
 			if err != nil {
-				sess.logger().Debug("ping failed", "err", err)
-				sess.close()
 				return
 			}
 		case <-sess.ctx.Done():
@@ -218,14 +237,20 @@ func (sess *session) flushQueued() {
 }
 
 // send queues an encoded message without blocking; a client that lets its
-// queue fill is too slow to be in a call and is disconnected.
+// queue fill is too slow to be in a call and is disconnected. A connection
+// that is closing takes nothing more.
 func (sess *session) send(msg []byte) {
+	if sess.closing.Load() {
+		return
+	}
 	select {
 	case sess.out <- msg:
 	case <-sess.ctx.Done():
 	default:
-		sess.logger().Warn("client too slow; disconnecting")
-		sess.close()
+		n := cap(sess.out)
+		sess.logger().Warn("client too slow; disconnecting", "waiting", n)
+		// No flush: the client is not reading what is queued.
+		sess.closeWithout(proto.CloseTooSlow, fmt.Sprintf("too slow: %d messages waiting", n))
 	}
 }
 
@@ -251,14 +276,51 @@ func (sess *session) replyError(id uint64, e *proto.Error) {
 	sess.sendEnvelope(proto.NewErrorReply(id, e))
 }
 
+// closeRequest is a close the writer is asked to make.
+type closeRequest struct {
+	code   websocket.StatusCode
+	reason string
+	flush  bool // write what is queued first
+}
+
 // closeWith closes the connection with a close frame telling the client
-// why. It does not block; the writer sends the frame.
+// why, once the messages queued so far are written. It does not block; the
+// writer sends the frame.
 func (sess *session) closeWith(code websocket.StatusCode, reason string) {
+	sess.requestClose(closeRequest{code: code, reason: reason, flush: true})
+}
+
+// closeWithout is closeWith dropping what is still queued.
+func (sess *session) closeWithout(code websocket.StatusCode, reason string) {
+	sess.requestClose(closeRequest{code: code, reason: reason})
+}
+
+func (sess *session) requestClose(req closeRequest) {
 	sess.closing.Store(true)
 	select {
-	case sess.closeReq <- websocket.CloseError{Code: code, Reason: reason}:
+	case sess.closeReq <- req:
 	default: // a close is under way already
 	}
+}
+
+// closeHandshakeWait bounds the wait for the client's answer to a close
+// frame: a client that has gone cannot hold its session, and the calls
+// waiting for its device to come back, for long.
+const closeHandshakeWait = time.Second
+
+// closeFrame sends a close frame and ends the session once the client
+// answers it, or after closeHandshakeWait. Writer goroutine.
+func (sess *session) closeFrame(code websocket.StatusCode, reason string) {
+	// Ending the session's context also ends the reader's read, which
+	// closes the connection under a Close still waiting.
+	t := time.AfterFunc(closeHandshakeWait, sess.close)
+	defer t.Stop()
+	// Close waits for the client's close frame; the reader, still
+	// running, may take it and end the session.
+	if err := sess.ws.Close(code, reason); err != nil {
+		sess.logger().Debug("close handshake", "code", int(code), "err", err)
+	}
+	sess.close()
 }
 
 func (sess *session) close() {
