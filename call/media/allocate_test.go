@@ -52,3 +52,35 @@ func TestAllocatorLadder(t *testing.T) {
 		t.Errorf("video target %d, want the capture's most, %d", vbps, devices.DefaultVideoBitrate)
 	}
 }
+
+// A 720p camera is sent at 720p only when the link carries it, and its
+// lower layers keep its shape.
+func TestAllocatorLadderFrom720p(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Video: true, Width: 1280, Height: 720, FPS: 30,
+		VideoBitrate: 2_500_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v, err := c.NewVideoEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	a := newAllocator(nil, &sender{enc: v, video: v}, func() int { return 0 })
+	t0 := time.Unix(0, 0)
+	step := func(at time.Duration, target int, want string) {
+		t.Helper()
+		a.apply(target, t0.Add(at))
+		if got := v.Layer().String(); got != want {
+			t.Errorf("at %v with %d kbit/s: %s, want %s", at, target/1000, got, want)
+		}
+	}
+	step(0, 400_000, "426x240@30")
+	step(3*time.Second, 1_500_000, "854x480@30") // 1.2 Mbit/s of video: short of 720p
+	step(6*time.Second, 2_500_000, "1280x720@30")
+	step(7*time.Second, 1_000_000, "854x480@30")
+	step(8*time.Second, 150_000, "426x240@15")
+}

@@ -104,6 +104,9 @@ type pacerCounters struct {
 	resendsDropped atomic.Uint64 // over the budget or too late
 	overflows      atomic.Uint64 // refused because the queue was full
 	paddingBytes   atomic.Uint64 // probes
+	// NACKs that could not be rewritten to the encoder's numbers; their
+	// packets are not resent.
+	nacksUntranslated atomic.Uint64
 }
 
 // newPacer paces at a multiple of target(); video waits while

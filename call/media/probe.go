@@ -131,7 +131,7 @@ func (p *pacer) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPRe
 		if err != nil || !p.padded.Load() {
 			return n, attrs, err
 		}
-		if m, ok := p.translateNACKs(b[:n]); ok {
+		if m, ok := p.translateNACKs(b, n); ok {
 			// Fresh attributes: the parsed packets cached in the old ones
 			// hold the outgoing numbers.
 			return m, interceptor.Attributes{}, nil
@@ -140,10 +140,10 @@ func (p *pacer) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPRe
 	})
 }
 
-// translateNACKs rewrites the NACKs in a compound RTCP packet in place;
-// false when it holds none of a video stream's.
-func (p *pacer) translateNACKs(b []byte) (int, bool) {
-	pkts, err := rtcp.Unmarshal(b)
+// translateNACKs rewrites the NACKs in the compound RTCP packet b[:n] in
+// place, within b's length; false when it holds none of a video stream's.
+func (p *pacer) translateNACKs(b []byte, n int) (int, bool) {
+	pkts, err := rtcp.Unmarshal(b[:n])
 	if err != nil {
 		return 0, false
 	}
@@ -180,6 +180,7 @@ func (p *pacer) translateNACKs(b []byte) (int, bool) {
 	}
 	out, err := rtcp.Marshal(kept)
 	if err != nil || len(out) > len(b) {
+		p.stats.nacksUntranslated.Add(1)
 		return 0, false
 	}
 	return copy(b, out), true

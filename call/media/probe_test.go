@@ -208,8 +208,8 @@ func FuzzTranslateNACKs(f *testing.F) {
 				st.seqs.padding()
 			}
 		}
-		buf := append([]byte(nil), b...)
-		n, ok := p.translateNACKs(buf)
+		buf := make([]byte, 1500)
+		n, ok := p.translateNACKs(buf, copy(buf, b))
 		if !ok {
 			return
 		}

@@ -155,6 +155,9 @@ func (s *Session) sampleStats() {
 			st.AudioDBFS, st.AudioHz = rep.DBFS(), rep.Frequency
 		}
 	}
+	ps := &s.path.pacer.stats
+	s.log.Debug("send path", "resent", resent, "resendsDropped", ps.resendsDropped.Load(),
+		"nacksUntranslated", ps.nacksUntranslated.Load(), "padding", ps.paddingBytes.Load(), "overflows", ps.overflows.Load())
 	s.mu.Lock()
 	s.stats = st
 	s.mu.Unlock()
