@@ -61,8 +61,9 @@ const (
 	appLimitedHeadroom = 2.5
 	// rampLoss: above this loss the ramp waits; GCC's loss control acts
 	// above lossCongestion.
-	rampLoss       = 0.05
-	lossCongestion = 0.1
+	rampLoss        = 0.05
+	lossCongestion  = 0.1
+	lossCutInterval = 300 * time.Millisecond
 	// lossEvidence: this much loss with GCC's congestion shows the link
 	// is full.
 	lossEvidence = 0.02
@@ -103,6 +104,7 @@ type estimator struct {
 	onChange     func(int) // guarded by mu
 	lastFeedback time.Time // guarded by mu
 	lastCut      time.Time // guarded by mu: the last decrease, for whatever reason
+	lastLossCut  time.Time // guarded by mu
 	lastSent     int       // guarded by mu: what was sent at the last update
 	lastQueue    time.Duration
 	lastLoss     float64   // guarded by mu: with lastQueue, as at the last update
@@ -257,8 +259,13 @@ func (e *estimator) update(now time.Time) {
 	case queue > rampQueue:
 		// A queue is building: no more until it drains.
 	case loss > lossCongestion:
-		// GCC's loss rule: lose half the loss rate, at most every update.
-		e.target = int(float64(e.target) * (1 - 0.5*loss))
+		// GCC's loss rule, lose half the loss rate, spaced as libwebrtc
+		// spaces it: feedback every 50 ms would otherwise compound a
+		// burst of loss into a collapse.
+		if now.Sub(e.lastLossCut) >= lossCutInterval {
+			e.target = int(float64(e.target) * (1 - 0.5*loss))
+			e.lastLossCut, e.lastCut = now, now
+		}
 	case loss < rampLoss && e.rampingLocked(now, delivered):
 		// A sender that does not fill the estimate cannot test it: growth
 		// stops at a few times what it sends (libwebrtc's application

@@ -150,11 +150,11 @@ func (f *inFlight) queued() (time.Duration, int) {
 	return f.queue.standing(), f.queue.rate
 }
 
-// startProbe begins measuring cluster id.
-func (f *inFlight) startProbe(id int) {
+// startProbe begins measuring cluster id, sent at rate bits/s.
+func (f *inFlight) startProbe(id, rate int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.probe = &probeRecord{id: id, waiting: map[uint16]probePacket{}}
+	f.probe = &probeRecord{id: id, asked: rate, waiting: map[uint16]probePacket{}}
 }
 
 // probeSent notes that cluster id is out: bytes over span.

@@ -82,7 +82,7 @@ func (p *pacer) probe(now time.Time) {
 			break
 		}
 	}
-	if c.bytes >= c.goal || now.Sub(c.start) >= probeMaxTime {
+	if c.bytes >= c.goal && now.Sub(c.start) >= probeMinTime || now.Sub(c.start) >= probeMaxTime {
 		p.prober.probeSent(c.id, c.bytes, now.Sub(c.start))
 		*c = probeSending{}
 	}

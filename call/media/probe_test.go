@@ -159,7 +159,7 @@ func TestPacerPadsOnlyBetweenFrames(t *testing.T) {
 func TestProbeOutcome(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	cluster := func(queueGrowth time.Duration, lost int) probeRecord {
-		r := probeRecord{id: 1, sent: true, sentAt: t0.Add(40 * time.Millisecond), rate: 2_000_000, lost: lost}
+		r := probeRecord{id: 1, sent: true, sentAt: t0.Add(40 * time.Millisecond), rate: 2_000_000, asked: 2_000_000, lost: lost}
 		// 20 packets of 250 bytes, 1 ms apart: 2 Mbit/s.
 		for i := range 20 {
 			sent := t0.Add(time.Duration(i) * time.Millisecond)

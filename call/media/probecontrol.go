@@ -30,8 +30,9 @@ func (e *estimator) nextProbe(now time.Time) (id, rate int) {
 	}
 	e.probeID++
 	e.probing = true
-	e.flying.startProbe(e.probeID)
-	return e.probeID, min(probeFactor*e.target, maxBitrate)
+	rate = min(probeFactor*e.target, maxBitrate)
+	e.flying.startProbe(e.probeID, rate)
+	return e.probeID, rate
 }
 
 // probeSent hears from the pacer that a cluster is out.

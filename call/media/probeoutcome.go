@@ -28,6 +28,10 @@ type probeRecord struct {
 	sent     bool // the pacer has sent all of it
 	sentAt   time.Time
 	rate     int // bits/s offered, media included
+	// asked is the rate the cluster was asked for: a large frame sent
+	// with it makes what was offered more, not what the link was shown
+	// to carry.
+	asked int
 }
 
 type probePacket struct {
@@ -81,6 +85,6 @@ func (r *probeRecord) outcome(now time.Time) (probeResult, bool) {
 	}
 	received := int(float64(bytes*8) / (last - first).Seconds())
 	res.carried = true
-	res.rate = min(r.rate, received)
+	res.rate = min(r.rate, received, r.asked)
 	return res, true
 }
