@@ -22,15 +22,16 @@ import (
 // must Close it, after closing every PeerConnection it was added to.
 type Capture struct {
 	log          *slog.Logger
-	video        mediadevices.Track       // nil when no video was opened
-	audio        mediadevices.Track       // nil when no audio was opened
-	videoSrc     *mediadevices.VideoTrack // the unwrapped video track, for previews
-	streamID     string                   // shared by both tracks (msid), for lip sync
-	opus         *opusBuilder             // the audio track's encoders
-	videoBitrate int                      // the most the senders' video encoders may use
-	layer        Layer                    // what was asked of the camera
-	warnings     []error                  // immutable after Open
-	processing   *processor               // nil when the microphone is not processed
+	audio        mediadevices.Track // nil when no audio was opened
+	camera       *cameraSlot        // nil when no video was opened
+	cfg          CaptureConfig      // as opened, for a camera switch
+	selector     *mediadevices.CodecSelector
+	streamID     string       // shared by both tracks (msid), for lip sync
+	opus         *opusBuilder // the audio track's encoders
+	videoBitrate int          // the most the senders' video encoders may use
+	layer        Layer        // what was asked of the camera
+	warnings     []error      // immutable after Open
+	processing   *processor   // nil when the microphone is not processed
 	videoOn      atomic.Bool
 	audioOn      atomic.Bool
 
@@ -57,7 +58,7 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	}
 	streamID := "duet-" + uuid.NewString()
 	c := &Capture{log: cfg.Logger, streamID: streamID, opus: opus, videoBitrate: cfg.VideoBitrate,
-		layer: Layer{Width: cfg.Width &^ 1, Height: cfg.Height &^ 1, FPS: cfg.FPS}}
+		layer: Layer{Width: cfg.Width &^ 1, Height: cfg.Height &^ 1, FPS: cfg.FPS}, cfg: cfg, selector: selector}
 	c.videoOn.Store(true)
 	c.audioOn.Store(true)
 
@@ -68,8 +69,7 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 			failures = append(failures, err)
 		} else {
 			t.Transform(videoGate(&c.videoOn))
-			c.videoSrc = t
-			c.video = &streamTrack{Track: t, streamID: streamID}
+			c.camera = &cameraSlot{track: t, id: cmp.Or(cfg.VideoFile, cfg.CameraID)}
 		}
 	}
 	if cfg.Audio {
@@ -88,14 +88,14 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 			c.audio = &streamTrack{Track: t, streamID: streamID}
 		}
 	}
-	if c.video == nil && c.audio == nil {
+	if c.camera == nil && c.audio == nil {
 		return nil, fmt.Errorf("open capture: %w", errors.Join(failures...))
 	}
 	for _, f := range failures {
 		c.log.Warn("capture degraded", "err", f)
 	}
 	c.warnings = failures
-	c.log.Info("capture open", "video", c.video != nil, "audio", c.audio != nil,
+	c.log.Info("capture open", "video", c.camera != nil, "audio", c.audio != nil,
 		"camera", cmp.Or(cfg.VideoFile, cfg.CameraID), "microphone", cmp.Or(cfg.AudioFile, cfg.MicrophoneID))
 	return c, nil
 }
@@ -127,7 +127,14 @@ func (c *Capture) AudioProcessed() bool { return c.processing != nil && !c.proce
 func (c *Capture) StreamID() string { return c.streamID }
 
 // VideoTrack returns the video track, or nil when the Capture has no video.
-func (c *Capture) VideoTrack() mediadevices.Track { return c.video }
+// After SwitchCamera it is the new camera's.
+func (c *Capture) VideoTrack() mediadevices.Track {
+	if c.camera == nil {
+		return nil
+	}
+	t, _ := c.camera.current()
+	return &streamTrack{Track: t, streamID: c.streamID}
+}
 
 // AudioTrack returns the audio track, or nil when the Capture has no audio.
 func (c *Capture) AudioTrack() mediadevices.Track { return c.audio }
@@ -136,8 +143,8 @@ func (c *Capture) AudioTrack() mediadevices.Track { return c.audio }
 // webrtc.TrackLocal: pass it to PeerConnection.AddTrack.
 func (c *Capture) Tracks() []mediadevices.Track {
 	var ts []mediadevices.Track
-	if c.video != nil {
-		ts = append(ts, c.video)
+	if v := c.VideoTrack(); v != nil {
+		ts = append(ts, v)
 	}
 	if c.audio != nil {
 		ts = append(ts, c.audio)
@@ -157,10 +164,10 @@ func (c *Capture) Warnings() []error {
 // until the next frame and fails with io.EOF after Close. A preview that
 // stops reading holds nothing up.
 func (c *Capture) NewVideoPreview() video.Reader {
-	if c.videoSrc == nil {
+	if c.camera == nil {
 		return nil
 	}
-	return c.videoSrc.NewReader(true)
+	return c.camera.newReader(true)
 }
 
 // SetVideoEnabled turns the camera picture on or off without renegotiation:
@@ -224,7 +231,14 @@ func (c *Capture) AudioEnabled() bool { return c.audioOn.Load() }
 func (c *Capture) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
-		for _, t := range c.Tracks() {
+		var tracks []mediadevices.Track
+		if c.camera != nil {
+			tracks = append(tracks, c.camera.close()) // the camera now, after any switch
+		}
+		if c.audio != nil {
+			tracks = append(tracks, c.audio)
+		}
+		for _, t := range tracks {
 			if err := closeTrack(t); err != nil {
 				errs = append(errs, fmt.Errorf("close %s track: %w", t.Kind(), err))
 			}

@@ -55,10 +55,10 @@ type VideoEncoder struct {
 // ErrNothingRequested when the Capture has no video. It sends the camera's
 // own size and rate until SetLayer says otherwise.
 func (c *Capture) NewVideoEncoder() (*VideoEncoder, error) {
-	if c.videoSrc == nil {
+	if c.camera == nil {
 		return nil, fmt.Errorf("video encoder: %w", ErrNothingRequested)
 	}
-	e := &VideoEncoder{src: video.ToI420(c.videoSrc.NewReader(false)), maxBitrate: c.videoBitrate}
+	e := &VideoEncoder{src: video.ToI420(c.camera.newReader(false)), maxBitrate: c.videoBitrate}
 	native := c.layer
 	e.native.Store(&native)
 	e.want.Store(&native)
