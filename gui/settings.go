@@ -135,7 +135,7 @@ func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
 	v.noise.SetChecked(v.s.NoiseSuppress)
 	v.gain.SetChecked(v.s.GainControl)
 	v.syncEnabled()
-	note := "Changes apply to the next call; the speaker after signing in again."
+	note := "A new camera is used at once, also during a call; the other changes apply to the next call, the speaker after signing in again."
 	if problem != "" {
 		note = problem + "\n" + note
 	}
@@ -175,7 +175,11 @@ func (v *settingsView) changed() {
 }
 
 func (u *ui) saveSettings(s Settings) {
+	prev := u.settings.get()
 	u.settings.set(s)
+	if s.CameraID != prev.CameraID && !s.Synthetic && u.cfg.VideoFile == "" {
+		u.switchCamera(s.CameraID)
+	}
 	s.save(u.prefs)
 	if u.autoSynthetic {
 		if s.Synthetic {
