@@ -195,6 +195,15 @@ function start() {
   bindCallPanel(() => app.call);
   $('signout').onclick = signOut;
   $('more').onclick = olderCalls;
+  // A pasted invitation (a link, or the desktop app's text, whose line
+  // breaks a one-line field would drop) fills both fields.
+  $('account').addEventListener('paste', (e) => {
+    const pasted = fromText(e.clipboardData.getData('text'));
+    if (!pasted) return;
+    e.preventDefault();
+    $('account').value = pasted.account;
+    $('token').value = pasted.token;
+  });
   $('signin-form').onsubmit = (e) => {
     e.preventDefault();
     const typed = $('account').value;

@@ -56,12 +56,15 @@ export function renderHistory(ul, records, me) {
     let how = statusWord(r.status);
     if (r.status === 1) how += ', ' + duration(r.duration);
     const when = new Date(r.createdAt);
+    const today = when.toDateString() === new Date().toDateString();
+    const at = today ? when.toLocaleTimeString([], { timeStyle: 'short' })
+      : when.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
     li.append(
       el('span', { className: 'dir', textContent: outgoing ? '↗' : '↙', title: outgoing ? 'you called' : 'called you' }),
       el('span', { className: 'name', textContent: peer }),
       el('span', { className: 'kind', textContent: callTypeWord(r.type) }),
       el('span', { className: 'how', textContent: how }),
-      el('time', { dateTime: when.toISOString(), textContent: when.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) }),
+      el('time', { dateTime: when.toISOString(), textContent: at }),
     );
     return li;
   });

@@ -37,6 +37,7 @@ export function renderCall(c) {
   attach($('local'), live && c.video && c.stream ? c.stream : null);
   attach($('remote'), live && c.remote ? c.remote : null);
   const stage = $('stage');
+  stage.hidden = !live;
   stage.dataset.remoteVideo = String(live && c.video && c.remote !== null && c.peerMedia.video);
   stage.dataset.localVideo = String(live && c.video && !c.cameraOff);
   $('peer-name').textContent = live ? c.peerAccount : '';
