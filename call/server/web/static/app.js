@@ -137,6 +137,7 @@ function leftBehind(ac) {
 function signedOut(text) {
   if (active()) app.call.end(text);
   app.conn = null;
+  $('me').textContent = '';
   sessionStorage.removeItem(credsKey);
   setLink('offline', '');
   show('signin');
@@ -187,6 +188,7 @@ function signOut() {
   app.next = 0;
   sessionStorage.removeItem(credsKey);
   setLink('offline', '');
+  $('me').textContent = '';
   $('token').value = '';
   show('signin');
 }
