@@ -170,7 +170,8 @@ func TestWebCallsBotInChromium(t *testing.T) {
 	if err != nil || cid == "" {
 		t.Fatalf("the call's cid: %q %v", cid, err)
 	}
-	t.Logf("in call %s after %v", cid, time.Since(started).Round(time.Millisecond))
+	offered, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.duet.call.peer.firstOfferer`))
+	t.Logf("in call %s after %v (the page offered: %v)", cid, time.Since(started).Round(time.Millisecond), offered)
 
 	// The page decodes the bot's video...
 	var frames int

@@ -212,6 +212,11 @@ function start() {
     const pasted = fromText(typed);
     signIn(pasted || { account: typed.trim(), token: $('token').value.trim() });
   };
+  // Closing or reloading the page ends its call at once, rather than
+  // leaving the peer waiting out the server's grace for a lost device.
+  window.addEventListener('pagehide', () => {
+    if (active()) app.call.hangup();
+  });
   // The stats line and the call's running time.
   setInterval(async () => {
     const c = app.call;
