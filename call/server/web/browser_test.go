@@ -81,10 +81,10 @@ func runBot(t *testing.T, cfg bot.Config) <-chan slog.Record {
 
 // startChromium starts headless Chromium with a fake camera and
 // microphone that need no permission prompt; it closes when the test ends.
-func startChromium(t *testing.T, deadline context.Context) context.Context {
+func startChromium(t *testing.T, deadline context.Context, chromium string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(findChromium(t)),
+		chromedp.ExecPath(chromium),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 820),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
@@ -138,6 +138,7 @@ const pageFrames = `(async () => {
 // an invitation link, video-calls a duet bot that answers, and both sides
 // decode the other's video; the page hangs up and shows the call's record.
 func TestWebCallsBotInChromium(t *testing.T) {
+	chromium := findChromium(t)
 	leaktest.Check(t)
 	started := time.Now()
 	db := filepath.Join(t.TempDir(), "duet.db")
@@ -149,7 +150,7 @@ func TestWebCallsBotInChromium(t *testing.T) {
 
 	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
 	defer cancel()
-	ctx := startChromium(t, deadline)
+	ctx := startChromium(t, deadline, chromium)
 	t.Logf("chromium up after %v", time.Since(started).Round(time.Millisecond))
 
 	err := chromedp.Do(ctx,
