@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -109,8 +110,9 @@ func runAccountAdd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	fmt.Fprintln(stdout, token)
-	fmt.Fprintf(stderr, "token %d for %s; sign in with --account %s --token TOKEN (it is not shown again)\n",
-		info.ID, name, name)
+	fmt.Fprintf(stderr, "token %d for %s; sign in with --account %s --token TOKEN (it is not shown again),\n"+
+		"or in a browser with the link https://HOST:PORT/#invite=%s:TOKEN (docs/web.md)\n",
+		info.ID, name, name, url.PathEscape(name))
 	return nil
 }
 

@@ -146,11 +146,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		srv.Close()
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	scheme := "ws"
+	scheme, page := "ws", "http"
 	if *tlsCert != "" {
-		scheme = "wss"
+		scheme, page = "wss", "https"
 	}
 	fmt.Fprintf(stdout, "duet %s serving on %s://%s/ws (database %s)\n", appVersion(), scheme, ln.Addr(), *db)
+	fmt.Fprintf(stdout, "web client for guests at %s://%s/ (docs/web.md)\n", page, ln.Addr())
 	if a := srv.TURNAddr(); a != nil {
 		fmt.Fprintf(stdout, "TURN relay on %s (UDP and TCP), relays at %s ports %s\n", a, cfg.TURN.PublicIP, turnf.ports)
 		if cfg.TURN.PublicIP.IsLoopback() {

@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"duet/call/proto"
+	"duet/call/server/web"
 )
 
 // Config holds everything the server needs; zero durations take the defaults.
@@ -203,11 +204,13 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler returns the HTTP handler: the websocket endpoint at /ws.
+// Handler returns the HTTP handler: the websocket endpoint at /ws, and the
+// web client for guests at / (see docs/web.md).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveWS)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("/", web.Handler())
 	return mux
 }
 
