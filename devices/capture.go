@@ -24,7 +24,8 @@ type Capture struct {
 	log          *slog.Logger
 	audio        mediadevices.Track // nil when no audio was opened
 	camera       *cameraSlot        // nil when no video was opened
-	cfg          CaptureConfig      // as opened, for a camera switch
+	mic          *micSlot           // the audio track's source; nil when no audio was opened
+	cfg          CaptureConfig      // as opened, for a device switch
 	selector     *mediadevices.CodecSelector
 	streamID     string       // shared by both tracks (msid), for lip sync
 	opus         *opusBuilder // the audio track's encoders
@@ -73,19 +74,11 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 		}
 	}
 	if cfg.Audio {
-		t, err := openAudio(ctx, cfg, selector)
-		if err != nil {
-			failures = append(failures, err)
-		} else {
-			if p := cfg.processing(); p.any() {
-				if c.processing, err = newProcessor(p); err != nil {
-					failures = append(failures, fmt.Errorf("%w: %w", ErrNoAudioProcessing, err))
-				} else {
-					t.Transform(c.processing.transform)
-				}
+		degraded, err := c.openMicrophone(ctx, cfg)
+		for _, e := range []error{err, degraded} {
+			if e != nil {
+				failures = append(failures, e)
 			}
-			t.Transform(audioGate(&c.audioOn))
-			c.audio = &streamTrack{Track: t, streamID: streamID}
 		}
 	}
 	if c.camera == nil && c.audio == nil {
@@ -98,6 +91,34 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	c.log.Info("capture open", "video", c.camera != nil, "audio", c.audio != nil,
 		"camera", cmp.Or(cfg.VideoFile, cfg.CameraID), "microphone", cmp.Or(cfg.AudioFile, cfg.MicrophoneID))
 	return c, nil
+}
+
+// openMicrophone opens the microphone and the audio track over it, with
+// its processing and mute gate. The track reads a micSlot, so that a
+// switch puts another device under its processing and encoders. degraded
+// says why the microphone is not processed when it should be: the call
+// then goes on unprocessed, and says so.
+func (c *Capture) openMicrophone(ctx context.Context, cfg CaptureConfig) (degraded, err error) {
+	device, err := openAudio(ctx, cfg, c.selector)
+	if err != nil {
+		return nil, err
+	}
+	c.mic = newMicSlot(device, cmp.Or(cfg.AudioFile, cfg.MicrophoneID))
+	t, err := asAudioTrack(mediadevices.NewAudioTrack(c.mic, c.selector))
+	if err != nil {
+		c.mic = nil
+		return nil, err
+	}
+	if p := cfg.processing(); p.any() {
+		if c.processing, err = newProcessor(p); err != nil {
+			degraded = fmt.Errorf("%w: %w", ErrNoAudioProcessing, err)
+		} else {
+			t.Transform(c.processing.transform)
+		}
+	}
+	t.Transform(audioGate(&c.audioOn))
+	c.audio = &streamTrack{Track: t, streamID: c.streamID}
+	return degraded, nil
 }
 
 // streamTrack gives both tracks of a Capture one stable stream ID (msid), so
@@ -231,16 +252,17 @@ func (c *Capture) AudioEnabled() bool { return c.audioOn.Load() }
 func (c *Capture) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
-		var tracks []mediadevices.Track
 		if c.camera != nil {
-			tracks = append(tracks, c.camera.close()) // the camera now, after any switch
+			// The camera now, after any switch.
+			if err := closeTrack(c.camera.close()); err != nil {
+				errs = append(errs, fmt.Errorf("close video track: %w", err))
+			}
 		}
 		if c.audio != nil {
-			tracks = append(tracks, c.audio)
-		}
-		for _, t := range tracks {
-			if err := closeTrack(t); err != nil {
-				errs = append(errs, fmt.Errorf("close %s track: %w", t.Kind(), err))
+			// Not under driverMu: the track's source, the microphone slot,
+			// takes it to close the device.
+			if err := c.audio.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close audio track: %w", err))
 			}
 		}
 		if c.processing != nil {

@@ -5,3 +5,7 @@ import "errors"
 // ErrNoVideoSent: the call sends no video (an audio call, or no camera
 // opened), so there is no camera to switch.
 var ErrNoVideoSent = errors.New("this call sends no video")
+
+// ErrNoPlayback: the call plays no sound here (no speaker could be opened,
+// or it was not asked for), so there is no speaker to switch.
+var ErrNoPlayback = errors.New("this call plays no sound")

@@ -42,7 +42,10 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 	}
 	s.jitter.Store(jb)
 	defer s.jitter.Store(nil)
-	if s.playback == nil {
+	s.mu.Lock()
+	speaker := s.playback != nil
+	s.mu.Unlock()
+	if !speaker {
 		stop := make(chan struct{})
 		done := make(chan struct{})
 		go s.playoutClock(stop, done)

@@ -86,7 +86,7 @@ type Session struct {
 	recent   pcmWindow                     // the last received audio, for level and frequency
 	freezes  freezeDetector                // of the remote video
 	jitter   atomic.Pointer[jitter.Buffer] // the remote audio's, while it is received
-	playback *devices.Playback             // nil when not playing
+	playback *devices.Playback             // guarded by mu: nil when not playing
 
 	// Owned by the owner goroutine.
 	pendingCandidates []webrtc.ICECandidateInit
@@ -246,7 +246,9 @@ func (s *Session) openPlayback() {
 		s.warn(err)
 		return
 	}
+	s.mu.Lock()
 	s.playback = pb
+	s.mu.Unlock()
 }
 
 func (s *Session) warn(err error) {
@@ -425,8 +427,11 @@ func (s *Session) Close() error {
 			s.capture.Close()
 		}
 		s.wg.Wait()
-		if s.playback != nil {
-			s.playback.Close()
+		s.mu.Lock()
+		pb := s.playback
+		s.mu.Unlock()
+		if pb != nil {
+			pb.Close()
 		}
 		close(s.events)
 	})

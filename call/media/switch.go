@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/pion/webrtc/v4"
+
+	"duet/devices"
 )
 
 // SwitchCamera moves the call to another camera (a device ID, or one of
@@ -21,5 +23,35 @@ func (s *Session) SwitchCamera(ctx context.Context, cameraID string) error {
 		return err
 	}
 	snd.enc.ForceKeyFrame()
+	return nil
+}
+
+// SwitchSpeaker moves the call's sound to speakerID ("" for the system
+// default) without interrupting the call: the new speaker opens first, so
+// if it cannot, the old one plays on and the error says why. It fails with
+// ErrNoPlayback when the call plays no sound. Safe from any goroutine.
+func (s *Session) SwitchSpeaker(speakerID string) error {
+	s.mu.Lock()
+	old, closed := s.playback, s.closed
+	s.mu.Unlock()
+	if closed || old == nil {
+		return fmt.Errorf("switch speaker: %w", ErrNoPlayback)
+	}
+	pb, err := devices.OpenPlaybackFrom(speakerID, audioRate, audioChannels, s.playout, s.log)
+	if err != nil {
+		return fmt.Errorf("switch speaker: %w", err)
+	}
+	s.mu.Lock()
+	if s.closed || s.playback != old {
+		s.mu.Unlock()
+		pb.Close()
+		return fmt.Errorf("switch speaker: %w", ErrNoPlayback)
+	}
+	s.playback = pb
+	s.mu.Unlock()
+	// Both pulled from the jitter buffer for a moment (it is safe for
+	// that); from here only the new one does.
+	old.Close()
+	s.log.Info("speaker switched", "speaker", speakerID)
 	return nil
 }
