@@ -121,9 +121,9 @@ func Start(t testing.TB, sinks ...Sink) *Server {
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env = os.Environ() // with the variables set above
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	// Its own process group: a signal to the test's group does not reach it
-	// first, and nothing of it outlives Stop.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so stop can end all of it; and a test binary
+	// that dies without its cleanups (a timeout, a kill) takes it along.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	err = s.cmd.Start()
 	logf.Close()
 	if err != nil {
