@@ -78,7 +78,7 @@ func openAudio(ctx context.Context, cfg CaptureConfig, sel *mediadevices.CodecSe
 	id := cfg.MicrophoneID
 	if id == "" {
 		mics, _, err := listSound()
-		if err != nil || len(mics) == 0 {
+		if len(mics) == 0 {
 			return nil, deviceError("open", KindMicrophone, id, ErrNoMicrophone, err)
 		}
 		id = mics[0].ID // default first

@@ -2,6 +2,7 @@ package devices
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -120,13 +121,9 @@ func listSound() (mics, speakers []Device, err error) {
 		_ = mctx.Uninit()
 		mctx.Free()
 	}()
-	if mics, err = listMalgo(mctx, malgo.Capture, KindMicrophone); err != nil {
-		return []Device{}, []Device{}, err
-	}
-	if speakers, err = listMalgo(mctx, malgo.Playback, KindSpeaker); err != nil {
-		return mics, []Device{}, err
-	}
-	return mics, speakers, nil
+	mics, micErr := listMalgo(mctx, malgo.Capture, KindMicrophone)
+	speakers, speakerErr := listMalgo(mctx, malgo.Playback, KindSpeaker)
+	return mics, speakers, errors.Join(micErr, speakerErr)
 }
 
 func listMalgo(mctx *malgo.AllocatedContext, typ malgo.DeviceType, kind Kind) ([]Device, error) {
