@@ -119,7 +119,9 @@ func Start(t testing.TB, sinks ...Sink) *Server {
 		t.Fatal(err)
 	}
 	s.cmd = exec.Command(bin, args...)
-	s.cmd.Env = os.Environ() // with the variables set above
+	// The variables set above, and a session bus that is not there: the
+	// daemon asks for one at start-up and would otherwise try to launch one.
+	s.cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"))
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	// Its own process group, so stop can end all of it; and a test binary
 	// that dies without its cleanups (a timeout, a kill) takes it along.
