@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -64,6 +65,7 @@ type Server struct {
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when the daemon has exited
 	log    string
+	awake  []*exec.Cmd // see keepAwake
 }
 
 // Start starts a server with sinks, waits until it accepts connections and
@@ -140,7 +142,47 @@ func Start(t testing.TB, sinks ...Sink) *Server {
 	if err := s.waitReady(); err != nil {
 		t.Fatalf("pulseaudio %s: %v\n%s", strings.Join(args, " "), err, s.Log())
 	}
+	if len(sinks) > 0 {
+		s.keepAwake(sinks...)
+	}
 	return s
+}
+
+// keepAwake makes the sinks deliver to their monitors at once and in
+// 10 ms steps, as a sound card's sink would. A null sink that nobody asks
+// for low latency renders 2 s at a time, and does so as it is loaded; a
+// microphone opened on its monitor would hear nothing for up to 2 s. So a
+// recorder asks 10 ms of each monitor for as long as the server runs, and
+// a suspend and resume drops the 2 s already rendered.
+func (s *Server) keepAwake(sinks ...Sink) {
+	s.t.Helper()
+	var names []string
+	for _, sk := range sinks {
+		name := "pulsetest-keep-awake-" + sk.Name
+		cmd := exec.Command("parec", "--server=unix:"+s.socket, "--device="+sk.Name+".monitor",
+			"--latency-msec=10", "--raw", "--client-name="+name)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			s.t.Fatalf("keep %s awake: %v", sk.Name, err)
+		}
+		s.awake = append(s.awake, cmd)
+		names = append(names, name)
+	}
+	deadline := time.Now().Add(startTimeout)
+	for {
+		clients := s.Pactl("list", "clients")
+		if !slices.ContainsFunc(names, func(n string) bool { return !strings.Contains(clients, n) }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("keep sinks awake: the recorders did not connect within %s:\n%s", startTimeout, clients)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, sk := range sinks {
+		s.Pactl("suspend-sink", sk.Name, "1")
+		s.Pactl("suspend-sink", sk.Name, "0")
+	}
 }
 
 // waitReady polls the socket until the server accepts a connection.
@@ -165,6 +207,10 @@ func (s *Server) waitReady() error {
 
 // stop ends the daemon (SIGTERM, then SIGKILL) and removes its directory.
 func (s *Server) stop() {
+	for _, c := range s.awake {
+		_ = c.Process.Kill()
+		_ = c.Wait()
+	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exited:
@@ -211,6 +257,7 @@ func (s *Server) AddSink(sk Sink) int {
 	if err != nil {
 		s.t.Fatalf("load-module module-null-sink %s: module index %q: %v", sk.Name, out, err)
 	}
+	s.keepAwake(sk)
 	return idx
 }
 
