@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"duet/call/leaktest"
 	"duet/internal/pulsetest"
 )
 
@@ -45,7 +46,7 @@ func pulseDevices(t *testing.T, sink pulsetest.Sink) (speaker, mic Device) {
 }
 
 func TestPulseListShowsSinksAndMonitors(t *testing.T) {
-	checkGoroutines(t)
+	leaktest.Check(t)
 	pulsetest.Start(t, sinkA, sinkB)
 	inv, err := List()
 	if err != nil {
@@ -68,7 +69,7 @@ func TestPulseListShowsSinksAndMonitors(t *testing.T) {
 // A sink plugged in while running is listed, speaker and monitor, without
 // a restart; unplugged, it goes.
 func TestPulseHotPlug(t *testing.T) {
-	checkGoroutines(t)
+	leaktest.Check(t)
 	srv := pulsetest.Start(t, sinkA)
 	listed := func(want bool) func() bool {
 		return func() bool {
@@ -94,7 +95,7 @@ func TestPulseHotPlug(t *testing.T) {
 // the capture path (the microphone, its Opus encoder) from the sink's
 // monitor, at its frequency.
 func TestPulseToneThroughSink(t *testing.T) {
-	checkGoroutines(t)
+	leaktest.Check(t)
 	pulsetest.Start(t, sinkA)
 	speaker, mic := pulseDevices(t, sinkA)
 	const freq = 700
