@@ -81,9 +81,9 @@ func echoDevices(t *testing.T) (speaker, mic devices.Device) {
 }
 
 // echoLevels has caller call callee, waits until the callee hears the
-// caller's tone (its microphone processed or not) and the caller's level of
-// it coming back settles (settled holds), and returns the next n levels the caller measures (a second
-// apart, 200 ms each), then hangs up.
+// caller's tone (its microphone processed or not) and the caller's level
+// of it coming back settles (settled holds), and returns the next n levels
+// the caller measures (a second apart, 200 ms each), then hangs up.
 func echoLevels(t *testing.T, caller, callee *testPhone, processed bool, settled func(dbfs float64) bool, n int) []float64 {
 	t.Helper()
 	_, sc, se := connectCall(t, caller, callee, proto.CallTypeAudio)
