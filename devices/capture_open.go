@@ -75,23 +75,19 @@ func openAudio(ctx context.Context, cfg CaptureConfig, sel *mediadevices.CodecSe
 		}
 		return asAudioTrack(mediadevices.NewAudioTrack(src, sel))
 	}
-	d, err := pickDriver(driver.FilterAudioRecorder(), KindMicrophone, cfg.MicrophoneID)
+	id := cfg.MicrophoneID
+	if id == "" {
+		mics, _, err := listSound()
+		if len(mics) == 0 {
+			return nil, deviceError("open", KindMicrophone, id, ErrNoMicrophone, err)
+		}
+		id = mics[0].ID // default first
+	}
+	m, err := openMicrophone(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	t, err := openDriver(ctx, d, KindMicrophone, mediadevices.MediaStreamConstraints{
-		Codec: sel,
-		Audio: func(c *mediadevices.MediaTrackConstraints) {
-			c.DeviceID = prop.StringExact(d.ID())
-			c.SampleRate = prop.Int(48000)
-			c.ChannelCount = prop.Int(1)
-			c.Latency = prop.Duration(toneChunk)
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return asAudioTrack(t)
+	return asAudioTrack(mediadevices.NewAudioTrack(m, sel))
 }
 
 // pickDriver finds the driver for id, or the default one when id is empty.

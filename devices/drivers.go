@@ -1,11 +1,9 @@
 package devices
 
-// The real capture drivers register themselves with mediadevices in init():
-// the camera driver scans /dev/video*, the microphone driver starts a malgo
-// context and registers every capture device it finds. Building with the
-// "nomicrophone" tag replaces the latter with an empty stub, so this file
-// needs no build tag of its own.
+// The camera driver registers itself with mediadevices in init(), scanning
+// /dev/video*. Microphones are not mediadevices drivers: they are opened
+// through malgo directly (microphone.go), so that one plugged in, or a
+// sound server started, after this process started can be listed and used.
 import (
 	_ "github.com/pion/mediadevices/pkg/driver/camera"
-	_ "github.com/pion/mediadevices/pkg/driver/microphone"
 )

@@ -2,6 +2,7 @@ package devices
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,8 +40,9 @@ const alsaNullID = "6e756c6c"
 // Device is one camera, microphone or speaker.
 type Device struct {
 	// ID is what CaptureConfig.CameraID, CaptureConfig.MicrophoneID and
-	// OpenPlayback take. Camera and microphone IDs are only valid for the
-	// lifetime of the process (mediadevices assigns them at start-up).
+	// OpenPlayback take. Camera IDs are only valid for the lifetime of the
+	// process (mediadevices assigns them at start-up); microphone and
+	// speaker IDs are the sound system's own and stay valid across restarts.
 	ID string
 	// Label is a human-readable name.
 	Label string
@@ -58,17 +60,16 @@ type Inventory struct {
 
 // List returns the cameras, microphones and speakers on this machine. A
 // machine without devices yields empty lists and a nil error; an error means
-// the sound system itself could not be queried, and Cameras/Microphones are
-// still filled in. List is safe for concurrent use.
+// the sound system itself could not be queried, and Cameras is still filled
+// in. Microphones and speakers are asked of the sound system on every call,
+// so one plugged in (or a sound server started) since the last call is
+// there. List is safe for concurrent use.
 func List() (Inventory, error) {
-	inv := Inventory{
-		Cameras:     listCaptureDrivers(driver.FilterVideoRecorder(), KindCamera),
-		Microphones: listCaptureDrivers(driver.FilterAudioRecorder(), KindMicrophone),
-	}
-	speakers, err := listSpeakers()
-	inv.Speakers = speakers
+	inv := Inventory{Cameras: listCaptureDrivers(driver.FilterVideoRecorder(), KindCamera)}
+	var err error
+	inv.Microphones, inv.Speakers, err = listSound()
 	if err != nil {
-		return inv, fmt.Errorf("list speakers: %w", err)
+		return inv, fmt.Errorf("list sound devices: %w", err)
 	}
 	return inv, nil
 }
@@ -79,9 +80,6 @@ func listCaptureDrivers(filter driver.FilterFn, kind Kind) []Device {
 	out := make([]Device, 0, len(drivers))
 	for _, d := range drivers {
 		info := d.Info()
-		if kind == KindMicrophone && info.Label == alsaNullID {
-			continue
-		}
 		out = append(out, Device{
 			ID:      d.ID(),
 			Label:   driverLabel(kind, info),
@@ -94,8 +92,7 @@ func listCaptureDrivers(filter driver.FilterFn, kind Kind) []Device {
 }
 
 // driverLabel picks the most readable name mediadevices knows. Camera names
-// come as "name;bus" and labels as "video0;video0"; microphone labels are hex
-// IDs, their Name is the readable one.
+// come as "name;bus" and labels as "video0;video0".
 func driverLabel(kind Kind, info driver.Info) string {
 	name, _, _ := strings.Cut(info.Name, camera.LabelSeparator)
 	label, _, _ := strings.Cut(info.Label, camera.LabelSeparator)
@@ -111,19 +108,28 @@ func driverLabel(kind Kind, info driver.Info) string {
 	}
 }
 
-func listSpeakers() ([]Device, error) {
+// listSound asks the sound system for its microphones and speakers, with
+// a malgo context made for the purpose: one made earlier would not see a
+// device or a sound server that came later.
+func listSound() (mics, speakers []Device, err error) {
 	mctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)
 	if err != nil {
 		// No sound system at all: nothing to list, and nothing the user must fix.
-		return []Device{}, nil
+		return []Device{}, []Device{}, nil
 	}
 	defer func() {
 		_ = mctx.Uninit()
 		mctx.Free()
 	}()
-	infos, err := mctx.Devices(malgo.Playback)
+	mics, micErr := listMalgo(mctx, malgo.Capture, KindMicrophone)
+	speakers, speakerErr := listMalgo(mctx, malgo.Playback, KindSpeaker)
+	return mics, speakers, errors.Join(micErr, speakerErr)
+}
+
+func listMalgo(mctx *malgo.AllocatedContext, typ malgo.DeviceType, kind Kind) ([]Device, error) {
+	infos, err := mctx.Devices(typ)
 	if err != nil {
-		return []Device{}, fmt.Errorf("query playback devices: %w", err)
+		return []Device{}, fmt.Errorf("query %s devices: %w", kind, err)
 	}
 	out := make([]Device, 0, len(infos))
 	for _, info := range infos {
@@ -131,7 +137,7 @@ func listSpeakers() ([]Device, error) {
 		if id == alsaNullID {
 			continue
 		}
-		out = append(out, Device{ID: id, Label: info.Name(), Kind: KindSpeaker, Default: info.IsDefault != 0})
+		out = append(out, Device{ID: id, Label: info.Name(), Kind: kind, Default: info.IsDefault != 0})
 	}
 	sortDevices(out)
 	return out, nil
