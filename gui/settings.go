@@ -135,7 +135,7 @@ func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
 	v.noise.SetChecked(v.s.NoiseSuppress)
 	v.gain.SetChecked(v.s.GainControl)
 	v.syncEnabled()
-	note := "A new camera is used at once, also during a call; the other changes apply to the next call, the speaker after signing in again."
+	note := "A new camera, microphone or speaker is used at once, also during a call; the other changes apply to the next call."
 	if problem != "" {
 		note = problem + "\n" + note
 	}
@@ -177,9 +177,7 @@ func (v *settingsView) changed() {
 func (u *ui) saveSettings(s Settings) {
 	prev := u.settings.get()
 	u.settings.set(s)
-	if s.CameraID != prev.CameraID && !s.Synthetic && u.cfg.VideoFile == "" {
-		u.switchCamera(s.CameraID)
-	}
+	u.switchDevices(prev, s)
 	s.save(u.prefs)
 	if u.autoSynthetic {
 		if s.Synthetic {
@@ -192,6 +190,7 @@ func (u *ui) saveSettings(s Settings) {
 	}
 	if ph := u.conn.ph; ph != nil {
 		ph.SetRelayOnly(s.AlwaysRelay)
+		ph.SetSpeaker(s.SpeakerID)
 	}
 }
 

@@ -9,3 +9,7 @@ var ErrNoVideoSent = errors.New("this call sends no video")
 // ErrNoPlayback: the call plays no sound here (no speaker could be opened,
 // or it was not asked for), so there is no speaker to switch.
 var ErrNoPlayback = errors.New("this call plays no sound")
+
+// ErrNoAudioSent: the call sends no sound of a microphone here (no
+// microphone opened, or the echo test), so there is none to switch.
+var ErrNoAudioSent = errors.New("this call sends no microphone")

@@ -26,6 +26,18 @@ func (s *Session) SwitchCamera(ctx context.Context, cameraID string) error {
 	return nil
 }
 
+// SwitchMicrophone moves the call to another microphone (a device ID, or
+// devices.SyntheticMicrophoneID) without renegotiation: the same track,
+// processing and encoder go on with the new device's sound. If it cannot
+// be opened the old one stays in use and the error says why. Safe from any
+// goroutine.
+func (s *Session) SwitchMicrophone(ctx context.Context, microphoneID string) error {
+	if s.capture == nil || s.sender(webrtc.RTPCodecTypeAudio) == nil {
+		return fmt.Errorf("switch microphone: %w", ErrNoAudioSent)
+	}
+	return s.capture.SwitchMicrophone(ctx, microphoneID)
+}
+
 // SwitchSpeaker moves the call's sound to speakerID ("" for the system
 // default) without interrupting the call: the new speaker opens first, so
 // if it cannot, the old one plays on and the error says why. It fails with

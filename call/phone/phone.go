@@ -73,6 +73,7 @@ type Phone struct {
 	session   *media.Session // guarded by mu: the current call's media
 	cid       string         // guarded by mu: the call session belongs to
 	relayOnly bool           // guarded by mu: for the next call
+	speakerID string         // guarded by mu: for the next call
 }
 
 // New starts forwarding the client's events.
@@ -81,7 +82,7 @@ func New(cfg Config) *Phone {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	p := &Phone{cfg: cfg, log: cfg.Logger, events: fifo.New[call.Event](), done: make(chan struct{}),
-		relayOnly: cfg.RelayOnly}
+		relayOnly: cfg.RelayOnly, speakerID: cfg.SpeakerID}
 	go p.run()
 	if cur := cfg.Client.Current(); cur.Phase != call.PhaseIdle {
 		p.joins.Add(1)
@@ -270,7 +271,7 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 		signal = hideAddresses{signal}
 	}
 	s, err := media.Start(media.Config{Signal: signal, Type: typ, ICEServers: p.cfg.Client.ICEServers(),
-		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.cfg.SpeakerID,
+		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.speaker(),
 		LoopbackOnly: p.loopbackOnly(), RelayOnly: relayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
 	if err != nil {
 		return fmt.Errorf("start media: %w", err)
