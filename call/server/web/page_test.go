@@ -143,11 +143,15 @@ func (p *page) click(sel string) {
 }
 
 // signIn opens the invitation link of account and waits until the
-// contact peer is online.
+// contact peer is online (peer "": until signed in).
 func (p *page) signIn(addr, account, token, peer string) {
 	p.t.Helper()
 	if err := p.tab.navigate(p.ctx, fmt.Sprintf("http://%s/#invite=%s:%s", addr, account, token)); err != nil {
 		p.t.Fatalf("%s: open the invitation: %v", p.name, err)
+	}
+	if peer == "" {
+		p.waitFor("signed in", `document.body.dataset.view === 'home' && document.getElementById('link').dataset.state === 'online'`)
+		return
 	}
 	p.waitVisible(fmt.Sprintf(`#contacts li[data-account=%q][data-presence="online"] button.call-video`, peer))
 }
