@@ -1,0 +1,59 @@
+package web_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"duet/call/bot"
+	"duet/call/leaktest"
+	"duet/call/media"
+	"duet/call/server"
+)
+
+// Firefox numbers its codecs otherwise than Chromium and Duet (VP8 120,
+// Opus 109), so these calls check that Duet sends what was negotiated.
+
+// The web client in Firefox ESR signs in with an invitation link and
+// video-calls a duet bot; both decode the other's video.
+func TestWebCallsBotInFirefox(t *testing.T) {
+	firefox := findFirefox(t)
+	leaktest.Check(t)
+	started := time.Now()
+	db := filepath.Join(t.TempDir(), "duet.db")
+	guestToken := addToken(t, db, "guest")
+	botToken := addToken(t, db, "qa-bot")
+	addr := startServer(t, server.Config{DBPath: db})
+	botLogs := runBot(t, bot.Config{ServerURL: "ws://" + addr + "/ws", Account: "qa-bot", Token: botToken,
+		Answer: bot.AnswerAccept, LoopbackOnly: true, ReportEvery: 200 * time.Millisecond})
+	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	defer cancel()
+	p := startFirefox(t, deadline, firefox)
+	t.Logf("firefox up after %v", time.Since(started).Round(time.Millisecond))
+	webCallsBot(t, p, addr, guestToken, botLogs, started)
+}
+
+// The web client in Firefox ESR and Duet's phone call each other, each
+// side placing the call and each side making the offer; both decode the
+// other's video.
+func TestWebVideoCallsFirefox(t *testing.T) {
+	firefox := findFirefox(t)
+	leaktest.Check(t)
+	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	defer cancel()
+	r := newWebRig(t, deadline, 0)
+	p := startFirefox(t, deadline, firefox)
+	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	for _, c := range videoCallCases {
+		t.Run(c.name, func(t *testing.T) {
+			started := time.Now()
+			p, ph := p.in(t), r.phone
+			startCall(p, ph, 2, c.pageCalls, c.pageOffers)
+			frames := p.waitFrames(30)
+			st := ph.waitStats(t, p.ctx, "30 frames decoded", func(s media.Stats) bool { return s.FramesDecoded >= 30 })
+			t.Logf("page decoded %d frames, Duet %d, %v after the call was placed", frames, st.FramesDecoded, time.Since(started).Round(time.Millisecond))
+			endCall(p, ph, c.pageCalls)
+		})
+	}
+}
