@@ -40,8 +40,10 @@ func findFirefox(t *testing.T) string {
 const firefoxPrefs = `
 user_pref("media.navigator.streams.fake", true);
 user_pref("media.navigator.permission.disabled", true);
+user_pref("media.navigator.audio.fake_frequency", 1000);
 user_pref("media.autoplay.default", 0);
 user_pref("media.autoplay.blocking_policy", 0);
+user_pref("media.autoplay.block-webaudio", false);
 user_pref("media.peerconnection.ice.loopback", true);
 user_pref("media.peerconnection.ice.obfuscate_host_addresses", false);
 user_pref("browser.shell.checkDefaultBrowser", false);

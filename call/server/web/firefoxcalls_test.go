@@ -57,3 +57,32 @@ func TestWebVideoCallsFirefox(t *testing.T) {
 		})
 	}
 }
+
+// The web client in Firefox ESR and Duet's phone in an audio-only call:
+// each finds the other's tone at its frequency (Firefox's fake microphone
+// plays a 1 kHz sine).
+func TestWebAudioCallFirefox(t *testing.T) {
+	firefox := findFirefox(t)
+	leaktest.Check(t)
+	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	defer cancel()
+	r := newWebRig(t, deadline, duetToneHz)
+	p := startFirefox(t, deadline, firefox)
+	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	audioCall(t, p, r.phone)
+}
+
+// The web client in Chromium calls the web client in Firefox ESR through
+// the server: each decodes the other's video, and both keep the record.
+func TestWebChromiumToFirefox(t *testing.T) {
+	chromium, firefox := findChromium(t), findFirefox(t)
+	leaktest.Check(t)
+	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "duet.db")
+	aliceToken, bobToken := addToken(t, db, "alice"), addToken(t, db, "bob")
+	addr := startServer(t, server.Config{DBPath: db})
+	alice := startChromium(t, deadline, chromium, chromiumOptions{})
+	bob := startFirefox(t, deadline, firefox)
+	webToWeb(t, addr, alice, bob, aliceToken, bobToken)
+}
