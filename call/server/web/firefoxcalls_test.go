@@ -86,3 +86,17 @@ func TestWebChromiumToFirefox(t *testing.T) {
 	bob := startFirefox(t, deadline, firefox)
 	webToWeb(t, addr, alice, bob, aliceToken, bobToken)
 }
+
+// An ICE restart in a video call between the web client in Firefox ESR
+// and Duet, started by the page and by Duet: frames flow again on both
+// sides, and the longest gap in them is logged.
+func TestWebICERestartFirefox(t *testing.T) {
+	firefox := findFirefox(t)
+	leaktest.Check(t)
+	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	defer cancel()
+	r := newWebRig(t, deadline, 0)
+	p := startFirefox(t, deadline, firefox)
+	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	iceRestarts(t, p, r.phone)
+}
