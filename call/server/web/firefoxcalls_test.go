@@ -8,7 +8,6 @@ import (
 
 	"duet/call/bot"
 	"duet/call/leaktest"
-	"duet/call/media"
 	"duet/call/server"
 )
 
@@ -45,17 +44,7 @@ func TestWebVideoCallsFirefox(t *testing.T) {
 	r := newWebRig(t, deadline, 0)
 	p := startFirefox(t, deadline, firefox)
 	p.signIn(r.addr, "guest", r.guestToken, "duet")
-	for _, c := range videoCallCases {
-		t.Run(c.name, func(t *testing.T) {
-			started := time.Now()
-			p, ph := p.in(t), r.phone
-			startCall(p, ph, 2, c.pageCalls, c.pageOffers)
-			frames := p.waitFrames(30)
-			st := ph.waitStats(t, p.ctx, "30 frames decoded", func(s media.Stats) bool { return s.FramesDecoded >= 30 })
-			t.Logf("page decoded %d frames, Duet %d, %v after the call was placed", frames, st.FramesDecoded, time.Since(started).Round(time.Millisecond))
-			endCall(p, ph, c.pageCalls)
-		})
-	}
+	videoCalls(t, p, r.phone)
 }
 
 // The web client in Firefox ESR and Duet's phone in an audio-only call:

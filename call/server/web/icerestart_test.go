@@ -13,7 +13,7 @@ import (
 
 // restartWatch is how long media is watched after an ICE restart: the
 // longest gap in received frames within it is measured.
-const restartWatch = 5 * time.Second
+const restartWatch = 4 * time.Second
 
 // An ICE restart in a video call between the web client in Chromium and
 // Duet, started by the page and by Duet: frames flow again on both sides

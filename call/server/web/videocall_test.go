@@ -57,18 +57,41 @@ func TestWebVideoCallsChromium(t *testing.T) {
 	r := newWebRig(t, deadline, 0)
 	p := startChromium(t, deadline, chromium, chromiumOptions{})
 	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	videoCalls(t, p, r.phone)
+}
+
+// videoCalls makes a video call for each of videoCallCases.
+func videoCalls(t *testing.T, p *page, ph *duetPhone) {
 	for _, c := range videoCallCases {
 		t.Run(c.name, func(t *testing.T) {
 			started := time.Now()
-			p, ph := p.in(t), r.phone
+			p := p.in(t)
 			startCall(p, ph, proto.CallTypeVideo, c.pageCalls, c.pageOffers)
 			frames := p.waitFrames(30)
 			st := ph.waitStats(t, p.ctx, "30 frames decoded", func(s media.Stats) bool { return s.FramesDecoded >= 30 })
-			t.Logf("page decoded %d frames, Duet %d, %v after the call was placed", frames, st.FramesDecoded, time.Since(started).Round(time.Millisecond))
+			codecs := p.string(receivedCodecsJS)
+			t.Logf("page decoded %d frames (%s), Duet %d, %v after the call was placed",
+				frames, codecs, st.FramesDecoded, time.Since(started).Round(time.Millisecond))
+			if p.name == "firefox" && c.pageOffers && codecs == "audio/opus 111, video/VP8 96" {
+				// Firefox numbers them 109 and 120; Duet must send with those.
+				t.Error("Firefox offered Duet's own payload types: the call no longer shows that Duet sends the negotiated ones")
+			}
 			endCall(p, ph, c.pageCalls)
 		})
 	}
 }
+
+// receivedCodecsJS names the codecs and payload types the page receives.
+const receivedCodecsJS = `(async () => {
+	const st = await window.duet.pc.getStats();
+	const out = [];
+	st.forEach((r) => {
+		if (r.type !== 'inbound-rtp') return;
+		const c = st.get(r.codecId);
+		out.push(c ? c.mimeType + ' ' + c.payloadType : r.kind + ' ?');
+	});
+	return out.sort().join(', ');
+})()`
 
 // startCall places a call between the page and the phone, with the offer
 // made by the page when pageOffers, and waits until the page is in the call.
