@@ -11,8 +11,8 @@ import (
 	"duet/call/proto"
 )
 
-// restartWatch is how long media is watched after an ICE restart: the
-// longest gap in received frames within it is measured.
+// restartWatch is how long media is watched at least after an ICE
+// restart: the longest gap in received frames within it is measured.
 const restartWatch = 4 * time.Second
 
 // An ICE restart in a video call between the web client in Chromium and
@@ -61,27 +61,31 @@ func iceRestart(p *page, ph *duetPhone, pageOffers bool, trigger string) {
 	p.waitFor("ICE connected again", `['connected', 'completed'].includes(window.duet.pc.iceConnectionState)`)
 	time.Sleep(time.Until(restarted.Add(restartWatch)))
 
-	var page struct{ Max, SinceLast, Frames float64 }
-	p.eval(`(() => { const g = window.testGap; g.stop = true; return {max: g.max, sinceLast: performance.now() - g.last, frames: g.frames}; })()`, &page)
-	times := ph.frameTimes()
+	// Frames flow again on both sides: the newest is recent. A gap longer
+	// than the watch is waited out, so that it is measured whole.
+	var page struct{ Max, SinceLast float64 }
+	var times []time.Time
+	for {
+		p.eval(`(() => { const g = window.testGap; return {max: g.max, sinceLast: performance.now() - g.last}; })()`, &page)
+		times = ph.frameTimes()
+		if page.SinceLast < 300 && len(times) > 0 && time.Since(times[len(times)-1]) < 300*time.Millisecond {
+			break
+		}
+		if p.ctx.Err() != nil {
+			t.Fatalf("frames did not resume after the ICE restart: the page's newest is %.0f ms old, Duet's %v",
+				page.SinceLast, time.Since(times[len(times)-1]).Round(time.Millisecond))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.eval(`void (window.testGap.stop = true)`, nil)
 	var duetMax time.Duration
 	for i := 1; i < len(times); i++ {
-		if times[i].After(restarted.Add(-time.Second)) {
+		if times[i].After(restarted) {
 			duetMax = max(duetMax, times[i].Sub(times[i-1]))
 		}
 	}
-	var duetSince time.Duration
-	if len(times) > 0 {
-		duetSince = time.Since(times[len(times)-1])
-	}
-	t.Logf("longest gap in received frames within %v of the restart: page %.0f ms, Duet %d ms (ICE restarts: %d)",
-		restartWatch, page.Max, duetMax.Milliseconds(), ph.Media().Stats().ICERestarts)
-	if page.SinceLast > 500 {
-		t.Errorf("the page decoded no frame for the last %.0f ms", page.SinceLast)
-	}
-	if duetSince > 500*time.Millisecond {
-		t.Errorf("Duet decoded no frame for the last %v", duetSince.Round(time.Millisecond))
-	}
+	t.Logf("longest gap in received frames after the restart: page %.0f ms, Duet %d ms (ICE restarts: %d, watched %v)",
+		page.Max, duetMax.Milliseconds(), ph.Media().Stats().ICERestarts, time.Since(restarted).Round(100*time.Millisecond))
 	endCall(p, ph, pageOffers)
 }
 
