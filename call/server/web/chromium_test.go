@@ -60,7 +60,7 @@ func startChromium(t *testing.T, deadline context.Context, chromium string, o ch
 	return chromiumTab(t, deadline, ctx, cancel)
 }
 
-// newTab opens another tab in p's browser; it shares the browser's
+// newChromiumTab opens another tab in p's browser; it shares the browser's
 // storage (and so the deviceIds the page keeps there).
 func (p *page) newChromiumTab() *page {
 	p.t.Helper()

@@ -227,7 +227,7 @@ func (p *page) clickArmed(sel string) {
 	p.eval(`(() => { if (window.duet.call) `+armJoinJS+`; document.querySelector(`+strconv.Quote(sel)+`).click(); `+armJoinJS+`; })()`, nil)
 }
 
-// inRoom is true once the page's call has joined its room.
+// inRoomJS is true once the page's call has joined its room.
 const inRoomJS = `!!(window.duet.call && window.duet.call.peer)`
 
 func (p *page) saveScreenshot(name string) {
