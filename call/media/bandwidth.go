@@ -265,6 +265,7 @@ func (e *estimator) update(now time.Time) {
 		if now.Sub(e.lastLossCut) >= lossCutInterval {
 			e.target = int(float64(e.target) * (1 - 0.5*loss))
 			e.lastLossCut, e.lastCut = now, now
+			e.log.Debug("loss", "loss", loss, "previous", prev, "target", e.target)
 		}
 	case loss < rampLoss && e.rampingLocked(now, delivered):
 		// A sender that does not fill the estimate cannot test it: growth

@@ -16,9 +16,15 @@ type queueDelay struct {
 	// base keeps the smallest one-way delay of each baseBucket over
 	// baseWindow: the path may change, and old minima must age out.
 	base     [baseWindow / baseBucket]bucketMin
-	current  time.Duration // the queue at the last report
-	previous time.Duration // and at the one before
-	rate     int           // bits/s arriving over the last report's span, 0 when unknown
+	current time.Duration // the queue at the last report
+	recent  [8]queueSample // the last reports' queues, a ring
+	next    int            // where the next sample goes in recent
+	rate    int            // bits/s arriving over the last report's span, 0 when unknown
+}
+
+type queueSample struct {
+	at    time.Time
+	queue time.Duration
 }
 
 type bucketMin struct {
@@ -38,6 +44,10 @@ const (
 	clockJump = 20 * time.Second
 	// rateSpan: arrivals closer together than this say little of a rate.
 	rateSpan = 20 * time.Millisecond
+	// standingSpan: a queue every report of this span saw is standing; a
+	// busy machine that stamps arrivals late for a moment makes a queue
+	// of a report or two (reports come every 50 ms), not of this.
+	standingSpan = 200 * time.Millisecond
 )
 
 // arrival is one packet a report says was received.
@@ -74,7 +84,9 @@ func (q *queueDelay) report(arrivals []arrival, now time.Time) {
 	}
 	// The smallest delay of a report: jitter only ever adds to a packet's
 	// delay, a standing queue adds to every one's.
-	q.previous, q.current = q.current, recent-base
+	q.current = recent - base
+	q.recent[q.next] = queueSample{at: now, queue: q.current}
+	q.next = (q.next + 1) % len(q.recent)
 	q.rate = 0
 	if span := last - first; span >= rateSpan && len(arrivals) >= 4 {
 		// The bytes after the first arrived over the span.
@@ -82,10 +94,20 @@ func (q *queueDelay) report(arrivals []arrival, now time.Time) {
 	}
 }
 
-// standing is the queue both of the last two reports saw: a busy machine
-// that stamps one report's arrivals late (or handles our feedback late)
-// makes a queue of one report, not of two.
-func (q *queueDelay) standing() time.Duration { return min(q.current, q.previous) }
+// standing is the queue every report of the last standingSpan saw, and
+// at least the last two.
+func (q *queueDelay) standing() time.Duration {
+	last := q.recent[(q.next+len(q.recent)-1)%len(q.recent)]
+	standing := last.queue
+	for i := 2; i <= len(q.recent); i++ {
+		s := q.recent[(q.next+len(q.recent)-i)%len(q.recent)]
+		if i > 2 && !s.at.After(last.at.Add(-standingSpan)) {
+			break
+		}
+		standing = min(standing, s.queue)
+	}
+	return standing
+}
 
 func (q *queueDelay) baseDelay(now time.Time) (time.Duration, bool) {
 	k := now.UnixNano() / int64(baseBucket)

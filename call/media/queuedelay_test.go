@@ -91,6 +91,30 @@ func TestQueueDelayFollowsAStandingQueue(t *testing.T) {
 	if q.standing() < 115*time.Millisecond || q.standing() > 125*time.Millisecond {
 		t.Fatalf("standing queue %v, want about 120 ms", q.standing())
 	}
+	// Reports every 50 ms: a stall of two reports is not a standing
+	// queue; one seen through 200 ms is.
+	for i := range 6 {
+		now = now.Add(50 * time.Millisecond)
+		q.report(reportAt(2200*time.Millisecond+time.Duration(i)*50*time.Millisecond, 40*time.Millisecond, []time.Duration{0, 3}), now)
+	}
+	for i := range 2 {
+		now = now.Add(50 * time.Millisecond)
+		q.report(reportAt(2500*time.Millisecond+time.Duration(i)*50*time.Millisecond, 140*time.Millisecond, []time.Duration{0, 3}), now)
+	}
+	if q.standing() != 0 {
+		t.Fatalf("a 100 ms stall read as a standing queue of %v", q.standing())
+	}
+	for i := range 3 {
+		now = now.Add(50 * time.Millisecond)
+		q.report(reportAt(2600*time.Millisecond+time.Duration(i)*50*time.Millisecond, 140*time.Millisecond, []time.Duration{0, 3}), now)
+	}
+	if q.standing() < 95*time.Millisecond {
+		t.Fatalf("a queue through 250 ms read as %v", q.standing())
+	}
+	now = now.Add(50 * time.Millisecond)
+	q.report(reportAt(2750*time.Millisecond, 160*time.Millisecond, []time.Duration{9, 3, 4, 7}), now)
+	now = now.Add(50 * time.Millisecond)
+	q.report(reportAt(2800*time.Millisecond, 160*time.Millisecond, []time.Duration{9, 3, 4, 7}), now)
 	// Packets of 1000 bytes 10 ms apart arrive at 800 kbit/s.
 	if q.rate < 750_000 || q.rate > 850_000 {
 		t.Fatalf("arrival rate %d, want about 800 kbit/s", q.rate)
