@@ -79,8 +79,15 @@ func (h *hub) awaitParty(c *callState, p *party, grace time.Duration) {
 			return
 		}
 		endedBy := p.account
-		if o := c.other(p.account); o.sess == nil && o.lost == p.lost {
-			endedBy = ""
+		if o := c.other(p.account); o.sess == nil {
+			switch {
+			case o.lost == p.lost:
+				endedBy = ""
+			case o.lost < p.lost:
+				// Lost first; its grace fired as late as this one's
+				// (a busy machine runs both timers at once).
+				endedBy = o.account
+			}
 		}
 		h.log.Info("call party did not come back", "cid", c.cid, "account", p.account, "after", grace, "endedBy", endedBy)
 		h.endCall(c, proto.ReasonNetworkLost, endedBy)
