@@ -22,10 +22,11 @@ import (
 // must Close it, after closing every PeerConnection it was added to.
 type Capture struct {
 	log          *slog.Logger
-	audio        mediadevices.Track // nil when no audio was opened
-	camera       *cameraSlot        // nil when no video was opened
-	mic          *micSlot           // the audio track's source; nil when no audio was opened
-	cfg          CaptureConfig      // as opened, for a device switch
+	audio        mediadevices.Track       // nil when no audio was opened
+	camera       *cameraSlot              // nil when no video was opened
+	mic          *micSlot                 // the audio track's source; nil when no audio was opened
+	audioTrack   *mediadevices.AudioTrack // c.audio unwrapped, for the level meter
+	cfg          CaptureConfig            // as opened, for a device switch
 	selector     *mediadevices.CodecSelector
 	streamID     string       // shared by both tracks (msid), for lip sync
 	opus         *opusBuilder // the audio track's encoders
@@ -117,6 +118,7 @@ func (c *Capture) openMicrophone(ctx context.Context, cfg CaptureConfig) (degrad
 		}
 	}
 	t.Transform(audioGate(&c.audioOn))
+	c.audioTrack = t
 	c.audio = &streamTrack{Track: t, streamID: c.streamID}
 	return degraded, nil
 }
