@@ -176,6 +176,11 @@ func (u *ui) signOut() {
 // openCapture opens the devices chosen in Settings for a call; it runs on
 // the phone's goroutine when a call's media starts.
 func (u *ui) openCapture(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
+	if d := u.devCheck.Swap(nil); d != nil {
+		// The call takes the devices back from a test in Settings.
+		d.stop()
+		u.post(u.deviceCheckEnded)
+	}
 	s := u.settings.get()
 	w, h := s.Size()
 	processing := s.processing()

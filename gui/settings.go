@@ -81,6 +81,7 @@ type settingsView struct {
 	note       *widget.Label
 	body       *fyne.Container // the tab's sections, top to bottom
 	actions    *actionsSection // hosting and diagnostics; nil until added
+	check      *checkSection   // the device test; nil until added
 	onChange   func(Settings)
 	quiet      bool // true while filling the widgets: no save
 }
@@ -115,6 +116,13 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 	v.body = container.NewVBox(form, container.NewHBox(refresh), v.note)
 	v.root = container.NewPadded(container.NewBorder(nil, about, nil, nil, container.NewVScroll(v.body)))
 	return v
+}
+
+// addCheck puts the device test under the device lists.
+func (v *settingsView) addCheck(c *checkSection) {
+	v.check = c
+	v.body.Objects = append(v.body.Objects[:1], append([]fyne.CanvasObject{c.root}, v.body.Objects[1:]...)...)
+	v.body.Refresh()
 }
 
 // setDevices fills the lists; a non-empty problem is shown under them.

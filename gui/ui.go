@@ -24,6 +24,8 @@ var uiMu sync.Mutex
 // ui is one window of the app and everything behind it. Apart from the
 // fields marked otherwise, it is owned by the UI thread.
 type ui struct {
+	devCheck atomic.Pointer[deviceCheck] // the device test in Settings, while one runs
+
 	app   fyne.App
 	win   fyne.Window
 	cfg   Config
@@ -95,6 +97,7 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u.contacts = newContactsView(u.placeCall)
 	u.history = newHistoryView(u.placeCall, u.loadMoreHistory, u.reloadHistory)
 	u.setView = newSettingsView(u.settings.get(), cfg.Version, u.saveSettings, u.refreshDevices)
+	u.setView.addCheck(newCheckSection(u.toggleDeviceCheck, u.playTestSound))
 	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)
 	u.main.onTab = u.tabChanged
 	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics))
@@ -178,6 +181,9 @@ func (u *ui) shutdown() {
 	}
 	u.cancel()
 	uiMu.Unlock()
+	if d := u.devCheck.Swap(nil); d != nil {
+		d.stop()
+	}
 
 	done := make(chan struct{})
 	go func() {
