@@ -170,22 +170,7 @@ func TestCaptureToneAndMute(t *testing.T) {
 		enc := newEncodedReader(t, c.AudioTrack(), webrtc.MimeTypeOpus)
 		dec := newTestDecoder(t)
 		pcm := make([]int16, dec.MaxSamples())
-		collect := func(packets int) ToneReport {
-			t.Helper()
-			var all []int16
-			for range packets {
-				n, err := dec.Decode(readEncoded(ctx, t, enc), pcm)
-				if err != nil {
-					t.Fatal(err)
-				}
-				all = append(all, pcm[:n]...)
-			}
-			rep, err := AnalyzePCM(all, 48000, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return rep
-		}
+		collect := func(packets int) ToneReport { t.Helper(); return decodeTone(ctx, t, enc, dec, pcm, packets) }
 		collect(3) // codec start-up
 		if rep := collect(15); math.Abs(rep.Frequency-freq) > 5 || rep.RMS < 0.1 {
 			t.Errorf("%g Hz tone received as %.2f Hz at RMS %.3f", freq, rep.Frequency, rep.RMS)

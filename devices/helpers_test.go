@@ -171,3 +171,21 @@ func mustContain(t testing.TB, s, sub string) {
 		t.Errorf("%q does not contain %q", s, sub)
 	}
 }
+
+// decodeTone decodes the next packets of an Opus reader and analyses them.
+func decodeTone(ctx context.Context, t testing.TB, r mediadevices.EncodedReadCloser, dec *OpusDecoder, pcm []int16, packets int) ToneReport {
+	t.Helper()
+	var all []int16
+	for range packets {
+		n, err := dec.Decode(readEncoded(ctx, t, r), pcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, pcm[:n]...)
+	}
+	rep, err := AnalyzePCM(all, 48000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}

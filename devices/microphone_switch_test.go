@@ -20,22 +20,7 @@ func TestCaptureSwitchMicrophone(t *testing.T) {
 	enc := newEncodedReader(t, c.AudioTrack(), webrtc.MimeTypeOpus)
 	dec := newTestDecoder(t)
 	pcm := make([]int16, dec.MaxSamples())
-	pitch := func(packets int) float64 {
-		t.Helper()
-		var all []int16
-		for range packets {
-			n, err := dec.Decode(readEncoded(ctx, t, enc), pcm)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all = append(all, pcm[:n]...)
-		}
-		rep, err := AnalyzePCM(all, 48000, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rep.Frequency
-	}
+	pitch := func(packets int) float64 { t.Helper(); return decodeTone(ctx, t, enc, dec, pcm, packets).Frequency }
 	pitch(3)
 	if f := pitch(10); math.Abs(f-440) > 5 {
 		t.Fatalf("%.1f Hz before the switch", f)
