@@ -15,8 +15,8 @@ import (
 type queueDelay struct {
 	// base keeps the smallest one-way delay of each baseBucket over
 	// baseWindow: the path may change, and old minima must age out.
-	base     [baseWindow / baseBucket]bucketMin
-	current time.Duration // the queue at the last report
+	base    [baseWindow / baseBucket]bucketMin
+	current time.Duration  // the queue at the last report
 	recent  [8]queueSample // the last reports' queues, a ring
 	next    int            // where the next sample goes in recent
 	rate    int            // bits/s arriving over the last report's span, 0 when unknown
