@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"encoding/binary"
 	"math"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"duet/call/leaktest"
 	"duet/call/media"
 	"duet/call/proto"
 )
@@ -26,15 +24,9 @@ const (
 // The web client in Chromium and Duet's phone in an audio-only call: each
 // finds the other's tone at its frequency.
 func TestWebAudioCallChromium(t *testing.T) {
-	chromium := findChromium(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, duetToneHz)
 	wav := filepath.Join(t.TempDir(), "tone.wav")
 	writeToneWAV(t, wav, pageToneHz)
-	p := startChromium(t, deadline, chromium, chromiumOptions{audioFile: wav})
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInChromium(t, duetToneHz, chromiumOptions{audioFile: wav})
 	audioCall(t, p, r.phone)
 }
 

@@ -37,13 +37,7 @@ func TestWebCallsBotInFirefox(t *testing.T) {
 // side placing the call and each side making the offer; both decode the
 // other's video.
 func TestWebVideoCallsFirefox(t *testing.T) {
-	firefox := findFirefox(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, 0)
-	p := startFirefox(t, deadline, firefox)
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInFirefox(t, 0)
 	videoCalls(t, p, r.phone)
 }
 
@@ -51,13 +45,7 @@ func TestWebVideoCallsFirefox(t *testing.T) {
 // each finds the other's tone at its frequency (Firefox's fake microphone
 // plays a 1 kHz sine).
 func TestWebAudioCallFirefox(t *testing.T) {
-	firefox := findFirefox(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, duetToneHz)
-	p := startFirefox(t, deadline, firefox)
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInFirefox(t, duetToneHz)
 	audioCall(t, p, r.phone)
 }
 
@@ -80,12 +68,6 @@ func TestWebChromiumToFirefox(t *testing.T) {
 // and Duet, started by the page and by Duet: frames flow again on both
 // sides, and the longest gap in them is logged.
 func TestWebICERestartFirefox(t *testing.T) {
-	firefox := findFirefox(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, 0)
-	p := startFirefox(t, deadline, firefox)
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInFirefox(t, 0)
 	iceRestarts(t, p, r.phone)
 }

@@ -1,12 +1,10 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
 
-	"duet/call/leaktest"
 	"duet/call/media"
 	"duet/call/proto"
 )
@@ -20,13 +18,7 @@ const restartWatch = 4 * time.Second
 // afterwards, and the longest gap in them is logged (not judged: Duet
 // does not yet keep the old path while the new one connects).
 func TestWebICERestartChromium(t *testing.T) {
-	chromium := findChromium(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, 0)
-	p := startChromium(t, deadline, chromium, chromiumOptions{})
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInChromium(t, 0, chromiumOptions{})
 	iceRestarts(t, p, r.phone)
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"duet/call/leaktest"
 )
 
 // browserDeadline bounds each browser test: the browser's start, its
@@ -247,4 +249,31 @@ func (p *page) saveScreenshot(name string) {
 		p.t.Fatal(err)
 	}
 	p.t.Logf("screenshot of the call: %s (%d bytes)", f, len(png))
+}
+
+// guestInChromium starts the rig (a bot phone sending toneHz) and a
+// Chromium page signed in as the guest, both bounded by browserDeadline.
+func guestInChromium(t *testing.T, toneHz float64, o chromiumOptions) (*webRig, *page) {
+	t.Helper()
+	chromium := findChromium(t)
+	leaktest.Check(t)
+	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	t.Cleanup(cancel)
+	r := newWebRig(t, deadline, toneHz)
+	p := startChromium(t, deadline, chromium, o)
+	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	return r, p
+}
+
+// guestInFirefox is guestInChromium in Firefox.
+func guestInFirefox(t *testing.T, toneHz float64) (*webRig, *page) {
+	t.Helper()
+	firefox := findFirefox(t)
+	leaktest.Check(t)
+	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
+	t.Cleanup(cancel)
+	r := newWebRig(t, deadline, toneHz)
+	p := startFirefox(t, deadline, firefox)
+	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	return r, p
 }

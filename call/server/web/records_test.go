@@ -1,13 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"duet/call"
-	"duet/call/leaktest"
 	"duet/call/proto"
 )
 
@@ -15,13 +13,7 @@ import (
 // call, cancels its own, and hears that Duet is busy; each side learns
 // why, and the record's status is the same in the page and for Duet.
 func TestWebUnansweredCallsChromium(t *testing.T) {
-	chromium := findChromium(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, 0)
-	p := startChromium(t, deadline, chromium, chromiumOptions{})
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInChromium(t, 0, chromiumOptions{})
 	unansweredCalls(t, p, r.phone)
 }
 

@@ -1,13 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"duet/call"
-	"duet/call/leaktest"
 	"duet/call/proto"
 )
 
@@ -15,13 +13,7 @@ import (
 // page in Chromium: the server closes the page's connection with 4001, the
 // page says why and stays signed out, and the new client keeps working.
 func TestWebReplacedDeviceChromium(t *testing.T) {
-	chromium := findChromium(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, 0)
-	p := startChromium(t, deadline, chromium, chromiumOptions{})
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInChromium(t, 0, chromiumOptions{})
 	replacedDevice(t, p, r)
 }
 

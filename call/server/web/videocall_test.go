@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"duet/call"
-	"duet/call/leaktest"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -50,13 +49,7 @@ var videoCallCases = []videoCallCase{
 // placing the call and each side making the offer; both decode the
 // other's video.
 func TestWebVideoCallsChromium(t *testing.T) {
-	chromium := findChromium(t)
-	leaktest.Check(t)
-	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
-	defer cancel()
-	r := newWebRig(t, deadline, 0)
-	p := startChromium(t, deadline, chromium, chromiumOptions{})
-	p.signIn(r.addr, "guest", r.guestToken, "duet")
+	r, p := guestInChromium(t, 0, chromiumOptions{})
 	videoCalls(t, p, r.phone)
 }
 
