@@ -109,7 +109,6 @@ type estimator struct {
 	lastQueue    time.Duration
 	lastLoss     float64   // guarded by mu: with lastQueue, as at the last update
 	probeID      int       // guarded by mu: the last cluster asked for
-	probing      bool      // guarded by mu: a cluster is out or being measured
 	probeAt      time.Time // guarded by mu: no probe before
 	sent         func() int
 	log          *slog.Logger

@@ -157,6 +157,13 @@ func (f *inFlight) startProbe(id, rate int) {
 	f.probe = &probeRecord{id: id, asked: rate, waiting: map[uint16]probePacket{}}
 }
 
+// measuringProbe says a cluster is out or its feedback awaited.
+func (f *inFlight) measuringProbe() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.probe != nil
+}
+
 // probeSent notes that cluster id is out: bytes over span.
 func (f *inFlight) probeSent(id, bytes int, span time.Duration, now time.Time) {
 	f.mu.Lock()

@@ -24,7 +24,6 @@ type outSeqs struct {
 	next    uint16
 	byOut   [1024]outPacket
 	byOrig  [1024]outPacket
-	padded  bool // padding has gone out: numbers differ from the encoder's
 }
 
 // media numbers a first send of the packet the encoder numbered orig.
@@ -54,7 +53,6 @@ func (o *outSeqs) padding() (uint16, bool) {
 	out := o.next
 	o.next++
 	o.byOut[out%uint16(len(o.byOut))] = outPacket{out: out, used: true}
-	o.padded = true
 	return out, true
 }
 

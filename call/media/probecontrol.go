@@ -23,13 +23,12 @@ func (e *estimator) nextProbe(now time.Time) (id, rate int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	switch {
-	case e.fixed, e.lastFeedback.IsZero(), e.probing, now.Before(e.probeAt), e.target >= maxBitrate,
+	case e.fixed, e.lastFeedback.IsZero(), e.flying.measuringProbe(), now.Before(e.probeAt), e.target >= maxBitrate,
 		now.Sub(e.lastCut) < probeQuiet, e.lastQueue > rampQueue, e.lastLoss > rampLoss,
 		float64(e.lastSent) >= appLimitedShare*float64(e.target):
 		return 0, 0
 	}
 	e.probeID++
-	e.probing = true
 	rate = min(probeFactor*e.target, maxBitrate)
 	e.flying.startProbe(e.probeID, rate)
 	return e.probeID, rate
@@ -47,7 +46,6 @@ func (e *estimator) applyProbeLocked(now time.Time) {
 	if !ok {
 		return
 	}
-	e.probing = false
 	if !r.carried || now.Sub(e.lastCut) < probeQuiet {
 		e.probeAt = now.Add(probeEvery)
 		e.log.Debug("probe found the link's limit", "id", r.id, "carried", r.rate, "target", e.target)
