@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X main.version=$(VERSION)
 DEB_PKGS  := gcc g++ pkg-config libvpx-dev libopus-dev libwebrtc-audio-processing-dev libgl1-mesa-dev libx11-dev libxcursor-dev \
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth chromium firefox-esr \
-             pulseaudio pulseaudio-utils
+             pulseaudio pulseaudio-utils postgresql
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run run-two smoke package test bench netbench loadtest fuzz clean
@@ -65,11 +65,13 @@ package: deps
 	@mkdir -p out && cp FyneApp.toml out/FyneApp.toml.orig
 	GOFLAGS="-buildvcs=true -ldflags=-X=main.version=$(VERSION)" $(FYNE) package -os linux -release; rc=$$?; cp out/FyneApp.toml.orig FyneApp.toml; exit $$rc
 
-# The browser tests run on their own after the rest: two browsers and a
-# bot beside the media tests would starve both on a 2-core machine.
+# The server's tests run a second time on PostgreSQL (started by the
+# tests). The browser tests run on their own after the rest: two browsers
+# and a bot beside the media tests would starve both on a 2-core machine.
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /call/server/web)
+	DUET_TEST_DB=postgres $(GO) test -race -count=1 -timeout 30m ./call/server
 	$(GO) test -race -count=1 -timeout 30m ./call/server/web
 
 # Benchmarks print their figures; nothing here fails on a time.

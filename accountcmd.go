@@ -57,7 +57,7 @@ func accountFlags(name, usage string, stderr io.Writer) (*flag.FlagSet, *string)
 		fmt.Fprintf(fs.Output(), "usage: duet account %s\n\n", usage)
 		fs.PrintDefaults()
 	}
-	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "the server's database")
+	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "the server's database: a SQLite file or a postgres:// URL")
 	return fs, db
 }
 

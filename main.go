@@ -101,7 +101,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:7600", "address to listen on (use 0.0.0.0:7600 to serve the LAN)")
-	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "SQLite database of accounts and call records")
+	db := fs.String("db", filepath.Join(defaultDataDir(), "server.db"), "database of accounts and call records:\n"+
+		"a SQLite file (PATH or sqlite:PATH), or postgres://USER:PASSWORD@HOST:PORT/DB for servers sharing one")
 	open := fs.Bool("open", false, "let names without tokens sign in without one, registering new names (LAN, development);\n"+
 		"names with tokens still need one")
 	ring := fs.Duration("ring-timeout", 0, "server-side limit on ringing (default 60s)")
@@ -127,7 +128,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	cfg := server.Config{DBPath: *db, Open: *open, RingTimeout: *ring, Logger: log, TURN: turn,
+	cfg := server.Config{DB: *db, Open: *open, RingTimeout: *ring, Logger: log, TURN: turn,
 		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowOrigins: origins, Limits: *limits}
 	srv, err := server.New(cfg)
 	if err != nil && turn != nil && !turnf.explicit() && errors.Is(err, syscall.EADDRINUSE) {

@@ -71,7 +71,7 @@ func (r *rig) stop() {
 
 func (r *rig) serve(ln net.Listener) {
 	r.t.Helper()
-	cfg := server.Config{DBPath: r.db, Open: r.open, Logger: testLogger()}
+	cfg := server.Config{DB: r.db, Open: r.open, Logger: testLogger()}
 	for _, f := range r.tune {
 		f(&cfg)
 	}

@@ -44,7 +44,7 @@ func newRig(t *testing.T) *rig {
 // time and the same one after.
 func (r *rig) start() {
 	r.t.Helper()
-	srv, err := server.New(server.Config{DBPath: r.db, Open: true})
+	srv, err := server.New(server.Config{DB: r.db, Open: true})
 	if err != nil {
 		r.t.Fatal(err)
 	}

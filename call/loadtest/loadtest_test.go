@@ -14,7 +14,7 @@ import (
 
 func startServer(t *testing.T) string {
 	t.Helper()
-	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "load.db"), Open: true})
+	srv, err := server.New(server.Config{DB: filepath.Join(t.TempDir(), "load.db"), Open: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func Start(cfg Config) (*Local, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	srv, err := server.New(server.Config{DBPath: filepath.Join(cfg.Dir, "local.db"), Open: true,
+	srv, err := server.New(server.Config{DB: filepath.Join(cfg.Dir, "local.db"), Open: true,
 		// A relay on loopback, so that "Always relay" can be tried with
 		// the built-in contacts too.
 		TURN:   &server.TURNConfig{Addr: "127.0.0.1:0", PublicIP: net.IPv4(127, 0, 0, 1), NoTCP: true},

@@ -37,7 +37,7 @@ type rig struct {
 func newRig(t testing.TB) *rig {
 	t.Helper()
 	leaktest.Check(t)
-	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true})
+	srv, err := server.New(server.Config{DB: filepath.Join(t.TempDir(), "duet.db"), Open: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 
 func serve(v string) int {
 	db, addr, _ := strings.Cut(v, "|")
-	srv, err := server.New(server.Config{DBPath: db, Open: true})
+	srv, err := server.New(server.Config{DB: db, Open: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

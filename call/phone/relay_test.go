@@ -31,7 +31,7 @@ import (
 func newRelayRig(t testing.TB, ttl time.Duration) *rig {
 	t.Helper()
 	leaktest.Check(t)
-	srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true,
+	srv, err := server.New(server.Config{DB: filepath.Join(t.TempDir(), "duet.db"), Open: true,
 		TURN: &server.TURNConfig{Addr: "127.0.0.1:0", PublicIP: net.IPv4(127, 0, 0, 1),
 			RelayMinPort: 43000, RelayMaxPort: 43999, CredentialTTL: ttl}})
 	if err != nil {

@@ -48,7 +48,7 @@ func TestCallSurvivesServerKill(t *testing.T) {
 	alice.Media().SetMicrophone(false)
 	bob.Media().SetMicrophone(false)
 
-	srv, err := server.New(server.Config{DBPath: db, Open: true, ReconnectGrace: 10 * time.Second})
+	srv, err := server.New(server.Config{DB: db, Open: true, ReconnectGrace: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

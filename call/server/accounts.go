@@ -42,9 +42,9 @@ type Accounts struct {
 	store *store
 }
 
-// OpenAccounts opens (creating if needed) the database at dbPath.
-func OpenAccounts(dbPath string) (*Accounts, error) {
-	st, err := openStore(dbPath)
+// OpenAccounts opens (creating if needed) the database named by source, as Config.DB.
+func OpenAccounts(source string) (*Accounts, error) {
+	st, err := openStore(source)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 
 func TestDBFaultNames(t *testing.T) {
 	seen := map[string]bool{}
-	for f := faultUnknown; f <= faultTimeout; f++ {
+	for f := faultUnknown; f <= faultUnreachable; f++ {
 		name := f.String()
 		if name == "" || seen[name] || (f != faultUnknown && name == "unknown") {
 			t.Errorf("fault %d: name %q is empty or not unique", int(f), name)
@@ -80,7 +80,7 @@ func TestClassifyRealSQLiteErrors(t *testing.T) {
 			return err
 		}
 		defer db.Close()
-		return insert(&store{db: db}, "ro")
+		return insert(&store{db: db, dialect: sqliteDialect{}}, "ro")
 	}
 	corrupt := func() error {
 		path := filepath.Join(dir, "corrupt.db")
@@ -117,7 +117,7 @@ func TestClassifyRealSQLiteErrors(t *testing.T) {
 		{"over the page limit", full, faultFull, "free disk space"},
 		{"read-only file", readOnly, faultReadOnly, "writable"},
 		{"not a database", corrupt, faultCorrupt, "restore a backup"},
-		{"missing directory", cantOpen, faultCantOpen, "check its path"},
+		{"missing directory", cantOpen, faultCantOpen, "check the --db path"},
 		{"deadline", timeout, faultTimeout, "did not answer in time"},
 		{"bad SQL", syntax, faultUnknown, ""},
 	} {

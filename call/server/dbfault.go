@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // dbFault is what is wrong with the database, so that logs can say what to
-// do about it rather than just print SQLite's words.
+// do about it rather than just print SQLite's or PostgreSQL's words.
 type dbFault int
 
 const (
@@ -23,7 +24,10 @@ const (
 	faultCorrupt          // the file is damaged or not a database (SQLITE_CORRUPT, SQLITE_NOTADB)
 	faultIO               // the disk failed a read or write (SQLITE_IOERR)
 	faultCantOpen         // the file cannot be opened (SQLITE_CANTOPEN, SQLITE_PERM)
-	faultTimeout          // the request's deadline passed while SQLite worked or waited
+	faultTimeout          // the request's deadline passed while the database worked or waited
+	// faultUnreachable: the PostgreSQL server refused or dropped the
+	// connection (down, restarting, out of connections).
+	faultUnreachable
 )
 
 func (f dbFault) String() string {
@@ -44,15 +48,18 @@ func (f dbFault) String() string {
 		return "cantOpen"
 	case faultTimeout:
 		return "timeout"
+	case faultUnreachable:
+		return "unreachable"
 	}
 	return "unknown"
 }
 
-// advice says what is wrong and what to do, for an operator reading the log.
+// advice says what is wrong and what to do, for an operator reading the
+// log; where SQLite and PostgreSQL need different things done, it says both.
 func (f dbFault) advice() string {
 	switch f {
 	case faultBusy:
-		return "the database file is locked by another program (a backup, a sqlite3 shell or another server " +
+		return "the database is locked by another program (a backup, a sqlite3 or psql shell or another server " +
 			"holding a transaction open): end that transaction or stop that program"
 	case faultLocked:
 		return "a table of the database is locked inside the server (SQLITE_LOCKED): it should pass; " +
@@ -60,17 +67,22 @@ func (f dbFault) advice() string {
 	case faultFull:
 		return "the disk holding the database is full (or the database reached its size limit): free disk space"
 	case faultReadOnly:
-		return "the database is read-only: make the file, its -wal and -shm files and its directory " +
-			"writable by the server's user, and check the disk is not mounted read-only"
+		return "the database is read-only: for SQLite, make the file, its -wal and -shm files and its directory " +
+			"writable by the server's user, and check the disk is not mounted read-only; for PostgreSQL, " +
+			"point --db at the primary, not a standby"
 	case faultCorrupt:
-		return "the database file is damaged: stop the server, move the file and its -wal and -shm files " +
-			"aside, and restore a backup (sqlite3's .recover may save what is left)"
+		return "the database is damaged: for SQLite, stop the server, move the file and its -wal and -shm files " +
+			"aside, and restore a backup (sqlite3's .recover may save what is left); for PostgreSQL, restore a backup"
 	case faultIO:
 		return "the disk reported an I/O error: check the disk and the system log (dmesg)"
 	case faultCantOpen:
-		return "the database file cannot be opened: check its path and permissions"
+		return "the database cannot be opened: check the --db path and its permissions, or the PostgreSQL " +
+			"user, password and database name in the --db URL"
 	case faultTimeout:
 		return "the database did not answer in time: another program may hold a lock on it, or the disk is very slow"
+	case faultUnreachable:
+		return "the PostgreSQL server cannot be reached: check that it is running, that the --db URL's host " +
+			"and port are right, and that it has connections to spare (max_connections)"
 	}
 	return "unexpected database error"
 }
@@ -91,6 +103,8 @@ func (f dbFault) forUsers() string {
 		return "its disk is failing"
 	case faultCantOpen:
 		return "it cannot open its database"
+	case faultUnreachable:
+		return "it cannot reach its database"
 	}
 	return "its database is failing"
 }
@@ -122,8 +136,15 @@ func classifyDB(err error) dbFault {
 			return faultTimeout
 		}
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return classifyPostgres(pe.Code)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
 		return faultTimeout
+	}
+	if lostPostgres(err) {
+		return faultUnreachable
 	}
 	return faultUnknown
 }

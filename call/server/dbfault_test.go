@@ -21,14 +21,19 @@ import (
 // plainly that it is unavailable, existing accounts still sign in, and the
 // log tells the operator what is wrong and what to do.
 
-// lockDB holds an exclusive lock on the database at path from a second
-// connection, as a backup tool or a sqlite3 shell in a transaction would.
-// release (also run at cleanup) lets go.
-func lockDB(t *testing.T, path string) (release func()) {
+// lockDB holds a lock on the database from a second connection that keeps
+// the server from writing but not from reading, as a backup tool or a
+// sqlite3 or psql shell in a transaction would. release (also run at
+// cleanup) lets go.
+func lockDB(t *testing.T, source string) (release func()) {
 	t.Helper()
+	driver, dsn, lock := "sqlite", "file:"+source+"?_pragma=busy_timeout(5000)", "BEGIN EXCLUSIVE"
+	if server.OnPostgres() {
+		driver, dsn, lock = "pgx", source, "BEGIN; LOCK TABLE accounts, tokens, records, open_calls IN EXCLUSIVE MODE"
+	}
 	// Wait out a write of the server's own under way: only the lock this
 	// takes is the fault under test.
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +41,7 @@ func lockDB(t *testing.T, path string) (release func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.ExecContext(ctx(t), "BEGIN EXCLUSIVE"); err != nil {
+	if _, err := conn.ExecContext(ctx(t), lock); err != nil {
 		t.Fatalf("lock the database: %v", err)
 	}
 	var once sync.Once
@@ -230,10 +235,11 @@ func TestLockedDatabase(t *testing.T) {
 	})
 	faultScenario(t, e, logs, fault{name: "busy", advice: "locked by another program",
 		userWords: "locked by another program", registerFails: true,
-		inject: func(t *testing.T) ([]string, func()) { return nil, lockDB(t, e.cfg.DBPath) }})
+		inject: func(t *testing.T) ([]string, func()) { return nil, lockDB(t, e.cfg.DB) }})
 }
 
 func TestFullDisk(t *testing.T) {
+	server.SkipOnPostgres(t, "a page limit stands in for a full disk")
 	logs := newLogSink()
 	var pages atomic.Int64
 	pages.Store(1 << 30)
@@ -283,7 +289,7 @@ func TestRecordBacklogBound(t *testing.T) {
 	underWay := placeCall(t, carol, "dave", proto.CallTypeVideo, dave)
 	connect(t, carol, dave, underWay)
 
-	release := lockDB(t, e.cfg.DBPath)
+	release := lockDB(t, e.cfg.DB)
 	var ended []string
 	for range 3 {
 		ended = append(ended, answered(t, alice, bob))
@@ -325,7 +331,7 @@ func TestUnsavedRecordsAreLoggedAtShutdown(t *testing.T) {
 		c.Logger = logs.logger()
 	})
 	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
-	lockDB(t, e.cfg.DBPath)
+	lockDB(t, e.cfg.DB)
 	ended := answered(t, alice, bob)
 	underWay := placeCall(t, alice, "bob", proto.CallTypeVideo, bob)
 	connect(t, alice, bob, underWay)

@@ -150,7 +150,7 @@ func fuzzServer(f *testing.F) (url, aliceToken string, bob *call.Client) {
 		}
 		tokens[name] = tok
 	}
-	srv, err := server.New(server.Config{DBPath: db, RingTimeout: 300 * time.Millisecond,
+	srv, err := server.New(server.Config{DB: db, RingTimeout: 300 * time.Millisecond,
 		CallerGrace: 50 * time.Millisecond, ReconnectGrace: 100 * time.Millisecond})
 	if err != nil {
 		f.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -33,7 +32,7 @@ func newEnv(t *testing.T, mutate func(*server.Config)) *env {
 	t.Helper()
 	leaktest.Check(t)
 	server.SetTokenHashCost(t, 1, 64)
-	cfg := server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db")}
+	cfg := server.Config{DB: server.NewTestDB(t)}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -83,7 +82,7 @@ func (e *env) restart() {
 
 func (e *env) addAccount(name string) {
 	e.t.Helper()
-	tok, err := server.AddAccount(context.Background(), e.cfg.DBPath, name)
+	tok, err := server.AddAccount(context.Background(), e.cfg.DB, name)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -22,7 +22,14 @@ func TestMain(m *testing.M) {
 	if db := os.Getenv(serverProcessEnv); db != "" {
 		os.Exit(serveUntilStdinCloses(db))
 	}
-	os.Exit(m.Run())
+	stop, err := server.StartTestDatabase()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
 }
 
 func serveUntilStdinCloses(db string) int {
@@ -30,7 +37,7 @@ func serveUntilStdinCloses(db string) int {
 	// sends, and their clients all come from loopback and sign in without
 	// waiting for each other: limits off and no cap on connections not
 	// signed in yet, so they measure the server and not its limits.
-	srv, err := server.New(server.Config{DBPath: db, Open: true, Limits: server.Limits{Off: true},
+	srv, err := server.New(server.Config{DB: db, Open: true, Limits: server.Limits{Off: true},
 		MaxPendingPerIP: 4096, MaxPending: 4096})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

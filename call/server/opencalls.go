@@ -47,20 +47,12 @@ func (o openCall) callState() *callState {
 		caller: o.Caller.Account, callee: o.Callee.Account, callerParty: party(o.Caller), calleeParty: party(o.Callee)}
 }
 
-const openCallsSchema = `
-CREATE TABLE IF NOT EXISTS open_calls (
-	cid        TEXT PRIMARY KEY,
-	state      TEXT NOT NULL,    -- openCall as JSON
-	updated_at INTEGER NOT NULL
-);
-`
-
 func (s *store) saveOpenCall(ctx context.Context, o openCall, now int64) error {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return fmt.Errorf("encode open call %s: %w", o.CID, err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO open_calls(cid, state, updated_at) VALUES(?, ?, ?)
+	err = s.exec(ctx, `INSERT INTO open_calls(cid, state, updated_at) VALUES(?, ?, ?)
 		ON CONFLICT(cid) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`, o.CID, string(b), now)
 	if err != nil {
 		return fmt.Errorf("save open call %s: %w", o.CID, err)
@@ -69,7 +61,7 @@ func (s *store) saveOpenCall(ctx context.Context, o openCall, now int64) error {
 }
 
 func (s *store) deleteOpenCall(ctx context.Context, cid string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM open_calls WHERE cid = ?`, cid); err != nil {
+	if err := s.exec(ctx, `DELETE FROM open_calls WHERE cid = ?`, cid); err != nil {
 		return fmt.Errorf("forget open call %s: %w", cid, err)
 	}
 	return nil
@@ -78,7 +70,7 @@ func (s *store) deleteOpenCall(ctx context.Context, cid string) error {
 // openCalls returns the calls that were in progress when the server last
 // stopped. A row that cannot be decoded is reported, not silently skipped.
 func (s *store) openCalls(ctx context.Context) ([]openCall, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT cid, state FROM open_calls ORDER BY updated_at`)
+	rows, err := s.query(ctx, `SELECT cid, state FROM open_calls ORDER BY updated_at`)
 	if err != nil {
 		return nil, fmt.Errorf("read open calls: %w", err)
 	}

@@ -3,7 +3,6 @@ package server_test
 import (
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -65,7 +64,7 @@ func TestOriginCheck(t *testing.T) {
 
 func TestOriginPatternsChecked(t *testing.T) {
 	for _, patterns := range [][]string{{"*"}, {"*://*"}, {""}, {"[bad"}} {
-		srv, err := server.New(server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), AllowOrigins: patterns})
+		srv, err := server.New(server.Config{DB: server.NewTestDB(t), AllowOrigins: patterns})
 		if err == nil {
 			srv.Close()
 			t.Fatalf("origin patterns %q accepted", patterns)

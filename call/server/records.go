@@ -10,18 +10,33 @@ import (
 // insertRecord stores a finished call and returns its seq. Inserting the same
 // cid twice keeps the first record, so a retried write cannot duplicate it.
 func (s *store) insertRecord(ctx context.Context, r proto.CallRecord) (int64, error) {
-	err := s.exec(ctx, `INSERT INTO records
+	const insert = `INSERT INTO records
 		(cid, caller, callee, type, status, created_at, answered_at, ended_at, duration, ended_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(cid) DO NOTHING`,
-		r.CID, r.Caller, r.Callee, int(r.Type), int(r.Status), r.CreatedAt, r.AnsweredAt, r.EndedAt, r.Duration, r.EndedBy)
-	if err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(cid) DO NOTHING`
+	args := []any{r.CID, r.Caller, r.Callee, int(r.Type), int(r.Status), r.CreatedAt, r.AnsweredAt, r.EndedAt, r.Duration, r.EndedBy}
+	if err := s.insertRecordSerialized(ctx, insert, args); err != nil {
 		return 0, fmt.Errorf("write call record %s: %w", r.CID, describeDBError(err))
 	}
 	var seq int64
-	if err := s.db.QueryRowContext(ctx, `SELECT seq FROM records WHERE cid = ?`, r.CID).Scan(&seq); err != nil {
+	if err := s.queryRow(ctx, `SELECT seq FROM records WHERE cid = ?`, r.CID).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("read back call record %s: %w", r.CID, describeDBError(err))
 	}
 	return seq, nil
+}
+
+func (s *store) insertRecordSerialized(ctx context.Context, insert string, args []any) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := s.dialect.serializeRecords(ctx, tx.Tx); err != nil {
+		return err
+	}
+	if err := tx.exec(ctx, insert, args...); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // history returns one page of an account's records, newest first.
@@ -29,7 +44,7 @@ func (s *store) history(ctx context.Context, account string, before int64, limit
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, cid, caller, callee, type, status, created_at, answered_at, ended_at, duration, ended_by
+	rows, err := s.query(ctx, `SELECT seq, cid, caller, callee, type, status, created_at, answered_at, ended_at, duration, ended_by
 		FROM records WHERE seq < ? AND (caller = ? OR callee = ?) ORDER BY seq DESC LIMIT ?`,
 		before, account, account, limit+1)
 	if err != nil {

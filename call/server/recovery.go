@@ -95,9 +95,9 @@ func (h *hub) awaitParty(c *callState, p *party, grace time.Duration) {
 }
 
 func (s *store) hasRecord(ctx context.Context, cid string) (bool, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM records WHERE cid = ?`, cid).Scan(&n); err != nil {
+	var exists bool
+	if err := s.queryRow(ctx, `SELECT EXISTS(SELECT 1 FROM records WHERE cid = ?)`, cid).Scan(&exists); err != nil {
 		return false, fmt.Errorf("look up record %s: %w", cid, err)
 	}
-	return n > 0, nil
+	return exists, nil
 }

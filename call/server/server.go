@@ -23,8 +23,10 @@ import (
 
 // Config holds everything the server needs; zero durations take the defaults.
 type Config struct {
-	// DBPath is the SQLite file for accounts and call records.
-	DBPath string
+	// DB is the database of accounts, tokens and call records: a SQLite
+	// file (PATH or sqlite:PATH) or a PostgreSQL URL (postgres://…), which
+	// several servers may share.
+	DB string
 	// Open lets any account name sign in with any token (LAN, development).
 	Open bool
 	// RingTimeout ends an unanswered call on the server's side; it is longer
@@ -156,8 +158,8 @@ type Server struct {
 // New opens the database and starts the server's goroutines. It does not listen.
 func New(cfg Config) (*Server, error) {
 	cfg.setDefaults()
-	if cfg.DBPath == "" {
-		return nil, errors.New("new server: no database path")
+	if cfg.DB == "" {
+		return nil, errors.New("new server: no database (a SQLite path or a postgres:// URL)")
 	}
 	tlsCfg, err := loadTLS(cfg)
 	if err != nil {
@@ -167,7 +169,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
-	st, err := openStoreWith(cfg.DBPath, storeOptions{busyTimeout: cfg.DBBusyTimeout, pageLimit: cfg.dbPageLimit})
+	st, err := openStoreWith(cfg.DB, storeOptions{busyTimeout: cfg.DBBusyTimeout, pageLimit: cfg.dbPageLimit})
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}

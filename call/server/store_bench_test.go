@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"duet/call/proto"
@@ -11,7 +10,7 @@ import (
 
 // BenchmarkRecordInsert: one call record written (and its seq read back).
 func BenchmarkRecordInsert(b *testing.B) {
-	st, err := openStore(filepath.Join(b.TempDir(), "bench.db"))
+	st, err := openStore(NewTestDB(b))
 	if err != nil {
 		b.Fatal(err)
 	}

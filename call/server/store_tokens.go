@@ -8,42 +8,17 @@ import (
 	"time"
 )
 
-// tokenSchema: an account has any number of tokens, one per device or
-// person, each revocable on its own.
-const tokenSchema = `
-CREATE TABLE IF NOT EXISTS tokens (
-	id          INTEGER PRIMARY KEY AUTOINCREMENT,
-	account     TEXT NOT NULL REFERENCES accounts(name),
-	label       TEXT NOT NULL DEFAULT '',
-	hash        TEXT NOT NULL,              -- PHC string, see tokenhash.go
-	bare        INTEGER NOT NULL DEFAULT 0, -- 1: issued without its id (the single token of an old database)
-	created_at  INTEGER NOT NULL,
-	revoked_at  INTEGER NOT NULL DEFAULT 0,
-	revoked_seq INTEGER NOT NULL DEFAULT 0  -- orders revocations, for servers polling the file
-);
-CREATE INDEX IF NOT EXISTS tokens_account ON tokens(account);
-CREATE INDEX IF NOT EXISTS tokens_revoked ON tokens(revoked_seq) WHERE revoked_seq > 0;
-`
-
 // migrateTokens moves the single SHA-256 token hash that older databases
 // keep in accounts.token_hash into the tokens table, where its first
-// successful use upgrades it to argon2id. One statement each, in one
-// transaction, so two processes opening the file at once cannot both move it.
-func migrateTokens(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("migrate tokens: %w", err)
-	}
-	defer tx.Rollback()
+// successful use upgrades it to argon2id. SQLite only: PostgreSQL
+// databases never had that column.
+func migrateTokens(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO tokens(account, hash, bare, created_at)
 		SELECT name, '$sha256$' || lower(hex(token_hash)), 1, created_at FROM accounts WHERE token_hash IS NOT NULL`); err != nil {
 		return fmt.Errorf("migrate tokens: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET token_hash = NULL WHERE token_hash IS NOT NULL`); err != nil {
-		return fmt.Errorf("migrate tokens: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate tokens: %w", err)
 	}
 	return nil
@@ -70,7 +45,7 @@ func (s *store) bareToken(ctx context.Context, account string) (tokenRow, error)
 
 func (s *store) tokenWhere(ctx context.Context, where string, args ...any) (tokenRow, error) {
 	var r tokenRow
-	err := s.db.QueryRowContext(ctx, `SELECT id, hash, revoked_at FROM tokens WHERE `+where, args...).
+	err := s.queryRow(ctx, `SELECT id, hash, revoked_at FROM tokens WHERE `+where, args...).
 		Scan(&r.id, &r.hash, &r.revokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, errNoToken
@@ -84,17 +59,17 @@ func (s *store) tokenWhere(ctx context.Context, where string, args ...any) (toke
 // hasTokens reports whether account was ever given a token; such a name
 // always needs one, even on an open server.
 func (s *store) hasTokens(ctx context.Context, account string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM tokens WHERE account = ?)`, account).Scan(&n)
+	var exists bool
+	err := s.queryRow(ctx, `SELECT EXISTS(SELECT 1 FROM tokens WHERE account = ?)`, account).Scan(&exists)
 	if err != nil {
 		return false, fmt.Errorf("look up tokens of %s: %w", account, err)
 	}
-	return n == 1, nil
+	return exists, nil
 }
 
 // upgradeHash replaces a token's hash unless another process changed it first.
 func (s *store) upgradeHash(ctx context.Context, id int64, old, hash string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE tokens SET hash = ? WHERE id = ? AND hash = ?`, hash, id, old)
+	err := s.exec(ctx, `UPDATE tokens SET hash = ? WHERE id = ? AND hash = ?`, hash, id, old)
 	if err != nil {
 		return fmt.Errorf("upgrade hash of token %d: %w", id, err)
 	}
@@ -103,22 +78,18 @@ func (s *store) upgradeHash(ctx context.Context, id int64, old, hash string) err
 
 // insertToken creates account if needed and gives it a token.
 func (s *store) insertToken(ctx context.Context, account, label, hash string, now int64) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("add token for %s: %w", account, err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO accounts(name, token_hash, created_at) VALUES(?, NULL, ?) ON CONFLICT(name) DO NOTHING`, account, now); err != nil {
+	if err := tx.exec(ctx,
+		`INSERT INTO accounts(name, created_at) VALUES(?, ?) ON CONFLICT(name) DO NOTHING`, account, now); err != nil {
 		return 0, fmt.Errorf("add token for %s: %w", account, err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO tokens(account, label, hash, created_at) VALUES(?, ?, ?, ?)`,
-		account, label, hash, now)
-	if err != nil {
-		return 0, fmt.Errorf("add token for %s: %w", account, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
+	var id int64
+	if err := tx.queryRow(ctx, `INSERT INTO tokens(account, label, hash, created_at) VALUES(?, ?, ?, ?) RETURNING id`,
+		account, label, hash, now).Scan(&id); err != nil {
 		return 0, fmt.Errorf("add token for %s: %w", account, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -129,16 +100,16 @@ func (s *store) insertToken(ctx context.Context, account, label, hash string, no
 
 // revokeTokens revokes account's token id, or all its live tokens when id
 // is 0, and returns those it revoked. Each call takes the next revocation
-// sequence number; SQLite runs one writer at a time, so numbers only grow.
+// sequence number (see dialect.nextRevocation), so numbers only grow.
 func (s *store) revokeTokens(ctx context.Context, account string, id int64, now int64) ([]TokenInfo, error) {
-	q := `UPDATE tokens SET revoked_at = ?, revoked_seq = (SELECT COALESCE(MAX(revoked_seq), 0) + 1 FROM tokens)
+	q := `UPDATE tokens SET revoked_at = ?, revoked_seq = ` + s.dialect.nextRevocation() + `
 		WHERE account = ? AND revoked_at = 0`
 	args := []any{now, account}
 	if id != 0 {
 		q += ` AND id = ?`
 		args = append(args, id)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` RETURNING id, label, bare, created_at, revoked_at`, args...)
+	rows, err := s.query(ctx, q+` RETURNING id, label, bare, created_at, revoked_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("revoke tokens of %s: %w", account, err)
 	}
@@ -162,7 +133,7 @@ func (s *store) revokeTokens(ctx context.Context, account string, id int64, now 
 // lastRevocation is the newest revocation's sequence number (0: none yet).
 func (s *store) lastRevocation(ctx context.Context) (int64, error) {
 	var seq int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(revoked_seq), 0) FROM tokens`).Scan(&seq); err != nil {
+	if err := s.queryRow(ctx, `SELECT COALESCE(MAX(revoked_seq), 0) FROM tokens`).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("read revocations: %w", err)
 	}
 	return seq, nil
@@ -171,7 +142,7 @@ func (s *store) lastRevocation(ctx context.Context) (int64, error) {
 // revokedSince returns the tokens revoked after sequence number seq, and
 // the newest sequence number among them (seq when there are none).
 func (s *store) revokedSince(ctx context.Context, seq int64) (map[int64]string, int64, error) {
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.query(ctx,
 		`SELECT id, account, revoked_seq FROM tokens WHERE revoked_seq > ? ORDER BY revoked_seq`, seq)
 	if err != nil {
 		return nil, seq, fmt.Errorf("read revocations: %w", err)
@@ -191,7 +162,7 @@ func (s *store) revokedSince(ctx context.Context, seq int64) (map[int64]string, 
 
 // listAccounts returns every account with its tokens, by name then token id.
 func (s *store) listAccounts(ctx context.Context) ([]AccountInfo, error) {
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.query(ctx, `
 		SELECT a.name, a.created_at, t.id, t.label, t.bare, t.created_at, t.revoked_at
 		FROM accounts a LEFT JOIN tokens t ON t.account = a.name
 		ORDER BY a.name, t.id`)

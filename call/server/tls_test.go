@@ -134,7 +134,7 @@ func TestNewRejectsBadTLS(t *testing.T) {
 		{"key of another certificate", otherCert, keyPath, "duet cert"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, err := server.New(server.Config{DBPath: filepath.Join(dir, "duet.db"), TLSCertFile: tc.cert, TLSKeyFile: tc.key})
+			srv, err := server.New(server.Config{DB: server.NewTestDB(t), TLSCertFile: tc.cert, TLSKeyFile: tc.key})
 			if err == nil {
 				srv.Close()
 				t.Fatal("server started")
@@ -180,7 +180,7 @@ func TestPlainWarning(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs syncBuffer
-			cfg := server.Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			cfg := server.Config{DB: server.NewTestDB(t), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 			scheme := "http"
 			if tc.tls {
 				cfg.TLSCertFile, cfg.TLSKeyFile, scheme = certPath, keyPath, "https"

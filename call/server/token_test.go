@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -159,7 +158,7 @@ func TestHashSecret(t *testing.T) {
 // account "a", made at the production cost.
 func checkerEnv(tb testing.TB, concurrency, n int) (*tokenChecker, []string) {
 	tb.Helper()
-	st, err := openStore(filepath.Join(tb.TempDir(), "duet.db"))
+	st, err := openStore(NewTestDB(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +44,7 @@ func newTURNEnvWith(t *testing.T, adjust func(*TURNConfig)) *turnEnv {
 	if adjust != nil {
 		adjust(tc)
 	}
-	srv, err := New(Config{DBPath: filepath.Join(t.TempDir(), "duet.db"), Open: true, TURN: tc})
+	srv, err := New(Config{DB: NewTestDB(t), Open: true, TURN: tc})
 	if err != nil {
 		t.Fatal(err)
 	}

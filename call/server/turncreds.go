@@ -109,18 +109,14 @@ func parseTURNUsername(username string) (expiry int64, account string, err error
 // out: a call whose relay was lost with the old process can allocate again
 // on the new one with the credentials it already has.
 func (s *store) turnSecret(ctx context.Context) ([]byte, error) {
-	if _, err := s.db.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("create secrets table: %w", err)
-	}
 	fresh := make([]byte, turnSecretLen)
 	rand.Read(fresh)
-	if _, err := s.db.ExecContext(ctx,
+	if err := s.exec(ctx,
 		`INSERT INTO secrets(name, value) VALUES('turn', ?) ON CONFLICT(name) DO NOTHING`, fresh); err != nil {
 		return nil, fmt.Errorf("store turn secret: %w", err)
 	}
 	var secret []byte
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = 'turn'`).Scan(&secret)
+	err := s.queryRow(ctx, `SELECT value FROM secrets WHERE name = 'turn'`).Scan(&secret)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && len(secret) < 16) {
 		return nil, errors.New("read turn secret: missing or too short")
 	}

@@ -23,7 +23,7 @@ func TestWebCallsBotInChromium(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "duet.db")
 	guestToken := addToken(t, db, "guest")
 	botToken := addToken(t, db, "qa-bot")
-	addr := startServer(t, server.Config{DBPath: db})
+	addr := startServer(t, server.Config{DB: db})
 	botLogs := runBot(t, bot.Config{ServerURL: "ws://" + addr + "/ws", Account: "qa-bot", Token: botToken,
 		Answer: bot.AnswerAccept, LoopbackOnly: true, ReportEvery: 200 * time.Millisecond})
 

@@ -23,7 +23,7 @@ func TestWebCallsBotInFirefox(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "duet.db")
 	guestToken := addToken(t, db, "guest")
 	botToken := addToken(t, db, "qa-bot")
-	addr := startServer(t, server.Config{DBPath: db})
+	addr := startServer(t, server.Config{DB: db})
 	botLogs := runBot(t, bot.Config{ServerURL: "ws://" + addr + "/ws", Account: "qa-bot", Token: botToken,
 		Answer: bot.AnswerAccept, LoopbackOnly: true, ReportEvery: 200 * time.Millisecond})
 	deadline, cancel := context.WithTimeout(context.Background(), browserDeadline)
@@ -58,7 +58,7 @@ func TestWebChromiumToFirefox(t *testing.T) {
 	defer cancel()
 	db := filepath.Join(t.TempDir(), "duet.db")
 	aliceToken, bobToken := addToken(t, db, "alice"), addToken(t, db, "bob")
-	addr := startServer(t, server.Config{DBPath: db})
+	addr := startServer(t, server.Config{DB: db})
 	alice := startChromium(t, deadline, chromium, chromiumOptions{})
 	bob := startFirefox(t, deadline, firefox)
 	webToWeb(t, addr, alice, bob, aliceToken, bobToken)

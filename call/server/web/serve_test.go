@@ -23,8 +23,8 @@ const testTimeout = 20 * time.Second
 // and returns its address.
 func startServer(t *testing.T, cfg server.Config) string {
 	t.Helper()
-	if cfg.DBPath == "" {
-		cfg.DBPath = filepath.Join(t.TempDir(), "duet.db")
+	if cfg.DB == "" {
+		cfg.DB = filepath.Join(t.TempDir(), "duet.db")
 	}
 	srv, err := server.New(cfg)
 	if err != nil {

@@ -27,7 +27,7 @@ func newWebRig(t *testing.T, ctx context.Context, toneHz float64) *webRig {
 	db := filepath.Join(t.TempDir(), "duet.db")
 	r := &webRig{guestToken: addToken(t, db, "guest")}
 	duetToken := addToken(t, db, "duet")
-	r.addr = startServer(t, server.Config{DBPath: db})
+	r.addr = startServer(t, server.Config{DB: db})
 	r.phone = newDuetPhone(t, ctx, r.addr, "duet", duetToken, toneHz)
 	return r
 }

@@ -19,7 +19,7 @@ func TestWebToWebChromium(t *testing.T) {
 	defer cancel()
 	db := filepath.Join(t.TempDir(), "duet.db")
 	aliceToken, bobToken := addToken(t, db, "alice"), addToken(t, db, "bob")
-	addr := startServer(t, server.Config{DBPath: db})
+	addr := startServer(t, server.Config{DB: db})
 	alice := startChromium(t, deadline, chromium, chromiumOptions{})
 	bob := alice.newChromiumTab()
 	webToWeb(t, addr, alice, bob, aliceToken, bobToken)
