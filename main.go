@@ -116,13 +116,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"repeatable (pages from the server's own host:port, and clients that are not browsers, always may;\n"+
 		"a refused page is logged with the value that would allow it)",
 		func(v string) error { origins = append(origins, v); return nil })
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464\n"+
+		"(plain HTTP, for the operator's network only; none when empty)")
 	verbose := fs.Bool("v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr, *verbose)
-	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
+	if path, ok := server.DBFile(*db); ok {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
 	}
 	turn, err := turnf.config()
 	if err != nil {
@@ -151,7 +155,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *tlsCert != "" {
 		scheme, page = "wss", "https"
 	}
-	fmt.Fprintf(stdout, "duet %s serving on %s://%s/ws (database %s)\n", appVersion(), scheme, ln.Addr(), *db)
+	fmt.Fprintf(stdout, "duet %s serving on %s://%s/ws (database %s)\n", appVersion(), scheme, ln.Addr(), server.RedactDB(*db))
 	fmt.Fprintf(stdout, "web client for guests at %s://%s/ (docs/web.md)\n", page, ln.Addr())
 	if a := srv.TURNAddr(); a != nil {
 		fmt.Fprintf(stdout, "TURN relay on %s (UDP and TCP), relays at %s ports %s\n", a, cfg.TURN.PublicIP, turnf.ports)
@@ -168,9 +172,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *open {
 		fmt.Fprintln(stdout, "open server: names without tokens sign in without one; names with tokens still need one")
 	} else {
-		fmt.Fprintf(stdout, "add accounts with: duet account add NAME --db %s\n", *db)
+		fmt.Fprintf(stdout, "add accounts with: duet account add NAME --db %s\n", server.RedactDB(*db))
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if *metricsAddr != "" {
+		at, stop, err := serveMetrics(*metricsAddr, srv, errc)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer stop()
+		fmt.Fprintf(stdout, "metrics at http://%s/metrics\n", at)
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():

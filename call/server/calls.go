@@ -173,6 +173,7 @@ func (h *hub) finish(c *callState, reason proto.Reason, endedBy string) {
 		}
 	}
 	h.record(c, reason, endedBy)
+	h.srv.metrics.callsEnded.WithLabelValues(reason.String()).Inc()
 	h.updatePresence(c.caller)
 	h.updatePresence(c.callee)
 	h.log.Info("call ended", "cid", c.cid, "reason", reason, "by", endedBy)

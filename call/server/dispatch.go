@@ -19,14 +19,17 @@ func encode(env proto.Envelope) ([]byte, error) { return json.Marshal(env) }
 func (sess *session) handle(msg []byte) {
 	env, err := proto.DecodeEnvelope(msg)
 	if err != nil {
+		sess.srv.metrics.request("invalid")
 		sess.replyError(env.ID, asProtoError(err))
 		return
 	}
 	req, err := proto.DecodeRequest(env)
 	if err != nil {
+		sess.srv.metrics.request("invalid")
 		sess.replyError(env.ID, asProtoError(err))
 		return
 	}
+	sess.srv.metrics.request(req.RequestType())
 	if login, ok := req.(*proto.Login); ok {
 		sess.login(env.ID, login)
 		return

@@ -77,6 +77,13 @@ func newRecorder(st *store, log *slog.Logger, retry time.Duration, bound int) *r
 	return r
 }
 
+// waiting is the number of records not yet written.
+func (r *recorder) waiting() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.records
+}
+
 func (r *recorder) enqueueLocked(op recorderOp) {
 	r.pending = append(r.pending, op)
 	if op.record != nil {

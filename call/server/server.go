@@ -138,6 +138,7 @@ type Server struct {
 	pending  *pendingGate
 	accept   *websocket.AcceptOptions
 	tls      *tls.Config // nil: plain ws://
+	metrics  *metrics
 	// refusedOrigins paces the warnings about refused web pages.
 	refusedOrigins originLog
 
@@ -169,7 +170,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
-	st, err := openStoreWith(cfg.DB, storeOptions{busyTimeout: cfg.DBBusyTimeout, pageLimit: cfg.dbPageLimit})
+	s := &Server{cfg: cfg, log: cfg.Logger, closing: make(chan struct{}), sessions: map[*session]struct{}{},
+		listeners: map[*Listener]struct{}{}, calls: newCallLimits(cfg.Limits), revoked: map[int64]struct{}{},
+		pending: newPendingGate(cfg.MaxPendingPerIP, cfg.MaxPending), accept: accept, tls: tlsCfg}
+	s.metrics = newMetrics(s)
+	st, err := openStoreWith(cfg.DB, storeOptions{busyTimeout: cfg.DBBusyTimeout, pageLimit: cfg.dbPageLimit,
+		observe: s.metrics.observeDB})
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
@@ -180,10 +186,7 @@ func New(cfg Config) (*Server, error) {
 		st.close()
 		return nil, fmt.Errorf("new server: %w", err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, store: st, closing: make(chan struct{}), sessions: map[*session]struct{}{},
-		listeners: map[*Listener]struct{}{}, calls: newCallLimits(cfg.Limits),
-		revoked: map[int64]struct{}{}, tokens: newTokenChecker(st, cfg.HashConcurrency),
-		pending: newPendingGate(cfg.MaxPendingPerIP, cfg.MaxPending), accept: accept, tls: tlsCfg}
+	s.store, s.tokens = st, newTokenChecker(st, cfg.HashConcurrency)
 	if cfg.TURN != nil {
 		if s.turn, err = newTURN(*cfg.TURN, st, s.log); err != nil {
 			st.close()
@@ -215,6 +218,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", web.Handler())
 	return mux
 }
+
+// MetricsHandler serves the server's Prometheus metrics (docs/operations.md).
+// It is not part of Handler: metrics are for the operator's network only.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 
 // Serve accepts connections on ln until Close, with TLS when the config
 // has a certificate.

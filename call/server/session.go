@@ -245,6 +245,7 @@ func (sess *session) send(msg []byte) {
 	}
 	select {
 	case sess.out <- msg:
+		sess.srv.metrics.sent.Inc()
 	case <-sess.ctx.Done():
 	default:
 		n := cap(sess.out)
@@ -273,6 +274,7 @@ func (sess *session) reply(id uint64, result any) {
 }
 
 func (sess *session) replyError(id uint64, e *proto.Error) {
+	sess.srv.metrics.errorReply(e.Code)
 	sess.sendEnvelope(proto.NewErrorReply(id, e))
 }
 

@@ -21,6 +21,7 @@ type store struct {
 	db        *sql.DB
 	dialect   dialect
 	pageLimit func() int64 // nil but in tests; see storeOptions
+	observe   func(query string, start time.Time, err error)
 	// known holds names seen to exist. Accounts are never deleted, so a
 	// call to a known name needs no database read: calls between signed-in
 	// people go on while a PostgreSQL server restarts.
@@ -33,6 +34,9 @@ type storeOptions struct {
 	// connection (another program, a backup) before failing: SQLite's busy
 	// timeout, PostgreSQL's lock_timeout.
 	busyTimeout time.Duration
+	// observe, when set, is told how long each statement took and how it
+	// failed.
+	observe func(query string, start time.Time, err error)
 	// pageLimit, when set, caps a SQLite database at that many pages for
 	// every write: writes that need more fail with SQLITE_FULL, as on a full
 	// disk.
@@ -47,6 +51,18 @@ const postgresConns = 16
 func openStore(source string) (*store, error) {
 	return openStoreWith(source, storeOptions{busyTimeout: 5 * time.Second})
 }
+
+// DBFile returns the SQLite file a database source names, and false for a
+// PostgreSQL URL.
+func DBFile(source string) (string, bool) {
+	if isPostgres(source) {
+		return "", false
+	}
+	return strings.TrimPrefix(source, "sqlite:"), true
+}
+
+// RedactDB is source fit for logs and messages: without a URL's password.
+func RedactDB(source string) string { return redactSource(source) }
 
 // isPostgres tells a PostgreSQL URL from a SQLite path.
 func isPostgres(source string) bool {
@@ -86,7 +102,7 @@ func openSQLite(path string, opts storeOptions) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &store{db: db, dialect: sqliteDialect{}, pageLimit: opts.pageLimit}, nil
+	return &store{db: db, dialect: sqliteDialect{}, pageLimit: opts.pageLimit, observe: opts.observe}, nil
 }
 
 func openPostgres(source string, opts storeOptions) (*store, error) {
@@ -97,7 +113,7 @@ func openPostgres(source string, opts storeOptions) (*store, error) {
 	db.SetMaxOpenConns(postgresConns)
 	db.SetMaxIdleConns(postgresConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &store{db: db, dialect: postgresDialect{}}, nil
+	return &store{db: db, dialect: postgresDialect{}, observe: opts.observe}, nil
 }
 
 // withLockTimeout makes a statement that waits for another session's lock
@@ -124,17 +140,37 @@ func redactSource(source string) string {
 
 // queryRow, query and tx.exec bind the query's placeholders for the engine.
 func (s *store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return s.db.QueryRowContext(ctx, s.dialect.bind(query), args...)
+	start := time.Now()
+	row := s.db.QueryRowContext(ctx, s.dialect.bind(query), args...)
+	s.observed(query, start, row.Err())
+	return row
 }
 
 func (s *store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return s.db.QueryContext(ctx, s.dialect.bind(query), args...)
+	start := time.Now()
+	rows, err := s.db.QueryContext(ctx, s.dialect.bind(query), args...)
+	s.observed(query, start, err)
+	return rows, err
 }
 
-// exec runs one write. Under a page limit it runs on one connection after
-// setting the limit there, since SQLite's max_page_count is per connection.
+func (s *store) observed(query string, start time.Time, err error) {
+	if s.observe != nil {
+		s.observe(query, start, err)
+	}
+}
+
+// exec runs one write, timed.
 func (s *store) exec(ctx context.Context, query string, args ...any) error {
-	query = s.dialect.bind(query)
+	start := time.Now()
+	err := s.execUntimed(ctx, s.dialect.bind(query), args...)
+	s.observed(query, start, err)
+	return err
+}
+
+// execUntimed runs one write. Under a page limit it runs on one connection
+// after setting the limit there, since SQLite's max_page_count is per
+// connection.
+func (s *store) execUntimed(ctx context.Context, query string, args ...any) error {
 	if s.pageLimit == nil {
 		_, err := s.db.ExecContext(ctx, query, args...)
 		return err
