@@ -35,6 +35,12 @@ func TestAudioCallTurnsVideoOnAndOff(t *testing.T) {
 	if n := len(alice.frameStamps()); n != 0 {
 		t.Fatalf("alice decoded %d frames from bob's camera, which is off", n)
 	}
+	// The added video goes through the call's rate allocation like a video
+	// call's: a layer and a share of the estimate.
+	eventually(t, "alice's video in her send stats", func() bool {
+		st := sa.Stats()
+		return st.SendWidth == 640 && st.SendHeight == 480 && st.VideoTargetKbps > 0
+	})
 
 	// Bob's camera too.
 	sb.SetCamera(true)
