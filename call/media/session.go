@@ -412,6 +412,9 @@ func (s *Session) ResyncMedia() {
 	s.mu.Unlock()
 	state.Ask = true
 	s.relay("media", state)
+	// A renegotiation offer lost with signaling would leave the camera's
+	// video unnegotiated for good.
+	s.post(s.resendRenegotiation)
 }
 
 // LocalMedia reports whether our microphone and camera are on.

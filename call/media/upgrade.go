@@ -172,6 +172,17 @@ func (s *Session) renegotiate() {
 	s.relay("offer", offer)
 }
 
+// resendRenegotiation sends our unanswered renegotiation offer again,
+// unless it is still waiting for the signaler. An answer to a copy the
+// peer already had is ignored (see remoteAnswer).
+func (s *Session) resendRenegotiation() {
+	if s.upgrade.offer == nil || s.offersQueued.Load() > 0 {
+		return
+	}
+	s.log.Info("renegotiation offer sent again")
+	s.relay("offer", *s.upgrade.offer)
+}
+
 // renegotiationAnswered applies our renegotiation offer and its answer.
 func (s *Session) renegotiationAnswered(answer webrtc.SessionDescription) {
 	offer := *s.upgrade.offer

@@ -49,3 +49,26 @@ func TestRenegotiationGlare(t *testing.T) {
 		}
 	}
 }
+
+// A renegotiation offer lost while signaling was down goes again when the
+// phone resyncs after reconnecting, and the peer then sees the video.
+func TestRenegotiationOfferLostGoesAgain(t *testing.T) {
+	r := newRig(t)
+	alice, bob := r.peer("alice"), r.peer("bob")
+	audioOnly := devices.CaptureConfig{Synthetic: true, Audio: true, Width: 320, Height: 240, FPS: 15, VideoBitrate: 300_000}
+	alice.capture, bob.capture = &audioOnly, &audioOnly
+	cfg := media.Config{Type: proto.CallTypeAudio, LoopbackOnly: true}
+	connect(t, alice, bob, cfg, cfg)
+	sa, sb := alice.media(), bob.media()
+	eventually(t, "audio flowing", func() bool { return sb.Stats().AudioPackets > 25 })
+
+	alice.gate.closed.Store(true)
+	sa.SetCamera(true)
+	eventually(t, "the offer refused", func() bool { return alice.gate.refusedOffers.Load() == 1 })
+	alice.gate.closed.Store(false)
+	sa.ResyncMedia()
+	eventually(t, "bob seeing alice", func() bool { return bob.frames.Load() >= 20 })
+	if _, v := sb.PeerMedia(); !v {
+		t.Error("bob sees alice's camera off")
+	}
+}
