@@ -2,6 +2,7 @@ package media_test
 
 import (
 	"testing"
+	"time"
 
 	"duet/call/media"
 	"duet/call/proto"
@@ -71,4 +72,30 @@ func TestRenegotiationOfferLostGoesAgain(t *testing.T) {
 	if _, v := sb.PeerMedia(); !v {
 		t.Error("bob sees alice's camera off")
 	}
+}
+
+// Video turned on in an audio call goes through the call's congestion
+// control like a video call's: on an emulated link whose bottleneck
+// drops, the estimate and the upgraded video's size follow it down.
+func TestUpgradedVideoFollowsCapacity(t *testing.T) {
+	r := newRig(t)
+	alice, bob := r.peer("alice"), r.peer("bob")
+	l := newLink(t, linkConfig{Rate: 2_500_000, Delay: 20 * time.Millisecond})
+	scene := &devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID, MicrophoneID: devices.SyntheticMicrophoneID,
+		Audio: true, Width: 480, Height: 360, FPS: 15}
+	alice.capture, bob.capture = scene, scene
+	connect(t, alice, bob, media.Config{Type: proto.CallTypeAudio, Net: l.a}, media.Config{Type: proto.CallTypeAudio, Net: l.b})
+	s := alice.media()
+	eventually(t, "audio flowing", func() bool { return bob.media().Stats().AudioPackets > 25 })
+	s.SetCamera(true)
+	within(t, 40*time.Second, "up to 480x360 on 2.5 Mbit/s", s, func(st media.Stats) bool {
+		return st.TargetKbps >= 500 && st.SendHeight == 360
+	})
+	eventually(t, "bob decoding alice's video", func() bool { return bob.frames.Load() >= 30 })
+	l.SetRate(200_000)
+	within(t, 30*time.Second, "down on 200 kbit/s", s, func(st media.Stats) bool {
+		return st.TargetKbps <= 250 && st.SendHeight < 360
+	})
+	frames := bob.frames.Load()
+	eventually(t, "bob still decoding on 200 kbit/s", func() bool { return bob.frames.Load() >= frames+15 })
 }
