@@ -1,15 +1,19 @@
 package gui
 
 import (
+	"context"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
 	"duet/call/proto"
+	"duet/devices"
 )
 
 // screenshotsEnv names a directory for the call screens the tests save
@@ -87,6 +91,50 @@ func TestAudioCallScreenTurnsVideoOnAndOff(t *testing.T) {
 			return len(rows) == 1 && rows[0].status == proto.StatusCompleted && rows[0].typ == proto.CallTypeAudio
 		})
 	}
+}
+
+// noCameraDevices is a machine with a microphone (the synthetic one) and
+// no camera.
+type noCameraDevices struct{}
+
+func (noCameraDevices) List() (devices.Inventory, error) { return devices.Inventory{}, nil }
+
+func (noCameraDevices) Open(ctx context.Context, cfg devices.CaptureConfig) (*devices.Capture, error) {
+	cfg.Synthetic, cfg.CameraID, cfg.MicrophoneID = false, "absent-camera", devices.SyntheticMicrophoneID
+	return devices.Open(ctx, cfg)
+}
+
+// Camera on in an audio call on a machine whose camera does not open: the
+// screen says so and the call goes on as an audio call.
+func TestAudioCallCameraThatDoesNotOpen(t *testing.T) {
+	r := newRig(t)
+	bob := r.dialPhone("bob", "bob-bot")
+	fyne.CurrentApp().Preferences().SetBool(prefSynthetic, false)
+	a := r.newAppOn("alice", "alice-desktop", noCameraDevices{})
+	a.signIn()
+	a.waitFor("bob online", func() bool { return a.row("bob") != nil && a.row("bob").presence.Text == "Online" })
+	a.tap(func() *widget.Button { return a.row("bob").audio })
+	ring := expect[*proto.BeCalling](bob)
+	if err := bob.Accept(ctxT(t), ring.CID, proto.CallTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("audio call live", func() bool {
+		return a.inCall() && a.u.call.phase == phaseLive && a.u.call.session.Stats().AudioPackets > 10
+	})
+	a.tap(func() *widget.Button { return a.u.callView.camera })
+	a.waitFor("the screen saying there is no camera", func() bool {
+		v := a.u.callView
+		return slices.Contains(v.gapTexts, "No camera — sending no video") && v.camera.Disabled() && v.camera.Text == noCameraLabel
+	})
+	onUI(func() {
+		if v := a.u.callView; v.previewBox.Visible() || v.remote.Visible() || !v.peerCard.Visible() {
+			t.Error("the call screen left the audio call's")
+		}
+	})
+	packets := a.u.call.session.Stats().AudioPackets
+	a.waitFor("audio going on", func() bool { return a.u.call.session.Stats().AudioPackets > packets+25 })
+	a.tap(func() *widget.Button { return a.u.callView.hangup })
+	a.waitFor("back at contacts", func() bool { return a.u.call == nil })
 }
 
 // saveScreenshot writes img as name under $DUET_SCREENSHOTS, if set.
