@@ -12,8 +12,18 @@ import (
 // call's screen. The page made the first offer, so Duet's is a later one.
 func TestWebSeesDuetTurnVideoOnChromium(t *testing.T) {
 	r, p := guestInChromium(t, duetToneHz, chromiumOptions{})
-	startCall(p, r.phone, proto.CallTypeAudio, true, true)
-	s := r.phone.Media()
+	seesDuetTurnVideoOn(t, p, r.phone)
+}
+
+func TestWebSeesDuetTurnVideoOnFirefox(t *testing.T) {
+	r, p := guestInFirefox(t, duetToneHz)
+	seesDuetTurnVideoOn(t, p, r.phone)
+}
+
+func seesDuetTurnVideoOn(t *testing.T, p *page, ph *duetPhone) {
+	t.Helper()
+	startCall(p, ph, proto.CallTypeAudio, true, true)
+	s := ph.Media()
 	if s == nil {
 		t.Fatal("no media on Duet's side")
 	}
@@ -26,5 +36,5 @@ func TestWebSeesDuetTurnVideoOnChromium(t *testing.T) {
 	}
 	s.SetCamera(false)
 	p.waitFor("the page back to the audio call's screen", `!(`+shown+`)`)
-	endCall(p, r.phone, true)
+	endCall(p, ph, true)
 }
