@@ -21,9 +21,9 @@ import (
 // neither needs another offer. The peer learns both from the "media"
 // relay, which is what makes the two screens show video or not.
 type upgradeState struct {
-	wanted  bool // the camera should be on
-	opening bool // a camera is being opened (cameraStarted follows)
-	sender  *sender
+	wanted  bool    // the camera should be on
+	opening bool    // a camera is being opened (cameraStarted follows)
+	sender  *sender // the camera's, once added; it stays for the call
 	// offer is our renegotiation offer, sent and not yet applied: as with
 	// a restart offer, Pion cannot roll a local offer back, so it is
 	// applied together with its answer, and until then an offer from the

@@ -73,6 +73,9 @@ func TestAudioCallTurnsVideoOnAndOff(t *testing.T) {
 	if a, b := sa.Stats().FramesDecoded, sb.Stats().FramesDecoded; a != fa || b != fb {
 		t.Fatalf("pictures after both cameras went off: alice %d→%d, bob %d→%d", fa, a, fb, b)
 	}
+	if st := sa.Stats(); st.SendWidth != 0 {
+		t.Errorf("alice's stats say she sends %dx%d with her camera off", st.SendWidth, st.SendHeight)
+	}
 	eventually(t, "bob still hearing alice", func() bool { return math.Abs(sb.Stats().AudioHz-440) <= 5 })
 	eventually(t, "alice still hearing bob", func() bool { return math.Abs(sa.Stats().AudioHz-660) <= 5 })
 	if alice.Media() != sa || bob.Media() != sb {
