@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"duet/call"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -114,6 +115,34 @@ func TestAudioCallBothCamerasAtOnce(t *testing.T) {
 			t.Fatal("a peer's camera shows as off")
 		}
 	}
+	bob.Hangup(context.Background())
+	expect[*phone.MediaEnded](t, alice)
+}
+
+// A video call answered audio only: the answerer's camera turns on later,
+// by the same renegotiation, and the caller sees it.
+func TestAudioOnlyAnswerTurnsCameraOn(t *testing.T) {
+	r := newRig(t)
+	alice, bob := r.phone("alice", 440), r.phone("bob", 660)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cid, err := alice.Call(ctx, "bob", proto.CallTypeVideo, call.CallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.BeCalling](t, bob)
+	if err := bob.Accept(ctx, cid, proto.CallTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	sb := expect[*phone.MediaStarted](t, bob).Session
+	sa := expect[*phone.MediaStarted](t, alice).Session
+	eventually(t, "alice hearing bob", func() bool { return math.Abs(sa.Stats().AudioHz-660) <= 5 })
+	if n := len(alice.frameStamps()); n != 0 {
+		t.Fatalf("alice decoded %d frames of a camera bob did not turn on", n)
+	}
+	sb.SetCamera(true)
+	waitPeerMedia(t, sa, true, true)
+	eventually(t, "alice decoding bob's video", func() bool { return len(alice.frameStamps()) >= 30 })
 	bob.Hangup(context.Background())
 	expect[*phone.MediaEnded](t, alice)
 }
