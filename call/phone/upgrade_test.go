@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"duet/call"
 	"duet/call/media"
@@ -24,7 +25,10 @@ func TestAudioCallTurnsVideoOnAndOff(t *testing.T) {
 	eventually(t, "alice hearing bob", func() bool { return math.Abs(sa.Stats().AudioHz-660) <= 5 })
 
 	// Audio → video: alice's camera.
+	on := time.Now()
 	sa.SetCamera(true)
+	eventually(t, "bob's first frame of alice's camera", func() bool { return len(bob.frameStamps()) > 0 })
+	t.Logf("bob decoded alice's first frame %s after her Camera on", time.Since(on).Round(time.Millisecond))
 	waitPeerMedia(t, sb, true, true)
 	eventually(t, "bob decoding alice's video", func() bool { return len(bob.frameStamps()) >= 30 })
 	if _, v := sb.LocalMedia(); v {
