@@ -13,15 +13,23 @@ import (
 
 // cameraSlot is a Capture's current camera. SwitchCamera replaces it under
 // the encoders and previews reading it: their readers move to the new one
-// at their next frame, and nothing is renegotiated.
+// at their next frame, and nothing is renegotiated. The slot may be empty
+// (a Capture opened without video, or StopCamera): readers then wait for
+// StartCamera.
 //
 // Safe for concurrent use.
 type cameraSlot struct {
-	mu     sync.Mutex
-	track  *mediadevices.VideoTrack // guarded by mu
-	id     string                   // guarded by mu: what was asked for
-	gen    uint64                   // guarded by mu: switches so far
-	closed bool                     // guarded by mu
+	mu      sync.Mutex
+	track   *mediadevices.VideoTrack // guarded by mu; nil while no camera is open
+	id      string                   // guarded by mu: what was asked for
+	file    bool                     // guarded by mu: id is a video file, not a camera
+	gen     uint64                   // guarded by mu: changes so far
+	changed chan struct{}            // guarded by mu: closed at the next change
+	closed  bool                     // guarded by mu
+}
+
+func newCameraSlot(t *mediadevices.VideoTrack, id string, file bool) *cameraSlot {
+	return &cameraSlot{track: t, id: id, file: file, changed: make(chan struct{})}
 }
 
 func (c *cameraSlot) current() (*mediadevices.VideoTrack, uint64) {
@@ -30,54 +38,85 @@ func (c *cameraSlot) current() (*mediadevices.VideoTrack, uint64) {
 	return c.track, c.gen
 }
 
-// replace makes t the camera and returns the one it replaces; false after
-// close (t is then the caller's to close).
-func (c *cameraSlot) replace(t *mediadevices.VideoTrack, id string) (*mediadevices.VideoTrack, bool) {
+// replace makes t (nil: none) the camera and returns the one it replaces;
+// false after close (t is then the caller's to close).
+func (c *cameraSlot) replace(t *mediadevices.VideoTrack, id string, file bool) (*mediadevices.VideoTrack, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, false
 	}
 	old := c.track
-	c.track, c.id = t, id
-	c.gen++
+	c.track, c.id, c.file = t, id, file
+	c.changedLocked()
 	return old, true
 }
 
-// close ends the camera for good and returns the track to close.
+// changedLocked wakes the readers waiting for a camera.
+func (c *cameraSlot) changedLocked() {
+	c.gen++
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// close ends the camera for good and returns the track to close (nil when
+// none is open).
 func (c *cameraSlot) close() *mediadevices.VideoTrack {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.closed = true
+	if !c.closed {
+		c.closed = true
+		c.changedLocked()
+	}
 	return c.track
 }
 
 // followingReader reads the current camera, moving to a new one after a
 // switch: the old one's readers fail once it closes, and a reader that
-// sees that the camera changed reads on from the new one.
+// sees that the camera changed reads on from the new one. While the slot
+// is empty it waits.
 type followingReader struct {
 	cam     *cameraSlot
 	copying bool
-	r       video.Reader
+	r       video.Reader // nil while the slot is empty
 	gen     uint64
 }
 
 func (c *cameraSlot) newReader(copying bool) video.Reader {
 	t, gen := c.current()
-	return &followingReader{cam: c, copying: copying, r: t.NewReader(copying), gen: gen}
+	f := &followingReader{cam: c, copying: copying, gen: gen}
+	if t != nil {
+		f.r = t.NewReader(copying)
+	}
+	return f
 }
 
 func (f *followingReader) Read() (image.Image, func(), error) {
 	for {
-		img, release, err := f.r.Read()
-		if err == nil {
-			return img, release, nil
+		err := ErrClosed
+		if f.r != nil {
+			img, release, rerr := f.r.Read()
+			if rerr == nil {
+				return img, release, nil
+			}
+			err = rerr
 		}
-		t, gen := f.cam.current()
-		if gen == f.gen {
+		f.cam.mu.Lock()
+		t, gen, changed, closed := f.cam.track, f.cam.gen, f.cam.changed, f.cam.closed
+		f.cam.mu.Unlock()
+		switch {
+		case closed:
 			return nil, nil, err
+		case gen != f.gen:
+			f.r, f.gen = nil, gen
+			if t != nil {
+				f.r = t.NewReader(f.copying)
+			}
+		case f.r != nil:
+			return nil, nil, err // the camera failed; no other came
+		default:
+			<-changed
 		}
-		f.r, f.gen = t.NewReader(f.copying), gen
 	}
 }
 
@@ -86,11 +125,16 @@ func (f *followingReader) Read() (image.Image, func(), error) {
 // what reads the camera (the call's encoder, previews) goes on from the new
 // one at its next frame. The old camera is released once the new one is
 // open; if the new one cannot be opened the old one stays and the error
-// says why. It fails with ErrNothingRequested when the Capture has no
-// video.
+// says why. While no camera is open (StopCamera, or a Capture opened
+// without video) it only picks the camera the next StartCamera opens.
 func (c *Capture) SwitchCamera(ctx context.Context, cameraID string) error {
-	if c.camera == nil {
-		return fmt.Errorf("switch camera: %w", ErrNothingRequested)
+	c.cameraMu.Lock()
+	defer c.cameraMu.Unlock()
+	if cur, _ := c.camera.current(); cur == nil {
+		if _, ok := c.camera.replace(nil, cameraID, false); !ok {
+			return fmt.Errorf("switch camera: %w", ErrClosed)
+		}
+		return nil
 	}
 	cfg := c.cfg
 	cfg.CameraID, cfg.VideoFile = cameraID, ""
@@ -99,7 +143,7 @@ func (c *Capture) SwitchCamera(ctx context.Context, cameraID string) error {
 		return fmt.Errorf("switch camera: %w", err)
 	}
 	t.Transform(videoGate(&c.videoOn))
-	old, ok := c.camera.replace(t, cameraID)
+	old, ok := c.camera.replace(t, cameraID, false)
 	if !ok {
 		closeTrack(t)
 		return fmt.Errorf("switch camera: %w", ErrClosed)
@@ -113,9 +157,6 @@ func (c *Capture) SwitchCamera(ctx context.Context, cameraID string) error {
 
 // CameraID is the camera in use: as opened, or as last switched to.
 func (c *Capture) CameraID() string {
-	if c.camera == nil {
-		return ""
-	}
 	c.camera.mu.Lock()
 	defer c.camera.mu.Unlock()
 	return c.camera.id

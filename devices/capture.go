@@ -23,7 +23,8 @@ import (
 type Capture struct {
 	log          *slog.Logger
 	audio        mediadevices.Track       // nil when no audio was opened
-	camera       *cameraSlot              // nil when no video was opened
+	camera       *cameraSlot              // empty when no camera is open (see StartCamera)
+	cameraMu     sync.Mutex               // serialises starting, stopping and switching the camera
 	mic          *micSlot                 // the audio track's source; nil when no audio was opened
 	audioTrack   *mediadevices.AudioTrack // c.audio unwrapped, for the level meter
 	cfg          CaptureConfig            // as opened, for a device switch
@@ -65,13 +66,14 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 	c.audioOn.Store(true)
 
 	var failures []error
+	c.camera = newCameraSlot(nil, cmp.Or(cfg.VideoFile, cfg.CameraID), cfg.VideoFile != "")
 	if cfg.Video {
 		t, err := openVideo(ctx, cfg, selector)
 		if err != nil {
 			failures = append(failures, err)
 		} else {
 			t.Transform(videoGate(&c.videoOn))
-			c.camera = &cameraSlot{track: t, id: cmp.Or(cfg.VideoFile, cfg.CameraID)}
+			c.camera.track = t // not yet shared
 		}
 	}
 	if cfg.Audio {
@@ -82,14 +84,14 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 			}
 		}
 	}
-	if c.camera == nil && c.audio == nil {
+	if !c.CameraOpen() && c.audio == nil {
 		return nil, fmt.Errorf("open capture: %w", errors.Join(failures...))
 	}
 	for _, f := range failures {
 		c.log.Warn("capture degraded", "err", f)
 	}
 	c.warnings = failures
-	c.log.Info("capture open", "video", c.camera != nil, "audio", c.audio != nil,
+	c.log.Info("capture open", "video", c.CameraOpen(), "audio", c.audio != nil,
 		"camera", cmp.Or(cfg.VideoFile, cfg.CameraID), "microphone", cmp.Or(cfg.AudioFile, cfg.MicrophoneID))
 	return c, nil
 }
@@ -149,13 +151,13 @@ func (c *Capture) AudioProcessed() bool { return c.processing != nil && !c.proce
 // StreamID is the media stream both of the Capture's tracks belong to.
 func (c *Capture) StreamID() string { return c.streamID }
 
-// VideoTrack returns the video track, or nil when the Capture has no video.
+// VideoTrack returns the video track, or nil when no camera is open.
 // After SwitchCamera it is the new camera's.
 func (c *Capture) VideoTrack() mediadevices.Track {
-	if c.camera == nil {
+	t, _ := c.camera.current()
+	if t == nil {
 		return nil
 	}
-	t, _ := c.camera.current()
 	return &streamTrack{Track: t, streamID: c.streamID}
 }
 
@@ -182,14 +184,11 @@ func (c *Capture) Warnings() []error {
 }
 
 // NewVideoPreview returns a reader of the local (un-encoded) video for a
-// self-view, or nil when the Capture has no video. Each call makes an
-// independent reader that gets a private copy of each frame; Read blocks
-// until the next frame and fails with io.EOF after Close. A preview that
-// stops reading holds nothing up.
+// self-view. Each call makes an independent reader that gets a private
+// copy of each frame; Read blocks until the next frame (while no camera is
+// open, until StartCamera) and fails after Close. A preview that stops
+// reading holds nothing up.
 func (c *Capture) NewVideoPreview() video.Reader {
-	if c.camera == nil {
-		return nil
-	}
 	return c.camera.newReader(true)
 }
 
@@ -254,9 +253,9 @@ func (c *Capture) AudioEnabled() bool { return c.audioOn.Load() }
 func (c *Capture) Close() error {
 	c.closeOnce.Do(func() {
 		var errs []error
-		if c.camera != nil {
-			// The camera now, after any switch.
-			if err := closeTrack(c.camera.close()); err != nil {
+		// The camera now, after any switch.
+		if t := c.camera.close(); t != nil {
+			if err := closeTrack(t); err != nil {
 				errs = append(errs, fmt.Errorf("close video track: %w", err))
 			}
 		}

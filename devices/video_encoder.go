@@ -51,13 +51,10 @@ type VideoEncoder struct {
 	closed   bool
 }
 
-// NewVideoEncoder starts a VP8 encoder on the camera, or fails with
-// ErrNothingRequested when the Capture has no video. It sends the camera's
-// own size and rate until SetLayer says otherwise.
+// NewVideoEncoder starts a VP8 encoder on the camera. It sends the
+// camera's own size and rate until SetLayer says otherwise; while no
+// camera is open (see StartCamera) its Read waits.
 func (c *Capture) NewVideoEncoder() (*VideoEncoder, error) {
-	if c.camera == nil {
-		return nil, fmt.Errorf("video encoder: %w", ErrNothingRequested)
-	}
 	e := &VideoEncoder{src: video.ToI420(c.camera.newReader(false)), maxBitrate: c.videoBitrate}
 	native := c.layer
 	e.native.Store(&native)

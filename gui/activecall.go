@@ -83,13 +83,28 @@ func (a *activeCall) video() bool {
 	return a.typ == proto.CallTypeVideo && a.mode == proto.CallTypeVideo
 }
 
+// showsVideo reports whether the screen is a video call's: a video call
+// taken with video, or a call that turned video on mid-call — our camera
+// is on, or, in an audio call, the peer's. Both cameras off, such a call
+// shows the audio call's screen again.
+func (a *activeCall) showsVideo() bool {
+	return a.video() || a.camOn || (a.typ == proto.CallTypeAudio && a.peerVideo)
+}
+
+// cameraUsable reports whether the camera button does something: in a
+// video call, or in a call that began without video and has a capture to
+// open the camera on (see media.Session.SetCamera).
+func (a *activeCall) cameraUsable() bool {
+	return a.session != nil && !a.gaps.camera && (a.video() || a.session.Capture() != nil)
+}
+
 // showRemoteVideo is false while there is no picture worth showing; the
 // peer's avatar stands in.
-func (a *activeCall) showRemoteVideo() bool { return a.video() && a.firstFrame && a.peerVideo }
+func (a *activeCall) showRemoteVideo() bool { return a.showsVideo() && a.firstFrame && a.peerVideo }
 
 // showPreview is whether our own camera picture is shown in the corner.
 func (a *activeCall) showPreview() bool {
-	return a.video() && a.camOn && a.session != nil && a.session.Capture() != nil
+	return a.showsVideo() && a.camOn && a.session != nil && a.session.Capture() != nil
 }
 
 func (a *activeCall) setReconnecting(on bool) { a.reconnecting = on }

@@ -11,6 +11,7 @@ import (
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
+	"duet/devices"
 )
 
 // requestTimeout bounds one request to the server made from the UI.
@@ -213,6 +214,11 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		}
 	case media.StatsUpdated:
 		ac.stats = e.Stats
+	case media.CameraFailed:
+		// The call screen says why, as for a camera that did not open
+		// when the call began.
+		ac.camOn = false
+		ac.gaps.camera, ac.gaps.cameraWhy = true, deviceReason([]error{e.Err}, devices.KindCamera)
 	}
 	u.refreshCall()
 }

@@ -198,7 +198,7 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	changed = setVisible(s.peerCard, !ac.showRemoteVideo()) || changed
 	changed = setVisible(s.previewBox, ac.showPreview()) || changed
 	changed = setVisible(s.peerMuted, ac.session != nil && !ac.peerAudio) || changed
-	changed = setVisible(s.peerCamOff, ac.session != nil && ac.video() && !ac.peerVideo) || changed
+	changed = setVisible(s.peerCamOff, ac.session != nil && ac.showsVideo() && !ac.peerVideo) || changed
 	changed = setVisible(s.statsBox, ac.showStats) || changed
 	if changed {
 		s.root.Refresh() // lay out again around what appeared or went
@@ -228,7 +228,7 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	default:
 		setButton(s.camera, "Camera on", iconVideoOff)
 	}
-	setEnabled(s.camera, ac.video() && ac.session != nil && !ac.gaps.camera)
+	setEnabled(s.camera, ac.cameraUsable())
 	setEnabled(s.mute, ac.session != nil && !ac.gaps.mic)
 }
 
@@ -329,9 +329,11 @@ func (u *ui) showCall(ac *activeCall) {
 
 // startCallMedia hooks the media session's video to the screen: the remote
 // tile, the self-view and the pump that redraws them.
+// A call that began without video gets them too: its camera, or the
+// peer's, may turn video on (their sources wait until then).
 func (u *ui) startCallMedia(ac *activeCall) {
 	v := u.callView
-	if v == nil || !ac.video() {
+	if v == nil {
 		return
 	}
 	s := ac.session
@@ -355,7 +357,7 @@ func (u *ui) startCallMedia(ac *activeCall) {
 		}
 	}
 	u.goBG(func(context.Context) { u.pumpVideo(ctx, items) })
-	if u.smoke != nil {
+	if u.smoke != nil && ac.video() {
 		u.smoke.begin(u, ac, v.remote)
 	}
 }
@@ -379,7 +381,7 @@ func (u *ui) toggleMute() {
 
 func (u *ui) toggleCamera() {
 	ac := u.call
-	if ac == nil || ac.session == nil || !ac.video() || ac.gaps.camera {
+	if ac == nil || !ac.cameraUsable() {
 		return
 	}
 	ac.camOn = !ac.camOn

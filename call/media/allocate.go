@@ -52,7 +52,7 @@ var ladder = []rung{
 // layer. Safe for concurrent use; apply never blocks (the encoders take
 // their new settings at their next frame).
 type allocator struct {
-	audio, video *sender    // nil when not sent
+	audio, video *sender    // guarded by mu; nil when not sent
 	resent       func() int // bits/s of resends lately, which the estimate must also carry
 
 	mu        sync.Mutex
@@ -65,6 +65,13 @@ type allocator struct {
 
 func newAllocator(audio, video *sender, resent func() int) *allocator {
 	return &allocator{audio: audio, video: video, resent: resent, rung: -1}
+}
+
+// setVideo adds the video sender of a call that turned video on.
+func (a *allocator) setVideo(video *sender) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.video, a.rung = video, -1
 }
 
 // apply shares target (bits/s) out.

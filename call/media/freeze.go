@@ -21,6 +21,14 @@ type freezeDetector struct {
 	total     time.Duration               // guarded by mu
 }
 
+// pause forgets the last frame: the next one starts afresh, so a video
+// that stopped on purpose does not count as frozen when it resumes.
+func (f *freezeDetector) pause() {
+	f.mu.Lock()
+	f.last = time.Time{}
+	f.mu.Unlock()
+}
+
 // frame notes a frame shown at now.
 func (f *freezeDetector) frame(now time.Time) {
 	f.mu.Lock()

@@ -42,3 +42,24 @@ func repeat(d time.Duration, n int) []time.Duration {
 	}
 	return out
 }
+
+// A video the peer stopped on purpose and resumed is not a freeze.
+func TestFreezeDetectorPause(t *testing.T) {
+	var f freezeDetector
+	now := time.Unix(0, 0)
+	for range 30 {
+		now = now.Add(33 * time.Millisecond)
+		f.frame(now)
+	}
+	f.pause()
+	now = now.Add(time.Minute)
+	for range 30 {
+		now = now.Add(33 * time.Millisecond)
+		f.frame(now)
+	}
+	now = now.Add(400 * time.Millisecond) // a real stall after the resume
+	f.frame(now)
+	if n, total := f.totals(); n != 1 || total != 400*time.Millisecond {
+		t.Errorf("freezes %d (%v), want the stall only", n, total)
+	}
+}

@@ -155,6 +155,10 @@ func (s *Session) offerRestart(reason string) {
 	}
 	r := &s.restart
 	r.offer = &offer
+	// The restart offer carries our transceivers as they are now: a
+	// renegotiation offer still unanswered is superseded, and an answer
+	// to it is stale (it has the old credentials).
+	s.upgrade.offer = nil
 	r.last = time.Now()
 	r.count++
 	s.localCands = nil
@@ -196,4 +200,5 @@ func (s *Session) restartNegotiated() {
 	if r.wanted {
 		r.timer.Reset(r.cfg.retryDelay(r.attempt))
 	}
+	s.renegotiate()
 }

@@ -154,8 +154,14 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 		ask := m.Ask
 		m.Ask = false
 		s.mu.Lock()
+		wasVideo := s.peer.Video
 		s.peer = m
 		s.mu.Unlock()
+		if wasVideo && !m.Video {
+			// The peer's video may stop altogether (a camera turned off
+			// in a call that began as audio): the pause is no freeze.
+			s.freezes.pause()
+		}
 		s.emit(PeerMediaChanged{Audio: m.Audio, Video: m.Video})
 		if ask {
 			s.announceMedia()
@@ -168,6 +174,16 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 // remoteOffer answers the peer's offer: the first one, an ICE restart, or a
 // repeat of one already answered (our answer may have been lost).
 func (s *Session) remoteOffer(desc webrtc.SessionDescription) {
+	if s.upgrade.offer != nil {
+		// Both sides renegotiated at once (both cameras turned on): perfect
+		// negotiation's roles settle it, as for restarts.
+		if s.role != roleAnswerer {
+			s.log.Info("offer collision: keeping our renegotiation offer")
+			return
+		}
+		s.log.Info("offer collision: yielding to the peer's offer; ours follows its answer")
+		s.upgrade.offer = nil
+	}
 	if s.restart.offer != nil {
 		// Both sides offered at once.
 		if s.role != roleAnswerer {
@@ -204,20 +220,30 @@ func (s *Session) remoteOffer(desc webrtc.SessionDescription) {
 	case restarted:
 		s.peerRestarted()
 	case prev != "":
-		// A repeat: the candidates that followed our answer may be lost too.
+		// A repeat or a renegotiation: the candidates that followed our
+		// answer may be lost too.
 		s.resendCandidates()
 	}
+	// What the answer could not carry (a track the peer's offer had no
+	// section for, or one we yielded in a collision) is offered now.
+	s.renegotiate()
 }
 
 // remoteAnswer applies the answer to our first offer or to a restart offer.
 func (s *Session) remoteAnswer(desc webrtc.SessionDescription) {
 	restart := s.restart.offer
 	if restart == nil {
+		if s.upgrade.offer != nil {
+			s.renegotiationAnswered(desc)
+			return
+		}
 		if s.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 			s.log.Debug("ignoring an answer to no offer: a repeat of one applied")
 			return
 		}
-		s.applyAnswer(desc)
+		if s.applyAnswer(desc) {
+			s.renegotiate()
+		}
 		return
 	}
 	if u := iceUfrag(desc.SDP); u == "" || u == s.remoteUfrag() {

@@ -91,9 +91,31 @@ type gate struct {
 	c             atomic.Pointer[call.Client]
 	closed        atomic.Bool
 	refusedOffers atomic.Int64
+	// While held is set, an offer waits for it to be closed (and
+	// everything the session relays after it waits behind it).
+	held       atomic.Pointer[chan struct{}]
+	heldOffers atomic.Int64
+}
+
+// holdOffers makes offers wait until the returned function is called.
+func (g *gate) holdOffers() (release func()) {
+	ch := make(chan struct{})
+	g.held.Store(&ch)
+	return func() {
+		g.held.Store(nil)
+		close(ch)
+	}
 }
 
 func (g *gate) Relay(ctx context.Context, kind string, payload any) error {
+	if h := g.held.Load(); h != nil && kind == "offer" {
+		g.heldOffers.Add(1)
+		select {
+		case <-*h:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if g.closed.Load() {
 		if kind == "offer" {
 			g.refusedOffers.Add(1)
@@ -203,7 +225,10 @@ func (p *peer) start(ctx context.Context, cfg media.Config) {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	cfg.Signal, cfg.Type, cfg.Capture = p.gate, proto.CallTypeVideo, capture
+	if cfg.Type == 0 {
+		cfg.Type = proto.CallTypeVideo
+	}
+	cfg.Signal, cfg.Capture = p.gate, capture
 	cfg.Logger = slog.New(p.logs)
 	cfg.OnFrame = func(f media.Frame) {
 		if p.resume.CompareAndSwap(true, false) {

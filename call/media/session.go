@@ -81,7 +81,7 @@ type Session struct {
 
 	counters counters
 	echoes   *echoTracks                   // set in echo sessions
-	senders  []*sender                     // what the capture sends; fixed after Start
+	senders  []*sender                     // guarded by mu: what the capture sends; video may join mid-call (upgrade.go)
 	alloc    *allocator                    // shares the estimate among the senders
 	recent   pcmWindow                     // the last received audio, for level and frequency
 	freezes  freezeDetector                // of the remote video
@@ -95,6 +95,12 @@ type Session struct {
 	role              role
 	restart           restartState
 	localCands        []webrtc.ICECandidateInit // this ICE generation's, to send again
+	upgrade           upgradeState
+
+	// startedAudio: the session began sending no video (an audio call, an
+	// audio-only answer, a camera that did not open); its camera turns
+	// video on by renegotiation. Set in Start.
+	startedAudio bool
 
 	mu       sync.Mutex
 	local    mediaState // guarded by mu
@@ -194,7 +200,9 @@ func (s *Session) addTransceivers() error {
 			snd.video.SetHold(s.path.congested)
 			snd.onFrame = s.path.noteFrame
 		}
+		s.mu.Lock()
 		s.senders = append(s.senders, snd)
+		s.mu.Unlock()
 		s.wg.Add(2)
 		go func() {
 			defer s.wg.Done()
@@ -206,11 +214,14 @@ func (s *Session) addTransceivers() error {
 		}()
 	}
 	s.local = mediaState{Audio: s.sender(webrtc.RTPCodecTypeAudio) != nil, Video: s.sender(webrtc.RTPCodecTypeVideo) != nil}
+	s.startedAudio = !s.local.Video
 	return nil
 }
 
 // sender returns the sender of kind, or nil when this side does not send it.
 func (s *Session) sender(kind webrtc.RTPCodecType) *sender {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, snd := range s.senders {
 		if snd.kind == kind {
 			return snd
@@ -365,8 +376,19 @@ func (s *Session) relay(kind string, payload any) {
 // SetMicrophone mutes or unmutes without renegotiation; the peer is told.
 func (s *Session) SetMicrophone(on bool) { s.setLocal(func(m *mediaState) { m.Audio = on }) }
 
-// SetCamera turns the camera off (black frames) or on; the peer is told.
-func (s *Session) SetCamera(on bool) { s.setLocal(func(m *mediaState) { m.Video = on }) }
+// SetCamera turns the camera on or off; the peer is told. In a session that
+// began with video, off sends black frames on the same track. In one that
+// began without (see startedAudio), on opens the camera and makes the call
+// a video call by renegotiation, and off releases the camera and stops
+// sending (see upgrade.go); a camera that cannot open is reported as
+// CameraFailed. It never blocks.
+func (s *Session) SetCamera(on bool) {
+	if s.startedAudio {
+		s.post(func() { s.setUpgradedCamera(on) })
+		return
+	}
+	s.setLocal(func(m *mediaState) { m.Video = on })
+}
 
 func (s *Session) setLocal(change func(*mediaState)) {
 	s.mu.Lock()
@@ -390,6 +412,9 @@ func (s *Session) ResyncMedia() {
 	s.mu.Unlock()
 	state.Ask = true
 	s.relay("media", state)
+	// A renegotiation offer lost with signaling would leave the camera's
+	// video unnegotiated for good.
+	s.post(s.resendRenegotiation)
 }
 
 // LocalMedia reports whether our microphone and camera are on.

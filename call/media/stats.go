@@ -149,7 +149,10 @@ func (s *Session) sampleStats() {
 		played: played, concealed: concealed}
 	layer, videoBps, _ := s.alloc.state()
 	st.TargetKbps, st.VideoTargetKbps = float64(s.path.target())/1000, float64(videoBps)/1000
-	st.SendWidth, st.SendHeight, st.SendFPS = layer.Width, layer.Height, layer.FPS
+	if s.capture == nil || s.capture.CameraOpen() {
+		// A camera turned off in a call that began as audio sends nothing.
+		st.SendWidth, st.SendHeight, st.SendFPS = layer.Width, layer.Height, layer.FPS
+	}
 	if pcm := s.recent.snapshot(); pcm != nil {
 		if rep, err := devices.AnalyzePCM(pcm, audioRate, audioChannels); err == nil {
 			st.AudioDBFS, st.AudioHz = rep.DBFS(), rep.Frequency

@@ -38,7 +38,10 @@ export function renderCall(c) {
   attach($('remote'), live && c.remote ? c.remote : null);
   const stage = $('stage');
   stage.hidden = !live;
-  stage.dataset.remoteVideo = String(live && c.video && c.remote !== null && c.peerMedia.video);
+  // An audio call shows the peer's video once the peer turns its camera on
+  // mid-call (its renegotiation offer brings the track; docs/protocol.md).
+  const remoteHasVideo = c !== null && c.remote !== null && c.remote.getVideoTracks().length > 0;
+  stage.dataset.remoteVideo = String(live && (c.video || remoteHasVideo) && c.remote !== null && c.peerMedia.video);
   stage.dataset.localVideo = String(live && c.video && !c.cameraOff);
   $('peer-name').textContent = live ? c.peerAccount : '';
   const theirs = [];
