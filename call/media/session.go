@@ -167,6 +167,27 @@ func Start(cfg Config) (*Session, error) {
 	return s, nil
 }
 
+// startSender puts a sender bound to rtp on the send path and starts its
+// goroutines: video is held while the path is congested.
+func (s *Session) startSender(snd *sender, rtp *webrtc.RTPSender) {
+	if snd.video != nil {
+		snd.video.SetHold(s.path.congested)
+		snd.onFrame = s.path.noteFrame
+	}
+	s.mu.Lock()
+	s.senders = append(s.senders, snd)
+	s.mu.Unlock()
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		snd.pump()
+	}()
+	go func() {
+		defer s.wg.Done()
+		snd.readRTCP(rtp)
+	}()
+}
+
 // addTransceivers sends what the capture has and receives what the call
 // type allows, so a side without a camera still sees the peer.
 func (s *Session) addTransceivers() error {
@@ -196,22 +217,7 @@ func (s *Session) addTransceivers() error {
 			snd.enc.Close()
 			return fmt.Errorf("add %s track: %w", kind, err)
 		}
-		if snd.video != nil {
-			snd.video.SetHold(s.path.congested)
-			snd.onFrame = s.path.noteFrame
-		}
-		s.mu.Lock()
-		s.senders = append(s.senders, snd)
-		s.mu.Unlock()
-		s.wg.Add(2)
-		go func() {
-			defer s.wg.Done()
-			snd.pump()
-		}()
-		go func() {
-			defer s.wg.Done()
-			snd.readRTCP(tr.Sender())
-		}()
+		s.startSender(snd, tr.Sender())
 	}
 	s.local = mediaState{Audio: s.sender(webrtc.RTPCodecTypeAudio) != nil, Video: s.sender(webrtc.RTPCodecTypeVideo) != nil}
 	s.startedAudio = !s.local.Video

@@ -116,23 +116,10 @@ func (s *Session) sendUpgradedVideo() error {
 		snd.enc.Close()
 		return fmt.Errorf("turn camera on: add video track: %w", err)
 	}
-	snd.video.SetHold(s.path.congested)
-	snd.onFrame = s.path.noteFrame
 	u.sender = snd
-	s.mu.Lock()
-	s.senders = append(s.senders, snd)
-	s.mu.Unlock()
 	s.alloc.setVideo(snd)
 	s.alloc.apply(s.path.target(), time.Now())
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
-		snd.pump()
-	}()
-	go func() {
-		defer s.wg.Done()
-		snd.readRTCP(rtp)
-	}()
+	s.startSender(snd, rtp)
 	return nil
 }
 
