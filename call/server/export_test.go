@@ -16,3 +16,7 @@ func SetTokenHashCost(t testing.TB, passes, memoryKiB uint32) {
 	hashCost.Store(&argonParams{time: passes, memory: memoryKiB, threads: 1})
 	t.Cleanup(func() { hashCost.Store(prev) })
 }
+
+// CutCluster drops the server's link to NATS at once, as a network
+// partition or a killed node would: nothing is cleaned up.
+func CutCluster(s *Server) { s.cluster.nc.Close() }

@@ -25,6 +25,9 @@ type hub struct {
 	devices  map[deviceKey]*session   // the live session of each signed-in device
 	calls    map[string]*callState    // ringing and answered calls by cid
 	watchers map[*session]struct{}    // sessions that asked for contacts get presence changes
+	// remote are the devices signed in on other nodes of a cluster, by
+	// account then device id.
+	remote map[string]map[string]*remoteDevice
 	nextUID  uint64
 	losses   uint64 // numbers the losses of call parties' devices (party.lost)
 	stopped  bool
@@ -41,7 +44,8 @@ type accountState struct {
 
 func newHub(s *Server) *hub {
 	h := &hub{srv: s, cfg: s.cfg, log: s.log, queue: make(chan func(), 1024), done: make(chan struct{}),
-		accounts: map[string]*accountState{}, devices: map[deviceKey]*session{}, calls: map[string]*callState{}, watchers: map[*session]struct{}{}}
+		accounts: map[string]*accountState{}, devices: map[deviceKey]*session{}, calls: map[string]*callState{}, watchers: map[*session]struct{}{},
+		remote: map[string]map[string]*remoteDevice{}}
 	go h.run()
 	return h
 }

@@ -38,6 +38,9 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	}
 	h.devices[key] = sess
 	st.sessions[sess] = struct{}{}
+	if h.srv.cluster != nil {
+		h.srv.cluster.signedIn(key, sess.clientType)
+	}
 	sess.state.Store(signedIn)
 	sess.signedIn()
 
@@ -74,6 +77,9 @@ func (h *hub) disconnected(sess *session) {
 		return // replaced by a newer connection of the same device
 	}
 	delete(h.devices, key)
+	if h.srv.cluster != nil {
+		h.srv.cluster.signedOut(key)
+	}
 	st := h.accounts[sess.account]
 	delete(st.sessions, sess)
 	delete(h.watchers, sess)

@@ -2,6 +2,8 @@ package server
 
 import "duet/call/proto"
 
+// presenceOf is account's presence across the cluster: devices signed in
+// here or on another node.
 func (h *hub) presenceOf(account string) proto.Presence {
 	st := h.accounts[account]
 	switch {
@@ -9,7 +11,7 @@ func (h *hub) presenceOf(account string) proto.Presence {
 		return proto.PresenceOffline
 	case st.call != nil && st.call.answered():
 		return proto.PresenceInCall
-	case len(st.sessions) > 0:
+	case len(st.sessions) > 0 || len(h.remote[account]) > 0:
 		return proto.PresenceOnline
 	}
 	return proto.PresenceOffline
@@ -27,7 +29,7 @@ func (h *hub) updatePresence(account string) {
 		st.presence = p
 		h.broadcast(h.watchers, proto.PresenceChanged{Account: account, Presence: p}, nil)
 	}
-	if len(st.sessions) == 0 && st.call == nil {
+	if len(st.sessions) == 0 && st.call == nil && len(h.remote[account]) == 0 {
 		delete(h.accounts, account)
 	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// TURN, when set, runs an embedded TURN server and hands each signed-in
 	// device short-lived credentials for it, at sign-in and in startRtc.
 	TURN *TURNConfig
+	// Cluster, when set, joins the server to others through NATS
+	// (docs/cluster.md); nil: a server on its own.
+	Cluster *ClusterConfig
 	// RecordBacklog bounds the call records kept in memory while the
 	// database cannot take them. At the bound no new call is placed (call
 	// fails with unavailable) until records are written again; calls
@@ -139,6 +142,7 @@ type Server struct {
 	accept   *websocket.AcceptOptions
 	tls      *tls.Config // nil: plain ws://
 	metrics  *metrics
+	cluster  *cluster // nil on a server on its own
 	// refusedOrigins paces the warnings about refused web pages.
 	refusedOrigins originLog
 
@@ -194,7 +198,29 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.recorder = newRecorder(st, s.log, cfg.RecordRetry, cfg.RecordBacklog)
+	if cfg.Cluster != nil {
+		if s.cluster, err = joinCluster(context.Background(), *cfg.Cluster, s.log); err != nil {
+			if s.turn != nil {
+				s.turn.close()
+			}
+			s.recorder.stop()
+			st.close()
+			return nil, fmt.Errorf("new server: %w", err)
+		}
+	}
 	s.hub = newHub(s)
+	if s.cluster != nil {
+		if err := s.cluster.start(s.hub); err != nil {
+			s.hub.stop()
+			s.recorder.stop()
+			s.cluster.close()
+			if s.turn != nil {
+				s.turn.close()
+			}
+			st.close()
+			return nil, fmt.Errorf("new server: %w", err)
+		}
+	}
 	if err := s.recoverOpenCalls(context.Background()); err != nil {
 		s.hub.stop()
 		s.recorder.stop()
@@ -272,6 +298,9 @@ func (s *Server) Close() error {
 		s.conns.Wait()
 		cut.Stop()
 		s.hub.stop()
+		if s.cluster != nil {
+			s.cluster.close()
+		}
 		s.recorder.stop()
 		s.bg.Wait()
 		for _, l := range listeners {

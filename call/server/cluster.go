@@ -1,0 +1,347 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"duet/call/proto"
+)
+
+// ClusterConfig joins a server to other servers through NATS (see
+// docs/cluster.md). All of them must share one PostgreSQL database.
+type ClusterConfig struct {
+	// URL is the NATS server, e.g. nats://10.0.0.5:4222.
+	URL string
+	// Node names this server among the others; unique in the cluster.
+	Node string
+	// NodeTTL is how long a node that stops refreshing its key is still
+	// taken for alive (default 6 s). Every node must use the same.
+	NodeTTL time.Duration
+}
+
+const (
+	nodesBucket   = "duet-nodes"
+	devicesBucket = "duet-devices"
+	defaultNodeTTL = 6 * time.Second
+	natsTimeout    = 5 * time.Second
+)
+
+// cluster is this node's link to the others: it publishes the node's
+// signed-in devices and watches everyone else's. Network work runs on its
+// own goroutines; the hub only posts to it and is posted to.
+type cluster struct {
+	cfg     ClusterConfig
+	log     *slog.Logger
+	nc      *nats.Conn
+	nodes   jetstream.KeyValue
+	devices jetstream.KeyValue
+	hub     *hub
+
+	mu      sync.Mutex
+	pending map[deviceKey]*deviceEntry // guarded by mu: latest state to publish; nil entry: signed out
+	wake    chan struct{}
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// deviceEntry is a signed-in device as the devices bucket holds it.
+type deviceEntry struct {
+	Node       string           `json:"node"`
+	ClientType proto.ClientType `json:"clientType"`
+}
+
+// remoteDevice is a device signed in on another node; owned by the hub.
+type remoteDevice struct {
+	deviceEntry
+	revision uint64
+}
+
+func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*cluster, error) {
+	if cfg.NodeTTL <= 0 {
+		cfg.NodeTTL = defaultNodeTTL
+	}
+	if cfg.Node == "" || strings.ContainsAny(cfg.Node, ". *>") {
+		return nil, fmt.Errorf("join cluster: node name %q must be set and hold no dots, spaces, * or >", cfg.Node)
+	}
+	nc, err := nats.Connect(cfg.URL, nats.Name("duet "+cfg.Node), nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		return nil, fmt.Errorf("join cluster at %s: %w", cfg.URL, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: %w", err)
+	}
+	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
+		wake: make(chan struct{}, 1)}
+	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
+	defer cancel()
+	if c.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: nodesBucket,
+		TTL: cfg.NodeTTL, LimitMarkerTTL: time.Minute}); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: bucket %s: %w", nodesBucket, err)
+	}
+	if c.devices, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: devicesBucket}); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: bucket %s: %w", devicesBucket, err)
+	}
+	if _, err := c.nodes.Put(ctx, cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: announce node: %w", err)
+	}
+	return c, nil
+}
+
+// start runs the cluster's goroutines for h, after forgetting what a
+// previous run of this node left in the devices bucket.
+func (c *cluster) start(h *hub) error {
+	c.hub = h
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if err := c.forgetNode(c.cfg.Node); err != nil {
+		return err
+	}
+	devices, err := c.devices.WatchAll(c.ctx)
+	if err != nil {
+		return fmt.Errorf("watch devices: %w", err)
+	}
+	nodes, err := c.nodes.WatchAll(c.ctx)
+	if err != nil {
+		devices.Stop()
+		return fmt.Errorf("watch nodes: %w", err)
+	}
+	c.wg.Add(4)
+	go func() { defer c.wg.Done(); c.heartbeat() }()
+	go func() { defer c.wg.Done(); c.publish() }()
+	go func() { defer c.wg.Done(); c.watchDevices(devices) }()
+	go func() { defer c.wg.Done(); c.watchNodes(nodes) }()
+	return nil
+}
+
+func (c *cluster) close() {
+	if c.cancel != nil {
+		c.cancel()
+		c.wg.Wait()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+	defer cancel()
+	c.nodes.Delete(ctx, c.cfg.Node) // a clean stop: the others need not wait for the TTL
+	c.nc.Close()
+}
+
+func (c *cluster) heartbeat() {
+	t := time.NewTicker(c.cfg.NodeTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
+		_, err := c.nodes.Put(ctx, c.cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339)))
+		cancel()
+		if err != nil && c.ctx.Err() == nil {
+			c.log.Warn("cluster: node heartbeat failed", "err", err)
+		}
+	}
+}
+
+// deviceBucketKey names a device in the bucket: account names may hold
+// letters no NATS subject can.
+func deviceBucketKey(k deviceKey) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(k.account)) + "." +
+		base64.RawURLEncoding.EncodeToString([]byte(k.deviceID))
+}
+
+func parseDeviceBucketKey(key string) (deviceKey, bool) {
+	a, d, ok := strings.Cut(key, ".")
+	if !ok {
+		return deviceKey{}, false
+	}
+	account, err1 := base64.RawURLEncoding.DecodeString(a)
+	device, err2 := base64.RawURLEncoding.DecodeString(d)
+	return deviceKey{string(account), string(device)}, err1 == nil && err2 == nil
+}
+
+// signedIn and signedOut queue a device's state for publishing. Called by
+// the hub; they never wait on the network. Only the latest state of each
+// device is kept, so the queue holds at most one entry per device.
+func (c *cluster) signedIn(k deviceKey, ct proto.ClientType) {
+	c.queue(k, &deviceEntry{Node: c.cfg.Node, ClientType: ct})
+}
+
+func (c *cluster) signedOut(k deviceKey) { c.queue(k, nil) }
+
+func (c *cluster) queue(k deviceKey, e *deviceEntry) {
+	c.mu.Lock()
+	c.pending[k] = e
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *cluster) publish() {
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-c.wake:
+		}
+		c.mu.Lock()
+		batch := c.pending
+		c.pending = map[deviceKey]*deviceEntry{}
+		c.mu.Unlock()
+		for k, e := range batch {
+			if err := c.publishDevice(k, e); err != nil && c.ctx.Err() == nil {
+				c.log.Warn("cluster: publish device", "account", k.account, "device", k.deviceID, "err", err)
+			}
+		}
+	}
+}
+
+func (c *cluster) publishDevice(k deviceKey, e *deviceEntry) error {
+	ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
+	defer cancel()
+	key := deviceBucketKey(k)
+	if e == nil {
+		// Only our own entry: the device may have signed in on another
+		// node since.
+		cur, err := c.devices.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var was deviceEntry
+		if json.Unmarshal(cur.Value(), &was) != nil || was.Node != c.cfg.Node {
+			return nil
+		}
+		err = c.devices.Delete(ctx, key, jetstream.LastRevision(cur.Revision()))
+		if errors.Is(err, jetstream.ErrKeyExists) { // changed meanwhile: no longer ours
+			return nil
+		}
+		return err
+	}
+	b, _ := json.Marshal(e)
+	_, err := c.devices.Put(ctx, key, b)
+	return err
+}
+
+// forgetNode deletes the device entries of node, which stopped or died;
+// an entry rewritten since by another node stays.
+func (c *cluster) forgetNode(node string) error {
+	ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
+	defer cancel()
+	lister, err := c.devices.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return nil
+		}
+		return fmt.Errorf("forget node %s: %w", node, err)
+	}
+	for key := range lister.Keys() {
+		e, err := c.devices.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var d deviceEntry
+		if json.Unmarshal(e.Value(), &d) == nil && d.Node == node {
+			c.devices.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
+		}
+	}
+	return nil
+}
+
+// watchDevices hands every other node's device changes to the hub.
+func (c *cluster) watchDevices(w jetstream.KeyWatcher) {
+	defer w.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil { // the initial values are all in
+				continue
+			}
+			k, ok := parseDeviceBucketKey(e.Key())
+			if !ok {
+				continue
+			}
+			var d *remoteDevice
+			if e.Operation() == jetstream.KeyValuePut {
+				d = &remoteDevice{revision: e.Revision()}
+				if json.Unmarshal(e.Value(), &d.deviceEntry) != nil {
+					continue
+				}
+				if d.Node == c.cfg.Node {
+					d = nil // our own devices are known first hand
+				}
+			}
+			c.hub.post(func() { c.hub.remoteDeviceChanged(k, d) })
+		}
+	}
+}
+
+// watchNodes clears the devices of a node whose key expired or was deleted.
+func (c *cluster) watchNodes(w jetstream.KeyWatcher) {
+	defer w.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil || e.Operation() == jetstream.KeyValuePut || e.Key() == c.cfg.Node {
+				continue
+			}
+			c.log.Info("cluster: node gone", "gone", e.Key())
+			if err := c.forgetNode(e.Key()); err != nil {
+				c.log.Warn("cluster: forget node", "gone", e.Key(), "err", err)
+			}
+		}
+	}
+}
+
+// remoteDeviceChanged applies another node's device change; d nil: gone.
+// Runs on the hub.
+func (h *hub) remoteDeviceChanged(k deviceKey, d *remoteDevice) {
+	devs := h.remote[k.account]
+	if d == nil {
+		if devs == nil {
+			return
+		}
+		delete(devs, k.deviceID)
+		if len(devs) == 0 {
+			delete(h.remote, k.account)
+		}
+	} else {
+		if devs == nil {
+			devs = map[string]*remoteDevice{}
+			h.remote[k.account] = devs
+		}
+		devs[k.deviceID] = d
+		h.account(k.account)
+	}
+	h.updatePresence(k.account)
+}

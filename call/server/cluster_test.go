@@ -1,0 +1,82 @@
+package server_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"duet/call/proto"
+	"duet/call/server"
+	"duet/internal/natstest"
+)
+
+// newCluster starts n servers joined through one NATS, sharing one
+// database and the accounts of the first.
+func newCluster(t *testing.T, n int, mutate func(*server.Config)) []*env {
+	t.Helper()
+	nats := natstest.Start(t)
+	join := func(node string) func(*server.Config) {
+		return func(c *server.Config) {
+			c.Cluster = &server.ClusterConfig{URL: nats.URL(), Node: node}
+			if mutate != nil {
+				mutate(c)
+			}
+		}
+	}
+	first := newEnv(t, join("n1"))
+	nodes := []*env{first}
+	for i := 2; i <= n; i++ {
+		cfg := first.cfg
+		join(fmt.Sprintf("n%d", i))(&cfg)
+		e := &env{t: t, cfg: cfg, tokens: first.tokens}
+		e.start("127.0.0.1:0")
+		t.Cleanup(e.stop)
+		nodes = append(nodes, e)
+	}
+	// Before the leak checks: the nodes leave, then NATS stops.
+	t.Cleanup(func() {
+		for _, e := range nodes {
+			e.stop()
+		}
+		nats.Shutdown()
+	})
+	return nodes
+}
+
+// TestClusterPresence: a device signed in on one node is online to a
+// contact watching on another, and offline once it leaves.
+func TestClusterPresence(t *testing.T) {
+	nodes := newCluster(t, 2, nil)
+	bob := nodes[1].dial("bob", "b1")
+	if _, err := bob.Contacts(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	alice := nodes[0].dial("alice", "a1")
+	wantPresence(t, bob, "alice", proto.PresenceOnline)
+	res, err := bob.Contacts(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res {
+		if c.Account == "alice" && c.Presence != proto.PresenceOnline {
+			t.Fatalf("contacts on n2 say alice (signed in on n1) is %v", c.Presence)
+		}
+	}
+	alice.Close()
+	wantPresence(t, bob, "alice", proto.PresenceOffline)
+}
+
+// TestClusterForgetsALostNode: the devices of a node that falls silent
+// (killed, or cut off from NATS) go offline for the others once its key
+// expires.
+func TestClusterForgetsALostNode(t *testing.T) {
+	nodes := newCluster(t, 2, func(c *server.Config) { c.Cluster.NodeTTL = 600 * time.Millisecond })
+	bob := nodes[1].dial("bob", "b1")
+	if _, err := bob.Contacts(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	nodes[0].dial("alice", "a1")
+	wantPresence(t, bob, "alice", proto.PresenceOnline)
+	server.CutCluster(nodes[0].srv)
+	wantPresence(t, bob, "alice", proto.PresenceOffline)
+}
