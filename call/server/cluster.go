@@ -30,8 +30,8 @@ type ClusterConfig struct {
 }
 
 const (
-	nodesBucket   = "duet-nodes"
-	devicesBucket = "duet-devices"
+	nodesBucket    = "duet-nodes"
+	devicesBucket  = "duet-devices"
 	defaultNodeTTL = 6 * time.Second
 	natsTimeout    = 5 * time.Second
 )

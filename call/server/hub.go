@@ -27,10 +27,10 @@ type hub struct {
 	watchers map[*session]struct{}    // sessions that asked for contacts get presence changes
 	// remote are the devices signed in on other nodes of a cluster, by
 	// account then device id.
-	remote map[string]map[string]*remoteDevice
-	nextUID  uint64
-	losses   uint64 // numbers the losses of call parties' devices (party.lost)
-	stopped  bool
+	remote  map[string]map[string]*remoteDevice
+	nextUID uint64
+	losses  uint64 // numbers the losses of call parties' devices (party.lost)
+	stopped bool
 }
 
 type deviceKey struct{ account, deviceID string }
