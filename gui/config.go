@@ -59,7 +59,7 @@ type Config struct {
 	// nil when the app was started for another server.
 	Host Hosting
 	// RecordDir is where the call screen's Record saves calls; empty: a
-	// recordings folder in the app's data folder.
+	// recordings folder in Fyne's storage for the app.
 	RecordDir string
 	// LogPath is the app's log file, whose last lines go into diagnostics.
 	LogPath string

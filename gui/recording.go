@@ -100,8 +100,8 @@ func (u *ui) toggleRecording() {
 	})
 }
 
-// recordDir is where recordings go: Config.RecordDir, or the app's data
-// folder.
+// recordDir is where recordings go: Config.RecordDir (main sets it beside
+// the log), or Fyne's storage for the app.
 func (u *ui) recordDir() string {
 	if u.cfg.RecordDir != "" {
 		return u.cfg.RecordDir
