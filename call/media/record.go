@@ -136,9 +136,11 @@ func (r *recorder) write() {
 				if !ok {
 					continue // a decoder could do nothing with it
 				}
-				var err error
-				ivf, err = r.newIVF(res.VideoPath, ivfwriter.WithCodec(webrtc.MimeTypeVP8),
-					ivfwriter.WithWidthAndHeight(w, h), ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
+				err := createPrivate(res.VideoPath)
+				if err == nil {
+					ivf, err = r.newIVF(res.VideoPath, ivfwriter.WithCodec(webrtc.MimeTypeVP8),
+						ivfwriter.WithWidthAndHeight(w, h), ivfwriter.WithFrameRate(1, 90000), ivfwriter.WithDirectPTS())
+				}
 				if err != nil {
 					fail(fmt.Errorf("record video to %s: %w", res.VideoPath, err))
 					continue
@@ -160,8 +162,11 @@ func (r *recorder) write() {
 			continue // late or repeated: Ogg pages only go forward
 		}
 		if ogg == nil {
-			var err error
-			if ogg, err = oggwriter.New(res.AudioPath, audioRate, audioChannels); err != nil {
+			err := createPrivate(res.AudioPath)
+			if err == nil {
+				ogg, err = oggwriter.New(res.AudioPath, audioRate, audioChannels)
+			}
+			if err != nil {
 				fail(fmt.Errorf("record audio to %s: %w", res.AudioPath, err))
 				continue
 			}
@@ -181,6 +186,17 @@ func (r *recorder) write() {
 	}
 	res.Dropped = r.dropped.Load()
 	r.done <- res
+}
+
+// createPrivate creates path readable by its owner only: a recording of a
+// call is the other person's picture and voice. Pion's writers then
+// truncate it and keep its mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // vp8KeyFrameSize reads the picture size from a key frame's header

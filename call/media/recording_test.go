@@ -63,8 +63,8 @@ func TestRecordingMidCallTellsThePeer(t *testing.T) {
 		t.Fatalf("recording after close: %v", err)
 	}
 	for _, name := range []string{"bob.ivf", "bob.ogg"} {
-		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() < 1000 {
-			t.Fatalf("%s: %v %v", name, st, err)
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() < 1000 || st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v, want a private file with the call in it", name, st, err)
 		}
 	}
 	ivf, err := os.ReadFile(filepath.Join(dir, "bob.ivf"))
