@@ -24,26 +24,35 @@ func (e PeerRecordingChanged) String() string { return fmt.Sprintf("peer recordi
 // tells the peer. Recording never holds up the call: with the disk too
 // slow, media is left out of the files and counted.
 func (s *Session) StartRecording(dir, name string) error {
+	// Outside the lock: the disk may be slow, and Pion's callbacks take it.
+	r, err := newRecorder(dir, name, recordQueue, s.log)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return fmt.Errorf("record call: %w", ErrMediaEnded)
 	}
-	if s.rec.Load() != nil {
+	if !s.rec.CompareAndSwap(nil, r) {
 		return fmt.Errorf("record call: %w", ErrAlreadyRecording)
 	}
-	r, err := newRecorder(dir, name, recordQueue, s.log)
-	if err != nil {
-		return err
-	}
 	r.start()
-	s.rec.Store(r)
 	// A recording that starts mid-call needs a key frame to begin with.
 	if p := s.videoPLI.Load(); p != nil {
 		p.request()
 	}
-	s.relay("recording", recordingState{Recording: true})
+	s.post(s.tellRecording)
 	return nil
+}
+
+// tellRecording tells the peer whether we record, once negotiation has
+// begun: before, the peer is not in the room yet, and the offer or answer
+// carries the state when it comes. Owner goroutine.
+func (s *Session) tellRecording() {
+	if s.role != roleUnknown {
+		s.announceRecording()
+	}
 }
 
 // StopRecording closes the recording's files, tells the peer and reports
@@ -55,11 +64,7 @@ func (s *Session) StopRecording() (Recording, error) {
 	}
 	res := r.stop()
 	s.logRecording(res)
-	s.mu.Lock()
-	if !s.closed {
-		s.relay("recording", recordingState{Recording: false})
-	}
-	s.mu.Unlock()
+	s.post(s.tellRecording)
 	return res, res.Err
 }
 

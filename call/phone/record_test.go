@@ -15,7 +15,8 @@ import (
 	"duet/call/proto"
 )
 
-// However a call ends — hung up here, hung up by the peer, or this side's
+// A phone with RecordDir records every call from its start, and the peer
+// is told. However a call ends — hung up here, hung up by the peer, or this side's
 // signaling gone — a recording phone's files are closed whole: the IVF
 // header counts the frames the file holds and the Ogg stream is ended.
 func TestRecordingsCloseOnEveryTeardown(t *testing.T) {
@@ -28,8 +29,11 @@ func TestRecordingsCloseOnEveryTeardown(t *testing.T) {
 		eventually(t, "frames both ways", func() bool { return len(a.frameStamps()) > 10 && len(b.frameStamps()) > 10 })
 	}
 	// Alice hangs up: her own recording and, by remote hangup, bob's.
-	cid, _, _ := connectCall(t, alice, bob, proto.CallTypeVideo)
+	cid, sa, sb := connectCall(t, alice, bob, proto.CallTypeVideo)
 	flowing(alice, bob)
+	// Recording from before the room was joined, each was told with the
+	// offer or answer that the other records.
+	eventually(t, "each told the other records", func() bool { return sa.PeerRecording() && sb.PeerRecording() })
 	if err := alice.Hangup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
