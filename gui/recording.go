@@ -88,7 +88,7 @@ func (u *ui) toggleRecording() {
 			ac.rec.err = ""
 			switch {
 			case on && err != nil:
-				ac.rec.err = "Cannot record: " + err.Error()
+				ac.rec.err = "Cannot record: " + err.Error() + " — check the folder, or choose another with --record-dir"
 			case on:
 				ac.rec.on = true
 			default:

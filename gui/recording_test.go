@@ -37,10 +37,30 @@ func TestRecordShowsOnBothSides(t *testing.T) {
 		}
 	})
 
+	// A folder that cannot be made says so, and Record can be tried again.
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	onUI(func() { alice.u.cfg.RecordDir = filepath.Join(blocker, "recordings") })
+	alice.tap(func() *widget.Button { return alice.u.callView.record })
+	alice.waitFor("cannot record", func() bool {
+		v := alice.u.callView
+		return v.recording.Visible() && strings.HasPrefix(v.recording.Objects[1].(*canvas.Text).Text, "Cannot record:") &&
+			v.record.Text == recordLabel && !v.record.Disabled()
+	})
+	onUI(func() {
+		if bob.u.callView.peerRec.Visible() {
+			t.Error("bob told of a recording that never started")
+		}
+		alice.u.cfg.RecordDir = dir
+	})
+
 	alice.tap(func() *widget.Button { return alice.u.callView.record })
 	alice.waitFor("recording indicator", func() bool {
 		v := alice.u.callView
-		return v.recording.Visible() && v.record.Text == stopRecordLabel && !v.record.Disabled()
+		return v.recording.Visible() && v.recording.Objects[1].(*canvas.Text).Text == recordingLabel &&
+			v.record.Text == stopRecordLabel && !v.record.Disabled()
 	})
 	bob.waitFor("alice is recording", func() bool { return bob.u.callView.peerRec.Visible() })
 	onUI(func() {
