@@ -66,6 +66,7 @@ type activeCall struct {
 	firstFrame   bool
 	stats        media.Stats
 	showStats    bool
+	rec          recordingState // this side's recording and the peer's
 
 	// pending holds events that arrived for our outgoing call before the
 	// reply to Call told us its cid; they are replayed once it is known.

@@ -207,6 +207,8 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		// the call if the peer is gone for good.
 	case media.PeerMediaChanged:
 		ac.peerAudio, ac.peerVideo = e.Audio, e.Video
+	case media.PeerRecordingChanged:
+		ac.rec.peer = e.Recording
 	case media.FirstFrame:
 		ac.firstFrame = true
 		if ac.phase == phaseConnecting {

@@ -114,6 +114,7 @@ func (s *Session) announceMedia() {
 	state := s.local
 	s.mu.Unlock()
 	s.relay("media", state)
+	s.announceRecording()
 }
 
 func (s *Session) handleRelay(e *proto.RelayEvent) {
@@ -166,6 +167,8 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 		if ask {
 			s.announceMedia()
 		}
+	case "recording":
+		s.peerRecordingRelay(e.Payload)
 	default:
 		s.log.Debug("ignoring relay kind", "kind", e.Kind)
 	}

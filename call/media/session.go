@@ -87,6 +87,8 @@ type Session struct {
 	freezes  freezeDetector                // of the remote video
 	jitter   atomic.Pointer[jitter.Buffer] // the remote audio's, while it is received
 	playback *devices.Playback             // guarded by mu: nil when not playing
+	rec      atomic.Pointer[recorder]      // while this side records the call
+	videoPLI atomic.Pointer[pliLimiter]    // the remote video's, while it is received
 
 	// Owned by the owner goroutine.
 	pendingCandidates []webrtc.ICECandidateInit
@@ -108,6 +110,8 @@ type Session struct {
 	stats    Stats      // guarded by mu
 	warnings []error    // guarded by mu
 	closed   bool       // guarded by mu
+	// peerRecording: the peer said it records the call. Guarded by mu.
+	peerRecording bool
 
 	closeOnce sync.Once
 }
@@ -458,6 +462,10 @@ func (s *Session) Close() error {
 			s.capture.Close()
 		}
 		s.wg.Wait()
+		// The receivers are done: the recording has all it will get.
+		if r := s.rec.Swap(nil); r != nil {
+			s.logRecording(r.stop())
+		}
 		s.mu.Lock()
 		pb := s.playback
 		s.mu.Unlock()
