@@ -17,6 +17,10 @@ import (
 //
 // Safe for concurrent use.
 type cameraSlot struct {
+	// lost replaces the camera of a generation whose reads failed (the
+	// device went away); false when the slot is closed.
+	lost func(gen uint64, err error) bool
+
 	mu     sync.Mutex
 	track  *mediadevices.VideoTrack // guarded by mu
 	id     string                   // guarded by mu: what was asked for
@@ -54,7 +58,8 @@ func (c *cameraSlot) close() *mediadevices.VideoTrack {
 
 // followingReader reads the current camera, moving to a new one after a
 // switch: the old one's readers fail once it closes, and a reader that
-// sees that the camera changed reads on from the new one.
+// sees that the camera changed reads on from the new one. A reader whose
+// camera fails without a switch has the slot replace it (lost).
 type followingReader struct {
 	cam     *cameraSlot
 	copying bool
@@ -75,7 +80,10 @@ func (f *followingReader) Read() (image.Image, func(), error) {
 		}
 		t, gen := f.cam.current()
 		if gen == f.gen {
-			return nil, nil, err
+			if f.cam.lost == nil || !f.cam.lost(gen, err) {
+				return nil, nil, err
+			}
+			t, gen = f.cam.current()
 		}
 		f.r, f.gen = t.NewReader(f.copying), gen
 	}

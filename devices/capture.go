@@ -37,6 +37,10 @@ type Capture struct {
 	videoOn      atomic.Bool
 	audioOn      atomic.Bool
 
+	fallbackMu   sync.Mutex
+	onFallback   func(Fallback) // guarded by fallbackMu
+	cameraLostMu sync.Mutex     // one lost camera replaced at a time
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -71,7 +75,7 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 			failures = append(failures, err)
 		} else {
 			t.Transform(videoGate(&c.videoOn))
-			c.camera = &cameraSlot{track: t, id: cmp.Or(cfg.VideoFile, cfg.CameraID)}
+			c.camera = &cameraSlot{track: t, id: cmp.Or(cfg.VideoFile, cfg.CameraID), lost: c.cameraLost}
 		}
 	}
 	if cfg.Audio {
@@ -104,7 +108,7 @@ func (c *Capture) openMicrophone(ctx context.Context, cfg CaptureConfig) (degrad
 	if err != nil {
 		return nil, err
 	}
-	c.mic = newMicSlot(device, cmp.Or(cfg.AudioFile, cfg.MicrophoneID))
+	c.mic = newMicSlot(device, cmp.Or(cfg.AudioFile, cfg.MicrophoneID), c.microphoneLost)
 	t, err := asAudioTrack(mediadevices.NewAudioTrack(c.mic, c.selector))
 	if err != nil {
 		c.mic = nil
