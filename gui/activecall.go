@@ -60,6 +60,9 @@ type activeCall struct {
 	mediaState   webrtc.PeerConnectionState
 	session      *media.Session
 	gaps         mediaGaps // what the call goes without; set with session
+	// unplugged are lines about devices that went away during the call,
+	// each shown for a while (deviceFellBack).
+	unplugged []string
 	micOn, camOn bool
 	peerAudio    bool // as the peer announced; true until told otherwise
 	peerVideo    bool
@@ -103,7 +106,7 @@ func (a *activeCall) gapLines() []string {
 	if a.gaps.synthetic {
 		lines = append(lines, syntheticInCall)
 	}
-	return lines
+	return append(lines, a.unplugged...)
 }
 
 // banner is the line over the middle of the in-call panel: what is wrong

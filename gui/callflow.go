@@ -213,6 +213,8 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		}
 	case media.StatsUpdated:
 		ac.stats = e.Stats
+	case media.DeviceFellBack:
+		u.deviceFellBack(ac, e)
 	}
 	u.refreshCall()
 }
