@@ -35,6 +35,7 @@ func (u *ui) deviceFellBack(ac *activeCall, e media.DeviceFellBack) {
 	line := fallbackNotice(e.Fallback)
 	u.log.Warn("device unplugged during the call", "cid", ac.cid, "kind", e.Kind, "lost", e.Lost, "now", e.Now.ID, "err", e.Err)
 	ac.unplugged = append(ac.unplugged, line)
+	u.refreshDevices() // Settings without the device gone
 	if e.Err != nil {
 		return
 	}

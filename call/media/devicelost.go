@@ -28,8 +28,11 @@ func (s *Session) reportFallbacks() {
 
 // watchSpeaker moves the call's sound to the system default speaker when
 // the one playing it goes away, and says so. It runs from Start to Close.
+// A default speaker lost twice in a row is given up: the call goes on
+// without sound rather than reopening one that plays nothing.
 func (s *Session) watchSpeaker() {
 	defer s.wg.Done()
+	defaultLost := 0
 	for {
 		s.mu.Lock()
 		pb := s.playback
@@ -45,7 +48,14 @@ func (s *Session) watchSpeaker() {
 		case <-pb.Lost():
 		}
 		fb := devices.Fallback{Kind: devices.KindSpeaker, Lost: pb.SpeakerID()}
-		if err := s.replacePlayback(pb, ""); err != nil {
+		if fb.Lost == "" {
+			defaultLost++
+		} else {
+			defaultLost = 0
+		}
+		if defaultLost > 1 {
+			fb.Err = fmt.Errorf("speaker lost: %w", devices.ErrNoSpeaker)
+		} else if err := s.replacePlayback(pb, ""); err != nil {
 			fb.Err = err
 		} else {
 			fb.Now = defaultSpeaker()
