@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +12,7 @@ import (
 
 	"duet/call/proto"
 	"duet/devices"
+	"duet/internal/pulsetest"
 )
 
 // menuItemLabelled finds the item of the call screen's device menu that
@@ -59,6 +62,79 @@ func TestCallScreenDeviceMenuSwitchesCamera(t *testing.T) {
 	}
 	frames := bob.Media().Stats().FramesDecoded
 	alice.waitFor("bob still receiving video", func() bool { return bob.Media().Stats().FramesDecoded > frames+10 })
+	bob.Hangup(ctxT(t))
+	alice.waitFor("back at contacts", func() bool { return alice.u.call == nil })
+}
+
+// The Devices menu in an audio call lists the sound server's speakers and
+// microphones; picking sink B and its monitor moves the call's sound and
+// microphone there, without the camera section an audio call has no use
+// for.
+func TestCallScreenDeviceMenuSwitchesSpeakerAndMicrophone(t *testing.T) {
+	r := newRig(t)
+	sinkA := pulsetest.Sink{Name: "duet_gui_a", Description: "DuetGuiA"}
+	sinkB := pulsetest.Sink{Name: "duet_gui_b", Description: "DuetGuiB"}
+	srv := pulsetest.Start(t, sinkA, sinkB)
+	inv, err := devices.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	monitorB := inv.Microphones[slices.IndexFunc(inv.Microphones, func(d devices.Device) bool { return d.Label == sinkB.MonitorLabel() })]
+	bob := r.dialPhone("bob", "bob-bot")
+	alice := r.newApp("alice", "alice-desktop")
+	alice.signIn()
+	if _, err := bob.Call(ctxT(t), "alice", proto.CallTypeAudio, callOpts("")); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitFor("ringing dialog", func() bool { return alice.u.ring != nil })
+	alice.tap(func() *widget.Button { return alice.u.ring.acceptAudio })
+	alice.waitFor("audio flowing", func() bool {
+		return alice.inCall() && alice.u.call.session != nil && alice.u.call.session.Stats().AudioPackets > 10
+	})
+	session := alice.u.call.session
+	sinkIndex := func(name string) string {
+		for _, l := range strings.Split(srv.Pactl("list", "short", "sinks"), "\n") {
+			if f := strings.Fields(l); len(f) > 1 && f[1] == name {
+				return f[0]
+			}
+		}
+		t.Fatalf("no sink %s", name)
+		return ""
+	}
+	playsOn := func(sink string) bool {
+		for _, l := range strings.Split(srv.Pactl("list", "short", "sink-inputs"), "\n") {
+			if f := strings.Fields(l); len(f) > 1 && f[1] == sink {
+				return true
+			}
+		}
+		return false
+	}
+	idxB := sinkIndex(sinkB.Name)
+	if playsOn(idxB) {
+		t.Fatal("the call plays on sink B before it was picked")
+	}
+	pick := func(label string) {
+		t.Helper()
+		alice.tap(func() *widget.Button { return alice.u.callView.devices })
+		alice.waitFor("the device menu listing "+label, func() bool {
+			pm := alice.u.callView.deviceMenu
+			return pm != nil && pm.Visible() && menuItemLabelled(pm, label) != nil
+		})
+		onUI(func() {
+			if menuItemLabelled(alice.u.callView.deviceMenu, "Synthetic scene (detailed)") != nil {
+				t.Error("the menu of an audio call lists cameras")
+			}
+			test.Tap(menuItemLabelled(alice.u.callView.deviceMenu, label))
+		})
+	}
+	pick(sinkB.Description)
+	waitFor(t, "the call's sound on sink B", func() bool { return playsOn(idxB) })
+	pick(sinkB.MonitorLabel())
+	alice.waitFor("the call's microphone on sink B's monitor", func() bool { return session.Capture().MicrophoneID() == monitorB.ID })
+	s := alice.u.settings.get()
+	if s.MicrophoneID != monitorB.ID || s.Synthetic {
+		t.Errorf("settings %+v after picking %s", s, monitorB.Label)
+	}
 	bob.Hangup(ctxT(t))
 	alice.waitFor("back at contacts", func() bool { return alice.u.call == nil })
 }
