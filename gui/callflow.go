@@ -221,6 +221,8 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		// when the call began.
 		ac.camOn = false
 		ac.gaps.camera, ac.gaps.cameraWhy = true, deviceReason([]error{e.Err}, devices.KindCamera)
+	case media.DeviceFellBack:
+		u.deviceFellBack(ac, e)
 	}
 	u.refreshCall()
 }

@@ -57,6 +57,8 @@ type callScreen struct {
 	gapTexts   []string // shown in gapLines
 	mute       *widget.Button
 	camera     *widget.Button
+	devices    *widget.Button    // the device menu (calldevices.go)
+	deviceMenu *widget.PopUpMenu // while shown
 	statsBtn   *widget.Button
 	hangup     *widget.Button
 
@@ -130,12 +132,13 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.mute = widget.NewButtonWithIcon("Mute", iconMic, onMute)
 	s.camera = widget.NewButtonWithIcon("Camera off", iconVideo, onCamera)
 	s.record = widget.NewButtonWithIcon(recordLabel, theme.MediaRecordIcon(), nil) // see showCall
+	s.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), nil)
 	s.statsBtn = widget.NewButtonWithIcon("Stats", theme.InfoIcon(), onStats)
 	s.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, onHangup)
 	s.hangup.Importance = widget.DangerImportance
 	bottomShade := canvas.NewVerticalGradient(color.Transparent, callShade)
 	controls := container.NewVBox(container.NewCenter(s.gapBox), container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
-		container.NewHBox(s.mute, s.camera, s.record, s.statsBtn, widget.NewSeparator(), s.hangup)))))
+		container.NewHBox(s.mute, s.camera, s.devices, s.record, s.statsBtn, widget.NewSeparator(), s.hangup)))))
 
 	overlay := container.NewBorder(top, controls, nil, nil,
 		container.NewBorder(container.NewHBox(container.NewPadded(s.statsBox)), nil, nil, nil,
@@ -313,6 +316,7 @@ func (u *ui) showCall(ac *activeCall) {
 	u.closeHostDialog() // it would float over the call
 	u.callView = newCallScreen(ac, u.hangupTapped, u.toggleMute, u.toggleCamera, u.toggleStats)
 	u.callView.record.OnTapped = u.toggleRecording
+	u.callView.devices.OnTapped = u.deviceMenuTapped
 	u.callView.update(ac, time.Now())
 	u.win.SetContent(u.callView.root)
 	// One ticker for the clock, stopped with the call screen.

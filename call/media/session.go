@@ -89,6 +89,9 @@ type Session struct {
 	playback *devices.Playback             // guarded by mu: nil when not playing
 	rec      atomic.Pointer[recorder]      // while this side records the call
 	videoPLI atomic.Pointer[pliLimiter]    // the remote video's, while it is received
+	// speakerSwitched wakes watchSpeaker to watch the playback a switch
+	// opened; capacity 1.
+	speakerSwitched chan struct{}
 
 	// Owned by the owner goroutine.
 	pendingCandidates []webrtc.ICECandidateInit
@@ -148,6 +151,7 @@ func Start(cfg Config) (*Session, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, path: path, capture: cfg.Capture, events: make(chan Event, 64),
 		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel, owned: make(chan struct{})}
+	s.speakerSwitched = make(chan struct{}, 1)
 	s.restart.cfg = cfg.ICE.withDefaults()
 	s.restart.timer = time.NewTimer(time.Hour)
 	s.restart.timer.Stop()
@@ -163,7 +167,10 @@ func Start(cfg Config) (*Session, error) {
 	s.alloc.apply(path.target(), time.Now())
 	if cfg.Playback {
 		s.openPlayback()
+		s.wg.Add(1)
+		go s.watchSpeaker()
 	}
+	s.reportFallbacks()
 	s.hookPeerConnection()
 	s.wg.Add(2)
 	go s.own()
@@ -290,7 +297,8 @@ func (s *Session) Warnings() []error {
 	return out
 }
 
-// Events delivers connection, peer-media, first-frame and stats events.
+// Events delivers connection, peer-media, first-frame, stats and device
+// fallback events.
 // Events are dropped, never queued without bound, when nobody reads.
 func (s *Session) Events() <-chan Event { return s.events }
 
