@@ -129,6 +129,12 @@ type Agent struct {
 
 	selectedPair atomic.Value // *CandidatePair
 
+	// Duet: the session an ICE restart replaces, kept until the new one
+	// works (see previous_generation.go). previous is owned by the loop;
+	// previousPair is its pair for Conn.Write, nil once superseded.
+	previous     *previousGeneration
+	previousPair atomic.Pointer[CandidatePair]
+
 	urls                   []*stun.URI
 	networkTypes           []NetworkType
 	turnTransportProtocols []NetworkType
@@ -542,6 +548,7 @@ func newAgentWithConfig(agent *Agent, opts ...AgentOption) (*Agent, error) {
 
 		agent.removeUfragFromMux()
 		agent.deleteAllCandidates()
+		agent.dropPreviousGenerationLocked()
 		agent.startedFn()
 
 		if err := agent.buf.Close(); err != nil {
@@ -691,6 +698,7 @@ func (a *Agent) connectivityChecks() { //nolint:cyclop
 			default:
 			}
 
+			a.expirePreviousGenerationLocked()
 			a.getSelector().ContactCandidates()
 		}); err != nil {
 			a.log.Warnf("Failed to start connectivity checks: %v", err)
@@ -762,6 +770,7 @@ func (a *Agent) updateConnectionState(newState ConnectionState) {
 			a.pendingBindingRequests = make([]bindingRequest, 0)
 			a.setSelectedPair(nil)
 			a.deleteAllCandidates()
+			a.dropPreviousGenerationLocked()
 		}
 
 		a.log.Infof("Setting new connection state: %s", newState)
@@ -781,6 +790,8 @@ func (a *Agent) setSelectedPair(pair *CandidatePair) {
 
 	pair.nominated = true
 	a.selectedPair.Store(pair)
+	a.previousGenerationSupersededLocked()
+	a.previousPair.Store(nil)
 	a.log.Tracef("Set selected candidate pair: %s", pair)
 
 	// Signal connected: notify any Connect() calls waiting on onConnected
@@ -1822,6 +1833,10 @@ func (a *Agent) handleInbound(msg *stun.Message, local Candidate, remote netip.A
 		return
 	}
 
+	if a.handlePreviousGenerationInbound(msg, local, remote) {
+		return
+	}
+
 	remoteCandidate := a.findRemoteCandidate(local.NetworkType(), remote)
 
 	switch msg.Type.Class {
@@ -2032,6 +2047,9 @@ func (a *Agent) validateNonSTUNTraffic(local Candidate, remote netip.AddrPort) (
 			// advertised interface and source port
 			remoteCandidate = a.findRemoteCandidateByIP(local.NetworkType(), remote.Addr())
 		}
+		if remoteCandidate == nil {
+			remoteCandidate = a.previousGenerationRemote(local, remote)
+		}
 		if remoteCandidate != nil {
 			remoteCandidate.seen(false)
 		}
@@ -2164,6 +2182,7 @@ func (a *Agent) Restart(ufrag, pwd string) error { //nolint:cyclop
 		if a.constructed {
 			a.removeUfragFromMux()
 		}
+		a.keepPreviousGenerationLocked()
 		a.localUfrag = ufrag
 		a.localPwd = pwd
 		a.remoteUfrag = ""

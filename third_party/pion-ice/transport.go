@@ -156,6 +156,10 @@ func (c *Conn) Write(packet []byte) (int, error) {
 
 	pair := c.agent.getSelectedPair()
 	if pair == nil {
+		// Duet: during an ICE restart, the pair that worked before it.
+		pair = c.agent.getPreviousPair()
+	}
+	if pair == nil {
 		// Note: the closure must capture p and not pair. Whether a variable
 		// is heap-allocated is a static decision across all code paths, and
 		// the allocation happens where the variable is declared. If we were
