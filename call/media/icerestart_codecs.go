@@ -8,13 +8,13 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// keepDescribedCodecs makes the next offer describe each codec as our
-// current local description does. Pion builds a later offer from the
-// codecs of the peer's description, with the peer's format parameters;
-// Firefox reads parameters that changed in an offer as a new receive
-// setup and shows no video for about two seconds (an ICE restart started
-// by Duet paused Firefox's video by that much). Payload types and
-// feedback stay as negotiated.
+// keepDescribedCodecs makes our next offer or answer describe each codec as
+// our current local description does. Pion builds later descriptions from
+// the codecs of the peer's, with the peer's format parameters; Firefox
+// reads parameters that changed as a new receive setup and shows no video
+// for about two seconds (an ICE restart paused Firefox's video by that
+// much). Payload types and feedback stay as negotiated. It does nothing
+// before the first negotiation.
 func keepDescribedCodecs(pc *webrtc.PeerConnection) error {
 	local := pc.CurrentLocalDescription()
 	if local == nil {

@@ -18,9 +18,74 @@ import (
 // its first offer, where Pion alone would put the answer's in it. (When
 // the peer offers first, Pion's answer already repeats the offer's.)
 func TestRestartOfferKeepsCodecs(t *testing.T) {
+	duet, _ := negotiatedWithFirefox(t)
+	before := codecLines(t, duet.CurrentLocalDescription().SDP)
+
+	plain, err := duet.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codecLines(t, plain.SDP); slices.Equal(got, before) {
+		t.Fatalf("Pion's own re-offer already keeps the codec lines %q: the test shows nothing", got)
+	}
+	if err := keepDescribedCodecs(duet); err != nil {
+		t.Fatal(err)
+	}
+	restart, err := duet.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codecLines(t, restart.SDP); !slices.Equal(got, before) {
+		t.Errorf("restart offer's codecs:\n%s\nwant as in the first offer:\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
+	}
+}
+
+// TestRestartAnswerKeepsCodecs: the same, when the peer makes the restart
+// offer: Duet's answer describes the codecs as its first offer did.
+func TestRestartAnswerKeepsCodecs(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(map[bool]string{false: "Pion alone", true: "kept"}[keep], func(t *testing.T) {
+			duet, peer := negotiatedWithFirefox(t)
+			before := codecLines(t, duet.CurrentLocalDescription().SDP)
+			offer, err := peer.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := peer.SetLocalDescription(offer); err != nil {
+				t.Fatal(err)
+			}
+			offer.SDP = withFirefoxFmtp(t, offer.SDP)
+			if err := duet.SetRemoteDescription(offer); err != nil {
+				t.Fatal(err)
+			}
+			if keep {
+				if err := keepDescribedCodecs(duet); err != nil {
+					t.Fatal(err)
+				}
+			}
+			answer, err := duet.CreateAnswer(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			same := slices.Equal(codecLines(t, answer.SDP), before)
+			switch {
+			case keep && !same:
+				t.Errorf("restart answer's codecs:\n%s\nwant as in the first offer:\n%s",
+					strings.Join(codecLines(t, answer.SDP), "\n"), strings.Join(before, "\n"))
+			case !keep && same:
+				t.Errorf("Pion's own answer already keeps the codec lines: the test shows nothing")
+			}
+		})
+	}
+}
+
+// negotiatedWithFirefox: Duet offers, the peer answers with Firefox's
+// format parameters.
+func negotiatedWithFirefox(t *testing.T) (duet, peer *webrtc.PeerConnection) {
+	t.Helper()
 	leaktest.Check(t)
-	duet := newCodecTestPC(t)
-	peer := newCodecTestPC(t)
+	duet = newCodecTestPC(t)
+	peer = newCodecTestPC(t)
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
 		if _, err := duet.AddTransceiverFromKind(kind); err != nil {
 			t.Fatal(err)
@@ -47,25 +112,7 @@ func TestRestartOfferKeepsCodecs(t *testing.T) {
 	if err := duet.SetRemoteDescription(answer); err != nil {
 		t.Fatal(err)
 	}
-	before := codecLines(t, duet.CurrentLocalDescription().SDP)
-
-	plain, err := duet.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := codecLines(t, plain.SDP); slices.Equal(got, before) {
-		t.Fatalf("Pion's own re-offer already keeps the codec lines %q: the test shows nothing", got)
-	}
-	if err := keepDescribedCodecs(duet); err != nil {
-		t.Fatal(err)
-	}
-	restart, err := duet.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := codecLines(t, restart.SDP); !slices.Equal(got, before) {
-		t.Errorf("restart offer's codecs:\n%s\nwant as in the first offer:\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
-	}
+	return duet, peer
 }
 
 func newCodecTestPC(t *testing.T) *webrtc.PeerConnection {

@@ -88,10 +88,28 @@ func (a *Agent) previousGenerationSupersededLocked() {
 	}
 }
 
+// expirePreviousGenerationLocked drops the previous generation a grace after
+// a new pair was selected, unless the peer still sends on the old pair: it
+// has not taken the new one, and dropping the old would cut its media.
+// Firefox, controlled, keeps its old path when it made the restart offer
+// and our nomination reached it before our answer did; as the controlling
+// agent we nominate the selected pair again, which moves it.
 func (a *Agent) expirePreviousGenerationLocked() {
-	if a.previous != nil && !a.previous.supersededAt.IsZero() && time.Since(a.previous.supersededAt) >= previousGenerationGrace {
-		a.dropPreviousGenerationLocked()
+	prev := a.previous
+	if prev == nil || prev.supersededAt.IsZero() || time.Since(prev.supersededAt) < previousGenerationGrace {
+		return
 	}
+	if time.Since(prev.pair.Remote.LastReceived()) < previousGenerationGrace {
+		if cs, ok := a.getSelector().(*controllingSelector); ok {
+			if pair := a.getSelectedPair(); pair != nil {
+				a.log.Debugf("ICE restart: the peer still sends on the previous pair; nominating %s again", pair)
+				cs.nominatePair(pair)
+			}
+		}
+
+		return
+	}
+	a.dropPreviousGenerationLocked()
 }
 
 // getPreviousPair is the previous generation's pair while it still

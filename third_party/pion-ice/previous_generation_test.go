@@ -92,6 +92,68 @@ func TestRestartKeepsPreviousPair(t *testing.T) {
 	}
 }
 
+// TestPreviousPairKeptWhileUsed: after the restart both agents selected a
+// new pair, but each peer still sends on the old one (as Firefox does when
+// it missed the nomination); the old generation stays past its grace while
+// data arrives on it, and goes once the data stops.
+func TestPreviousPairKeptWhileUsed(t *testing.T) {
+	defer test.CheckRoutines(t)()
+	defer test.TimeOut(30 * time.Second).Stop()
+
+	a, b := newRestartPair(t)
+	defer a.close(t)
+	defer b.close(t)
+	both := []*restartSide{a, b}
+	old := map[*restartSide]Candidate{a: a.selectedLocal(t), b: b.selectedLocal(t)}
+	for _, s := range both {
+		s.holdCandidates()
+		s.restart(t)
+	}
+	a.setRemoteCredentials(t, b)
+	b.setRemoteCredentials(t, a)
+	a.releaseCandidates(t)
+	b.releaseCandidates(t)
+	oldPairs := map[*restartSide]*CandidatePair{}
+	for _, s := range both {
+		s.waitNewPair(t, old[s])
+		oldPairs[s] = s.previousPairLocked(t)
+	}
+
+	// Well past the grace, with a keepalive tick or two in it.
+	until := time.Now().Add(previousGenerationGrace + 3*defaultKeepaliveInterval/2)
+	for time.Now().Before(until) {
+		for _, s := range both {
+			if _, err := oldPairs[s].Write([]byte("on the old pair")); err != nil {
+				t.Fatalf("%s: write on the previous pair: %v", s.name, err)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, s := range both {
+		if s.previousPairLocked(t) == nil {
+			t.Errorf("%s: previous generation dropped while the peer still sent on it", s.name)
+		}
+	}
+	for _, s := range both {
+		s.waitPreviousDropped(t)
+	}
+}
+
+// previousPairLocked is the previous generation's pair, nil once dropped.
+func (s *restartSide) previousPairLocked(t *testing.T) *CandidatePair {
+	t.Helper()
+	var pair *CandidatePair
+	if err := s.agent.loop.Run(s.agent.loop, func(context.Context) {
+		if s.agent.previous != nil {
+			pair = s.agent.previous.pair
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	return pair
+}
+
 // restartSide is one agent of the test, its connection, and the data it
 // sends and receives.
 type restartSide struct {
