@@ -291,6 +291,9 @@ func (s *Session) remoteUfrag() string {
 }
 
 func (s *Session) answer() {
+	if err := keepDescribedCodecs(s.pc); err != nil {
+		s.log.Warn("answer: keep codecs", "err", err)
+	}
 	answer, err := s.pc.CreateAnswer(nil)
 	if err == nil {
 		err = s.pc.SetLocalDescription(answer)
