@@ -68,11 +68,13 @@ package: deps
 # The server's tests run a second time on PostgreSQL (started by the
 # tests). The browser tests run on their own after the rest: two browsers
 # and a bot beside the media tests would starve both on a 2-core machine.
+# The last line tests Duet's changes to its copy of pion/ice (third_party/pion-ice, its own module).
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /call/server/web)
 	DUET_TEST_DB=postgres $(GO) test -race -count=1 -timeout 30m ./call/server
 	$(GO) test -race -count=1 -timeout 30m ./call/server/web
+	$(GO) test -race -count=1 -timeout 10m github.com/pion/ice/v4
 
 # Benchmarks print their figures; nothing here fails on a time.
 # Scenario benchmarks run once and report their own figures (latency

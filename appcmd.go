@@ -32,6 +32,7 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.Synthetic, "synthetic", false, "use the test pattern and tone instead of camera and microphone")
 	fs.StringVar(&cfg.VideoFile, "video", "", "use this .y4m file (8-bit 4:2:0), looped, instead of the camera")
 	fs.StringVar(&cfg.AudioFile, "audio", "", "use this .wav file (16-bit PCM), looped, instead of the microphone")
+	fs.StringVar(&cfg.RecordDir, "record-dir", "", "where Record on the call screen saves calls (default: recordings beside the log, ~/.config/duet/recordings)")
 	fs.BoolVar(&cfg.AlwaysRelay, "always-relay", false, "send calls only through the server's TURN relay, hiding your address from the other side (saved in Settings)")
 	fs.StringVar(&cfg.DeviceID, "device", "", "device ID (to run several windows of one account on one machine)")
 	fs.StringVar(&cfg.AutoCall, "call", "", "place a video call to this account once signed in")
@@ -52,6 +53,9 @@ func runApp(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	cfg.LogPath = filepath.Join(dataDir, "duet.log")
+	if cfg.RecordDir == "" {
+		cfg.RecordDir = filepath.Join(dataDir, "recordings")
+	}
 	logFile, err := os.OpenFile(cfg.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("open log file: %w", err)

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"time"
 
 	"duet/call"
 	"duet/call/bot"
@@ -15,9 +17,22 @@ import (
 	"duet/devices"
 )
 
-func runBot(ctx context.Context, args []string, stderr io.Writer) error {
+func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: duet bot [flags]
+
+Without --call the bot stays signed in and answers calls as --answer says.
+With --call it places --calls calls to that account, one after the other,
+prints how each went and a summary on stdout, and exits with the status of
+the first call that did not complete:
+
+`+bot.ExitStatusTable+`
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	var cfg bot.Config
 	fs.StringVar(&cfg.ServerURL, "server", "ws://127.0.0.1:7600/ws", "signaling server: wss://HOST:PORT/ws, ws://… without TLS, or HOST:PORT for wss://HOST:PORT/ws (ws:// on loopback)")
 	ca := fs.String("ca", "", "also trust the certificates in this PEM file for wss:// (a development server's cert.pem)")
@@ -26,7 +41,10 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	answer := fs.String("answer", "accept", "what to do with incoming calls: accept, reject, busy or never")
 	fs.DurationVar(&cfg.After, "after", 0, "let incoming calls ring this long before answering")
 	fs.DurationVar(&cfg.HangupAfter, "hangup-after", 0, "hang up answered calls after this long (0: never)")
-	fs.StringVar(&cfg.Call, "call", "", "call this account once signed in")
+	fs.StringVar(&cfg.Call, "call", "", "call this account, --calls times, then exit with a status saying how the calls went")
+	fs.DurationVar(&cfg.NoAnswerTimeout, "no-answer-timeout", 30*time.Second, "with --call: give up on a call nobody answers after this long")
+	fs.IntVar(&cfg.Calls, "calls", 1, "with --call: how many calls to place in a row")
+	fs.StringVar(&cfg.RecordDir, "record", "", "record what each call receives into this directory: CID.ivf (VP8) and CID.ogg (Opus)")
 	typ := fs.String("type", "video", "type of the call placed with --call: audio or video")
 	fs.Float64Var(&cfg.ToneHz, "tone", 440, "frequency of the synthetic microphone's tone, Hz")
 	pattern := fs.String("pattern", "scene", "synthetic camera: scene (detailed and moving, costs the encoder what a webcam does) or bars (flat test pattern)")
@@ -71,7 +89,42 @@ func runBot(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg.LoopbackOnly = isLoopbackURL(cfg.ServerURL)
 	cfg.Logger = newLogger(stderr, *verbose)
-	return bot.Run(ctx, cfg)
+	if cfg.Call == "" {
+		return bot.Run(ctx, cfg)
+	}
+	if cfg.Calls < 1 {
+		return fmt.Errorf("--calls %d: want at least 1", cfg.Calls)
+	}
+	sum, err := bot.PlaceCalls(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	sum.Write(stdout)
+	if st := sum.ExitStatus(); st != 0 {
+		return exitError{status: st, err: fmt.Errorf("%d of %d calls did not complete", sum.Failed(), len(sum.Calls))}
+	}
+	return nil
+}
+
+// exitError ends the command with its own exit status.
+type exitError struct {
+	status int
+	err    error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+// exitStatus is the status the command exits with for err.
+func exitStatus(err error) int {
+	var ee exitError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		return ee.status
+	}
+	return 1
 }
 
 // clientTLS completes a --server argument into a URL (a bare host:port

@@ -28,7 +28,7 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "duet:", err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 }
 
@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "app":
 		return runApp(ctx, args[1:], stderr)
 	case "bot":
-		return runBot(ctx, args[1:], stderr)
+		return runBot(ctx, args[1:], stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

@@ -19,6 +19,11 @@ import (
 //
 // Safe for concurrent use.
 type cameraSlot struct {
+	// lost replaces the camera of a generation whose reads failed (the
+	// device went away); false when the slot is closed. Set before the
+	// slot is shared.
+	lost func(gen uint64, err error) bool
+
 	mu      sync.Mutex
 	track   *mediadevices.VideoTrack // guarded by mu; nil while no camera is open
 	id      string                   // guarded by mu: what was asked for
@@ -73,8 +78,9 @@ func (c *cameraSlot) close() *mediadevices.VideoTrack {
 
 // followingReader reads the current camera, moving to a new one after a
 // switch: the old one's readers fail once it closes, and a reader that
-// sees that the camera changed reads on from the new one. While the slot
-// is empty it waits.
+// sees that the camera changed reads on from the new one. A reader whose
+// camera fails without a switch has the slot replace it (lost). While the
+// slot is empty it waits.
 type followingReader struct {
 	cam     *cameraSlot
 	copying bool
@@ -113,7 +119,11 @@ func (f *followingReader) Read() (image.Image, func(), error) {
 				f.r = t.NewReader(f.copying)
 			}
 		case f.r != nil:
-			return nil, nil, err // the camera failed; no other came
+			// The camera failed without a switch: the slot replaces it,
+			// and the next turn reads from the new one.
+			if f.cam.lost == nil || !f.cam.lost(gen, err) {
+				return nil, nil, err
+			}
 		default:
 			<-changed
 		}

@@ -38,6 +38,10 @@ type Capture struct {
 	videoOn      atomic.Bool
 	audioOn      atomic.Bool
 
+	fallbackMu   sync.Mutex
+	onFallback   func(Fallback) // guarded by fallbackMu
+	cameraLostMu sync.Mutex     // one lost camera replaced at a time
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -67,6 +71,7 @@ func Open(ctx context.Context, cfg CaptureConfig) (*Capture, error) {
 
 	var failures []error
 	c.camera = newCameraSlot(nil, cmp.Or(cfg.VideoFile, cfg.CameraID), cfg.VideoFile != "")
+	c.camera.lost = c.cameraLost
 	if cfg.Video {
 		t, err := openVideo(ctx, cfg, selector)
 		if err != nil {
@@ -106,7 +111,7 @@ func (c *Capture) openMicrophone(ctx context.Context, cfg CaptureConfig) (degrad
 	if err != nil {
 		return nil, err
 	}
-	c.mic = newMicSlot(device, cmp.Or(cfg.AudioFile, cfg.MicrophoneID))
+	c.mic = newMicSlot(device, cmp.Or(cfg.AudioFile, cfg.MicrophoneID), c.microphoneLost)
 	t, err := asAudioTrack(mediadevices.NewAudioTrack(c.mic, c.selector))
 	if err != nil {
 		c.mic = nil

@@ -102,7 +102,7 @@ func pickDriver(filter driver.FilterFn, kind Kind, id string) (driver.Driver, er
 	} else {
 		want = id
 	}
-	ds := driver.GetManager().Query(driver.FilterAnd(filter, driver.FilterID(want)))
+	ds := driver.GetManager().Query(driver.FilterAnd(filter, func(d driver.Driver) bool { return cameraID(d) == want }))
 	if len(ds) == 0 {
 		return nil, deviceError("open", kind, id, notFound(kind), nil)
 	}

@@ -40,9 +40,9 @@ const alsaNullID = "6e756c6c"
 // Device is one camera, microphone or speaker.
 type Device struct {
 	// ID is what CaptureConfig.CameraID, CaptureConfig.MicrophoneID and
-	// OpenPlayback take. Camera IDs are only valid for the lifetime of the
-	// process (mediadevices assigns them at start-up); microphone and
-	// speaker IDs are the sound system's own and stay valid across restarts.
+	// OpenPlayback take. Camera IDs are the V4L2 name and node; microphone
+	// and speaker IDs are the sound system's own. Both stay valid across
+	// restarts while the device stays plugged in where it was.
 	ID string
 	// Label is a human-readable name.
 	Label string
@@ -63,8 +63,10 @@ type Inventory struct {
 // the sound system itself could not be queried, and Cameras is still filled
 // in. Microphones and speakers are asked of the sound system on every call,
 // so one plugged in (or a sound server started) since the last call is
-// there. List is safe for concurrent use.
+// there; cameras are scanned again when a V4L2 node appeared or went and
+// no camera is open. List is safe for concurrent use.
 func List() (Inventory, error) {
+	rescanCameras()
 	inv := Inventory{Cameras: listCaptureDrivers(driver.FilterVideoRecorder(), KindCamera)}
 	var err error
 	inv.Microphones, inv.Speakers, err = listSound()
@@ -81,7 +83,7 @@ func listCaptureDrivers(filter driver.FilterFn, kind Kind) []Device {
 	for _, d := range drivers {
 		info := d.Info()
 		out = append(out, Device{
-			ID:      d.ID(),
+			ID:      cameraID(d),
 			Label:   driverLabel(kind, info),
 			Kind:    kind,
 			Default: info.Priority > driver.PriorityNormal,

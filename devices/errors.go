@@ -39,6 +39,9 @@ var (
 	// cancellation, noise suppression, gain control) could not start: the
 	// microphone's audio goes out unprocessed. A Capture warning.
 	ErrNoAudioProcessing = errors.New("no echo cancellation or noise suppression: the microphone is sent unprocessed")
+	// ErrDeviceLost means a device in use went away (unplugged, or removed
+	// from the sound server): it stopped delivering and is no longer listed.
+	ErrDeviceLost = errors.New("device unplugged")
 	// ErrClosed is returned by methods called after Close.
 	ErrClosed = errors.New("closed")
 	// ErrEmptyFrame means an encoded frame or packet had no bytes.

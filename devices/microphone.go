@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -38,6 +39,9 @@ type microphone struct {
 
 	ready chan struct{} // the callback queued audio; capacity 1
 	done  chan struct{} // closed by Close
+	heard atomic.Int64  // UnixNano of the latest callback, or of the open
+
+	watch *time.Timer // owned by Read: when to check the device is still there
 
 	mu    sync.Mutex
 	ring  *pcmRing // guarded by mu
@@ -79,6 +83,7 @@ func newMicrophone(id string) (*microphone, error) {
 		done:  make(chan struct{}),
 		ring:  newPCMRing(samples(micCapacity), 0),
 	}
+	m.heard.Store(time.Now().UnixNano())
 	if err := m.open(); err != nil {
 		m.release()
 		return nil, err
@@ -137,6 +142,7 @@ func (m *microphone) record(_, in []byte, frames uint32) {
 	}
 	m.ring.write(s)
 	m.mu.Unlock()
+	m.heard.Store(time.Now().UnixNano())
 	select {
 	case m.ready <- struct{}{}:
 	default:
@@ -146,7 +152,10 @@ func (m *microphone) record(_, in []byte, frames uint32) {
 // ID identifies the source; mediadevices uses it as the track ID.
 func (m *microphone) ID() string { return "duet-microphone-" + m.id }
 
-// Read waits for the next chunk and returns it.
+// Read waits for the next chunk and returns it. A microphone that stops
+// delivering and is no longer listed by the sound server has gone away:
+// Read then fails with ErrDeviceLost. (malgo does not say so itself: with
+// PulseAudio the stream is killed and the data callback just stops.)
 func (m *microphone) Read() (wave.Audio, func(), error) {
 	n := int(int64(processingRate) * int64(micChunk) / int64(time.Second))
 	for {
@@ -158,10 +167,20 @@ func (m *microphone) Read() (wave.Audio, func(), error) {
 			return chunk, func() {}, nil
 		}
 		m.mu.Unlock()
+		if m.watch == nil {
+			m.watch = time.NewTimer(deviceLostAfter)
+		} else {
+			m.watch.Reset(deviceLostAfter)
+		}
 		select {
 		case <-m.ready:
 		case <-m.done:
 			return nil, func() {}, io.EOF
+		case <-m.watch.C:
+			silent := time.Since(time.Unix(0, m.heard.Load()))
+			if silent >= deviceLostAfter && !soundDeviceListed(malgo.Capture, m.id) {
+				return nil, func() {}, lostError(KindMicrophone, m.id)
+			}
 		}
 	}
 }
@@ -179,6 +198,10 @@ func (m *microphone) Close() error {
 // return, so it runs without m.mu held.
 func (m *microphone) release() {
 	if m.dev != nil {
+		// Stop first: it wakes the worker thread. Uninit alone waits for
+		// the thread to see its next audio, which never comes once the
+		// device has gone (PulseAudio: its sink or source was removed).
+		_ = m.dev.Stop()
 		m.dev.Uninit()
 		m.dev = nil
 	}

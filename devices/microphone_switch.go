@@ -19,6 +19,9 @@ import (
 // for concurrent use.
 type micSlot struct {
 	trackID string
+	// lost replaces a microphone that went away (ErrDeviceLost) through
+	// replace, or says why it could not.
+	lost func() error
 
 	mu     sync.Mutex
 	device *mediadevices.AudioTrack // guarded by mu
@@ -31,8 +34,8 @@ type micSlot struct {
 	rgen uint64
 }
 
-func newMicSlot(device *mediadevices.AudioTrack, id string) *micSlot {
-	return &micSlot{trackID: device.ID(), device: device, id: id, r: device.NewReader(false)}
+func newMicSlot(device *mediadevices.AudioTrack, id string, lost func() error) *micSlot {
+	return &micSlot{trackID: device.ID(), device: device, id: id, lost: lost, r: device.NewReader(false)}
 }
 
 func (m *micSlot) current() (*mediadevices.AudioTrack, uint64) {
@@ -42,7 +45,8 @@ func (m *micSlot) current() (*mediadevices.AudioTrack, uint64) {
 }
 
 // Read reads the microphone now: after a switch the old device's reader
-// fails once it closes, and the next chunk comes from the new one.
+// fails once it closes, and the next chunk comes from the new one. A
+// microphone that went away is replaced by the default one first.
 func (m *micSlot) Read() (wave.Audio, func(), error) {
 	for {
 		chunk, release, err := m.r.Read()
@@ -51,7 +55,13 @@ func (m *micSlot) Read() (wave.Audio, func(), error) {
 		}
 		device, gen := m.current()
 		if gen == m.rgen {
-			return nil, nil, err
+			if !errors.Is(err, ErrDeviceLost) || m.lost == nil {
+				return nil, nil, err
+			}
+			if lerr := m.lost(); lerr != nil {
+				return nil, nil, errors.Join(err, lerr)
+			}
+			device, gen = m.current()
 		}
 		m.r, m.rgen = device.NewReader(false), gen
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -36,6 +37,12 @@ type Playback struct {
 	// pull, when set, supplies the audio instead of the ring: a jitter
 	// buffer that decodes as the speaker asks. Immutable after open.
 	pull func(out []int16)
+
+	speakerID string        // as asked for; "" for the default
+	heard     atomic.Int64  // UnixNano of the latest callback, or of the open
+	lost      chan struct{} // closed when the speaker has gone away
+	stop      chan struct{} // closed by Close: the watch ends
+	watched   chan struct{} // closed when the watch has ended
 
 	mu     sync.Mutex
 	ring   *pcmRing // guarded by mu
@@ -69,6 +76,10 @@ func openPlayback(speakerID string, sampleRate, channels int, pull func([]int16)
 			fmt.Errorf("%w: %d Hz, %d channels", ErrInvalidConfig, sampleRate, channels))
 	}
 	p := &Playback{
+		speakerID:  speakerID,
+		lost:       make(chan struct{}),
+		stop:       make(chan struct{}),
+		watched:    make(chan struct{}),
 		pull:       pull,
 		log:        logger,
 		sampleRate: sampleRate,
@@ -77,10 +88,12 @@ func openPlayback(speakerID string, sampleRate, channels int, pull func([]int16)
 			int(int64(sampleRate)*int64(playbackCapacity)/int64(time.Second))*channels,
 			int(int64(sampleRate)*int64(playbackPrefill)/int64(time.Second))*channels),
 	}
+	p.heard.Store(time.Now().UnixNano())
 	if err := p.open(speakerID); err != nil {
 		p.release()
 		return nil, deviceError("open", KindSpeaker, speakerID, ErrNoSpeaker, err)
 	}
+	go p.watch()
 	logger.Info("playback open", "speaker", speakerID, "rate", sampleRate, "channels", channels)
 	return p, nil
 }
@@ -154,7 +167,47 @@ func (p *Playback) fill(out, _ []byte, frames uint32) {
 		binary.NativeEndian.PutUint16(out[2*i:], uint16(v))
 	}
 	p.mu.Unlock()
+	p.heard.Store(time.Now().UnixNano())
 }
+
+// defaultLostAfter is how long the default speaker may stay silent before
+// it counts as gone: which device the default is cannot be asked of malgo,
+// so the sound server's list cannot confirm it.
+const defaultLostAfter = 4 * deviceLostAfter
+
+// watch closes p.lost when the speaker stops asking for audio and is no
+// longer listed by the sound server. malgo does not report it: with
+// PulseAudio the stream is killed and the data callback just stops.
+func (p *Playback) watch() {
+	defer close(p.watched)
+	tick := time.NewTicker(deviceLostAfter)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-tick.C:
+		}
+		silent := time.Since(time.Unix(0, p.heard.Load()))
+		gone := silent >= defaultLostAfter
+		if p.speakerID != "" {
+			gone = silent >= deviceLostAfter && !soundDeviceListed(malgo.Playback, p.speakerID)
+		}
+		if gone {
+			p.log.Warn("speaker gone", "speaker", p.speakerID, "silent", silent)
+			close(p.lost)
+			return
+		}
+	}
+}
+
+// Lost is closed when the speaker has gone away (unplugged, or removed
+// from the sound server): nothing is played any more, and the owner should
+// open another one.
+func (p *Playback) Lost() <-chan struct{} { return p.lost }
+
+// SpeakerID is the speaker as opened ("" for the system default).
+func (p *Playback) SpeakerID() string { return p.speakerID }
 
 // Write queues interleaved PCM at the rate and channel count given to
 // OpenPlayback. It never blocks: when the buffer is full the oldest audio is
@@ -187,6 +240,8 @@ func (p *Playback) Close() error {
 		p.mu.Lock()
 		p.closed = true
 		p.mu.Unlock()
+		close(p.stop)
+		<-p.watched
 		p.release()
 		p.log.Info("playback closed")
 	})
@@ -197,6 +252,10 @@ func (p *Playback) Close() error {
 // and waits for the callback to return, so it runs without p.mu held.
 func (p *Playback) release() {
 	if p.dev != nil {
+		// Stop first: it wakes the worker thread. Uninit alone waits for
+		// the thread to see its next audio, which never comes once the
+		// device has gone (PulseAudio: its sink or source was removed).
+		_ = p.dev.Stop()
 		p.dev.Uninit()
 		p.dev = nil
 	}

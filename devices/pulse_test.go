@@ -152,3 +152,103 @@ func pollUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A microphone unplugged while it is read (its sink removed from the
+// sound server) is replaced by the default one: the capture goes on with
+// the default's sound, and the Capture reports the fallback.
+func TestPulseMicrophoneUnplugged(t *testing.T) {
+	leaktest.Check(t)
+	srv := pulsetest.Start(t, sinkA)
+	mod := srv.AddSink(sinkB)
+	speakerA, monitorA := pulseDevices(t, sinkA)
+	_, monitorB := pulseDevices(t, sinkB)
+	const freq = 700
+	var phase float64
+	pb, err := OpenPlaybackFrom(speakerA.ID, 48000, 1, func(out []int16) {
+		for i := range out {
+			out[i] = int16(math.Round(ToneAmplitude * 32767 * math.Sin(phase)))
+			phase = math.Mod(phase+2*math.Pi*freq/48000, 2*math.Pi)
+		}
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pb.Close()
+
+	ctx := testContext(t, 30*time.Second)
+	c, err := Open(ctx, CaptureConfig{MicrophoneID: monitorB.ID, Audio: true, Processing: AudioProcessing{Set: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fallbacks := make(chan Fallback, 4)
+	c.OnFallback(func(fb Fallback) { fallbacks <- fb })
+	enc := newEncodedReader(t, c.AudioTrack(), webrtc.MimeTypeOpus)
+	dec := newTestDecoder(t)
+	pcm := make([]int16, dec.MaxSamples())
+	if rep := decodeTone(ctx, t, enc, dec, pcm, 10); rep.DBFS() > -50 {
+		t.Fatalf("sink B's monitor at %.1f dBFS before the unplug, want silence", rep.DBFS())
+	}
+	unplugged := time.Now()
+	srv.RemoveSink(mod)
+	// Reading goes on: the fallback happens inside a read.
+	var fb Fallback
+	pollUntil(t, "the fallback reported", func() bool {
+		readEncoded(ctx, t, enc)
+		select {
+		case fb = <-fallbacks:
+			return true
+		default:
+			return false
+		}
+	})
+	t.Logf("fallback after %s: %+v", time.Since(unplugged).Round(time.Millisecond), fb)
+	if fb.Kind != KindMicrophone || fb.Lost != monitorB.ID || fb.Now.ID != monitorA.ID || fb.Err != nil {
+		t.Errorf("fallback %+v: want %s lost for %s", fb, monitorB.Label, monitorA.Label)
+	}
+	var rep ToneReport
+	pollUntil(t, "the tone in sink A heard through the default microphone", func() bool {
+		rep = decodeTone(ctx, t, enc, dec, pcm, 10)
+		return math.Abs(rep.Frequency-freq) <= 2 && rep.DBFS() > -20
+	})
+	if got := c.MicrophoneID(); got != monitorA.ID {
+		t.Errorf("microphone %q after the fallback, want %q", got, monitorA.ID)
+	}
+}
+
+// A speaker unplugged while it plays reports that it is gone, and closes
+// (a stopped malgo device whose stream was killed closes too).
+func TestPulseSpeakerUnplugged(t *testing.T) {
+	leaktest.Check(t)
+	srv := pulsetest.Start(t, sinkA)
+	mod := srv.AddSink(sinkB)
+	speakerB, _ := pulseDevices(t, sinkB)
+	pb, err := OpenPlayback(speakerB.ID, 48000, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pb.Close()
+	select {
+	case <-pb.Lost():
+		t.Fatal("the speaker counts as lost while plugged in")
+	case <-time.After(2 * deviceLostAfter):
+	}
+	unplugged := time.Now()
+	srv.RemoveSink(mod)
+	select {
+	case <-pb.Lost():
+		t.Logf("lost reported after %s", time.Since(unplugged).Round(time.Millisecond))
+	case <-time.After(10 * time.Second):
+		t.Fatal("the unplugged speaker was not reported lost")
+	}
+	closed := make(chan struct{})
+	go func() {
+		pb.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("closing the unplugged speaker hangs")
+	}
+}

@@ -57,15 +57,19 @@ type activeCall struct {
 	reconnecting  bool      // signaling lost; the server holds the call for a while
 	reconnectedAt time.Time // signaling back; the screen says so for a moment
 
-	mediaState   webrtc.PeerConnectionState
-	session      *media.Session
-	gaps         mediaGaps // what the call goes without; set with session
+	mediaState webrtc.PeerConnectionState
+	session    *media.Session
+	gaps       mediaGaps // what the call goes without; set with session
+	// unplugged are lines about devices that went away during the call,
+	// each shown for a while (deviceFellBack).
+	unplugged    []string
 	micOn, camOn bool
 	peerAudio    bool // as the peer announced; true until told otherwise
 	peerVideo    bool
 	firstFrame   bool
 	stats        media.Stats
 	showStats    bool
+	rec          recordingState // this side's recording and the peer's
 
 	// pending holds events that arrived for our outgoing call before the
 	// reply to Call told us its cid; they are replayed once it is known.
@@ -118,7 +122,7 @@ func (a *activeCall) gapLines() []string {
 	if a.gaps.synthetic {
 		lines = append(lines, syntheticInCall)
 	}
-	return lines
+	return append(lines, a.unplugged...)
 }
 
 // banner is the line over the middle of the in-call panel: what is wrong

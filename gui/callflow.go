@@ -207,6 +207,8 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		// the call if the peer is gone for good.
 	case media.PeerMediaChanged:
 		ac.peerAudio, ac.peerVideo = e.Audio, e.Video
+	case media.PeerRecordingChanged:
+		ac.rec.peer = e.Recording
 	case media.FirstFrame:
 		ac.firstFrame = true
 		if ac.phase == phaseConnecting {
@@ -219,6 +221,8 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		// when the call began.
 		ac.camOn = false
 		ac.gaps.camera, ac.gaps.cameraWhy = true, deviceReason([]error{e.Err}, devices.KindCamera)
+	case media.DeviceFellBack:
+		u.deviceFellBack(ac, e)
 	}
 	u.refreshCall()
 }

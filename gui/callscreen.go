@@ -57,8 +57,15 @@ type callScreen struct {
 	gapTexts   []string // shown in gapLines
 	mute       *widget.Button
 	camera     *widget.Button
+	devices    *widget.Button    // the device menu (calldevices.go)
+	deviceMenu *widget.PopUpMenu // while shown
 	statsBtn   *widget.Button
 	hangup     *widget.Button
+
+	// recording (see recording.go)
+	recording *fyne.Container // this side records the call
+	peerRec   *fyne.Container // the peer records it
+	record    *widget.Button  // starts and stops recording
 }
 
 func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *callScreen {
@@ -97,9 +104,10 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.timer.Alignment = fyne.TextAlignLeading
 	s.peerMuted = indicator(iconMicOff, "muted")
 	s.peerCamOff = indicator(iconVideoOff, "camera off")
+	s.recording, s.peerRec = recordingIndicators(ac.peer)
 	topShade := canvas.NewVerticalGradient(callShade, color.Transparent)
 	top := container.NewStack(topShade, container.NewPadded(container.NewHBox(
-		container.NewVBox(s.name, s.timer), layout.NewSpacer(), s.peerMuted, s.peerCamOff)))
+		container.NewVBox(s.name, s.timer), layout.NewSpacer(), s.recording, s.peerRec, s.peerMuted, s.peerCamOff)))
 
 	s.banner = bigText("", 18, callWarning)
 	// A shade behind the banner keeps it readable over any picture.
@@ -123,12 +131,14 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 
 	s.mute = widget.NewButtonWithIcon("Mute", iconMic, onMute)
 	s.camera = widget.NewButtonWithIcon("Camera off", iconVideo, onCamera)
+	s.record = widget.NewButtonWithIcon(recordLabel, theme.MediaRecordIcon(), nil) // see showCall
+	s.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), nil)
 	s.statsBtn = widget.NewButtonWithIcon("Stats", theme.InfoIcon(), onStats)
 	s.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, onHangup)
 	s.hangup.Importance = widget.DangerImportance
 	bottomShade := canvas.NewVerticalGradient(color.Transparent, callShade)
 	controls := container.NewVBox(container.NewCenter(s.gapBox), container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
-		container.NewHBox(s.mute, s.camera, s.statsBtn, widget.NewSeparator(), s.hangup)))))
+		container.NewHBox(s.mute, s.camera, s.devices, s.record, s.statsBtn, widget.NewSeparator(), s.hangup)))))
 
 	overlay := container.NewBorder(top, controls, nil, nil,
 		container.NewBorder(container.NewHBox(container.NewPadded(s.statsBox)), nil, nil, nil,
@@ -200,6 +210,7 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	changed = setVisible(s.peerMuted, ac.session != nil && !ac.peerAudio) || changed
 	changed = setVisible(s.peerCamOff, ac.session != nil && ac.showsVideo() && !ac.peerVideo) || changed
 	changed = setVisible(s.statsBox, ac.showStats) || changed
+	changed = s.updateRecording(ac) || changed
 	if changed {
 		s.root.Refresh() // lay out again around what appeared or went
 	}
@@ -304,6 +315,8 @@ func (u *ui) showCall(ac *activeCall) {
 	u.call = ac
 	u.closeHostDialog() // it would float over the call
 	u.callView = newCallScreen(ac, u.hangupTapped, u.toggleMute, u.toggleCamera, u.toggleStats)
+	u.callView.record.OnTapped = u.toggleRecording
+	u.callView.devices.OnTapped = u.deviceMenuTapped
 	u.callView.update(ac, time.Now())
 	u.win.SetContent(u.callView.root)
 	// One ticker for the clock, stopped with the call screen.

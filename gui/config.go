@@ -58,6 +58,9 @@ type Config struct {
 	// Host is the built-in server, which the user may host for the LAN;
 	// nil when the app was started for another server.
 	Host Hosting
+	// RecordDir is where the call screen's Record saves calls; empty: a
+	// recordings folder in Fyne's storage for the app.
+	RecordDir string
 	// LogPath is the app's log file, whose last lines go into diagnostics.
 	LogPath string
 

@@ -97,6 +97,7 @@ func (u *ui) toggleDeviceCheck() {
 	v.toggle.SetText(checkStopLabel)
 	v.level.SetValue(0)
 	v.box.Show()
+	u.setView.body.Refresh() // Fyne lays a box out again only when told
 	s := u.settings.get()
 	w, h := s.Size()
 	u.goBG(func(context.Context) {
@@ -127,6 +128,7 @@ func (u *ui) deviceCheckEnded() {
 	v := u.setView.check
 	v.toggle.SetText(checkStartLabel)
 	v.box.Hide()
+	u.setView.body.Refresh()
 	v.preview.setSource(nil)
 }
 

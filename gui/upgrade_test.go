@@ -2,10 +2,6 @@ package gui
 
 import (
 	"context"
-	"image"
-	"image/png"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -15,10 +11,6 @@ import (
 	"duet/call/proto"
 	"duet/devices"
 )
-
-// screenshotsEnv names a directory for the call screens the tests save
-// (docs/screenshots for the ones the docs show); unset, none are saved.
-const screenshotsEnv = "DUET_SCREENSHOTS"
 
 // An audio call between two desktop apps becomes a video call and back:
 // each call screen follows its own camera and the peer's.
@@ -71,8 +63,8 @@ func TestAudioCallScreenTurnsVideoOnAndOff(t *testing.T) {
 		if !colourful(img) {
 			t.Error("alice's call screen shows no colour picture")
 		}
-		saveScreenshot(t, img, "audio-call-turned-video.png")
 	})
+	alice.saveScreenshot("audio-call-turned-video.png")
 
 	// Both cameras off: the audio call's screen again, and the call goes on.
 	alice.tap(func() *widget.Button { return alice.u.callView.camera })
@@ -135,21 +127,4 @@ func TestAudioCallCameraThatDoesNotOpen(t *testing.T) {
 	a.waitFor("audio going on", func() bool { return a.u.call.session.Stats().AudioPackets > packets+25 })
 	a.tap(func() *widget.Button { return a.u.callView.hangup })
 	a.waitFor("back at contacts", func() bool { return a.u.call == nil })
-}
-
-// saveScreenshot writes img as name under $DUET_SCREENSHOTS, if set.
-func saveScreenshot(t *testing.T, img image.Image, name string) {
-	dir := os.Getenv(screenshotsEnv)
-	if dir == "" {
-		return
-	}
-	f, err := os.Create(filepath.Join(dir, name))
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	defer f.Close()
-	if err := png.Encode(f, img); err != nil {
-		t.Error(err)
-	}
 }

@@ -30,7 +30,8 @@ type Config struct {
 	After time.Duration
 	// HangupAfter ends answered calls after this long; 0 keeps them up.
 	HangupAfter time.Duration
-	// Call, when set, is called once signed in, with CallType.
+	// Call, when set, is called once signed in, with CallType (by Run;
+	// PlaceCalls calls it Calls times and stops).
 	Call     string
 	CallType proto.CallType
 	ToneHz   float64
@@ -52,6 +53,14 @@ type Config struct {
 	// Echo sends callers their own audio and video back instead of the
 	// synthetic sources.
 	Echo bool
+	// NoAnswerTimeout gives up on a placed call nobody answers (the
+	// client's default when 0).
+	NoAnswerTimeout time.Duration
+	// RecordDir, when set, records what every call receives there, as
+	// CID.ivf (VP8) and CID.ogg (Opus).
+	RecordDir string
+	// Calls is how many calls PlaceCalls places in a row; 0 places one.
+	Calls int
 	// ReportEvery is how often received media is logged.
 	ReportEvery time.Duration
 	Logger      *slog.Logger
@@ -108,26 +117,11 @@ func botDevice(cfg Config) string { return "bot-" + cfg.Account }
 
 // runOnce is one signed-in session; it returns when the connection ends.
 func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) error {
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	client, err := call.Dial(dctx, call.Config{ServerURL: cfg.ServerURL, RootCAs: cfg.RootCAs, Account: cfg.Account, Token: cfg.Token,
-		ClientType: proto.ClientBot, DeviceID: botDevice(cfg), Logger: cfg.Logger,
-		// Calls in progress survive a lost connection or a server restart.
-		Reconnect: true})
-	cancel()
-	if err != nil {
+	b := &bot{cfg: cfg, log: log}
+	var err error
+	if b.phone, err = cfg.dial(ctx, log, b.frames.add); err != nil {
 		return err
 	}
-	b := &bot{cfg: cfg, log: log}
-	b.phone = phone.New(phone.Config{Client: client, LoopbackOnly: cfg.LoopbackOnly, LoopbackOnlyFunc: cfg.LoopbackOnlyFunc, RelayOnly: cfg.RelayOnly, OnFrame: b.frames.add, Echo: cfg.Echo,
-		Logger: cfg.Logger, OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
-			camera := cfg.CameraID
-			if camera == "" {
-				camera = devices.SyntheticSceneCameraID
-			}
-			return devices.Open(ctx, devices.CaptureConfig{CameraID: camera, MicrophoneID: devices.SyntheticMicrophoneID,
-				VideoFile: cfg.VideoFile, AudioFile: cfg.AudioFile, Audio: true,
-				Video: typ == proto.CallTypeVideo, ToneHz: cfg.ToneHz, Processing: cfg.Processing, Logger: cfg.Logger})
-		}})
 	defer b.wait()
 	defer b.phone.Close()
 	log.Info("signed in", "server", cfg.ServerURL, "answer", cfg.Answer)
@@ -139,7 +133,7 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) er
 		select {
 		case ev, ok := <-b.phone.Events():
 			if !ok {
-				return client.Err()
+				return b.phone.Client().Err()
 			}
 			b.handle(ctx, ev)
 		case <-ctx.Done():
@@ -147,6 +141,32 @@ func runOnce(ctx context.Context, cfg Config, log *slog.Logger, placed *bool) er
 			return nil
 		}
 	}
+}
+
+// dial signs in and makes the bot's phone, which the caller must close.
+func (cfg Config) dial(ctx context.Context, log *slog.Logger, onFrame func(media.Frame)) (*phone.Phone, error) {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	client, err := call.Dial(dctx, call.Config{ServerURL: cfg.ServerURL, RootCAs: cfg.RootCAs, Account: cfg.Account, Token: cfg.Token,
+		ClientType: proto.ClientBot, DeviceID: botDevice(cfg), Logger: cfg.Logger, NoAnswerTimeout: cfg.NoAnswerTimeout,
+		// Calls in progress survive a lost connection or a server restart.
+		Reconnect: true})
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RecordDir != "" {
+		log.Info("recording calls", "dir", cfg.RecordDir)
+	}
+	return phone.New(phone.Config{Client: client, LoopbackOnly: cfg.LoopbackOnly, LoopbackOnlyFunc: cfg.LoopbackOnlyFunc, RelayOnly: cfg.RelayOnly, OnFrame: onFrame, Echo: cfg.Echo,
+		RecordDir: cfg.RecordDir, Logger: cfg.Logger, OpenCapture: func(ctx context.Context, typ proto.CallType) (*devices.Capture, error) {
+			camera := cfg.CameraID
+			if camera == "" {
+				camera = devices.SyntheticSceneCameraID
+			}
+			return devices.Open(ctx, devices.CaptureConfig{CameraID: camera, MicrophoneID: devices.SyntheticMicrophoneID,
+				VideoFile: cfg.VideoFile, AudioFile: cfg.AudioFile, Audio: true,
+				Video: typ == proto.CallTypeVideo, ToneHz: cfg.ToneHz, Processing: cfg.Processing, Logger: cfg.Logger})
+		}}), nil
 }
 
 type bot struct {

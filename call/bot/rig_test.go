@@ -29,12 +29,17 @@ type rig struct {
 	addr string
 	db   string
 	srv  *server.Server
+	// tune, if set before start, adjusts the server's config.
+	tune func(*server.Config)
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, tune ...func(*server.Config)) *rig {
 	t.Helper()
 	leaktest.Check(t)
 	r := &rig{t: t, addr: "127.0.0.1:0", db: filepath.Join(t.TempDir(), "duet.db")}
+	if len(tune) > 0 {
+		r.tune = tune[0]
+	}
 	r.start()
 	t.Cleanup(func() { r.srv.Close() })
 	return r
@@ -44,7 +49,11 @@ func newRig(t *testing.T) *rig {
 // time and the same one after.
 func (r *rig) start() {
 	r.t.Helper()
-	srv, err := server.New(server.Config{DB: r.db, Open: true})
+	cfg := server.Config{DB: r.db, Open: true}
+	if r.tune != nil {
+		r.tune(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -148,6 +148,9 @@ func (s *Session) pushRestartOffer(reason string) {
 // restarts our agent and its gathering at once; the offer itself is
 // applied when the answer comes (see restartState.offer).
 func (s *Session) offerRestart(reason string) {
+	if err := keepDescribedCodecs(s.pc); err != nil {
+		s.log.Warn("ice restart offer: keep codecs", "err", err)
+	}
 	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
 	if err != nil {
 		s.log.Warn("create ice restart offer", "err", err)

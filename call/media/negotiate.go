@@ -114,6 +114,7 @@ func (s *Session) announceMedia() {
 	state := s.local
 	s.mu.Unlock()
 	s.relay("media", state)
+	s.announceRecording()
 }
 
 func (s *Session) handleRelay(e *proto.RelayEvent) {
@@ -166,6 +167,8 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 		if ask {
 			s.announceMedia()
 		}
+	case "recording":
+		s.peerRecordingRelay(e.Payload)
 	default:
 		s.log.Debug("ignoring relay kind", "kind", e.Kind)
 	}
@@ -288,6 +291,9 @@ func (s *Session) remoteUfrag() string {
 }
 
 func (s *Session) answer() {
+	if err := keepDescribedCodecs(s.pc); err != nil {
+		s.log.Warn("answer: keep codecs", "err", err)
+	}
 	answer, err := s.pc.CreateAnswer(nil)
 	if err == nil {
 		err = s.pc.SetLocalDescription(answer)

@@ -61,6 +61,9 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 			continue
 		}
 		s.counters.audioPackets.Add(1)
+		if r := s.rec.Load(); r != nil {
+			r.addAudio(pkt)
+		}
 		jb.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Payload, time.Now())
 	}
 }

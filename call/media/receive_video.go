@@ -27,7 +27,9 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		return
 	}
 	defer dec.Close()
-	pli := pliLimiter{pc: s.pc, ssrc: uint32(track.SSRC()), sent: &s.counters.plis}
+	pli := &pliLimiter{pc: s.pc, ssrc: uint32(track.SSRC()), sent: &s.counters.plis}
+	s.videoPLI.Store(pli)
+	defer s.videoPLI.Store(nil)
 	pli.request() // a key frame now rather than at the sender's next interval
 	frames := newVP8Assembler(s.path.horizon)
 	first := true
@@ -43,6 +45,9 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			pli.request()
 		}
 		for _, sample := range ready {
+			if r := s.rec.Load(); r != nil {
+				r.addVideo(sample)
+			}
 			img, err := dec.Decode(sample.data)
 			switch {
 			case errors.Is(err, devices.ErrNoPicture):

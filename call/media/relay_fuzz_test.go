@@ -52,6 +52,9 @@ func relaySeeds(t testing.TB) [][2]string {
 		{"media", `{"audio":true,"video":false}`},
 		{"media", `{"audio":false,"video":true,"ask":true}`},
 		{"media", `[]`},
+		{"recording", `{"recording":true}`},
+		{"recording", `{"recording":"yes"}`},
+		{"recording", `null`},
 		{"restart", `{}`},
 		{"", ``},
 	}

@@ -87,6 +87,11 @@ type Session struct {
 	freezes  freezeDetector                // of the remote video
 	jitter   atomic.Pointer[jitter.Buffer] // the remote audio's, while it is received
 	playback *devices.Playback             // guarded by mu: nil when not playing
+	rec      atomic.Pointer[recorder]      // while this side records the call
+	videoPLI atomic.Pointer[pliLimiter]    // the remote video's, while it is received
+	// speakerSwitched wakes watchSpeaker to watch the playback a switch
+	// opened; capacity 1.
+	speakerSwitched chan struct{}
 
 	// Owned by the owner goroutine.
 	pendingCandidates []webrtc.ICECandidateInit
@@ -108,6 +113,8 @@ type Session struct {
 	stats    Stats      // guarded by mu
 	warnings []error    // guarded by mu
 	closed   bool       // guarded by mu
+	// peerRecording: the peer said it records the call. Guarded by mu.
+	peerRecording bool
 
 	closeOnce sync.Once
 }
@@ -144,6 +151,7 @@ func Start(cfg Config) (*Session, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Session{cfg: cfg, log: cfg.Logger, pc: pc, path: path, capture: cfg.Capture, events: make(chan Event, 64),
 		inbox: newMailbox[func()](), outbox: newMailbox[relayMessage](), ctx: ctx, cancel: cancel, owned: make(chan struct{})}
+	s.speakerSwitched = make(chan struct{}, 1)
 	s.restart.cfg = cfg.ICE.withDefaults()
 	s.restart.timer = time.NewTimer(time.Hour)
 	s.restart.timer.Stop()
@@ -159,7 +167,10 @@ func Start(cfg Config) (*Session, error) {
 	s.alloc.apply(path.target(), time.Now())
 	if cfg.Playback {
 		s.openPlayback()
+		s.wg.Add(1)
+		go s.watchSpeaker()
 	}
+	s.reportFallbacks()
 	s.hookPeerConnection()
 	s.wg.Add(2)
 	go s.own()
@@ -286,7 +297,8 @@ func (s *Session) Warnings() []error {
 	return out
 }
 
-// Events delivers connection, peer-media, first-frame and stats events.
+// Events delivers connection, peer-media, first-frame, stats and device
+// fallback events.
 // Events are dropped, never queued without bound, when nobody reads.
 func (s *Session) Events() <-chan Event { return s.events }
 
@@ -458,6 +470,10 @@ func (s *Session) Close() error {
 			s.capture.Close()
 		}
 		s.wg.Wait()
+		// The receivers are done: the recording has all it will get.
+		if r := s.rec.Swap(nil); r != nil {
+			s.logRecording(r.stop())
+		}
 		s.mu.Lock()
 		pb := s.playback
 		s.mu.Unlock()

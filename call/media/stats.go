@@ -79,6 +79,12 @@ func (s *Session) Stats() Stats {
 	return s.stats
 }
 
+// Received counts the remote video frames decoded and the audio packets
+// received so far: exact now, where Stats is as of its last sample.
+func (s *Session) Received() (frames, audioPackets uint64) {
+	return s.counters.framesDecoded.Load(), s.counters.audioPackets.Load()
+}
+
 // sampleStats runs on the owner goroutine once a second.
 func (s *Session) sampleStats() {
 	now := time.Now()

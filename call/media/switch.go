@@ -49,6 +49,19 @@ func (s *Session) SwitchSpeaker(speakerID string) error {
 	if closed || old == nil {
 		return fmt.Errorf("switch speaker: %w", ErrNoPlayback)
 	}
+	if err := s.replacePlayback(old, speakerID); err != nil {
+		return err
+	}
+	select {
+	case s.speakerSwitched <- struct{}{}: // watchSpeaker watches the new one
+	default:
+	}
+	return nil
+}
+
+// replacePlayback opens speakerID and plays the call there instead of on
+// old, which it closes.
+func (s *Session) replacePlayback(old *devices.Playback, speakerID string) error {
 	pb, err := devices.OpenPlaybackFrom(speakerID, audioRate, audioChannels, s.playout, s.log)
 	if err != nil {
 		return fmt.Errorf("switch speaker: %w", err)

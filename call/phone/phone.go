@@ -34,7 +34,10 @@ type Config struct {
 	RelayOnly    bool              // through the server's TURN relay only; see SetRelayOnly
 	OnFrame      func(media.Frame) // see media.Config.OnFrame
 	Echo         bool              // send callers their own media back (see media.Config.Echo)
-	Logger       *slog.Logger
+	// RecordDir, when set, records every call from its first packet, as
+	// CID.ivf and CID.ogg there (see media.Session.StartRecording).
+	RecordDir string
+	Logger    *slog.Logger
 
 	// LoopbackOnlyFunc, if set, decides LoopbackOnly afresh for each call:
 	// the desktop app changes it while signed in when it starts hosting.
@@ -275,6 +278,12 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 		LoopbackOnly: p.loopbackOnly(), RelayOnly: relayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
 	if err != nil {
 		return fmt.Errorf("start media: %w", err)
+	}
+	if p.cfg.RecordDir != "" {
+		// Before the room is joined, so nothing received is missed.
+		if err := s.StartRecording(p.cfg.RecordDir, cid); err != nil {
+			p.log.Warn("cannot record the call; it goes on unrecorded", "cid", cid, "err", err)
+		}
 	}
 	p.mu.Lock()
 	old := p.session

@@ -42,6 +42,7 @@ export class Call {
     this.remote = null; // remote MediaStream
     this.peer = null; // Peer, from startRtc's reply on
     this.peerMedia = { audio: true, video: true };
+    this.peerRecording = false; // the peer said it records the call
     this.muted = false;
     this.cameraOff = false;
     this.connectedAt = 0;
@@ -172,6 +173,7 @@ export class Call {
       onRemote: (stream) => { this.remote = stream; this.changed(); },
       onState: (s) => this.mediaState(s),
       onPeerMedia: (m) => { this.peerMedia = m; this.changed(); },
+      onPeerRecording: (on) => { this.peerRecording = on; this.changed(); },
     });
     this.peer.setMedia(!this.muted, this.video && !this.cameraOff);
   }

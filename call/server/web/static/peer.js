@@ -9,11 +9,13 @@ const repeatEveryMs = 4000; // a restart not connected by then: offer again
 export class Peer {
   // relay(kind, payload) sends to the peer; onRemote(stream) once there
   // is remote media; onState(state) on every connection state;
-  // onPeerMedia({audio, video}) when the peer's mute or camera changes.
-  constructor({ iceServers, stream, relay, onRemote, onState, onPeerMedia }) {
+  // onPeerMedia({audio, video}) when the peer's mute or camera changes;
+  // onPeerRecording(on) when the peer starts or stops recording the call.
+  constructor({ iceServers, stream, relay, onRemote, onState, onPeerMedia, onPeerRecording }) {
     this.pc = new RTCPeerConnection({ iceServers: iceServers || [] });
     this.relay = relay;
     this.onPeerMedia = onPeerMedia;
+    this.onPeerRecording = onPeerRecording || (() => {});
     this.chain = Promise.resolve();
     this.remoteQueue = []; // candidates that came before the remote description
     this.localQueue = []; // candidates gathered before their description was relayed
@@ -77,6 +79,9 @@ export class Peer {
           this.onPeerMedia({ audio: payload.audio !== false, video: payload.video !== false });
           if (payload.ask && this.described) this.sendMedia();
         }
+        return undefined;
+      case 'recording':
+        if (payload && typeof payload === 'object') this.onPeerRecording(payload.recording === true);
         return undefined;
       default:
         return undefined; // unknown kinds are ignored

@@ -1,0 +1,219 @@
+// SPDX-FileCopyrightText: 2023 The Pion community <https://pion.ly>
+// SPDX-License-Identifier: MIT
+
+// Added in Duet's copy: an ICE restart is make-before-break.
+
+package ice
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/pion/stun/v4"
+)
+
+// previousGenerationGrace is how long the previous generation's sockets
+// still receive after a pair of the new generation was selected: the
+// peer may switch a moment later than we do.
+const previousGenerationGrace = time.Second
+
+// previousGeneration is what a restart keeps of the working session it
+// replaces. Its selected pair carries data both ways, and the peer's
+// checks on it with the old credentials are answered, until a pair of
+// the new generation is selected (RFC 8445 §9: an agent may keep sending
+// on the previous pair while the restart runs). Upstream drops it at
+// once (pion/ice#246), which stops media until the new pair is
+// nominated. Only the agent loop touches it.
+type previousGeneration struct {
+	pair             *CandidatePair
+	localCandidates  map[NetworkType][]Candidate
+	remoteCandidates map[NetworkType][]Candidate
+	localUfrag       string
+	localPwd         string
+	remoteUfrag      string
+	supersededAt     time.Time // when a new pair was selected; zero before
+}
+
+// keepPreviousGenerationLocked moves the working session out of the way of
+// a restart instead of deleting it. A restart without a selected pair
+// (the first one, one after failure, one while another is still checking)
+// keeps nothing new, and a muxed socket cannot serve two ufrags, so there
+// upstream's behaviour stays. Runs in the agent loop before the
+// credentials change.
+func (a *Agent) keepPreviousGenerationLocked() {
+	pair := a.getSelectedPair()
+	if !a.constructed || pair == nil || a.udpMux != nil || a.udpMuxSrflx != nil || a.tcpMux != nil {
+		return
+	}
+	a.dropPreviousGenerationLocked()
+	a.previous = &previousGeneration{
+		pair:             pair,
+		localCandidates:  a.localCandidates,
+		remoteCandidates: a.remoteCandidates,
+		localUfrag:       a.localUfrag,
+		localPwd:         a.localPwd,
+		remoteUfrag:      a.remoteUfrag,
+	}
+	a.previousPair.Store(pair)
+	a.localCandidates = make(map[NetworkType][]Candidate)
+	a.remoteCandidates = make(map[NetworkType][]Candidate)
+	a.log.Debugf("ICE restart: keeping %s until a new pair is selected", pair)
+}
+
+// dropPreviousGenerationLocked closes the previous generation's candidates.
+func (a *Agent) dropPreviousGenerationLocked() {
+	prev := a.previous
+	if prev == nil {
+		return
+	}
+	a.previous = nil
+	a.previousPair.Store(nil)
+	for _, set := range []map[NetworkType][]Candidate{prev.localCandidates, prev.remoteCandidates} {
+		for _, cs := range set {
+			for _, c := range cs {
+				if err := c.close(); err != nil {
+					a.log.Warnf("Failed to close candidate %s: %v", c, err)
+				}
+			}
+		}
+	}
+	a.log.Debugf("ICE restart: dropped the previous pair %s", prev.pair)
+}
+
+// previousGenerationSupersededLocked: a new pair is selected; the previous
+// one only receives for a grace, then goes.
+func (a *Agent) previousGenerationSupersededLocked() {
+	if a.previous != nil && a.previous.supersededAt.IsZero() {
+		a.previous.supersededAt = time.Now()
+	}
+}
+
+// expirePreviousGenerationLocked drops the previous generation a grace after
+// a new pair was selected, unless the peer still sends on the old pair: it
+// has not taken the new one, and dropping the old would cut its media.
+// Firefox, controlled, keeps its old path when it made the restart offer
+// and our nomination reached it before our answer did; as the controlling
+// agent we nominate the selected pair again, which moves it.
+func (a *Agent) expirePreviousGenerationLocked() {
+	prev := a.previous
+	if prev == nil || prev.supersededAt.IsZero() || time.Since(prev.supersededAt) < previousGenerationGrace {
+		return
+	}
+	if time.Since(prev.pair.Remote.LastReceived()) < previousGenerationGrace {
+		if cs, ok := a.getSelector().(*controllingSelector); ok {
+			if pair := a.getSelectedPair(); pair != nil {
+				a.log.Debugf("ICE restart: the peer still sends on the previous pair; nominating %s again", pair)
+				cs.nominatePair(pair)
+			}
+		}
+
+		return
+	}
+	a.dropPreviousGenerationLocked()
+}
+
+// getPreviousPair is the previous generation's pair while it still
+// carries data: until a new pair is selected.
+func (a *Agent) getPreviousPair() *CandidatePair {
+	return a.previousPair.Load()
+}
+
+// handlePreviousGenerationInbound answers the peer's checks on the previous
+// generation's sockets with the old credentials, which keeps the peer's
+// consent to send on the old path (RFC 7675) while the new one is
+// checked. They never nominate nor switch roles: that belongs to the new
+// generation. Reports whether msg belonged to the previous generation.
+func (a *Agent) handlePreviousGenerationInbound(msg *stun.Message, local Candidate, remote netip.AddrPort) bool {
+	prev := a.previous
+	if prev == nil || !containsCandidate(prev.localCandidates, local) {
+		return false
+	}
+	remoteCandidate := findCandidateByAddr(prev.remoteCandidates, local.NetworkType(), remote)
+	if msg.Type.Class != stun.ClassRequest {
+		// Binding indications, and late answers to checks sent before the
+		// restart: only the sign of life counts.
+		if remoteCandidate != nil {
+			remoteCandidate.seen(false)
+		}
+
+		return true
+	}
+	var username stun.Username
+	if err := username.GetFrom(msg); err != nil || string(username) != prev.localUfrag+":"+prev.remoteUfrag {
+		return false
+	}
+	if err := stun.MessageIntegrity([]byte(prev.localPwd)).Check(msg); err != nil {
+		a.log.Warnf("Discard previous generation request with broken integrity from (%s), %v", remote, err)
+
+		return true
+	}
+	if remoteCandidate == nil {
+		// The peer's address is unknown to the old generation (it moved):
+		// answer it without learning it.
+		networkType, err := determineNetworkType(local.NetworkType().NetworkShort(), remote.Addr())
+		if err != nil {
+			return true
+		}
+		prflx, err := NewCandidatePeerReflexive(&CandidatePeerReflexiveConfig{
+			Network:   networkType.String(),
+			Address:   canonicalAddr(remote.Addr()).String(),
+			Port:      int(remote.Port()),
+			Component: local.Component(),
+		})
+		if err != nil {
+			return true
+		}
+		remoteCandidate = prflx
+	} else {
+		remoteCandidate.seen(false)
+	}
+	ip, port, _, err := parseAddr(remoteCandidate.addr())
+	if err != nil {
+		return true
+	}
+	out, err := stun.Build(msg, stun.BindingSuccess,
+		&stun.XORMappedAddress{IP: ip.AsSlice(), Port: port},
+		stun.NewShortTermIntegrity(prev.localPwd),
+		stun.Fingerprint,
+	)
+	if err != nil {
+		a.log.Warnf("Failed to build previous generation binding success: %v", err)
+
+		return true
+	}
+	a.sendSTUN(out, local, remoteCandidate)
+
+	return true
+}
+
+// previousGenerationRemote finds the sender of data arriving on the
+// previous generation's sockets.
+func (a *Agent) previousGenerationRemote(local Candidate, remote netip.AddrPort) Candidate {
+	if a.previous == nil || !containsCandidate(a.previous.localCandidates, local) {
+		return nil
+	}
+
+	return findCandidateByAddr(a.previous.remoteCandidates, local.NetworkType(), remote)
+}
+
+func containsCandidate(set map[NetworkType][]Candidate, c Candidate) bool {
+	for _, cs := range set {
+		for _, x := range cs {
+			if x.Equal(c) {
+				return true
+			}
+		}
+	}
+
+	return false
+}
+
+func findCandidateByAddr(set map[NetworkType][]Candidate, networkType NetworkType, addr netip.AddrPort) Candidate {
+	for _, c := range set[networkType] {
+		if addrPortEqual(c.addrPort(), addr) {
+			return c
+		}
+	}
+
+	return nil
+}
