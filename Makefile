@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X main.version=$(VERSION)
 DEB_PKGS  := gcc g++ pkg-config libvpx-dev libopus-dev libwebrtc-audio-processing-dev libgl1-mesa-dev libx11-dev libxcursor-dev \
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth chromium firefox-esr \
-             pulseaudio pulseaudio-utils
+             pulseaudio pulseaudio-utils xz-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run run-two smoke package test bench netbench loadtest fuzz clean
@@ -58,12 +58,11 @@ smoke: build
 		import -window root out/smoke.png; wait $$app'; \
 	rc=$$?; kill $$bot $$srv 2>/dev/null; wait; mv out/smoke-canvas.json out/smoke.json; cat out/smoke.json; exit $$rc
 
-# The Linux package: a tar.xz with the binary, a .desktop entry and the icon.
-FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
-# fyne package bumps Build in FyneApp.toml; the copy keeps the tree clean.
+# The Linux packages, Duet.tar.xz (fyne package) and duet_VERSION_ARCH.deb,
+# with libvpx, libopus and the audio processing module linked statically:
+# see packaging/build.sh.
 package: deps
-	@mkdir -p out && cp FyneApp.toml out/FyneApp.toml.orig
-	GOFLAGS="-buildvcs=true -ldflags=-X=main.version=$(VERSION)" $(FYNE) package -os linux -release; rc=$$?; cp out/FyneApp.toml.orig FyneApp.toml; exit $$rc
+	GO=$(GO) VERSION=$(VERSION) sh packaging/build.sh .
 
 # The browser tests run on their own after the rest: two browsers and a
 # bot beside the media tests would starve both on a 2-core machine.
