@@ -7,7 +7,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -X main.version=$(VERSION)
 DEB_PKGS  := gcc g++ pkg-config libvpx-dev libopus-dev libwebrtc-audio-processing-dev libgl1-mesa-dev libx11-dev libxcursor-dev \
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth chromium firefox-esr \
-             pulseaudio pulseaudio-utils postgresql
+             pulseaudio pulseaudio-utils postgresql xz-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build run run-two smoke package test bench netbench loadtest fuzz clean
@@ -58,23 +58,25 @@ smoke: build
 		import -window root out/smoke.png; wait $$app'; \
 	rc=$$?; kill $$bot $$srv 2>/dev/null; wait; mv out/smoke-canvas.json out/smoke.json; cat out/smoke.json; exit $$rc
 
-# The Linux package: a tar.xz with the binary, a .desktop entry and the icon.
-FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
-# fyne package bumps Build in FyneApp.toml; the copy keeps the tree clean.
+# The Linux packages, Duet.tar.xz (fyne package) and duet_VERSION_ARCH.deb,
+# with libvpx, libopus and the audio processing module linked statically:
+# see packaging/build.sh.
 package: deps
-	@mkdir -p out && cp FyneApp.toml out/FyneApp.toml.orig
-	GOFLAGS="-buildvcs=true -ldflags=-X=main.version=$(VERSION)" $(FYNE) package -os linux -release; rc=$$?; cp out/FyneApp.toml.orig FyneApp.toml; exit $$rc
+	GO=$(GO) VERSION=$(VERSION) sh packaging/build.sh .
 
 # The server's tests run a second time on PostgreSQL (started by the
-# tests). The browser tests run on their own after the rest: two browsers
-# and a bot beside the media tests would starve both on a 2-core machine.
-# The last line tests Duet's changes to its copy of pion/ice (third_party/pion-ice, its own module).
+# tests). The browser tests and the package test (a static build of the
+# whole app) run on their own after the rest: beside the media tests they
+# would starve both on a 2-core machine. The pion/ice line tests Duet's
+# changes to its copy of pion/ice (third_party/pion-ice, its own module).
+PACKAGE_TEST := TestPackageNeedsOnlyGlibcGLAndX11
 test: deps
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v /call/server/web)
+	$(GO) test -race -count=1 -timeout 30m -skip '^$(PACKAGE_TEST)$$' $$($(GO) list ./... | grep -v /call/server/web)
 	DUET_TEST_DB=postgres $(GO) test -race -count=1 -timeout 30m ./call/server
 	$(GO) test -race -count=1 -timeout 30m ./call/server/web
 	$(GO) test -race -count=1 -timeout 10m github.com/pion/ice/v4
+	$(GO) test -race -count=1 -timeout 30m -run '^$(PACKAGE_TEST)$$' .
 
 # Benchmarks print their figures; nothing here fails on a time.
 # Scenario benchmarks run once and report their own figures (latency

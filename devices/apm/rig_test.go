@@ -2,8 +2,11 @@ package apm_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"duet/devices/apm"
 )
@@ -24,14 +27,20 @@ type scene struct {
 var defaultScene = scene{echoDelay: 60 * time.Millisecond, echoGain: 0.4, noiseDB: -65,
 	length: 20 * time.Second, talkFrom: 14 * time.Second, talkTo: 18 * time.Second}
 
+// maxProcessingDelay bounds the lag searched between the clean near end
+// and the output: the echo canceller and the noise suppressor together
+// delay the microphone by 14 ms at 48 kHz.
+const maxProcessingDelay = 30 * time.Millisecond
+
 // result is what the rig measures.
 type result struct {
 	erle        float64       // dB, echo-only steady state (from 8 s until the double talk)
 	convergence time.Duration // until the echo stays 10 dB down (300 ms windows)
 	nearCorr    float64       // output against the clean near end, during double talk
+	nearDelay   time.Duration // how far behind the near end the output came
 	nearLoss    float64       // dB, the near end's power lost during double talk
 	noiseCut    float64       // dB, noise removed where nobody talks
-	perFrame    time.Duration // mean Render + Capture time
+	perFrame    time.Duration // CPU time of a Render and a Capture
 }
 
 // signals builds the rig's far end, microphone and clean near end,
@@ -46,26 +55,37 @@ func (sc scene) signals(t testing.TB) (far, mic []int16, near, echo []float64) {
 }
 
 // run feeds the processor 10 ms at a time, the far end's frame before the
-// microphone's of the same moment, as the call's audio loop does.
+// microphone's of the same moment, as the call's audio loop does. It
+// returns the output and the CPU time a frame took, read from the feeding
+// thread's own clock so that waiting for a loaded machine does not count.
 func run(t testing.TB, p *apm.Processor, far, mic []int16, delayHint time.Duration) ([]float64, time.Duration) {
 	t.Helper()
 	n := p.FrameSamples()
 	out := make([]int16, len(mic))
 	copy(out, mic)
-	var spent time.Duration
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start := threadCPU(t)
 	frames := 0
 	for i := 0; i+n <= len(out); i += n {
-		start := time.Now()
 		if err := p.Render(far[i : i+n]); err != nil {
 			t.Fatal(err)
 		}
 		if err := p.Capture(out[i:i+n], delayHint); err != nil {
 			t.Fatal(err)
 		}
-		spent += time.Since(start)
 		frames++
 	}
-	return toFloat(out), spent / time.Duration(frames)
+	return toFloat(out), (threadCPU(t) - start) / time.Duration(frames)
+}
+
+// threadCPU reads the calling thread's CPU clock.
+func threadCPU(t testing.TB) time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ts.Nano())
 }
 
 func (sc scene) measure(t testing.TB, cfg apm.Config) result {
@@ -101,7 +121,7 @@ func (sc scene) measure(t testing.TB, cfg apm.Config) result {
 			r.convergence = at + window
 		}
 	}
-	r.nearCorr = correlation(near, out, sc.talkFrom, sc.talkTo, rate/200)
+	r.nearCorr, r.nearDelay = correlation(near, out, sc.talkFrom, sc.talkTo, maxProcessingDelay)
 	r.nearLoss = db(power(near, sc.talkFrom, sc.talkTo) / power(out, sc.talkFrom, sc.talkTo))
 	return r
 }
@@ -134,17 +154,20 @@ func noiseCut(t testing.TB, sc scene) float64 {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("ERLE %.1f dB, converged in %v, near end during double talk r=%.2f (%.1f dB lost), %v a frame",
-		r.erle, r.convergence, r.nearCorr, r.nearLoss, r.perFrame.Round(time.Microsecond))
+	return fmt.Sprintf("ERLE %.1f dB, converged in %v, near end during double talk r=%.2f %v behind (%.1f dB lost), %v CPU a frame",
+		r.erle, r.convergence, r.nearCorr, r.nearDelay.Round(10*time.Microsecond), r.nearLoss, r.perFrame.Round(time.Microsecond))
 }
 
+// everything is what a call on a real microphone gets.
+var everything = apm.Config{EchoCancel: true, NoiseSuppress: true, GainControl: true, HighPass: true}
+
 // TestEchoCancellerRemovesTheEcho: with the far end's played audio as its
-// reference, the canceller takes the echo well down within seconds, lets
-// the near end through while both talk, and a processor without it does
-// neither (the rig measures what it claims).
+// reference, the canceller takes the echo at least 25 dB down within 2 s,
+// and a processor without it does not (the rig measures what it claims).
 func TestEchoCancellerRemovesTheEcho(t *testing.T) {
 	for _, tc := range []struct{ delay, hint time.Duration }{
 		{30 * time.Millisecond, 0},
+		{60 * time.Millisecond, 0},
 		{120 * time.Millisecond, 0},
 		// A sound server's reported delay can be far off: the canceller
 		// finds the echo from the signals.
@@ -159,14 +182,11 @@ func TestEchoCancellerRemovesTheEcho(t *testing.T) {
 			sc.echoDelay, sc.delayHint = tc.delay, tc.hint
 			r := sc.measure(t, apm.Config{EchoCancel: true, HighPass: true})
 			t.Log(r)
-			if r.erle < 15 {
-				t.Errorf("echo reduced by %.1f dB in steady state, want at least 15", r.erle)
+			if r.erle < 25 {
+				t.Errorf("echo reduced by %.1f dB in steady state, want at least 25", r.erle)
 			}
-			if r.convergence < 0 || r.convergence > 8*time.Second {
-				t.Errorf("echo 10 dB down after %v, want within 8 s", r.convergence)
-			}
-			if r.nearCorr < 0.5 {
-				t.Errorf("near end during double talk correlates %.2f with what was said, want at least 0.5", r.nearCorr)
+			if r.convergence < 0 || r.convergence > 2*time.Second {
+				t.Errorf("echo 10 dB down after %v, want within 2 s", r.convergence)
 			}
 		})
 	}
@@ -174,6 +194,37 @@ func TestEchoCancellerRemovesTheEcho(t *testing.T) {
 	t.Logf("without the canceller: %v", off)
 	if off.erle > 3 {
 		t.Errorf("echo reduced by %.1f dB without a canceller: the rig measures something else", off.erle)
+	}
+}
+
+// TestDoubleTalkKeepsTheNearEnd: while both talk over a 60 ms echo path,
+// what the near end says comes out recognisably (r ≥ 0.8 against what was
+// said) and not pushed down, with the canceller alone and with everything
+// a call uses on. Another talker scores near nothing on the same measure.
+func TestDoubleTalkKeepsTheNearEnd(t *testing.T) {
+	sc := defaultScene
+	for _, tc := range []struct {
+		name    string
+		cfg     apm.Config
+		maxLoss float64 // dB; the gain control may raise the level
+	}{
+		{"canceller", apm.Config{EchoCancel: true, HighPass: true}, 6},
+		{"everything", everything, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sc.measure(t, tc.cfg)
+			t.Log(r)
+			if r.nearCorr < 0.8 {
+				t.Errorf("near end during double talk correlates %.2f with what was said, want at least 0.8", r.nearCorr)
+			}
+			if r.nearLoss > tc.maxLoss {
+				t.Errorf("near end %.1f dB down during double talk, want at most %.0f", r.nearLoss, tc.maxLoss)
+			}
+		})
+	}
+	_, _, near, echo := sc.signals(t)
+	if r, _ := correlation(near, echo, sc.talkFrom, sc.talkTo, maxProcessingDelay); r > 0.3 {
+		t.Errorf("the far end's echo correlates %.2f with the near end: the measure does not tell talkers apart", r)
 	}
 }
 
@@ -185,17 +236,17 @@ func TestNoiseSuppressorCutsStationaryNoise(t *testing.T) {
 	}
 }
 
-// BenchmarkAudioProcessing prints the rig's figures with everything on
-// (echo cancellation, noise suppression, gain control, high-pass) and the
-// cost of a 10 ms frame at 48 kHz.
+// BenchmarkAudioProcessing prints the rig's figures for the canceller
+// alone and with everything on (echo cancellation, noise suppression, gain
+// control, high-pass), and the cost of a 10 ms frame at 48 kHz.
 func BenchmarkAudioProcessing(b *testing.B) {
 	for range b.N {
 		for _, delay := range []time.Duration{30 * time.Millisecond, 60 * time.Millisecond, 120 * time.Millisecond} {
 			sc := defaultScene
 			sc.echoDelay = delay
 			aec := sc.measure(b, apm.Config{EchoCancel: true, HighPass: true})
-			all := sc.measure(b, apm.Config{EchoCancel: true, NoiseSuppress: true, GainControl: true, HighPass: true})
-			fmt.Printf("echo delay %v: canceller alone: %v; everything on: %v a frame\n", delay, aec, all.perFrame.Round(time.Microsecond))
+			all := sc.measure(b, everything)
+			fmt.Printf("echo delay %v:\n  canceller alone: %v\n  everything on:   %v\n", delay, aec, all)
 		}
 		fmt.Printf("noise suppression: stationary noise cut by %.1f dB\n", noiseCut(b, defaultScene))
 	}
