@@ -71,11 +71,19 @@ func TestRecordShowsOnBothSides(t *testing.T) {
 			t.Error("an indicator shows on the wrong side")
 		}
 	})
-	var recorded uint64
-	onUI(func() { recorded, _ = alice.u.call.session.Received() })
+	// Until the files hold a key frame and some audio: a recording that
+	// starts mid-call waits for the sender's next key frame.
 	alice.waitFor("frames recorded", func() bool {
-		n, _ := alice.u.call.session.Received()
-		return n > recorded+10
+		for _, ext := range []string{".ivf", ".ogg"} {
+			files, _ := filepath.Glob(filepath.Join(dir, "*-bob-*"+ext))
+			if len(files) != 1 {
+				return false
+			}
+			if st, err := os.Stat(files[0]); err != nil || st.Size() < 1000 {
+				return false
+			}
+		}
+		return true
 	})
 
 	alice.tap(func() *widget.Button { return alice.u.callView.record })

@@ -45,8 +45,10 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			pli.request()
 		}
 		for _, sample := range ready {
-			if r := s.rec.Load(); r != nil {
-				r.addVideo(sample)
+			if r := s.rec.Load(); r != nil && !r.addVideo(sample) {
+				// The recording has no key frame to start from yet: the
+				// request at its start may have been lost, or limited.
+				pli.request()
 			}
 			img, err := dec.Decode(sample.data)
 			switch {

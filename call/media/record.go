@@ -52,6 +52,9 @@ type recorder struct {
 	// newIVF opens the video file; tests replace it with a slow disk.
 	newIVF func(path string, opts ...ivfwriter.Option) (*ivfwriter.IVFWriter, error)
 
+	// keyed is set once a key frame is queued: the IVF starts there.
+	keyed atomic.Bool
+
 	mu     sync.Mutex
 	closed bool // guarded by mu: queue is closed
 }
@@ -87,10 +90,18 @@ func (r *recorder) add(m recorded) {
 	}
 }
 
-func (r *recorder) addVideo(f assembledFrame) {
+// addVideo queues a frame and reports whether the recording has had a key
+// frame to start from.
+func (r *recorder) addVideo(f assembledFrame) bool {
+	if !r.keyed.Load() {
+		if _, _, ok := vp8KeyFrameSize(f.data); ok {
+			r.keyed.Store(true)
+		}
+	}
 	// The assembler reuses nothing, but the frame is also being decoded:
 	// the copy keeps the recorder independent of that.
 	r.add(recorded{video: true, timestamp: f.timestamp, data: append([]byte(nil), f.data...)})
+	return r.keyed.Load()
 }
 
 func (r *recorder) addAudio(p *rtp.Packet) {
