@@ -87,12 +87,12 @@ func (a *activeCall) video() bool {
 	return a.typ == proto.CallTypeVideo && a.mode == proto.CallTypeVideo
 }
 
-// showsVideo reports whether the screen is a video call's: a video call
-// taken with video, or a call that turned video on mid-call — our camera
-// is on, or, in an audio call, the peer's. Both cameras off, such a call
-// shows the audio call's screen again.
+// showsVideo reports whether the screen is a video call's: our camera is
+// on, or the peer's is in a call that sends video both ways (a video call
+// taken with video, or an audio call that turned video on). With both
+// cameras off any call shows the audio call's screen.
 func (a *activeCall) showsVideo() bool {
-	return a.video() || a.camOn || (a.typ == proto.CallTypeAudio && a.peerVideo)
+	return a.camOn || (a.peerVideo && (a.video() || a.typ == proto.CallTypeAudio))
 }
 
 // cameraUsable reports whether the camera button does something: in a

@@ -125,6 +125,18 @@ func TestVideoCallAnswerHangupAndHistory(t *testing.T) {
 		return bob.u.callView.statsBox.Visible() && strings.Contains(bob.u.callView.statsText.Text, "640×480")
 	})
 
+	// Both cameras off: the audio call's screen on both sides, and back.
+	bob.tap(func() *widget.Button { return bob.u.callView.camera })
+	for _, a := range []*desk{alice, bob} {
+		a.waitFor("the audio call's screen", func() bool {
+			v := a.u.callView
+			return v.peerCard.Visible() && !v.remote.Visible() && !v.previewBox.Visible() && !v.peerCamOff.Visible()
+		})
+	}
+	bob.tap(func() *widget.Button { return bob.u.callView.camera })
+	bob.waitFor("bob's self-view again", func() bool { return bob.u.callView.previewBox.Visible() })
+	alice.waitFor("bob's picture at alice", func() bool { return alice.u.callView.remote.Visible() })
+
 	alice.tap(func() *widget.Button { return alice.u.callView.hangup })
 	for _, a := range []*desk{alice, bob} {
 		a.waitFor("back at contacts", func() bool { return a.u.call == nil && a.u.win.Content() == a.u.main.root })
