@@ -24,9 +24,10 @@ type actionsSection struct {
 	stopBtn    *widget.Button
 	hostWhy    *widget.Label
 	diagBtn    *widget.Button
+	keysBtn    *widget.Button
 }
 
-func newActionsSection(onHost, onStop, onDiagnostics func()) *actionsSection {
+func newActionsSection(onHost, onStop, onDiagnostics, onShortcuts func()) *actionsSection {
 	a := &actionsSection{
 		hostStatus: widget.NewLabel(""),
 		hostWhy:    widget.NewLabel(""),
@@ -46,7 +47,8 @@ func newActionsSection(onHost, onStop, onDiagnostics func()) *actionsSection {
 	diagNote.Wrapping = fyne.TextWrapWord
 
 	host := container.NewVBox(heading("Host a server"), a.hostStatus, container.NewHBox(a.hostBtn, a.stopBtn), a.hostWhy)
-	diag := container.NewVBox(heading("Troubleshooting"), diagNote, container.NewHBox(a.diagBtn))
+	a.keysBtn = widget.NewButtonWithIcon("Keyboard shortcuts", theme.HelpIcon(), onShortcuts)
+	diag := container.NewVBox(heading("Troubleshooting"), diagNote, container.NewHBox(a.diagBtn, a.keysBtn))
 	a.root = container.NewVBox(widget.NewSeparator(), container.NewGridWithColumns(2, host, diag))
 	a.set(hostingView{available: true})
 	return a

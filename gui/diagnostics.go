@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -40,10 +39,6 @@ func (u *ui) copyDiagnostics() {
 		})
 	})
 }
-
-// diagnosticsShortcut copies diagnostics from any screen, a call's too.
-var diagnosticsShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyD,
-	Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 
 // confirm tells the user an action worked: a notice on the main view, a
 // short-lived note elsewhere (the call screen). UI thread.

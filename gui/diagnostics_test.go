@@ -64,7 +64,7 @@ func TestCopyDiagnostics(t *testing.T) {
 		return a.inCall() && a.u.call.phase == phaseLive && a.u.call.stats.FPS > 0
 	})
 	fyne.CurrentApp().Clipboard().SetContent("")
-	onUI(func() { a.w.Canvas().(fyne.Shortcutable).TypedShortcut(diagnosticsShortcut) })
+	onUI(func() { a.w.Canvas().(fyne.Shortcutable).TypedShortcut(ctrlShift(fyne.KeyD)) })
 	a.waitFor("report copied in the call", func() bool {
 		return strings.Contains(clipboard(), "Duet diagnostics") && a.u.confirmPopUp != nil && a.u.confirmPopUp.Visible()
 	})

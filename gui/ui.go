@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"duet/call"
@@ -69,7 +70,8 @@ type ui struct {
 	noAnswerTimeout time.Duration // 0: the client's default (30 s); tests shorten it
 	// tuneClient, if set, adjusts the client's config before signing in:
 	// tests shorten its reconnect and ping timings. Never set by Run.
-	tuneClient func(*call.Config)
+	tuneClient    func(*call.Config)
+	shortcutsHelp dialog.Dialog // the open keyboard shortcuts list, or nil
 }
 
 // newUI builds the app's views in win. dispatch must run functions on the UI
@@ -100,10 +102,10 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u.setView.addCheck(newCheckSection(u.toggleDeviceCheck, u.playTestSound))
 	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)
 	u.main.onTab = u.tabChanged
-	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics))
+	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics, u.showShortcuts))
 	u.main.hosting.OnTapped = u.hostTapped
 	u.syncHosting()
-	win.Canvas().AddShortcut(diagnosticsShortcut, func(fyne.Shortcut) { u.copyDiagnostics() })
+	u.addShortcuts()
 	if cfg.ScreenshotPath != "" && cfg.AutoCall != "" {
 		u.smoke = &smokeRun{path: cfg.ScreenshotPath, measure: cfg.MeasureFor}
 	}
