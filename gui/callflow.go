@@ -380,6 +380,7 @@ func (u *ui) dropCall() {
 		return
 	}
 	ac.stopGoroutines()
+	u.leaveCompact()
 	u.call = nil
 	u.callView = nil
 	if u.conn.state != connSignedOut {

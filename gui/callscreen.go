@@ -60,6 +60,7 @@ type callScreen struct {
 	devices    *widget.Button    // the device menu (calldevices.go)
 	deviceMenu *widget.PopUpMenu // while shown
 	statsBtn   *widget.Button
+	compact    *widget.Button // to the compact window and back
 	hangup     *widget.Button
 
 	// recording (see recording.go)
@@ -134,11 +135,12 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.record = widget.NewButtonWithIcon(recordLabel, theme.MediaRecordIcon(), nil) // see showCall
 	s.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), nil)
 	s.statsBtn = widget.NewButtonWithIcon("Stats", theme.InfoIcon(), onStats)
+	s.compact = widget.NewButtonWithIcon(compactLabel, theme.ViewRestoreIcon(), nil) // see showCall
 	s.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, onHangup)
 	s.hangup.Importance = widget.DangerImportance
 	bottomShade := canvas.NewVerticalGradient(color.Transparent, callShade)
 	controls := container.NewVBox(container.NewCenter(s.gapBox), container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
-		container.NewHBox(s.mute, s.camera, s.devices, s.record, s.statsBtn, widget.NewSeparator(), s.hangup)))))
+		container.NewHBox(s.mute, s.camera, s.devices, s.record, s.statsBtn, s.compact, widget.NewSeparator(), s.hangup)))))
 
 	overlay := container.NewBorder(top, controls, nil, nil,
 		container.NewBorder(container.NewHBox(container.NewPadded(s.statsBox)), nil, nil, nil,
@@ -206,7 +208,8 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	}
 	changed := setVisible(s.remote, ac.showRemoteVideo())
 	changed = setVisible(s.peerCard, !ac.showRemoteVideo()) || changed
-	changed = setVisible(s.previewBox, ac.showPreview()) || changed
+	changed = setVisible(s.previewBox, ac.showPreview() && !ac.compact) || changed
+	changed = s.setCompact(ac.compact) || changed
 	changed = setVisible(s.peerMuted, ac.session != nil && !ac.peerAudio) || changed
 	changed = setVisible(s.peerCamOff, ac.session != nil && ac.showsVideo() && !ac.peerVideo) || changed
 	changed = setVisible(s.statsBox, ac.showStats) || changed
@@ -316,6 +319,7 @@ func (u *ui) showCall(ac *activeCall) {
 	u.closeHostDialog() // it would float over the call
 	u.callView = newCallScreen(ac, u.hangupTapped, u.toggleMute, u.toggleCamera, u.toggleStats)
 	u.callView.record.OnTapped = u.toggleRecording
+	u.callView.compact.OnTapped = u.toggleCompact
 	u.callView.devices.OnTapped = u.deviceMenuTapped
 	u.callView.update(ac, time.Now())
 	u.win.SetContent(u.callView.root)

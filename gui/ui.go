@@ -72,6 +72,7 @@ type ui struct {
 	// tests shorten its reconnect and ping timings. Never set by Run.
 	tuneClient    func(*call.Config)
 	shortcutsHelp dialog.Dialog // the open keyboard shortcuts list, or nil
+	fullSize      fyne.Size     // the window's size before the compact call; zero when not compact
 }
 
 // newUI builds the app's views in win. dispatch must run functions on the UI
