@@ -69,7 +69,7 @@ type activeCall struct {
 	firstFrame   bool
 	stats        media.Stats
 	showStats    bool
-	compact      bool // the window shows the compact call (compact.go)
+	compact      bool           // the window shows the compact call (compact.go)
 	rec          recordingState // this side's recording and the peer's
 
 	// pending holds events that arrived for our outgoing call before the

@@ -78,11 +78,7 @@ func TestSignInErrors(t *testing.T) {
 
 func TestVideoCallAnswerHangupAndHistory(t *testing.T) {
 	r := newRig(t)
-	bob := r.newApp("bob", "bob-desktop")
-	bob.signIn()
-	alice := r.newApp("alice", "alice-desktop")
-	alice.signIn()
-	alice.waitFor("bob online", func() bool { return alice.row("bob") != nil && alice.row("bob").presence.Text == "Online" })
+	alice, bob := r.aliceAndBob()
 
 	alice.tap(func() *widget.Button { return alice.row("bob").video })
 	alice.waitFor("outgoing view", func() bool {

@@ -17,11 +17,7 @@ import (
 func TestRecordShowsOnBothSides(t *testing.T) {
 	r := newRig(t)
 	dir := t.TempDir()
-	bob := r.newApp("bob", "bob-desktop")
-	bob.signIn()
-	alice := r.newApp("alice", "alice-desktop", func(u *ui) { u.cfg.RecordDir = dir })
-	alice.signIn()
-	alice.waitFor("bob online", func() bool { return alice.row("bob") != nil && alice.row("bob").presence.Text == "Online" })
+	alice, bob := r.aliceAndBob(func(u *ui) { u.cfg.RecordDir = dir })
 	alice.tap(func() *widget.Button { return alice.row("bob").video })
 	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
 	bob.tap(func() *widget.Button { return bob.u.ring.acceptVideo })

@@ -330,3 +330,14 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// aliceAndBob signs bob and then alice in, and waits until alice sees bob
+// online: the start of every two-person call test. opts adjust alice's app.
+func (r *rig) aliceAndBob(opts ...func(*ui)) (alice, bob *desk) {
+	bob = r.newApp("bob", "bob-desktop")
+	bob.signIn()
+	alice = r.newApp("alice", "alice-desktop", opts...)
+	alice.signIn()
+	alice.waitFor("bob online", func() bool { return alice.row("bob") != nil && alice.row("bob").presence.Text == "Online" })
+	return alice, bob
+}

@@ -17,11 +17,7 @@ func (a *desk) press(s fyne.Shortcut) {
 // declines, and Ctrl+/ lists the shortcuts.
 func TestKeyboardShortcuts(t *testing.T) {
 	r := newRig(t)
-	bob := r.newApp("bob", "bob-desktop")
-	bob.signIn()
-	alice := r.newApp("alice", "alice-desktop")
-	alice.signIn()
-	alice.waitFor("bob online", func() bool { return alice.row("bob") != nil && alice.row("bob").presence.Text == "Online" })
+	alice, bob := r.aliceAndBob()
 
 	alice.tap(func() *widget.Button { return alice.row("bob").video })
 	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })

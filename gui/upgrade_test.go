@@ -16,11 +16,7 @@ import (
 // each call screen follows its own camera and the peer's.
 func TestAudioCallScreenTurnsVideoOnAndOff(t *testing.T) {
 	r := newRig(t)
-	bob := r.newApp("bob", "bob-desktop")
-	bob.signIn()
-	alice := r.newApp("alice", "alice-desktop")
-	alice.signIn()
-	alice.waitFor("bob online", func() bool { return alice.row("bob") != nil && alice.row("bob").presence.Text == "Online" })
+	alice, bob := r.aliceAndBob()
 	alice.tap(func() *widget.Button { return alice.row("bob").audio })
 	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
 	bob.tap(func() *widget.Button { return bob.u.ring.acceptAudio })
