@@ -26,8 +26,11 @@ var cameraScan struct {
 func init() { cameraScan.nodes, _ = filepath.Glob(v4l2Nodes) }
 
 // rescanCameras registers the cameras again when the V4L2 nodes changed
-// since the last look and no camera is open: re-registering replaces every
-// camera driver, and an open one must stay the one its track reads.
+// since the last look, so a camera plugged in during a call can be picked
+// in it. Re-registering replaces the drivers the manager lists, an open
+// one's too: its track goes on reading through the driver it opened, and
+// its node is listed again under the same ID (cameraID), so the camera in
+// use still shows as in use.
 func rescanCameras() {
 	nodes, _ := filepath.Glob(v4l2Nodes)
 	cameraScan.mu.Lock()
@@ -37,11 +40,6 @@ func rescanCameras() {
 	}
 	driverMu.Lock()
 	defer driverMu.Unlock()
-	for _, d := range driver.GetManager().Query(driver.FilterVideoRecorder()) {
-		if d.Status() != driver.StateClosed {
-			return // try again at the next listing
-		}
-	}
 	camera.Initialize()
 	cameraScan.nodes = nodes
 }

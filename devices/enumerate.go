@@ -63,8 +63,8 @@ type Inventory struct {
 // the sound system itself could not be queried, and Cameras is still filled
 // in. Microphones and speakers are asked of the sound system on every call,
 // so one plugged in (or a sound server started) since the last call is
-// there; cameras are scanned again when a V4L2 node appeared or went and
-// no camera is open. List is safe for concurrent use.
+// there; cameras are scanned again when a V4L2 node appeared or went,
+// during a call too. List is safe for concurrent use.
 func List() (Inventory, error) {
 	rescanCameras()
 	inv := Inventory{Cameras: listCaptureDrivers(driver.FilterVideoRecorder(), KindCamera)}
