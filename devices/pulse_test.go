@@ -99,17 +99,7 @@ func TestPulseToneThroughSink(t *testing.T) {
 	pulsetest.Start(t, sinkA)
 	speaker, mic := pulseDevices(t, sinkA)
 	const freq = 700
-	var phase float64
-	pb, err := OpenPlaybackFrom(speaker.ID, 48000, 1, func(out []int16) {
-		for i := range out {
-			out[i] = int16(math.Round(ToneAmplitude * 32767 * math.Sin(phase)))
-			phase = math.Mod(phase+2*math.Pi*freq/48000, 2*math.Pi)
-		}
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pb.Close()
+	playTone(t, speaker.ID, freq)
 
 	ctx := testContext(t, 20*time.Second)
 	c, err := Open(ctx, CaptureConfig{MicrophoneID: mic.ID, Audio: true, Processing: AudioProcessing{Set: true}})
@@ -163,17 +153,7 @@ func TestPulseMicrophoneUnplugged(t *testing.T) {
 	speakerA, monitorA := pulseDevices(t, sinkA)
 	_, monitorB := pulseDevices(t, sinkB)
 	const freq = 700
-	var phase float64
-	pb, err := OpenPlaybackFrom(speakerA.ID, 48000, 1, func(out []int16) {
-		for i := range out {
-			out[i] = int16(math.Round(ToneAmplitude * 32767 * math.Sin(phase)))
-			phase = math.Mod(phase+2*math.Pi*freq/48000, 2*math.Pi)
-		}
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pb.Close()
+	playTone(t, speakerA.ID, freq)
 
 	ctx := testContext(t, 30*time.Second)
 	c, err := Open(ctx, CaptureConfig{MicrophoneID: monitorB.ID, Audio: true, Processing: AudioProcessing{Set: true}})
@@ -251,4 +231,21 @@ func TestPulseSpeakerUnplugged(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("closing the unplugged speaker hangs")
 	}
+}
+
+// playTone plays a sine of freq Hz through the speaker id until the test
+// ends.
+func playTone(t *testing.T, id string, freq float64) {
+	t.Helper()
+	var phase float64
+	pb, err := OpenPlaybackFrom(id, 48000, 1, func(out []int16) {
+		for i := range out {
+			out[i] = int16(math.Round(ToneAmplitude * 32767 * math.Sin(phase)))
+			phase = math.Mod(phase+2*math.Pi*freq/48000, 2*math.Pi)
+		}
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pb.Close() })
 }

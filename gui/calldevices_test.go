@@ -37,14 +37,7 @@ func TestCallScreenDeviceMenuSwitchesCamera(t *testing.T) {
 	bob := r.dialPhone("bob", "bob-bot")
 	alice := r.newApp("alice", "alice-desktop")
 	alice.signIn()
-	if _, err := bob.Call(ctxT(t), "alice", proto.CallTypeVideo, callOpts("")); err != nil {
-		t.Fatal(err)
-	}
-	alice.waitFor("ringing dialog", func() bool { return alice.u.ring != nil })
-	alice.tap(func() *widget.Button { return alice.u.ring.acceptVideo })
-	alice.waitFor("video flowing", func() bool {
-		return alice.inCall() && alice.u.call.session != nil && alice.u.call.session.Stats().FramesDecoded > 10
-	})
+	alice.answerCallFrom(bob, proto.CallTypeVideo)
 	session := alice.u.call.session
 	if got := session.Capture().CameraID(); got != devices.SyntheticCameraID {
 		t.Fatalf("the call starts on camera %q", got)
@@ -83,14 +76,7 @@ func TestCallScreenDeviceMenuSwitchesSpeakerAndMicrophone(t *testing.T) {
 	bob := r.dialPhone("bob", "bob-bot")
 	alice := r.newApp("alice", "alice-desktop")
 	alice.signIn()
-	if _, err := bob.Call(ctxT(t), "alice", proto.CallTypeAudio, callOpts("")); err != nil {
-		t.Fatal(err)
-	}
-	alice.waitFor("ringing dialog", func() bool { return alice.u.ring != nil })
-	alice.tap(func() *widget.Button { return alice.u.ring.acceptAudio })
-	alice.waitFor("audio flowing", func() bool {
-		return alice.inCall() && alice.u.call.session != nil && alice.u.call.session.Stats().AudioPackets > 10
-	})
+	alice.answerCallFrom(bob, proto.CallTypeAudio)
 	session := alice.u.call.session
 	sinkIndex := func(name string) string {
 		for _, l := range strings.Split(srv.Pactl("list", "short", "sinks"), "\n") {

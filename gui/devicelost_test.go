@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/widget"
 
 	"duet/call/proto"
 	"duet/devices"
@@ -38,14 +37,7 @@ func TestSpeakerUnpluggedDuringACallIsShown(t *testing.T) {
 		u.settings.set(s)
 	})
 	alice.signIn()
-	if _, err := bob.Call(ctxT(t), "alice", proto.CallTypeAudio, callOpts("")); err != nil {
-		t.Fatal(err)
-	}
-	alice.waitFor("ringing dialog", func() bool { return alice.u.ring != nil })
-	alice.tap(func() *widget.Button { return alice.u.ring.acceptAudio })
-	alice.waitFor("audio flowing", func() bool {
-		return alice.inCall() && alice.u.call.session != nil && alice.u.call.session.Stats().AudioPackets > 10
-	})
+	alice.answerCallFrom(bob, proto.CallTypeAudio)
 	srv.RemoveSink(mod)
 	want := "Speaker unplugged — using " + sinkA.Description
 	alice.waitFor("the call screen saying the speaker was unplugged", func() bool {

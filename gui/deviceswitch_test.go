@@ -3,7 +3,6 @@ package gui
 import (
 	"testing"
 
-	"fyne.io/fyne/v2/widget"
 
 	"duet/call/proto"
 	"duet/devices"
@@ -16,14 +15,7 @@ func TestSettingsCameraSwitchesDuringACall(t *testing.T) {
 	bob := r.dialPhone("bob", "bob-bot")
 	alice := r.newApp("alice", "alice-desktop")
 	alice.signIn()
-	if _, err := bob.Call(ctxT(t), "alice", proto.CallTypeVideo, callOpts("")); err != nil {
-		t.Fatal(err)
-	}
-	alice.waitFor("ringing dialog", func() bool { return alice.u.ring != nil })
-	alice.tap(func() *widget.Button { return alice.u.ring.acceptVideo })
-	alice.waitFor("video flowing", func() bool {
-		return alice.inCall() && alice.u.call.session != nil && alice.u.call.session.Stats().FramesDecoded > 10
-	})
+	alice.answerCallFrom(bob, proto.CallTypeVideo)
 	session := alice.u.call.session
 	if got := session.Capture().CameraID(); got != devices.SyntheticCameraID {
 		t.Fatalf("the call starts on camera %q", got)

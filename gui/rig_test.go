@@ -341,3 +341,25 @@ func (r *rig) aliceAndBob(opts ...func(*ui)) (alice, bob *desk) {
 	alice.waitFor("bob online", func() bool { return alice.row("bob") != nil && alice.row("bob").presence.Text == "Online" })
 	return alice, bob
 }
+
+// answerCallFrom has caller call a with typ, accepts it on a and waits
+// until the call's media flows: video frames, or audio packets.
+func (a *desk) answerCallFrom(caller *testPhone, typ proto.CallType) {
+	a.t.Helper()
+	if _, err := caller.Call(ctxT(a.t), a.u.cfg.Account, typ, callOpts("")); err != nil {
+		a.t.Fatal(err)
+	}
+	a.waitFor("ringing dialog", func() bool { return a.u.ring != nil })
+	if typ == proto.CallTypeVideo {
+		a.tap(func() *widget.Button { return a.u.ring.acceptVideo })
+	} else {
+		a.tap(func() *widget.Button { return a.u.ring.acceptAudio })
+	}
+	a.waitFor("media flowing", func() bool {
+		if !a.inCall() || a.u.call.session == nil {
+			return false
+		}
+		st := a.u.call.session.Stats()
+		return (typ == proto.CallTypeVideo && st.FramesDecoded > 10) || (typ == proto.CallTypeAudio && st.AudioPackets > 10)
+	})
+}

@@ -30,16 +30,8 @@ func TestPulseDeviceSwitchMidCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	find := func(ds []devices.Device, label string) devices.Device {
-		t.Helper()
-		i := slices.IndexFunc(ds, func(d devices.Device) bool { return d.Label == label })
-		if i < 0 {
-			t.Fatalf("no device %q in %v", label, ds)
-		}
-		return ds[i]
-	}
-	speakerA, speakerB := find(inv.Speakers, sinkA.Description), find(inv.Speakers, sinkB.Description)
-	monitorB := find(inv.Microphones, sinkB.MonitorLabel())
+	speakerA, speakerB := findDevice(t, inv.Speakers, sinkA.Description), findDevice(t, inv.Speakers, sinkB.Description)
+	monitorB := findDevice(t, inv.Microphones, sinkB.MonitorLabel())
 
 	alice := r.phone("alice", 440, func(c *phone.Config) {
 		c.Playback, c.SpeakerID = true, speakerA.ID
@@ -69,4 +61,15 @@ func TestPulseDeviceSwitchMidCall(t *testing.T) {
 		t.Errorf("alice's microphone is %q", sa.Capture().MicrophoneID())
 	}
 	bob.Hangup(context.Background())
+}
+
+// findDevice returns the device of ds labelled label, failing the test
+// without one.
+func findDevice(t *testing.T, ds []devices.Device, label string) devices.Device {
+	t.Helper()
+	i := slices.IndexFunc(ds, func(d devices.Device) bool { return d.Label == label })
+	if i < 0 {
+		t.Fatalf("no device %q in %v", label, ds)
+	}
+	return ds[i]
 }

@@ -3,7 +3,6 @@ package phone_test
 import (
 	"context"
 	"math"
-	"slices"
 	"testing"
 	"time"
 
@@ -27,16 +26,8 @@ func TestPulseDeviceUnpluggedMidCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	find := func(ds []devices.Device, label string) devices.Device {
-		t.Helper()
-		i := slices.IndexFunc(ds, func(d devices.Device) bool { return d.Label == label })
-		if i < 0 {
-			t.Fatalf("no device %q in %v", label, ds)
-		}
-		return ds[i]
-	}
-	speakerA, speakerB := find(inv.Speakers, sinkA.Description), find(inv.Speakers, sinkB.Description)
-	monitorA, monitorB := find(inv.Microphones, sinkA.MonitorLabel()), find(inv.Microphones, sinkB.MonitorLabel())
+	speakerA, speakerB := findDevice(t, inv.Speakers, sinkA.Description), findDevice(t, inv.Speakers, sinkB.Description)
+	monitorA, monitorB := findDevice(t, inv.Microphones, sinkA.MonitorLabel()), findDevice(t, inv.Microphones, sinkB.MonitorLabel())
 
 	alice := r.phone("alice", 440, func(c *phone.Config) {
 		c.Playback, c.SpeakerID = true, speakerB.ID

@@ -62,12 +62,6 @@ type deviceEntry struct {
 	ClientType proto.ClientType `json:"clientType"`
 }
 
-// remoteDevice is a device signed in on another node; owned by the hub.
-type remoteDevice struct {
-	deviceEntry
-	revision uint64
-}
-
 func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*cluster, error) {
 	if cfg.NodeTTL <= 0 {
 		cfg.NodeTTL = defaultNodeTTL
@@ -125,8 +119,8 @@ func (c *cluster) start(h *hub) error {
 	c.wg.Add(4)
 	go func() { defer c.wg.Done(); c.heartbeat() }()
 	go func() { defer c.wg.Done(); c.publish() }()
-	go func() { defer c.wg.Done(); c.watchDevices(devices) }()
-	go func() { defer c.wg.Done(); c.watchNodes(nodes) }()
+	go func() { defer c.wg.Done(); c.watch(devices, c.deviceChanged) }()
+	go func() { defer c.wg.Done(); c.watch(nodes, c.nodeChanged) }()
 	return nil
 }
 
@@ -268,8 +262,9 @@ func (c *cluster) forgetNode(node string) error {
 	return nil
 }
 
-// watchDevices hands every other node's device changes to the hub.
-func (c *cluster) watchDevices(w jetstream.KeyWatcher) {
+// watch hands each change of a bucket to handle until the cluster
+// stops; the end of the initial values (a nil entry) is skipped.
+func (c *cluster) watch(w jetstream.KeyWatcher, handle func(jetstream.KeyValueEntry)) {
 	defer w.Stop()
 	for {
 		select {
@@ -279,53 +274,46 @@ func (c *cluster) watchDevices(w jetstream.KeyWatcher) {
 			if !ok {
 				return
 			}
-			if e == nil { // the initial values are all in
-				continue
+			if e != nil {
+				handle(e)
 			}
-			k, ok := parseDeviceBucketKey(e.Key())
-			if !ok {
-				continue
-			}
-			var d *remoteDevice
-			if e.Operation() == jetstream.KeyValuePut {
-				d = &remoteDevice{revision: e.Revision()}
-				if json.Unmarshal(e.Value(), &d.deviceEntry) != nil {
-					continue
-				}
-				if d.Node == c.cfg.Node {
-					d = nil // our own devices are known first hand
-				}
-			}
-			c.hub.post(func() { c.hub.remoteDeviceChanged(k, d) })
 		}
 	}
 }
 
-// watchNodes clears the devices of a node whose key expired or was deleted.
-func (c *cluster) watchNodes(w jetstream.KeyWatcher) {
-	defer w.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
+// deviceChanged hands another node's device change to the hub.
+func (c *cluster) deviceChanged(e jetstream.KeyValueEntry) {
+	k, ok := parseDeviceBucketKey(e.Key())
+	if !ok {
+		return
+	}
+	var d *deviceEntry
+	if e.Operation() == jetstream.KeyValuePut {
+		d = &deviceEntry{}
+		if json.Unmarshal(e.Value(), d) != nil {
 			return
-		case e, ok := <-w.Updates():
-			if !ok {
-				return
-			}
-			if e == nil || e.Operation() == jetstream.KeyValuePut || e.Key() == c.cfg.Node {
-				continue
-			}
-			c.log.Info("cluster: node gone", "gone", e.Key())
-			if err := c.forgetNode(e.Key()); err != nil {
-				c.log.Warn("cluster: forget node", "gone", e.Key(), "err", err)
-			}
 		}
+		if d.Node == c.cfg.Node {
+			d = nil // our own devices are known first hand
+		}
+	}
+	c.hub.post(func() { c.hub.remoteDeviceChanged(k, d) })
+}
+
+// nodeChanged clears the devices of a node whose key expired or was deleted.
+func (c *cluster) nodeChanged(e jetstream.KeyValueEntry) {
+	if e.Operation() == jetstream.KeyValuePut || e.Key() == c.cfg.Node {
+		return
+	}
+	c.log.Info("cluster: node gone", "gone", e.Key())
+	if err := c.forgetNode(e.Key()); err != nil {
+		c.log.Warn("cluster: forget node", "gone", e.Key(), "err", err)
 	}
 }
 
 // remoteDeviceChanged applies another node's device change; d nil: gone.
 // Runs on the hub.
-func (h *hub) remoteDeviceChanged(k deviceKey, d *remoteDevice) {
+func (h *hub) remoteDeviceChanged(k deviceKey, d *deviceEntry) {
 	devs := h.remote[k.account]
 	if d == nil {
 		if devs == nil {
@@ -337,7 +325,7 @@ func (h *hub) remoteDeviceChanged(k deviceKey, d *remoteDevice) {
 		}
 	} else {
 		if devs == nil {
-			devs = map[string]*remoteDevice{}
+			devs = map[string]*deviceEntry{}
 			h.remote[k.account] = devs
 		}
 		devs[k.deviceID] = d

@@ -27,7 +27,7 @@ type hub struct {
 	watchers map[*session]struct{}    // sessions that asked for contacts get presence changes
 	// remote are the devices signed in on other nodes of a cluster, by
 	// account then device id.
-	remote  map[string]map[string]*remoteDevice
+	remote  map[string]map[string]*deviceEntry
 	nextUID uint64
 	losses  uint64 // numbers the losses of call parties' devices (party.lost)
 	stopped bool
@@ -45,7 +45,7 @@ type accountState struct {
 func newHub(s *Server) *hub {
 	h := &hub{srv: s, cfg: s.cfg, log: s.log, queue: make(chan func(), 1024), done: make(chan struct{}),
 		accounts: map[string]*accountState{}, devices: map[deviceKey]*session{}, calls: map[string]*callState{}, watchers: map[*session]struct{}{},
-		remote: map[string]map[string]*remoteDevice{}}
+		remote: map[string]map[string]*deviceEntry{}}
 	go h.run()
 	return h
 }
