@@ -3,7 +3,6 @@ package gui
 import (
 	"testing"
 
-
 	"duet/call/proto"
 	"duet/devices"
 )
