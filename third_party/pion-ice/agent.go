@@ -131,9 +131,11 @@ type Agent struct {
 
 	// Duet: the session an ICE restart replaces, kept until the new one
 	// works (see previous_generation.go). previous is owned by the loop;
-	// previousPair is its pair for Conn.Write, nil once superseded.
-	previous     *previousGeneration
-	previousPair atomic.Pointer[CandidatePair]
+	// previousPair is its pair until it is dropped, and previousClock when
+	// the peer's data last used each generation, for Conn.Write.
+	previous      *previousGeneration
+	previousPair  atomic.Pointer[CandidatePair]
+	previousClock previousDataClock
 
 	urls                   []*stun.URI
 	networkTypes           []NetworkType
@@ -791,7 +793,6 @@ func (a *Agent) setSelectedPair(pair *CandidatePair) {
 	pair.nominated = true
 	a.selectedPair.Store(pair)
 	a.previousGenerationSupersededLocked()
-	a.previousPair.Store(nil)
 	a.log.Tracef("Set selected candidate pair: %s", pair)
 
 	// Signal connected: notify any Connect() calls waiting on onConnected

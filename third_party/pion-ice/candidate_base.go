@@ -378,6 +378,7 @@ func (c *candidateBase) handleInboundPacket(buf []byte, attrs packetio.Attribute
 		}
 		c.addRemoteCandidateCache(remoteCandidate, srcAddr)
 	}
+	agent.previousGenerationInbound(c) // Duet: which generation the peer's data uses
 
 	// Note: This will return packetio.ErrFull if the buffer ever manages to fill up.
 	n, err := agent.buf.Write(buf, attrs)

@@ -6,7 +6,9 @@
 package ice
 
 import (
+	"context"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/stun/v4"
@@ -16,6 +18,36 @@ import (
 // still receive after a pair of the new generation was selected: the
 // peer may switch a moment later than we do.
 const previousGenerationGrace = time.Second
+
+// After a new pair is selected, a controlling agent keeps sending on the
+// previous pair while the peer's data still arrives there and none has
+// arrived on the new generation: a controlled peer that missed our
+// nomination (Firefox, when it made the restart offer and the nomination
+// reached it before our answer) takes data only on the pair it selected.
+// It nominates again every renominateEvery meanwhile. peerLeftPreviousAfter
+// without the peer's data on the previous pair means it sends no more
+// there; past previousSendLimit our data moves whatever the peer does.
+const (
+	renominateEvery       = 250 * time.Millisecond
+	peerLeftPreviousAfter = 200 * time.Millisecond
+	previousSendLimit     = 3 * time.Second
+)
+
+// previousDataClock is when the peer's data used each generation while a
+// previous one is kept, in monotonic nanoseconds (zero: never). The read
+// goroutines write it and Conn.Write reads it, without the agent loop.
+type previousDataClock struct {
+	supersededAt  atomic.Int64 // a new pair was selected
+	previousAt    atomic.Int64 // the peer's last data on the previous pair
+	movedAt       atomic.Int64 // the peer's first data on the new generation
+	renominatedAt atomic.Int64
+}
+
+func (c *previousDataClock) reset() {
+	for _, v := range []*atomic.Int64{&c.supersededAt, &c.previousAt, &c.movedAt, &c.renominatedAt} {
+		v.Store(0)
+	}
+}
 
 // previousGeneration is what a restart keeps of the working session it
 // replaces. Its selected pair carries data both ways, and the peer's
@@ -54,6 +86,7 @@ func (a *Agent) keepPreviousGenerationLocked() {
 		localPwd:         a.localPwd,
 		remoteUfrag:      a.remoteUfrag,
 	}
+	a.previousClock.reset()
 	a.previousPair.Store(pair)
 	a.localCandidates = make(map[NetworkType][]Candidate)
 	a.remoteCandidates = make(map[NetworkType][]Candidate)
@@ -85,35 +118,96 @@ func (a *Agent) dropPreviousGenerationLocked() {
 func (a *Agent) previousGenerationSupersededLocked() {
 	if a.previous != nil && a.previous.supersededAt.IsZero() {
 		a.previous.supersededAt = time.Now()
+		a.previousClock.supersededAt.Store(getMonoNanos(a.previous.supersededAt))
 	}
 }
 
+// previousPairForWrite is the pair Conn.Write uses instead of the selected
+// one: the previous pair while no new one is selected, and on a controlling
+// agent while the peer's data still arrives only there.
+func (a *Agent) previousPairForWrite() *CandidatePair {
+	prev := a.previousPair.Load()
+	if prev == nil || a.getSelectedPair() == nil {
+		return prev
+	}
+	if a.peerStillOnPrevious(getMonoNanos(time.Now())) {
+		return prev
+	}
+
+	return nil
+}
+
+func (a *Agent) peerStillOnPrevious(now int64) bool {
+	clock := &a.previousClock
+	superseded := clock.supersededAt.Load()
+
+	return a.isControlling.Load() && clock.movedAt.Load() == 0 && superseded != 0 &&
+		now-superseded < previousSendLimit.Nanoseconds() &&
+		now-clock.previousAt.Load() < peerLeftPreviousAfter.Nanoseconds()
+}
+
+// previousGenerationInbound notes the generation of the peer's data that
+// arrived on local while a previous generation is kept, and nominates the
+// selected pair again while the peer stays on the previous one. It runs on
+// local's read goroutine for every data packet.
+func (a *Agent) previousGenerationInbound(local Candidate) {
+	prev := a.previousPair.Load()
+	if prev == nil {
+		return
+	}
+	clock := &a.previousClock
+	now := getMonoNanos(time.Now())
+	if !local.Equal(prev.Local) {
+		if clock.movedAt.CompareAndSwap(0, now) {
+			a.log.Debugf("ICE restart: the peer's data arrived on the new generation")
+		}
+
+		return
+	}
+	clock.previousAt.Store(now)
+	last := clock.renominatedAt.Load()
+	if !a.peerStillOnPrevious(now) || now-last < renominateEvery.Nanoseconds() ||
+		!clock.renominatedAt.CompareAndSwap(last, now) {
+		return
+	}
+	_ = a.loop.Run(a.loop, func(context.Context) {
+		cs, ok := a.getSelector().(*controllingSelector)
+		pair := a.getSelectedPair()
+		if ok && pair != nil && a.previous != nil {
+			a.log.Debugf("ICE restart: the peer still sends on the previous pair; nominating %s again", pair)
+			cs.nominatePair(pair)
+		}
+	})
+}
+
 // expirePreviousGenerationLocked drops the previous generation a grace after
-// a new pair was selected, unless the peer still sends on the old pair: it
-// has not taken the new one, and dropping the old would cut its media.
-// Firefox, controlled, keeps its old path when it made the restart offer
-// and our nomination reached it before our answer did; as the controlling
-// agent we nominate the selected pair again, which moves it.
+// a new pair was selected, unless the peer still uses the old pair (data or
+// checks): it has not taken the new one, and dropping the old would cut
+// its media.
 func (a *Agent) expirePreviousGenerationLocked() {
 	prev := a.previous
 	if prev == nil || prev.supersededAt.IsZero() || time.Since(prev.supersededAt) < previousGenerationGrace {
 		return
 	}
-	if time.Since(prev.pair.Remote.LastReceived()) < previousGenerationGrace {
-		if cs, ok := a.getSelector().(*controllingSelector); ok {
-			if pair := a.getSelectedPair(); pair != nil {
-				a.log.Debugf("ICE restart: the peer still sends on the previous pair; nominating %s again", pair)
-				cs.nominatePair(pair)
-			}
-		}
-
+	lastUsed := prev.pair.Remote.LastReceived()
+	if data := a.previousClock.previousAt.Load(); data != 0 {
+		lastUsed = maxTime(lastUsed, getMonoTime(data))
+	}
+	if time.Since(lastUsed) < previousGenerationGrace {
 		return
 	}
 	a.dropPreviousGenerationLocked()
 }
 
-// getPreviousPair is the previous generation's pair while it still
-// carries data: until a new pair is selected.
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+
+	return b
+}
+
+// getPreviousPair is the previous generation's pair until it is dropped.
 func (a *Agent) getPreviousPair() *CandidatePair {
 	return a.previousPair.Load()
 }

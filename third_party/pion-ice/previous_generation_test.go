@@ -139,6 +139,57 @@ func TestPreviousPairKeptWhileUsed(t *testing.T) {
 	}
 }
 
+// TestControllingFollowsThePeerToTheNewPair: after the restart both agents
+// selected a new pair, but the controlled peer still sends on the old one,
+// as Firefox does when it missed the nomination and then takes data only
+// on the old pair. The controlling agent's data stays on the old pair until
+// the peer's arrives on the new one; the controlled agent follows its
+// selection at once.
+func TestControllingFollowsThePeerToTheNewPair(t *testing.T) {
+	defer test.CheckRoutines(t)()
+	defer test.TimeOut(30 * time.Second).Stop()
+
+	controlling, controlled := newRestartPair(t)
+	defer controlling.close(t)
+	defer controlled.close(t)
+	both := []*restartSide{controlling, controlled}
+	old := map[*restartSide]Candidate{controlling: controlling.selectedLocal(t), controlled: controlled.selectedLocal(t)}
+	for _, s := range both {
+		s.holdCandidates()
+		s.restart(t)
+	}
+	controlling.setRemoteCredentials(t, controlled)
+	controlled.setRemoteCredentials(t, controlling)
+	controlling.releaseCandidates(t)
+	controlled.releaseCandidates(t)
+	for _, s := range both {
+		s.waitNewPair(t, old[s])
+	}
+	oldPair := controlled.previousPairLocked(t)
+	if controlled.agent.previousPairForWrite() != nil {
+		t.Error("the controlled agent still writes on the previous pair after selecting a new one")
+	}
+
+	eventuallyTrue(t, "the controlling agent writing on the previous pair", func() bool {
+		if _, err := oldPair.Write([]byte("still on the old pair")); err != nil {
+			t.Fatalf("write on the previous pair: %v", err)
+		}
+		pair := controlling.agent.previousPairForWrite()
+
+		return pair != nil && pair.Local.Equal(old[controlling])
+	})
+	eventuallyTrue(t, "the controlling agent following the peer to the new pair", func() bool {
+		if _, err := controlled.conn.Write([]byte("on the new pair")); err != nil {
+			t.Fatalf("write on the new pair: %v", err)
+		}
+
+		return controlling.agent.previousPairForWrite() == nil
+	})
+	for _, s := range both {
+		s.waitPreviousDropped(t)
+	}
+}
+
 // previousPairLocked is the previous generation's pair, nil once dropped.
 func (s *restartSide) previousPairLocked(t *testing.T) *CandidatePair {
 	t.Helper()

@@ -154,10 +154,11 @@ func (c *Conn) Write(packet []byte) (int, error) {
 		return 0, errWriteSTUNMessageToIceConn
 	}
 
-	pair := c.agent.getSelectedPair()
+	// Duet: during an ICE restart, the pair that worked before it, while
+	// the peer may still take data only there.
+	pair := c.agent.previousPairForWrite()
 	if pair == nil {
-		// Duet: during an ICE restart, the pair that worked before it.
-		pair = c.agent.getPreviousPair()
+		pair = c.agent.getSelectedPair()
 	}
 	if pair == nil {
 		// Note: the closure must capture p and not pair. Whether a variable
