@@ -6,7 +6,7 @@ BIN       := bin/duet
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 DEB_PKGS  := gcc g++ pkg-config libvpx-dev libopus-dev libwebrtc-audio-processing-dev libgl1-mesa-dev libx11-dev libxcursor-dev \
-             libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth chromium firefox-esr \
+             libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth x11-xserver-utils chromium firefox-esr \
              pulseaudio pulseaudio-utils postgresql xz-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

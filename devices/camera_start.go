@@ -16,6 +16,10 @@ import (
 func (c *Capture) StartCamera(ctx context.Context) error {
 	c.cameraMu.Lock()
 	defer c.cameraMu.Unlock()
+	if c.camera.sharing() {
+		c.cameraBeforeShare = true // StopSharing opens it
+		return nil
+	}
 	c.camera.mu.Lock()
 	open, id, file := c.camera.track != nil, c.camera.id, c.camera.file
 	c.camera.mu.Unlock()
@@ -47,6 +51,10 @@ func (c *Capture) StartCamera(ctx context.Context) error {
 func (c *Capture) StopCamera() error {
 	c.cameraMu.Lock()
 	defer c.cameraMu.Unlock()
+	if c.camera.sharing() {
+		c.cameraBeforeShare = false // the share goes on; no camera after it
+		return nil
+	}
 	c.camera.mu.Lock()
 	id, file := c.camera.id, c.camera.file
 	c.camera.mu.Unlock()

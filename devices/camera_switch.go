@@ -28,6 +28,7 @@ type cameraSlot struct {
 	track   *mediadevices.VideoTrack // guarded by mu; nil while no camera is open
 	id      string                   // guarded by mu: what was asked for
 	file    bool                     // guarded by mu: id is a video file, not a camera
+	screen  bool                     // guarded by mu: track is a shared screen, not the camera
 	gen     uint64                   // guarded by mu: changes so far
 	changed chan struct{}            // guarded by mu: closed at the next change
 	closed  bool                     // guarded by mu
@@ -52,9 +53,41 @@ func (c *cameraSlot) replace(t *mediadevices.VideoTrack, id string, file bool) (
 		return nil, false
 	}
 	old := c.track
-	c.track, c.id, c.file = t, id, file
+	c.track, c.id, c.file, c.screen = t, id, file, false
 	c.changedLocked()
 	return old, true
+}
+
+// share puts a shared screen in the camera's place and returns the track it
+// replaces; false after close.
+func (c *cameraSlot) share(t *mediadevices.VideoTrack) (*mediadevices.VideoTrack, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, false
+	}
+	old := c.track
+	c.track, c.screen = t, true
+	c.changedLocked()
+	return old, true
+}
+
+// setIDWhileSharing picks the camera that comes back after a screen share;
+// false when no screen is shared.
+func (c *cameraSlot) setIDWhileSharing(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.screen {
+		c.id, c.file = id, false
+	}
+	return c.screen
+}
+
+// sharing reports whether the slot holds a shared screen.
+func (c *cameraSlot) sharing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.screen
 }
 
 // changedLocked wakes the readers waiting for a camera.
@@ -140,6 +173,9 @@ func (f *followingReader) Read() (image.Image, func(), error) {
 func (c *Capture) SwitchCamera(ctx context.Context, cameraID string) error {
 	c.cameraMu.Lock()
 	defer c.cameraMu.Unlock()
+	if c.camera.setIDWhileSharing(cameraID) {
+		return nil // StopSharing opens it
+	}
 	if cur, _ := c.camera.current(); cur == nil {
 		if _, ok := c.camera.replace(nil, cameraID, false); !ok {
 			return fmt.Errorf("switch camera: %w", ErrClosed)

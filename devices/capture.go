@@ -21,22 +21,25 @@ import (
 // All methods are safe for concurrent use. The caller that opened a Capture
 // must Close it, after closing every PeerConnection it was added to.
 type Capture struct {
-	log          *slog.Logger
-	audio        mediadevices.Track       // nil when no audio was opened
-	camera       *cameraSlot              // empty when no camera is open (see StartCamera)
-	cameraMu     sync.Mutex               // serialises starting, stopping and switching the camera
-	mic          *micSlot                 // the audio track's source; nil when no audio was opened
-	audioTrack   *mediadevices.AudioTrack // c.audio unwrapped, for the level meter
-	cfg          CaptureConfig            // as opened, for a device switch
-	selector     *mediadevices.CodecSelector
-	streamID     string       // shared by both tracks (msid), for lip sync
-	opus         *opusBuilder // the audio track's encoders
-	videoBitrate int          // the most the senders' video encoders may use
-	layer        Layer        // what was asked of the camera
-	warnings     []error      // immutable after Open
-	processing   *processor   // nil when the microphone is not processed
-	videoOn      atomic.Bool
-	audioOn      atomic.Bool
+	log      *slog.Logger
+	audio    mediadevices.Track // nil when no audio was opened
+	camera   *cameraSlot        // empty when no camera is open (see StartCamera)
+	cameraMu sync.Mutex         // serialises starting, stopping and switching the camera
+	// cameraBeforeShare: a camera was open when the screen share began;
+	// guarded by cameraMu.
+	cameraBeforeShare bool
+	mic               *micSlot                 // the audio track's source; nil when no audio was opened
+	audioTrack        *mediadevices.AudioTrack // c.audio unwrapped, for the level meter
+	cfg               CaptureConfig            // as opened, for a device switch
+	selector          *mediadevices.CodecSelector
+	streamID          string       // shared by both tracks (msid), for lip sync
+	opus              *opusBuilder // the audio track's encoders
+	videoBitrate      int          // the most the senders' video encoders may use
+	layer             Layer        // what was asked of the camera
+	warnings          []error      // immutable after Open
+	processing        *processor   // nil when the microphone is not processed
+	videoOn           atomic.Bool
+	audioOn           atomic.Bool
 
 	fallbackMu   sync.Mutex
 	onFallback   func(Fallback) // guarded by fallbackMu

@@ -9,6 +9,7 @@ const (
 	KindCamera
 	KindMicrophone
 	KindSpeaker
+	KindScreen
 )
 
 // String returns the lower-case name used in logs and user messages.
@@ -20,6 +21,8 @@ func (k Kind) String() string {
 		return "microphone"
 	case KindSpeaker:
 		return "speaker"
+	case KindScreen:
+		return "screen"
 	default:
 		return "unknown"
 	}

@@ -54,6 +54,12 @@ static duet_vp8 *duet_vp8_new(unsigned w, unsigned h, unsigned kbps, unsigned kf
 	return e;
 }
 
+// Screen content: sharper text, and whole-frame updates skipped where
+// nothing changed.
+static vpx_codec_err_t duet_vp8_set_screen(duet_vp8 *e, int on) {
+	return vpx_codec_control(&e->ctx, VP8E_SET_SCREEN_CONTENT_MODE, on);
+}
+
 static vpx_codec_err_t duet_vp8_set_kbps(duet_vp8 *e, unsigned kbps) {
 	e->cfg.rc_target_bitrate = kbps;
 	return vpx_codec_enc_config_set(&e->ctx, &e->cfg);
@@ -141,6 +147,24 @@ func newVP8Encoder(width, height, bps, keyFrameEvery int) (*vp8Encoder, error) {
 		return nil, fmt.Errorf("vp8 encoder %dx%d: %s", width, height, C.GoString(C.vpx_codec_err_to_string(cerr)))
 	}
 	return &vp8Encoder{c: c, width: width, height: height, out: make([]byte, 2*width*height)}, nil
+}
+
+// setScreenContent tunes the encoder for a shared screen rather than a
+// camera.
+func (e *vp8Encoder) setScreenContent(on bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.c == nil {
+		return fmt.Errorf("vp8 screen content: %w", ErrClosed)
+	}
+	v := 0
+	if on {
+		v = 1
+	}
+	if err := C.duet_vp8_set_screen(e.c, C.int(v)); err != 0 {
+		return fmt.Errorf("vp8 screen content: %s", C.GoString(C.vpx_codec_err_to_string(err)))
+	}
+	return nil
 }
 
 // setBitRate changes the target from the next frame on.

@@ -28,8 +28,11 @@ func (l Layer) String() string { return fmt.Sprintf("%dx%d@%d", l.Width, l.Heigh
 // Close it, from the goroutine that reads once Read has failed.
 type VideoEncoder struct {
 	src        video.Reader          // the camera's frames, 4:2:0, at its own size and rate
+	slot       *cameraSlot           // what src reads: the camera or a shared screen
+	cameraFPS  int                   // the rate asked of the camera
 	maxBitrate int                   // the capture's VideoBitrate
-	native     atomic.Pointer[Layer] // the camera's size (learnt from its first frame) and rate
+	native     atomic.Pointer[Layer] // the source's size (learnt from its first frame) and rate
+	screen     atomic.Bool           // the source is a shared screen
 
 	want     atomic.Pointer[Layer]
 	keyFrame atomic.Bool
@@ -55,7 +58,8 @@ type VideoEncoder struct {
 // camera's own size and rate until SetLayer says otherwise; while no
 // camera is open (see StartCamera) its Read waits.
 func (c *Capture) NewVideoEncoder() (*VideoEncoder, error) {
-	e := &VideoEncoder{src: video.ToI420(c.camera.newReader(false)), maxBitrate: c.videoBitrate}
+	e := &VideoEncoder{src: video.ToI420(c.camera.newReader(false)), slot: c.camera, cameraFPS: c.layer.FPS,
+		maxBitrate: c.videoBitrate}
 	native := c.layer
 	e.native.Store(&native)
 	e.want.Store(&native)
@@ -113,7 +117,7 @@ func (e *VideoEncoder) Read() ([]byte, time.Duration, error) {
 			return nil, 0, fmt.Errorf("read video encoder: %w", err)
 		}
 		now := time.Now()
-		e.learnNative(img.Bounds())
+		e.learnSource(img.Bounds())
 		layer := *e.want.Load()
 		if !e.due(layer) {
 			release()
@@ -162,17 +166,43 @@ func (e *VideoEncoder) holding() bool {
 	return h != nil && (*h)()
 }
 
-// learnNative corrects the camera's size from its frames: a camera gives
-// the closest mode it has, not always the one asked for.
-func (e *VideoEncoder) learnNative(b image.Rectangle) {
+// learnSource corrects the source's size from its frames (a camera gives
+// the closest mode it has, not always the one asked for) and notices a
+// screen share beginning or ending: another rate, and an encoder tuned
+// for the other kind of picture.
+func (e *VideoEncoder) learnSource(b image.Rectangle) {
 	n := e.Native()
-	if b.Dx() == n.Width && b.Dy() == n.Height {
+	screen := e.slot.sharing()
+	fps := e.cameraFPS
+	if screen {
+		fps = screenFPS
+	}
+	switched := screen != e.screen.Load()
+	if switched {
+		e.screen.Store(screen)
+		e.closeEncoder()
+	}
+	if !switched && b.Dx() == n.Width && b.Dy() == n.Height && fps == n.FPS {
 		return
 	}
 	want := e.Layer()
-	fresh := Layer{Width: b.Dx() &^ 1, Height: b.Dy() &^ 1, FPS: n.FPS}
+	fresh := Layer{Width: b.Dx() &^ 1, Height: b.Dy() &^ 1, FPS: fps}
 	e.native.Store(&fresh)
+	if switched {
+		// Another kind of source: its own size until the sender picks.
+		want = fresh
+	}
 	e.want.CompareAndSwap(e.want.Load(), fitLayer(want, fresh))
+}
+
+// Screen reports whether the encoder sends a shared screen.
+func (e *VideoEncoder) Screen() bool { return e.screen.Load() }
+
+func (e *VideoEncoder) closeEncoder() {
+	if e.enc != nil {
+		e.enc.close()
+		e.enc = nil
+	}
 }
 
 // due decides whether this frame is sent at the layer's rate; the
@@ -198,14 +228,17 @@ func (e *VideoEncoder) ensureEncoder(l Layer) error {
 		e.layer = l
 		return nil
 	}
-	if e.enc != nil {
-		e.enc.close()
-		e.enc = nil
-	}
+	e.closeEncoder()
 	bps := int(e.bitrate.Load())
 	enc, err := newVP8Encoder(l.Width, l.Height, bps, keyFrameSeconds*e.Native().FPS)
 	if err != nil {
 		return fmt.Errorf("video encoder %s: %w", l, err)
+	}
+	if e.screen.Load() {
+		if err := enc.setScreenContent(true); err != nil {
+			enc.close()
+			return fmt.Errorf("video encoder %s: %w", l, err)
+		}
 	}
 	e.enc, e.layer, e.applied = enc, l, bps
 	return nil

@@ -48,6 +48,17 @@ var ladder = []rung{
 	{240, 15, 0},
 }
 
+// screenLadder is the ladder of a shared screen: detail before motion, so
+// the frame rate falls first and the size only when text would no longer
+// be read anyway. Its top is the screen's own size up to 1080 lines.
+var screenLadder = []rung{
+	{1080, 15, 1_500_000},
+	{1080, 5, 700_000},
+	{720, 5, 350_000},
+	{720, 2, 150_000},
+	{540, 2, 0},
+}
+
 // allocator splits the estimate between the senders and picks the video
 // layer. Safe for concurrent use; apply never blocks (the encoders take
 // their new settings at their next frame).
@@ -56,7 +67,8 @@ type allocator struct {
 	resent       func() int // bits/s of resends lately, which the estimate must also carry
 
 	mu        sync.Mutex
-	rung      int       // guarded by mu: index in ladder; -1 before the first
+	rung      int       // guarded by mu: index in the ladder; -1 before the first
+	screen    bool      // guarded by mu: the rung is on screenLadder
 	changedAt time.Time // guarded by mu
 	wentDown  bool      // guarded by mu: the last change was a step down
 	videoBps  int       // guarded by mu: the encoder's target now
@@ -106,13 +118,20 @@ func (a *allocator) apply(target int, now time.Time) {
 // next floor for ladderUpHold.
 func (a *allocator) pickRungLocked(budget int, now time.Time) {
 	native := a.video.video.Native()
-	top := 0
-	for top < len(ladder)-1 && ladder[top].height > native.Height {
-		top++
+	steps, screen := ladder, a.video.video.Screen()
+	if screen {
+		steps = screenLadder
 	}
-	want := len(ladder) - 1
-	for i := top; i < len(ladder); i++ {
-		floor := ladder[i].floor
+	if screen != a.screen {
+		a.screen, a.rung = screen, -1 // another ladder: pick afresh
+	}
+	top := 0
+	for !screen && top < len(steps)-1 && steps[top].height > native.Height {
+		top++ // a screen's rungs are clamped to its size instead
+	}
+	want := len(steps) - 1
+	for i := top; i < len(steps); i++ {
+		floor := steps[i].floor
 		if i == a.rung {
 			floor = int(ladderDownMargin * float64(floor))
 		}
@@ -130,7 +149,7 @@ func (a *allocator) pickRungLocked(budget int, now time.Time) {
 	case want < cur && now.Sub(a.changedAt) >= a.upHoldLocked():
 		// Up as far as the budget clearly carries, in one step: a call
 		// that starts on a good link reaches full size in seconds.
-		for cur > top && float64(budget) >= ladderUpMargin*float64(ladder[cur-1].floor) {
+		for cur > top && float64(budget) >= ladderUpMargin*float64(steps[cur-1].floor) {
 			cur--
 		}
 	}
@@ -139,9 +158,9 @@ func (a *allocator) pickRungLocked(budget int, now time.Time) {
 	}
 	a.wentDown = a.rung >= 0 && cur > a.rung
 	a.rung, a.changedAt = cur, now
-	r := ladder[cur]
+	r := steps[cur]
 	h := r.height
-	if cur == top {
+	if cur == top && !screen {
 		h = native.Height // the camera's own size, whatever its height
 	}
 	a.video.video.SetLayer(devices.Layer{Height: h, FPS: r.fps})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"duet/devices"
+	"duet/internal/xvfbtest"
 )
 
 // The ladder follows the budget down at once and up after a hold, in one
@@ -83,4 +84,55 @@ func TestAllocatorLadderFrom720p(t *testing.T) {
 	step(6*time.Second, 2_500_000, "1280x720@30")
 	step(7*time.Second, 1_000_000, "854x480@30")
 	step(8*time.Second, 150_000, "426x240@15")
+}
+
+// A shared screen has a ladder of its own: the frame rate falls first and
+// the size only later, and the camera's ladder comes back with the camera.
+func TestAllocatorScreenLadder(t *testing.T) {
+	xvfbtest.Start(t, 1920, 1080)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Video: true, Width: 640, Height: 480, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v, err := c.NewVideoEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := c.ShareScreen(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	for !v.Screen() { // the encoder learns the source from its frames
+		if _, _, err := v.Read(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newAllocator(nil, &sender{enc: v, video: v}, func() int { return 0 })
+	t0 := time.Unix(0, 0)
+	step := func(at time.Duration, target int, want string) {
+		t.Helper()
+		a.apply(target, t0.Add(at))
+		if got := v.Layer().String(); got != want {
+			t.Errorf("at %v with %d kbit/s: %s, want %s", at, target/1000, got, want)
+		}
+	}
+	step(0, 2_500_000, "1920x1080@15")
+	step(time.Second, 900_000, "1920x1080@5")
+	step(2*time.Second, 450_000, "1280x720@5")
+	step(3*time.Second, 220_000, "1280x720@2")
+	step(4*time.Second, 100_000, "960x540@2")
+	step(10*time.Second, 2_500_000, "1920x1080@15")
+
+	if err := c.StopSharing(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for v.Screen() {
+		if _, _, err := v.Read(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(11*time.Second, 2_500_000, "640x480@30")
 }

@@ -16,9 +16,10 @@ type ConnectionChanged struct {
 	State webrtc.PeerConnectionState
 }
 
-// PeerMediaChanged reports the peer turning its microphone or camera on or off.
+// PeerMediaChanged reports the peer turning its microphone or camera on or
+// off, or sharing its screen (Video is then on).
 type PeerMediaChanged struct {
-	Audio, Video bool
+	Audio, Video, Screen bool
 }
 
 // FirstFrame reports the first decoded remote video frame.
@@ -38,7 +39,7 @@ func (StatsUpdated) mediaEvent()      {}
 
 func (e ConnectionChanged) String() string { return "connection " + e.State.String() }
 func (e PeerMediaChanged) String() string {
-	return fmt.Sprintf("peer audio=%t video=%t", e.Audio, e.Video)
+	return fmt.Sprintf("peer audio=%t video=%t screen=%t", e.Audio, e.Video, e.Screen)
 }
 
 // ICERestarting reports an ICE restart: the media path was lost and new

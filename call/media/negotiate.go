@@ -163,7 +163,7 @@ func (s *Session) handleRelay(e *proto.RelayEvent) {
 			// in a call that began as audio): the pause is no freeze.
 			s.freezes.pause()
 		}
-		s.emit(PeerMediaChanged{Audio: m.Audio, Video: m.Video})
+		s.emit(PeerMediaChanged{Audio: m.Audio, Video: m.Video, Screen: m.Screen})
 		if ask {
 			s.announceMedia()
 		}

@@ -101,6 +101,7 @@ type Session struct {
 	restart           restartState
 	localCands        []webrtc.ICECandidateInit // this ICE generation's, to send again
 	upgrade           upgradeState
+	sharing           bool // a screen share is starting or on
 
 	// startedAudio: the session began sending no video (an audio call, an
 	// audio-only answer, a camera that did not open); its camera turns
@@ -115,6 +116,9 @@ type Session struct {
 	closed   bool       // guarded by mu
 	// peerRecording: the peer said it records the call. Guarded by mu.
 	peerRecording bool
+	// cameraAfterShare: the camera's state once a screen share ends, as
+	// it was when sharing began or as SetCamera asked since. Guarded by mu.
+	cameraAfterShare bool
 
 	closeOnce sync.Once
 }
@@ -122,6 +126,8 @@ type Session struct {
 type mediaState struct {
 	Audio bool `json:"audio"`
 	Video bool `json:"video"`
+	// Screen: the video is a shared screen, not the camera.
+	Screen bool `json:"screen,omitempty"`
 	// Ask asks the peer to announce its own state back: a side whose
 	// signaling came back may have missed changes the peer made meanwhile.
 	Ask bool `json:"ask,omitempty"`
@@ -401,6 +407,15 @@ func (s *Session) SetMicrophone(on bool) { s.setLocal(func(m *mediaState) { m.Au
 // sending (see upgrade.go); a camera that cannot open is reported as
 // CameraFailed. It never blocks.
 func (s *Session) SetCamera(on bool) {
+	s.mu.Lock()
+	sharing := s.local.Screen
+	if sharing {
+		s.cameraAfterShare = on // the screen stays until sharing stops
+	}
+	s.mu.Unlock()
+	if sharing {
+		return
+	}
 	if s.startedAudio {
 		s.post(func() { s.setUpgradedCamera(on) })
 		return
@@ -440,6 +455,20 @@ func (s *Session) LocalMedia() (audio, video bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.local.Audio, s.local.Video
+}
+
+// PeerScreen reports whether the peer said its video is a shared screen.
+func (s *Session) PeerScreen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peer.Screen
+}
+
+// Sharing reports whether this side shares its screen.
+func (s *Session) Sharing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.local.Screen
 }
 
 // PeerMedia reports the peer's last announced microphone and camera state.
