@@ -41,7 +41,7 @@ export class Call {
     this.stream = null; // local microphone and camera
     this.remote = null; // remote MediaStream
     this.peer = null; // Peer, from startRtc's reply on
-    this.peerMedia = { audio: true, video: true };
+    this.peerMedia = { audio: true, video: true, screen: false };
     this.peerRecording = false; // the peer said it records the call
     this.muted = false;
     this.cameraOff = false;

@@ -47,6 +47,7 @@ export function renderCall(c) {
   const theirs = [];
   if (live && c.peer && !c.peerMedia.audio) theirs.push(c.peerAccount + ' is muted');
   if (live && c.peer && c.video && !c.peerMedia.video) theirs.push(c.peerAccount + "'s camera is off");
+  if (live && c.peer && c.peerMedia.screen) theirs.push(c.peerAccount + ' is sharing their screen');
   if (live && c.peer && c.peerRecording) theirs.push(c.peerAccount + ' is recording');
   $('peer-media').textContent = theirs.join(' · ');
   if (!live) $('stats').textContent = '';

@@ -9,7 +9,8 @@ const repeatEveryMs = 4000; // a restart not connected by then: offer again
 export class Peer {
   // relay(kind, payload) sends to the peer; onRemote(stream) once there
   // is remote media; onState(state) on every connection state;
-  // onPeerMedia({audio, video}) when the peer's mute or camera changes;
+  // onPeerMedia({audio, video, screen}) when the peer's mute, camera or
+  // screen share changes;
   // onPeerRecording(on) when the peer starts or stops recording the call.
   constructor({ iceServers, stream, relay, onRemote, onState, onPeerMedia, onPeerRecording }) {
     this.pc = new RTCPeerConnection({ iceServers: iceServers || [] });
@@ -76,7 +77,7 @@ export class Peer {
       case 'candidate': return this.run(() => this.gotCandidate(payload));
       case 'media':
         if (payload && typeof payload === 'object') {
-          this.onPeerMedia({ audio: payload.audio !== false, video: payload.video !== false });
+          this.onPeerMedia({ audio: payload.audio !== false, video: payload.video !== false, screen: payload.screen === true });
           if (payload.ask && this.described) this.sendMedia();
         }
         return undefined;
