@@ -29,7 +29,10 @@ var screenScanMu sync.Mutex
 func Screens() ([]Device, error) {
 	screenScanMu.Lock()
 	defer screenScanMu.Unlock()
-	if len(screenDrivers()) == 0 && os.Getenv("DISPLAY") != "" {
+	if os.Getenv("DISPLAY") == "" {
+		return nil, noScreenError() // whatever a display seen earlier left registered
+	}
+	if len(screenDrivers()) == 0 {
 		screen.Initialize()
 	}
 	ds := screenDrivers()

@@ -71,6 +71,7 @@ type activeCall struct {
 	showStats    bool
 	compact      bool           // the window shows the compact call (compact.go)
 	rec          recordingState // this side's recording and the peer's
+	share        shareState     // this side's screen share and the peer's
 
 	// pending holds events that arrived for our outgoing call before the
 	// reply to Call told us its cid; they are replayed once it is known.
@@ -93,7 +94,7 @@ func (a *activeCall) video() bool {
 // taken with video, or an audio call that turned video on). With both
 // cameras off any call shows the audio call's screen.
 func (a *activeCall) showsVideo() bool {
-	return a.camOn || (a.peerVideo && (a.video() || a.typ == proto.CallTypeAudio))
+	return a.camOn || a.share.on || (a.peerVideo && (a.video() || a.typ == proto.CallTypeAudio))
 }
 
 // cameraUsable reports whether the camera button does something: in a
@@ -109,7 +110,7 @@ func (a *activeCall) showRemoteVideo() bool { return a.showsVideo() && a.firstFr
 
 // showPreview is whether our own camera picture is shown in the corner.
 func (a *activeCall) showPreview() bool {
-	return a.showsVideo() && a.camOn && a.session != nil && a.session.Capture() != nil
+	return a.showsVideo() && (a.camOn || a.share.on) && a.session != nil && a.session.Capture() != nil
 }
 
 func (a *activeCall) setReconnecting(on bool) { a.reconnecting = on }

@@ -206,7 +206,7 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		// restarts ICE for as long as the call lasts, and the server ends
 		// the call if the peer is gone for good.
 	case media.PeerMediaChanged:
-		ac.peerAudio, ac.peerVideo = e.Audio, e.Video
+		ac.peerAudio, ac.peerVideo, ac.share.peer = e.Audio, e.Video, e.Screen
 	case media.PeerRecordingChanged:
 		ac.rec.peer = e.Recording
 	case media.FirstFrame:
@@ -216,6 +216,8 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		}
 	case media.StatsUpdated:
 		ac.stats = e.Stats
+	case media.ScreenShareChanged:
+		u.screenShareChanged(ac, e)
 	case media.CameraFailed:
 		// The call screen says why, as for a camera that did not open
 		// when the call began.

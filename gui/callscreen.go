@@ -63,6 +63,10 @@ type callScreen struct {
 	compact    *widget.Button // to the compact window and back
 	hangup     *widget.Button
 
+	// screen sharing (see screenshare.go)
+	share     *widget.Button  // shares the screen and stops
+	peerShare *fyne.Container // the peer shares its screen
+
 	// recording (see recording.go)
 	recording *fyne.Container // this side records the call
 	peerRec   *fyne.Container // the peer records it
@@ -106,9 +110,11 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.peerMuted = indicator(iconMicOff, "muted")
 	s.peerCamOff = indicator(iconVideoOff, "camera off")
 	s.recording, s.peerRec = recordingIndicators(ac.peer)
+	s.peerShare = peerSharingIndicator(ac.peer)
 	topShade := canvas.NewVerticalGradient(callShade, color.Transparent)
 	top := container.NewStack(topShade, container.NewPadded(container.NewHBox(
-		container.NewVBox(s.name, s.timer), layout.NewSpacer(), s.recording, s.peerRec, s.peerMuted, s.peerCamOff)))
+		container.NewVBox(s.name, s.timer), layout.NewSpacer(), s.recording, s.peerRec, s.peerShare, s.peerMuted,
+		s.peerCamOff)))
 
 	s.banner = bigText("", 18, callWarning)
 	// A shade behind the banner keeps it readable over any picture.
@@ -133,6 +139,7 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.mute = widget.NewButtonWithIcon("Mute", iconMic, onMute)
 	s.camera = widget.NewButtonWithIcon("Camera off", iconVideo, onCamera)
 	s.record = widget.NewButtonWithIcon(recordLabel, theme.MediaRecordIcon(), nil) // see showCall
+	s.share = widget.NewButtonWithIcon("", theme.ComputerIcon(), nil)              // see showCall
 	s.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), nil)
 	s.statsBtn = widget.NewButtonWithIcon("Stats", theme.InfoIcon(), onStats)
 	s.compact = widget.NewButtonWithIcon(compactLabel, theme.ViewRestoreIcon(), nil) // see showCall
@@ -140,7 +147,8 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.hangup.Importance = widget.DangerImportance
 	bottomShade := canvas.NewVerticalGradient(color.Transparent, callShade)
 	controls := container.NewVBox(container.NewCenter(s.gapBox), container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
-		container.NewHBox(s.mute, s.camera, s.devices, s.record, s.statsBtn, s.compact, widget.NewSeparator(), s.hangup)))))
+		container.NewHBox(s.mute, s.camera, s.share, s.devices, s.record, s.statsBtn, s.compact,
+			widget.NewSeparator(), s.hangup)))))
 
 	overlay := container.NewBorder(top, controls, nil, nil,
 		container.NewBorder(container.NewHBox(container.NewPadded(s.statsBox)), nil, nil, nil,
@@ -214,6 +222,7 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	changed = setVisible(s.peerCamOff, ac.session != nil && ac.showsVideo() && !ac.peerVideo) || changed
 	changed = setVisible(s.statsBox, ac.showStats) || changed
 	changed = s.updateRecording(ac) || changed
+	changed = s.updateSharing(ac) || changed
 	if changed {
 		s.root.Refresh() // lay out again around what appeared or went
 	}
@@ -319,6 +328,8 @@ func (u *ui) showCall(ac *activeCall) {
 	u.closeHostDialog() // it would float over the call
 	u.callView = newCallScreen(ac, u.hangupTapped, u.toggleMute, u.toggleCamera, u.toggleStats)
 	u.callView.record.OnTapped = u.toggleRecording
+	u.callView.share.OnTapped = u.toggleScreenShare
+	u.checkScreens(ac)
 	u.callView.compact.OnTapped = u.toggleCompact
 	u.callView.devices.OnTapped = u.deviceMenuTapped
 	u.callView.update(ac, time.Now())

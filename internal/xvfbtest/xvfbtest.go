@@ -91,3 +91,12 @@ func Fill(t testing.TB, colour string) {
 		t.Fatalf("xsetroot -solid %s: %v: %s", colour, err, out)
 	}
 }
+
+// Grid paints the root window a grid of fg lines on bg, a picture with
+// detail in it, as a desktop has.
+func Grid(t testing.TB, fg, bg string) {
+	t.Helper()
+	if out, err := exec.Command("xsetroot", "-mod", "16", "16", "-fg", fg, "-bg", bg).CombinedOutput(); err != nil {
+		t.Fatalf("xsetroot -mod: %v: %s", err, out)
+	}
+}

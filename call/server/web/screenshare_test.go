@@ -31,12 +31,13 @@ func TestWebSeesDuetShareScreenChromium(t *testing.T) {
 		t.Fatal("no media session on Duet's side")
 	}
 	s.ShareScreen("")
-	p.waitFrameSize("the page decoding the screen", func(size string) bool { return size == "1280x720" })
+	// The screen's size, or 960x540 when the estimate is low on a busy machine.
+	p.waitFrameSize("the page decoding the screen", func(size string) bool { return size == "1280x720" || size == "960x540" })
 	p.waitFor("the page saying Duet shares its screen", `document.querySelector('#peer-media').textContent.includes('is sharing their screen')`)
 	p.saveScreenshot("web-sees-screen-share")
 	s.StopSharing()
 	p.waitFor("the page saying the share ended", `!document.querySelector('#peer-media').textContent.includes('is sharing their screen')`)
-	p.waitFrameSize("the page decoding the camera again", func(size string) bool { return size != "1280x720" && size != "" })
+	p.waitFrameSize("the page decoding the camera again", func(size string) bool { return size != "1280x720" && size != "960x540" && size != "" })
 	endCall(p, r.phone, true)
 }
 

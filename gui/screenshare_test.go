@@ -1,0 +1,113 @@
+package gui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"duet/internal/xvfbtest"
+)
+
+// Share screen in a video call sends the screen in place of the camera:
+// bob decodes the screen's frames and reads "alice is sharing their
+// screen"; Stop sharing brings alice's camera back and the line goes.
+func TestShareScreenInAVideoCall(t *testing.T) {
+	xvfbtest.Start(t, 1280, 720)
+	xvfbtest.Grid(t, "#3b6fd8", "#eef2f8")
+	r := newRig(t)
+	alice, bob := r.aliceAndBob()
+	alice.tap(func() *widget.Button { return alice.row("bob").video })
+	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
+	bob.tap(func() *widget.Button { return bob.u.ring.acceptVideo })
+	for _, a := range []*desk{alice, bob} {
+		a.waitFor("live video", func() bool { return a.inCall() && a.u.call.phase == phaseLive && a.u.call.firstFrame })
+	}
+	onUI(func() {
+		if v := alice.u.callView; v.share.Disabled() || v.share.Text != "Share screen" {
+			t.Errorf("alice's share button: %q, disabled %t", v.share.Text, v.share.Disabled())
+		}
+	})
+
+	alice.tap(func() *widget.Button { return alice.u.callView.share })
+	alice.waitFor("sharing", func() bool { return alice.u.call.share.on && alice.u.callView.share.Text == "Stop sharing" })
+	// The screen's shape (the camera's is 4:3), at a size the estimate
+	// allows: 1280x720, or 960x540 on a busy machine.
+	bob.waitFor("the screen's frames", func() bool {
+		st := bob.u.call.session.Stats()
+		return st.Width >= 960 && st.Width*9 == st.Height*16
+	})
+	bob.waitFor("alice is sharing", func() bool { return bob.u.callView.peerShare.Visible() })
+	onUI(func() {
+		if got := bob.u.callView.peerShare.Objects[1].(*canvas.Text).Text; got != "alice is sharing their screen" {
+			t.Errorf("bob's indicator reads %q", got)
+		}
+		if alice.u.callView.peerShare.Visible() {
+			t.Error("alice is told she shares")
+		}
+	})
+	bob.saveScreenshot("screen-share-peer.png")
+
+	alice.tap(func() *widget.Button { return alice.u.callView.share })
+	alice.waitFor("sharing stopped", func() bool { return !alice.u.call.share.on && alice.u.callView.share.Text == "Share screen" })
+	bob.waitFor("the indicator gone", func() bool { return !bob.u.callView.peerShare.Visible() })
+	bob.waitFor("alice's camera again", func() bool {
+		st := bob.u.call.session.Stats()
+		return st.Width > 0 && st.Width*9 != st.Height*16
+	})
+}
+
+// Where no screen can be shared (here a Wayland session without
+// XWayland), the button says so before it is tapped, and tapping it says
+// why.
+func TestShareScreenImpossible(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "wayland-0")
+	r := newRig(t)
+	alice, bob := r.aliceAndBob()
+	alice.tap(func() *widget.Button { return alice.row("bob").video })
+	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
+	bob.tap(func() *widget.Button { return bob.u.ring.acceptVideo })
+	alice.waitFor("the button saying it cannot share", func() bool {
+		return alice.inCall() && alice.u.callView.share.Text == "Can't share screen"
+	})
+	alice.tap(func() *widget.Button { return alice.u.callView.share })
+	alice.waitFor("why, in a dialog", func() bool {
+		top := alice.w.Canvas().Overlays().Top()
+		return top != nil && strings.Contains(strings.Join(textsIn(top), " "), "needs X11, and this Wayland session has no XWayland")
+	})
+	onUI(func() {
+		if alice.u.call.share.on || alice.u.call.share.busy {
+			t.Error("the call thinks it shares")
+		}
+	})
+}
+
+// textsIn collects the text of every label and canvas text under o.
+func textsIn(o fyne.CanvasObject) []string {
+	var out []string
+	switch v := o.(type) {
+	case *widget.Label:
+		out = append(out, v.Text)
+	case *canvas.Text:
+		out = append(out, v.Text)
+	case *widget.RichText:
+		out = append(out, v.String())
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			out = append(out, textsIn(c)...)
+		}
+		return out
+	}
+	if w, ok := o.(fyne.Widget); ok {
+		if r := test.WidgetRenderer(w); r != nil {
+			for _, c := range r.Objects() {
+				out = append(out, textsIn(c)...)
+			}
+		}
+	}
+	return out
+}
