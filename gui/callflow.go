@@ -216,6 +216,7 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		}
 	case media.StatsUpdated:
 		ac.stats = e.Stats
+		ac.quality.add(e.Stats)
 	case media.CameraFailed:
 		// The call screen says why, as for a camera that did not open
 		// when the call began.
@@ -380,6 +381,7 @@ func (u *ui) dropCall() {
 		return
 	}
 	ac.stopGoroutines()
+	u.noteCallQuality(ac)
 	u.leaveCompact()
 	u.call = nil
 	u.callView = nil
