@@ -43,19 +43,20 @@ func newQualityBars() *qualityBars {
 	b.hint.Alignment = fyne.TextAlignLeading
 	b.hint.Hide()
 	box := container.NewWithoutLayout()
-	const w, gap, h = 5, 3, 18
+	const w, space, h = 6, 3, 20
 	for i := range b.bars {
 		r := canvas.NewRectangle(qualityOff)
 		r.CornerRadius = 1
 		bh := float32(h) * float32(i+1) / 3
 		r.Resize(fyne.NewSize(w, bh))
-		r.Move(fyne.NewPos(float32(i*(w+gap)), h-bh))
+		r.Move(fyne.NewPos(float32(i*(w+space)), h-bh))
 		b.bars[i] = r
 		box.Add(r)
 	}
 	spacer := canvas.NewRectangle(color.Transparent)
-	spacer.SetMinSize(fyne.NewSize(3*w+2*gap, h))
-	b.content = container.NewHBox(container.NewCenter(container.NewStack(spacer, box)), b.hint)
+	spacer.SetMinSize(fyne.NewSize(3*w+2*space, h))
+	// A little air between the name and the bars.
+	b.content = container.NewHBox(gap(2), container.NewCenter(container.NewStack(spacer, box)), b.hint)
 	b.ExtendBaseWidget(b)
 	b.Hide()
 	return b

@@ -1,6 +1,6 @@
 package media_test
 
-import "duet/call/internal/vnetlink"
+import "duet/internal/vnetlink"
 
 // The emulated paths live in vnetlink, shared with the phone's and the
 // GUI's tests.

@@ -6,10 +6,10 @@ import (
 
 	"github.com/pion/transport/v5"
 
-	"duet/call/internal/vnetlink"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
+	"duet/internal/vnetlink"
 )
 
 // qualityTimeout bounds each wait for a verdict: the meter needs two bad
