@@ -18,8 +18,8 @@ func onNet(n transport.Net) func(*ui) { return func(u *ui) { u.mediaNet = n } }
 // TestQualityIndicatorOnImpairedLink: alice and bob talk over an emulated
 // link. When bob's uplink loses a quarter of its packets, bob's bars go
 // red and say his connection is slow, alice's say his is; restored, both
-// go green again. Each call record then says the call was poor, and whose
-// link was to blame.
+// go green again; the compact call keeps the bars. Each call record then
+// says the call was poor, and whose link was to blame.
 //
 // An audio call: a video call over vnet under the race detector on a
 // small shared machine is bound by the CPU, whose delays the estimate
@@ -46,6 +46,12 @@ func TestQualityIndicatorOnImpairedLink(t *testing.T) {
 	onUI(func() { test.Tap(bob.u.callView.quality) })
 	bob.waitFor("the reason shown", func() bool { return bob.u.callView.quality.hint.Visible() })
 	bob.saveScreenshot("quality-poor.png")
+	// The compact call keeps the bars.
+	bob.tap(func() *widget.Button { return bob.u.callView.compact })
+	bob.waitFor("compact, with the bars", func() bool {
+		return bob.w.Canvas().Size() == compactSize && bob.u.callView.quality.Visible()
+	})
+	bob.tap(func() *widget.Button { return bob.u.callView.compact })
 	// Poor long enough for the history to remember.
 	alice.waitFor("ten poor seconds", func() bool { return alice.u.call.quality.poorRemote >= poorCallSeconds })
 	bob.waitFor("ten poor seconds", func() bool { return bob.u.call.quality.poorLocal >= poorCallSeconds })
