@@ -184,11 +184,9 @@ func (m *qualityMeter) reset() { *m = qualityMeter{} }
 // observe takes one second and returns the verdict to show.
 func (m *qualityMeter) observe(s QualitySample) (Quality, QualityReason) {
 	q, r := classify(s)
-	if m.level == QualityUnknown {
-		// The first second shows at once: there is nothing to flicker from.
-		m.level, m.reason, m.run = q, r, 0
-		return m.level, m.reason
-	}
+	// From unknown every verdict is worse: the first shows after
+	// worsenAfter seconds too, so a rough first second of a call does
+	// not show red for the improveAfter seconds it takes to go.
 	worse := q > m.level || (q == m.level && q != QualityGood && r != m.reason)
 	better := q < m.level
 	switch {

@@ -81,39 +81,40 @@ func TestQualityMeterHysteresis(t *testing.T) {
 		q      Quality
 		reason QualityReason
 	}
+	// goodCall and poorCall are the first two seconds of a call that
+	// began good or poor.
+	goodCall := []step{{good, QualityUnknown, ReasonNone}, {good, QualityGood, ReasonNone}}
+	poorCall := []step{{remotePoor, QualityUnknown, ReasonNone}, {remotePoor, QualityPoor, ReasonRemote}}
+	then := func(start []step, more ...step) []step { return append(append([]step(nil), start...), more...) }
 	for _, tc := range []struct {
 		name  string
 		steps []step
 	}{
-		{"first second shows at once", []step{{remotePoor, QualityPoor, ReasonRemote}}},
-		{"one bad second is ignored", []step{
-			{good, QualityGood, ReasonNone}, {remotePoor, QualityGood, ReasonNone}, {good, QualityGood, ReasonNone},
-			{remotePoor, QualityGood, ReasonNone}, {good, QualityGood, ReasonNone},
+		{"the first verdict waits two seconds", goodCall},
+		{"a rough first second does not stick", []step{
+			{remotePoor, QualityUnknown, ReasonNone}, {good, QualityGood, ReasonNone},
 		}},
-		{"two bad seconds worsen", []step{
-			{good, QualityGood, ReasonNone}, {remotePoor, QualityGood, ReasonNone}, {remotePoor, QualityPoor, ReasonRemote},
-		}},
-		{"a mixed bad run takes its mildest level", []step{
-			{good, QualityGood, ReasonNone}, {remotePoor, QualityGood, ReasonNone}, {remoteFair, QualityFair, ReasonRemote},
-		}},
-		{"five good seconds improve", []step{
-			{remotePoor, QualityPoor, ReasonRemote},
-			{good, QualityPoor, ReasonRemote}, {good, QualityPoor, ReasonRemote}, {good, QualityPoor, ReasonRemote},
-			{good, QualityPoor, ReasonRemote}, {good, QualityGood, ReasonNone},
-		}},
-		{"a bad second restarts the recovery", []step{
-			{remotePoor, QualityPoor, ReasonRemote},
-			{good, QualityPoor, ReasonRemote}, {good, QualityPoor, ReasonRemote}, {good, QualityPoor, ReasonRemote},
-			{good, QualityPoor, ReasonRemote}, {remotePoor, QualityPoor, ReasonRemote}, {good, QualityPoor, ReasonRemote},
-		}},
-		{"recovery goes to the worst level of its run", []step{
-			{remotePoor, QualityPoor, ReasonRemote},
-			{good, QualityPoor, ReasonRemote}, {remoteFair, QualityPoor, ReasonRemote}, {good, QualityPoor, ReasonRemote},
-			{good, QualityPoor, ReasonRemote}, {good, QualityFair, ReasonRemote},
-		}},
-		{"the blame moves after two seconds", []step{
-			{remotePoor, QualityPoor, ReasonRemote}, {localPoor, QualityPoor, ReasonRemote}, {localPoor, QualityPoor, ReasonLocal},
-		}},
+		{"one bad second is ignored", then(goodCall,
+			step{remotePoor, QualityGood, ReasonNone}, step{good, QualityGood, ReasonNone},
+			step{remotePoor, QualityGood, ReasonNone}, step{good, QualityGood, ReasonNone})},
+		{"two bad seconds worsen", then(goodCall,
+			step{remotePoor, QualityGood, ReasonNone}, step{remotePoor, QualityPoor, ReasonRemote})},
+		{"a mixed bad run takes its mildest level", then(goodCall,
+			step{remotePoor, QualityGood, ReasonNone}, step{remoteFair, QualityFair, ReasonRemote})},
+		{"five good seconds improve", then(poorCall,
+			step{good, QualityPoor, ReasonRemote}, step{good, QualityPoor, ReasonRemote},
+			step{good, QualityPoor, ReasonRemote}, step{good, QualityPoor, ReasonRemote},
+			step{good, QualityGood, ReasonNone})},
+		{"a bad second restarts the recovery", then(poorCall,
+			step{good, QualityPoor, ReasonRemote}, step{good, QualityPoor, ReasonRemote},
+			step{good, QualityPoor, ReasonRemote}, step{good, QualityPoor, ReasonRemote},
+			step{remotePoor, QualityPoor, ReasonRemote}, step{good, QualityPoor, ReasonRemote})},
+		{"recovery goes to the worst level of its run", then(poorCall,
+			step{good, QualityPoor, ReasonRemote}, step{remoteFair, QualityPoor, ReasonRemote},
+			step{good, QualityPoor, ReasonRemote}, step{good, QualityPoor, ReasonRemote},
+			step{good, QualityFair, ReasonRemote})},
+		{"the blame moves after two seconds", then(poorCall,
+			step{localPoor, QualityPoor, ReasonRemote}, step{localPoor, QualityPoor, ReasonLocal})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var m qualityMeter
