@@ -68,6 +68,7 @@ type activeCall struct {
 	peerVideo    bool
 	firstFrame   bool
 	stats        media.Stats
+	quality      qualityTally // the seconds of each quality, for the history
 	showStats    bool
 	compact      bool           // the window shows the compact call (compact.go)
 	rec          recordingState // this side's recording and the peer's
@@ -114,6 +115,15 @@ func (a *activeCall) showPreview() bool {
 }
 
 func (a *activeCall) setReconnecting(on bool) { a.reconnecting = on }
+
+// shownQuality is what the signal bars show: nothing until the media is
+// live, nor while it reconnects (the screen says so in words).
+func (a *activeCall) shownQuality() (media.Quality, media.QualityReason) {
+	if a.session == nil || a.phase != phaseLive || a.reconnecting {
+		return media.QualityUnknown, media.ReasonNone
+	}
+	return a.stats.Quality, a.stats.QualityReason
+}
 
 // gapLines are the call screen's lines about what the call goes without.
 func (a *activeCall) gapLines() []string {
@@ -254,8 +264,9 @@ func statsText(st media.Stats) string {
 		sent = fmt.Sprintf("sending %d×%d @ %d fps", st.SendWidth, st.SendHeight, st.SendFPS)
 	}
 	return fmt.Sprintf("%s\n%s\n↓ %.0f kbit/s  ↑ %.0f kbit/s (estimate %.0f, %.1f %% resent)\n"+
-		"RTT %.1f ms  loss %.1f %%\nfreezes %d (%.1f s)  audio concealed %.1f %%, buffer %d ms\n%s",
+		"RTT %.1f ms  loss %.1f %%  sent lost %.1f %%\nfreezes %d (%.1f s)  audio concealed %.1f %%, buffer %d ms\n%s  quality %s (%s)",
 		res, sent, st.RecvKbps, st.SendKbps, st.TargetKbps, st.ResentPct,
-		float64(st.RTT)/float64(time.Millisecond), st.Loss*100,
-		st.Freezes, st.FreezeTime.Seconds(), st.AudioConcealedPct, st.AudioDelay.Milliseconds(), st.State)
+		float64(st.RTT)/float64(time.Millisecond), st.Loss*100, st.SentLoss*100,
+		st.Freezes, st.FreezeTime.Seconds(), st.AudioConcealedPct, st.AudioDelay.Milliseconds(), st.State,
+		st.Quality, st.QualityReason)
 }

@@ -216,6 +216,7 @@ func (u *ui) onMedia(epoch int, cid string, ev media.Event) {
 		}
 	case media.StatsUpdated:
 		ac.stats = e.Stats
+		ac.quality.add(e.Stats)
 	case media.ScreenShareChanged:
 		u.screenShareChanged(ac, e)
 	case media.CameraFailed:
@@ -382,6 +383,7 @@ func (u *ui) dropCall() {
 		return
 	}
 	ac.stopGoroutines()
+	u.noteCallQuality(ac)
 	u.leaveCompact()
 	u.call = nil
 	u.callView = nil

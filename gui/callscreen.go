@@ -46,6 +46,7 @@ type callScreen struct {
 	previewBox *fyne.Container
 	name       *canvas.Text
 	timer      *canvas.Text
+	quality    *qualityBars // how the call is going (qualitybars.go)
 	peerMuted  *fyne.Container
 	peerCamOff *fyne.Container
 	banner     *canvas.Text // connecting / reconnecting
@@ -112,9 +113,10 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.recording, s.peerRec = recordingIndicators(ac.peer)
 	s.peerShare = peerSharingIndicator(ac.peer)
 	topShade := canvas.NewVerticalGradient(callShade, color.Transparent)
+	s.quality = newQualityBars()
 	top := container.NewStack(topShade, container.NewPadded(container.NewHBox(
-		container.NewVBox(s.name, s.timer), layout.NewSpacer(), s.recording, s.peerRec, s.peerShare, s.peerMuted,
-		s.peerCamOff)))
+		container.NewVBox(container.NewHBox(s.name, s.quality), s.timer), layout.NewSpacer(),
+		s.recording, s.peerRec, s.peerShare, s.peerMuted, s.peerCamOff)))
 
 	s.banner = bigText("", 18, callWarning)
 	// A shade behind the banner keeps it readable over any picture.
@@ -157,6 +159,7 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 		container.New(&cornerLayout{bottomMargin: 76, margin: 16, width: 220}, s.previewBox))
 
 	s.root = container.NewStack(bg, s.outgoing, s.inCall)
+	s.quality.relayout = s.root.Refresh
 	return s
 }
 
@@ -223,6 +226,7 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	changed = setVisible(s.statsBox, ac.showStats) || changed
 	changed = s.updateRecording(ac) || changed
 	changed = s.updateSharing(ac) || changed
+	changed = s.quality.set(ac.shownQuality()) || changed
 	if changed {
 		s.root.Refresh() // lay out again around what appeared or went
 	}

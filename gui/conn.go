@@ -126,7 +126,7 @@ func (u *ui) connected(c *call.Client) {
 	epoch := u.conn.epoch
 	ph := phone.New(phone.Config{Client: c, OpenCapture: u.openCapture, Playback: true,
 		SpeakerID: u.settings.get().SpeakerID, LoopbackOnly: u.cfg.LoopbackOnly, LoopbackOnlyFunc: u.loopbackOnly, Logger: u.log,
-		RelayOnly: u.settings.get().AlwaysRelay})
+		RelayOnly: u.settings.get().AlwaysRelay, Net: u.mediaNet})
 	u.conn.ph = ph
 	u.goBG(func(ctx context.Context) { u.funnel(ctx, epoch, ph.Events()) })
 

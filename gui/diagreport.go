@@ -154,6 +154,7 @@ func (d diagnostics) report() string {
 			line("", fmt.Sprintf("receive %.0f kbit/s, send %.0f kbit/s, RTT %.1f ms, loss %.1f %%",
 				st.RecvKbps, st.SendKbps, float64(st.RTT)/float64(time.Millisecond), st.Loss*100))
 			line("", fmt.Sprintf("audio: %d packets decoded, level %.1f dBFS, %.0f Hz", st.AudioPackets, st.AudioDBFS, st.AudioHz))
+			line("", fmt.Sprintf("quality %s (%s), %.1f %% of what is sent lost", st.Quality, st.QualityReason, st.SentLoss*100))
 		}
 	}
 

@@ -14,6 +14,7 @@ import (
 
 	"duet/call"
 	"duet/call/local"
+	"duet/call/media"
 	"duet/call/proto"
 )
 
@@ -27,6 +28,9 @@ type historyRow struct {
 	status   proto.CallStatus
 	duration time.Duration
 	when     time.Time
+	// poor: the call was poor (see poorCalls), and whose link was to blame.
+	poor       bool
+	poorReason media.QualityReason
 }
 
 func toHistoryRow(self string, r proto.CallRecord) historyRow {
@@ -142,6 +146,8 @@ type historyView struct {
 	empty   *widget.Label
 	more    *widget.Button
 	loading bool
+	// poor looks up whether a call was poor; nil knows of none.
+	poor func(cid string) (media.QualityReason, bool)
 }
 
 func newHistoryView(onCall func(string, proto.CallType), onMore, onReload func()) *historyView {
@@ -151,7 +157,11 @@ func newHistoryView(onCall func(string, proto.CallType), onMore, onReload func()
 		func() fyne.CanvasObject { return newHistoryRowView(onCall) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < len(v.model.rows) {
-				o.(*historyRowView).bind(v.model.rows[id], time.Now())
+				row := v.model.rows[id]
+				if v.poor != nil {
+					row.poorReason, row.poor = v.poor(row.cid)
+				}
+				o.(*historyRowView).bind(row, time.Now())
 			}
 		})
 	v.more = widget.NewButton("Load older calls", onMore)
@@ -193,6 +203,7 @@ type historyRowView struct {
 	dir     *widget.Icon
 	peer    *widget.Label
 	summary *widget.Label
+	quality *widget.Label // a poor call's line
 	when    *widget.Label
 	callBtn *widget.Button
 	content *fyne.Container
@@ -203,12 +214,15 @@ func newHistoryRowView(onCall func(string, proto.CallType)) *historyRowView {
 		dir:     widget.NewIcon(iconOutgoing),
 		peer:    widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		summary: widget.NewLabel(""),
+		quality: widget.NewLabel(""),
 		when:    widget.NewLabel(""),
 	}
 	r.summary.Importance = widget.LowImportance
+	r.quality.Importance = widget.WarningImportance
+	r.quality.Hide()
 	r.callBtn = widget.NewButtonWithIcon("Call back", iconCall, func() { onCall(r.row.peer, r.row.typ) })
 	r.callBtn.Importance = widget.LowImportance
-	r.content = container.NewBorder(nil, nil, container.NewHBox(r.dir, r.peer, r.summary),
+	r.content = container.NewBorder(nil, nil, container.NewHBox(r.dir, r.peer, r.summary, r.quality),
 		container.NewHBox(r.when, r.callBtn))
 	r.ExtendBaseWidget(r)
 	return r
@@ -227,6 +241,10 @@ func (r *historyRowView) bind(row historyRow, now time.Time) {
 	r.peer.SetText(local.DisplayName(row.peer))
 	r.summary.SetText(row.summary())
 	r.when.SetText(formatWhen(row.when, now))
+	if row.poor {
+		r.quality.SetText(poorLine(row.poorReason))
+	}
+	setVisible(r.quality, row.poor)
 	if row.typ == proto.CallTypeVideo {
 		r.callBtn.SetIcon(iconVideo)
 	} else {

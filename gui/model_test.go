@@ -264,9 +264,11 @@ func TestActiveCallStatus(t *testing.T) {
 	}
 	st := statsText(media.Stats{Width: 640, Height: 480, FPS: 30, RecvKbps: 812, SendKbps: 790, RTT: 1500 * time.Microsecond, Loss: 0.012,
 		SendWidth: 480, SendHeight: 360, SendFPS: 30, TargetKbps: 900, ResentPct: 2.5, Freezes: 2, FreezeTime: 700 * time.Millisecond,
-		AudioConcealedPct: 1.5, AudioDelay: 40 * time.Millisecond})
+		AudioConcealedPct: 1.5, AudioDelay: 40 * time.Millisecond, SentLoss: 0.04, Quality: media.QualityFair,
+		QualityReason: media.ReasonLocal})
 	for _, want := range []string{"640×480 @ 30 fps", "sending 480×360 @ 30 fps", "↓ 812 kbit/s", "estimate 900", "2.5 % resent",
-		"RTT 1.5 ms", "loss 1.2 %", "freezes 2 (0.7 s)", "audio concealed 1.5 %", "buffer 40 ms"} {
+		"RTT 1.5 ms", "loss 1.2 %", "sent lost 4.0 %", "freezes 2 (0.7 s)", "audio concealed 1.5 %", "buffer 40 ms",
+		"quality fair (local)"} {
 		if !strings.Contains(st, want) {
 			t.Errorf("stats text %q lacks %q", st, want)
 		}

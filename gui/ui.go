@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+	"github.com/pion/transport/v5"
 
 	"duet/call"
 	"duet/call/phone"
@@ -73,6 +74,10 @@ type ui struct {
 	tuneClient    func(*call.Config)
 	shortcutsHelp dialog.Dialog // the open keyboard shortcuts list, or nil
 	fullSize      fyne.Size     // the window's size before the compact call; zero when not compact
+	poorCalls     *poorCalls    // which calls were poor, for the history
+	// mediaNet, if set, carries the calls' media over a virtual network:
+	// tests impair the link with it. Never set by Run.
+	mediaNet transport.Net
 }
 
 // newUI builds the app's views in win. dispatch must run functions on the UI
@@ -99,6 +104,8 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 	u.signin = newSignInView(loadSignIn(u.prefs, cfg), u.signIn)
 	u.contacts = newContactsView(u.placeCall)
 	u.history = newHistoryView(u.placeCall, u.loadMoreHistory, u.reloadHistory)
+	u.poorCalls = loadPoorCalls(u.prefs)
+	u.history.poor = u.poorCalls.reason
 	u.setView = newSettingsView(u.settings.get(), cfg.Version, u.saveSettings, u.refreshDevices)
 	u.setView.addCheck(newCheckSection(u.toggleDeviceCheck, u.playTestSound))
 	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)

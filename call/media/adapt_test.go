@@ -42,7 +42,7 @@ func TestEstimateFollowsCapacity(t *testing.T) {
 		Audio: true, Video: true, Width: 480, Height: 360, FPS: 15}
 	alice.capture, bob.capture = scene, scene
 	alice.logs.debug = os.Getenv("DUET_DEBUG_LOG") != "" // the estimator's decisions, in the log shown on failure
-	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
+	connect(t, alice, bob, media.Config{Net: l.A}, media.Config{Net: l.B})
 	s := alice.media()
 
 	within(t, 40*time.Second, "up to 480x360 on 2.5 Mbit/s", s, func(st media.Stats) bool {
@@ -66,7 +66,7 @@ func TestJitterBufferConcealsLoss(t *testing.T) {
 	r := newRig(t)
 	alice, bob := r.peer("alice"), r.peer("bob")
 	l := newLink(t, linkConfig{Loss: 0.05, Delay: 10 * time.Millisecond})
-	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
+	connect(t, alice, bob, media.Config{Net: l.A}, media.Config{Net: l.B})
 	var concealed float64
 	eventually(t, "bob concealing lost audio", func() bool {
 		st := bob.media().Stats()

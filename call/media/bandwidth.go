@@ -349,6 +349,14 @@ func (e *estimator) GetTargetBitrate() int {
 	return e.target
 }
 
+// loss is the share of our packets the peer's latest feedback reported
+// lost, 0–1.
+func (e *estimator) loss() float64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lastLoss
+}
+
 // OnTargetBitrateChange sets f, called on the RTCP goroutine with every new
 // target; f must not block.
 func (e *estimator) OnTargetBitrateChange(f func(int)) {

@@ -39,19 +39,42 @@ func (f *freezeDetector) frame(now time.Time) {
 	}
 	gap := now.Sub(f.last)
 	f.last = now
-	if k := min(f.n, freezeWindow); k >= 2 {
-		var sum time.Duration
-		for _, d := range f.intervals[:k] {
-			sum += d
-		}
-		mean := sum / time.Duration(k)
-		if gap > max(3*mean, mean+150*time.Millisecond) {
-			f.count++
-			f.total += gap
-		}
+	if bound, ok := f.boundLocked(); ok && gap > bound {
+		f.count++
+		f.total += gap
 	}
 	f.intervals[f.n%freezeWindow] = gap
 	f.n++
+}
+
+// frozen is the time frozen so far: the freezes that ended and the one
+// going on at now, a frame already later than a freeze's bound. The
+// quality meter sees a stall while it lasts, not when it ends.
+func (f *freezeDetector) frozen(now time.Time) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	total := f.total
+	if bound, ok := f.boundLocked(); ok && !f.last.IsZero() {
+		if gap := now.Sub(f.last); gap > bound {
+			total += gap
+		}
+	}
+	return total
+}
+
+// boundLocked is the gap beyond which a frame is late enough to be a
+// freeze; ok is false until there are intervals to judge by.
+func (f *freezeDetector) boundLocked() (bound time.Duration, ok bool) {
+	k := min(f.n, freezeWindow)
+	if k < 2 {
+		return 0, false
+	}
+	var sum time.Duration
+	for _, d := range f.intervals[:k] {
+		sum += d
+	}
+	mean := sum / time.Duration(k)
+	return max(3*mean, mean+150*time.Millisecond), true
 }
 
 // totals are the freezes so far and their summed length.

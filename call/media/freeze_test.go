@@ -63,3 +63,28 @@ func TestFreezeDetectorPause(t *testing.T) {
 		t.Errorf("freezes %d (%v), want the stall only", n, total)
 	}
 }
+
+// A stall counts while it lasts, and once over it is counted once.
+func TestFreezeDetectorFrozen(t *testing.T) {
+	var f freezeDetector
+	now := time.Unix(0, 0)
+	for range 30 {
+		now = now.Add(33 * time.Millisecond)
+		f.frame(now)
+	}
+	if got := f.frozen(now.Add(150 * time.Millisecond)); got != 0 {
+		t.Errorf("150 ms after a frame: frozen %v, want none yet", got)
+	}
+	if got := f.frozen(now.Add(time.Second)); got != time.Second {
+		t.Errorf("a second into a stall: frozen %v, want 1s", got)
+	}
+	now = now.Add(1500 * time.Millisecond)
+	f.frame(now)
+	if got := f.frozen(now); got != 1500*time.Millisecond {
+		t.Errorf("after the stall: frozen %v, want 1.5s", got)
+	}
+	f.pause()
+	if got := f.frozen(now.Add(time.Minute)); got != 1500*time.Millisecond {
+		t.Errorf("paused: frozen %v, want the stall only", got)
+	}
+}

@@ -99,7 +99,7 @@ func runScenario(t testing.TB, sc scenario) [2]*direction {
 			fmt.Println(bob.logs.dump())
 		}
 	}()
-	connect(t, alice, bob, media.Config{Net: l.a}, media.Config{Net: l.b})
+	connect(t, alice, bob, media.Config{Net: l.A}, media.Config{Net: l.B})
 	eventually(t, "first frames both ways", func() bool { return alice.frames.Load() > 0 && bob.frames.Load() > 0 })
 	start := time.Now()
 	dirs[0].start, dirs[1].start = start, start

@@ -193,6 +193,15 @@ func (p *sendPath) target() int {
 	return startBitrate
 }
 
+// sentLoss is the share of what we send that the peer reports lost, 0–1;
+// none before the first feedback or where the estimate is fixed.
+func (p *sendPath) sentLoss() float64 {
+	if e := p.bwe.Load(); e != nil && !e.fixed {
+		return e.loss()
+	}
+	return 0
+}
+
 // windowOpen says whether more video may enter the network: the bytes in
 // flight are within what the estimate carries in a round trip.
 func (p *sendPath) windowOpen() bool {

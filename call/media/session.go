@@ -97,6 +97,7 @@ type Session struct {
 	pendingCandidates []webrtc.ICECandidateInit
 	remoteSet         bool
 	lastStats         statsSample
+	quality           qualityMeter
 	role              role
 	restart           restartState
 	localCands        []webrtc.ICECandidateInit // this ICE generation's, to send again

@@ -243,10 +243,10 @@ type standInSecond struct {
 func runStandIn(t testing.TB, sc scenario) []standInSecond {
 	newRig(t) // the leak check
 	l := newLink(t, sc.link)
-	s := newStandIn(t, l.a)
+	s := newStandIn(t, l.A)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	m, err := media.Start(media.Config{Signal: s, Type: proto.CallTypeVideo, Net: l.b})
+	m, err := media.Start(media.Config{Signal: s, Type: proto.CallTypeVideo, Net: l.B})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,13 @@ type Stats struct {
 	AudioConcealedPct float64
 	AudioDelay        time.Duration
 	ICERestarts       int // ICE restarts in this call, begun here or by the peer
+	// SentLoss is the share of our packets the peer's feedback reported
+	// lost lately, 0–1.
+	SentLoss float64
+	// Quality is how the call is going at a glance and QualityReason whose
+	// link is to blame (see quality.go); unknown while not connected.
+	Quality       Quality
+	QualityReason QualityReason
 	// LocalCandidate and RemoteCandidate are the types of the selected
 	// candidate pair: relay on a side means its media goes through TURN
 	// and its own address is hidden from the peer.
@@ -70,6 +77,9 @@ type statsSample struct {
 	resent    uint64
 	played    uint64 // audio samples played
 	concealed uint64 // of them made up
+	lost      uint64 // packets lost of those sent to us
+	received  uint64
+	freeze    time.Duration // the remote video's frozen time, a stall going on included
 }
 
 // Stats returns the latest sample.
@@ -105,12 +115,18 @@ func (s *Session) sampleStats() {
 	}
 	sent := s.path.sentBytes()
 	var lost, received uint64
+	var jitter time.Duration
 	for _, v := range s.pc.GetStats() {
 		switch r := v.(type) {
 		case webrtc.InboundRTPStreamStats:
 			received += uint64(r.PacketsReceived)
 			if r.PacketsLost > 0 {
 				lost += uint64(r.PacketsLost)
+			}
+			if r.Kind == "audio" {
+				// Only audio's: a video frame's packets share a timestamp
+				// and leave paced, which reads as jitter.
+				jitter = time.Duration(r.Jitter * float64(time.Second))
 			}
 		case webrtc.ICECandidatePairStats:
 			if r.Nominated && r.CurrentRoundTripTime > 0 {
@@ -151,14 +167,17 @@ func (s *Session) sampleStats() {
 			st.AudioConcealedPct = 100 * float64(concealed-s.lastStats.concealed) / float64(d)
 		}
 	}
+	prev := s.lastStats
 	s.lastStats = statsSample{at: now, frames: st.FramesDecoded, recvBytes: recvBytes, sentBytes: sent, resent: resent,
-		played: played, concealed: concealed}
+		played: played, concealed: concealed, lost: lost, received: received, freeze: s.freezes.frozen(now)}
 	layer, videoBps, _ := s.alloc.state()
 	st.TargetKbps, st.VideoTargetKbps = float64(s.path.target())/1000, float64(videoBps)/1000
 	if s.capture == nil || s.capture.CameraOpen() {
 		// A camera turned off in a call that began as audio sends nothing.
 		st.SendWidth, st.SendHeight, st.SendFPS = layer.Width, layer.Height, layer.FPS
 	}
+	st.SentLoss = s.path.sentLoss()
+	s.judgeQuality(&st, prev, jitter)
 	if pcm := s.recent.snapshot(); pcm != nil {
 		if rep, err := devices.AnalyzePCM(pcm, audioRate, audioChannels); err == nil {
 			st.AudioDBFS, st.AudioHz = rep.DBFS(), rep.Frequency
@@ -171,4 +190,34 @@ func (s *Session) sampleStats() {
 	s.stats = st
 	s.mu.Unlock()
 	s.emit(StatsUpdated{Stats: st})
+}
+
+// judgeQuality sets st's quality from the second since prev, jitter being
+// the received audio's. Owner goroutine: it feeds the session's meter.
+func (s *Session) judgeQuality(st *Stats, prev statsSample, jitter time.Duration) {
+	if st.State != webrtc.PeerConnectionStateConnected || prev.at.IsZero() {
+		// Connecting (again): the screen says so, and what the meter saw
+		// before says nothing about the new path.
+		s.quality.reset()
+		return
+	}
+	cur := s.lastStats
+	var recvLoss float64
+	if lost, got := cur.lost-prev.lost, cur.received-prev.received; cur.lost >= prev.lost && cur.received >= prev.received && lost+got > 0 {
+		recvLoss = float64(lost) / float64(lost+got)
+	}
+	s.mu.Lock()
+	peer := s.peer
+	s.mu.Unlock()
+	sample := QualitySample{
+		SentLoss: st.SentLoss, RecvLoss: recvLoss, RTT: st.RTT, Jitter: jitter,
+		TargetKbps: st.TargetKbps, SendingVideo: st.SendWidth > 0,
+		ReceivingVideo: peer.Video && prev.frames > 0, Freeze: cur.freeze - prev.freeze,
+		ReceivingAudio: peer.Audio && cur.played > prev.played, ConcealedPct: st.AudioConcealedPct,
+	}
+	was := s.quality.level
+	st.Quality, st.QualityReason = s.quality.observe(sample)
+	if st.Quality != was {
+		s.log.Debug("quality", "quality", st.Quality, "reason", st.QualityReason, "sample", sample)
+	}
 }

@@ -84,7 +84,7 @@ func TestUpgradedVideoFollowsCapacity(t *testing.T) {
 	scene := &devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID, MicrophoneID: devices.SyntheticMicrophoneID,
 		Audio: true, Width: 480, Height: 360, FPS: 15}
 	alice.capture, bob.capture = scene, scene
-	connect(t, alice, bob, media.Config{Type: proto.CallTypeAudio, Net: l.a}, media.Config{Type: proto.CallTypeAudio, Net: l.b})
+	connect(t, alice, bob, media.Config{Type: proto.CallTypeAudio, Net: l.A}, media.Config{Type: proto.CallTypeAudio, Net: l.B})
 	s := alice.media()
 	eventually(t, "audio flowing", func() bool { return bob.media().Stats().AudioPackets > 25 })
 	s.SetCamera(true)

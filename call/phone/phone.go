@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/transport/v5"
+
 	"duet/call"
 	"duet/call/internal/fifo"
 	"duet/call/media"
@@ -38,6 +40,9 @@ type Config struct {
 	// CID.ivf and CID.ogg there (see media.Session.StartRecording).
 	RecordDir string
 	Logger    *slog.Logger
+	// Net, for tests and simulations, carries the media over a virtual
+	// network (see media.Config.Net); nil uses the host's.
+	Net transport.Net
 
 	// LoopbackOnlyFunc, if set, decides LoopbackOnly afresh for each call:
 	// the desktop app changes it while signed in when it starts hosting.
@@ -275,7 +280,8 @@ func (p *Phone) startMedia(ctx context.Context, cid string, typ proto.CallType) 
 	}
 	s, err := media.Start(media.Config{Signal: signal, Type: typ, ICEServers: p.cfg.Client.ICEServers(),
 		Capture: capture, Playback: p.cfg.Playback, SpeakerID: p.speaker(),
-		LoopbackOnly: p.loopbackOnly(), RelayOnly: relayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid)})
+		LoopbackOnly: p.loopbackOnly(), RelayOnly: relayOnly, OnFrame: p.cfg.OnFrame, Echo: p.cfg.Echo, Logger: p.log.With("cid", cid),
+		Net: p.cfg.Net})
 	if err != nil {
 		return fmt.Errorf("start media: %w", err)
 	}
