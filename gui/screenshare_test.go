@@ -72,7 +72,7 @@ func TestShareScreenImpossible(t *testing.T) {
 	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
 	bob.tap(func() *widget.Button { return bob.u.ring.acceptVideo })
 	alice.waitFor("the button saying it cannot share", func() bool {
-		return alice.inCall() && alice.u.callView.share.Text == "Can't share screen"
+		return alice.inCall() && alice.u.callView.share.Text == "Can't share screen" && !alice.u.callView.share.Disabled()
 	})
 	alice.tap(func() *widget.Button { return alice.u.callView.share })
 	alice.waitFor("why, in a dialog", func() bool {

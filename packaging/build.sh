@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the Linux packages into DIR (default .): Duet.tar.xz (fyne
-# package) and duet_VERSION_ARCH.deb. libvpx, libopus and the WebRTC audio
-# processing module are linked statically, and the C++ runtime with them,
-# so the binary needs only glibc, OpenGL and X11: Debian 12's libvpx.so.7
+# package) and duet_VERSION_ARCH.deb. libvpx, libopus, the WebRTC audio
+# processing module and libXext are linked statically, and the C++ runtime
+# with them, so the binary needs only glibc, OpenGL and X11: Debian 12's libvpx.so.7
 # is libvpx.so.9 on Ubuntu 24.04, and libwebrtc_audio_processing.so.1 is
 # not installed on most desktops.
 set -eu
@@ -31,6 +31,9 @@ PC
 static_pc vpx libvpx.a "-lm -lpthread"
 static_pc opus libopus.a -lm
 static_pc webrtc-audio-processing libwebrtc_audio_processing.a "-lpthread -lm"
+# X11's shared-memory extension, for screen sharing (mediadevices' screen
+# driver): libXext is not always installed where libX11 is.
+static_pc xext libXext.a -lX11
 
 # Go's build cache keys a cgo package by its CGO_* flags but not by what
 # pkg-config says: the .pc files' checksum in CGO_CFLAGS keeps objects
