@@ -29,7 +29,7 @@ func newDeviceChoice(ds []devices.Device) deviceChoice {
 	c := deviceChoice{labels: []string{lang.L(defaultDevice)}, ids: []string{""}}
 	seen := map[string]int{}
 	for _, d := range ds {
-		label := d.Label
+		label := deviceLabel(d)
 		if seen[label]++; seen[label] > 1 {
 			label += " (" + d.ID + ")" // two devices of one model
 		}
@@ -39,7 +39,20 @@ func newDeviceChoice(ds []devices.Device) deviceChoice {
 	return c
 }
 
+// deviceLabel is how a device is named: as its driver names it, or, for
+// the synthetic cameras, in the app's language.
+func deviceLabel(d devices.Device) string {
+	switch d.ID {
+	case devices.SyntheticSceneCameraID:
+		return lang.L("Synthetic scene (detailed)")
+	case devices.SyntheticCameraID:
+		return lang.L("Synthetic test pattern (colour bars)")
+	}
+	return d.Label
+}
+
 // cameraChoices are the cameras found and, after them, the synthetic ones
+
 // (for QA: a camera-less machine can still send a webcam-like picture).
 func cameraChoices(inv devices.Inventory) []devices.Device {
 	return append(slices.Clone(inv.Cameras), devices.SyntheticCameras()...)
