@@ -9,7 +9,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -184,7 +183,7 @@ func formatDuration(d time.Duration) string {
 // reasonMessage says why a call ended, from our side's view; peer is the
 // other side's account.
 func reasonMessage(peer string, r proto.Reason) string {
-	who := args{"Name": local.DisplayName(peer)}
+	who := args{"Name": displayName(peer)}
 	switch r {
 	case proto.ReasonRejected:
 		return lang.L("{{.Name}} declined the call", who)
@@ -220,7 +219,7 @@ func callError(peer string, err error) string {
 	case errors.Is(err, phone.ErrNoRelay):
 		return lang.L(noRelayMessage)
 	}
-	return lang.L("Could not call {{.Name}}: {{.Err}}", args{"Name": local.DisplayName(peer), "Err": err})
+	return lang.L("Could not call {{.Name}}: {{.Err}}", args{"Name": displayName(peer), "Err": err})
 }
 
 // alreadyInCall: a call cannot start while another is on.

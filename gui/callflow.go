@@ -8,7 +8,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -121,7 +120,7 @@ func (u *ui) hangupEvent(e *proto.HangupEvent) {
 	// meanwhile (a cancel, the peer hanging up) is in the history.
 	missed := e.Reason == proto.ReasonNetworkLost && u.conn.state == connReconnecting
 	if u.ring != nil && u.ring.cid == e.CID {
-		caller := args{"Name": local.DisplayName(u.ring.caller)}
+		caller := args{"Name": displayName(u.ring.caller)}
 		msg := lang.L("{{.Name}} cancelled the call", caller)
 		if e.Reason == proto.ReasonTimeout || missed {
 			msg = lang.L("Missed call from {{.Name}}", caller)
@@ -271,7 +270,7 @@ func (u *ui) incoming(e *proto.BeCalling) {
 	u.ring.show()
 	u.startRinging()
 	if !u.focused {
-		caller := args{"Name": local.DisplayName(e.Caller)}
+		caller := args{"Name": displayName(e.Caller)}
 		body := lang.L("{{.Name}} is calling you (audio)", caller)
 		if e.Type == proto.CallTypeVideo {
 			body = lang.L("{{.Name}} is calling you (video)", caller)
@@ -323,7 +322,7 @@ func (u *ui) reject() {
 	}
 	u.stopRinging()
 	u.closeRingingDialog("")
-	u.notice(lang.L("Declined the call from {{.Name}}", args{"Name": local.DisplayName(r.caller)}))
+	u.notice(lang.L("Declined the call from {{.Name}}", args{"Name": displayName(r.caller)}))
 
 	if ph == nil {
 		return

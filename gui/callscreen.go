@@ -13,8 +13,6 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"duet/call/local"
 )
 
 // Colours of the call screen, which is dark whatever the theme: video looks
@@ -75,12 +73,12 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	bg := canvas.NewRectangle(callBackground)
 
 	// Outgoing: the callee, how long it has rung, Cancel.
-	s.outName = bigText(local.DisplayName(ac.peer), 28, callText)
+	s.outName = bigText(displayName(ac.peer), 28, callText)
 	s.outStatus = bigText("", 16, callSubtle)
 	s.cancel = widget.NewButtonWithIcon(lang.L("Cancel"), iconHangup, onHangup)
 	s.cancel.Importance = widget.DangerImportance
 	s.outgoing = container.NewCenter(container.NewVBox(
-		container.NewCenter(newAvatar(local.DisplayName(ac.peer), 128)),
+		container.NewCenter(newAvatar(displayName(ac.peer), 128)),
 		container.NewCenter(s.outName),
 		container.NewCenter(s.outStatus),
 		gap(24),
@@ -90,8 +88,8 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	// In call.
 	s.remote = newVideoTile()
 	s.peerCard = container.NewCenter(container.NewVBox(
-		container.NewCenter(newAvatar(local.DisplayName(ac.peer), 144)),
-		container.NewCenter(bigText(local.DisplayName(ac.peer), 24, callText)),
+		container.NewCenter(newAvatar(displayName(ac.peer), 144)),
+		container.NewCenter(bigText(displayName(ac.peer), 24, callText)),
 	))
 	s.preview = newVideoTile()
 	previewBg := canvas.NewRectangle(color.Black)
@@ -99,7 +97,7 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	previewBg.StrokeWidth = 1
 	s.previewBox = container.NewStack(previewBg, s.preview)
 
-	s.name = bigText(local.DisplayName(ac.peer), 20, callText)
+	s.name = bigText(displayName(ac.peer), 20, callText)
 	s.name.TextStyle.Bold = true
 	s.name.Alignment = fyne.TextAlignLeading
 	s.timer = bigText("", 14, callSubtle)

@@ -91,7 +91,8 @@ func (b *contactBook) update() {
 	f := strings.ToLower(b.filter)
 	for _, c := range b.all {
 		if f == "" || strings.Contains(strings.ToLower(c.Account), f) ||
-			strings.Contains(strings.ToLower(local.DisplayName(c.Account)), f) {
+			strings.Contains(strings.ToLower(local.DisplayName(c.Account)), f) ||
+			strings.Contains(strings.ToLower(displayName(c.Account)), f) {
 			b.shown = append(b.shown, c)
 		}
 	}
@@ -204,7 +205,7 @@ func (r *contactRow) bind(c proto.Contact, self bool) {
 	if self {
 		r.name.SetText(lang.L("{{.Name}} (you)", args{"Name": c.Account}))
 	} else {
-		r.name.SetText(local.DisplayName(c.Account))
+		r.name.SetText(displayName(c.Account))
 	}
 	r.presence.SetText(presenceText(c.Presence))
 	setVisible(r.audio, !self)

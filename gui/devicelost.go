@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"duet/call/media"
-
 	"duet/devices"
 )
 

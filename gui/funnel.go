@@ -6,8 +6,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"duet/call"
-
-	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -81,7 +79,7 @@ func (u *ui) onEvent(epoch int, ev call.Event) {
 	case *phone.MediaEnded:
 		u.mediaEnded(e.CID)
 	case *phone.StaleCallEnded:
-		u.notice(lang.L("Ended the call with {{.Name}} left open when Duet last stopped", args{"Name": local.DisplayName(e.Peer)}))
+		u.notice(lang.L("Ended the call with {{.Name}} left open when Duet last stopped", args{"Name": displayName(e.Peer)}))
 	case *call.Reconnecting:
 		u.reconnecting(e.Err)
 	case *call.Reconnected:

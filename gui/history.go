@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/proto"
 )
 
@@ -216,7 +215,7 @@ func (r *historyRowView) bind(row historyRow, now time.Time) {
 		icon = theme.NewErrorThemedResource(icon)
 	}
 	r.dir.SetResource(icon)
-	r.peer.SetText(local.DisplayName(row.peer))
+	r.peer.SetText(displayName(row.peer))
 	r.summary.SetText(row.summary())
 	r.when.SetText(formatWhen(row.when, now))
 	if row.typ == proto.CallTypeVideo {

@@ -10,10 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/lang"
-
 	"fyne.io/fyne/v2/theme"
-
-	"duet/call/local"
 )
 
 // Labels of the call screen's recording controls.
@@ -36,7 +33,7 @@ type recordingState struct {
 // recording" for the peer, both hidden until they apply.
 func recordingIndicators(peer string) (mine, theirs *fyne.Container) {
 	mine = indicator(theme.MediaRecordIcon(), lang.L(recordingLabel))
-	theirs = indicator(theme.MediaRecordIcon(), lang.L("{{.Name}} is recording", args{"Name": local.DisplayName(peer)}))
+	theirs = indicator(theme.MediaRecordIcon(), lang.L("{{.Name}} is recording", args{"Name": displayName(peer)}))
 	return mine, theirs
 }
 

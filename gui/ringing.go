@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"duet/call/local"
 	"duet/call/proto"
 )
 
@@ -40,7 +39,7 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 	if e.Type == proto.CallTypeVideo {
 		kind = lang.L("Incoming video call")
 	}
-	r.name = widget.NewLabelWithStyle(local.DisplayName(e.Caller), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	r.name = widget.NewLabelWithStyle(displayName(e.Caller), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	r.name.SizeName = theme.SizeNameHeadingText
 	what := widget.NewLabelWithStyle(kind, fyne.TextAlignCenter, fyne.TextStyle{})
 	note := widget.NewLabelWithStyle(e.Custom, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
@@ -66,7 +65,7 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 	r.rejectBtn.Importance = widget.DangerImportance
 
 	content := container.NewVBox(
-		container.NewCenter(newAvatar(local.DisplayName(e.Caller), 96)),
+		container.NewCenter(newAvatar(displayName(e.Caller), 96)),
 		r.name, what, note, r.notice,
 		container.NewGridWithColumns(3, r.rejectBtn, r.acceptAudio, r.acceptVideo),
 	)
