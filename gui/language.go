@@ -51,10 +51,12 @@ var systemLanguage, hadSystemLanguage = os.LookupEnv("LANGUAGE")
 
 // useLanguage makes lang.L and friends speak code, or the system's
 // language for languageSystem. Fyne's lang package has no setter: it reads
-// the locale from the environment (LANGUAGE before LC_ALL, LC_MESSAGES and
-// LANG, as gettext does) each time translations are added, so this sets
-// LANGUAGE and adds them again. Call it on the UI thread: Fyne swaps its
-// translator without a lock.
+// the locale from the environment each time translations are added
+// (LANGUAGE first, then LC_ALL, LC_MESSAGES and LANG, as gettext does), so
+// this sets LANGUAGE and adds them again. As in gettext, a plain C or POSIX
+// locale turns LANGUAGE off: there the choice cannot take. Call it on the
+// UI thread: Fyne swaps its translator without a lock.
+
 func useLanguage(code string) {
 	switch {
 	case code != languageSystem:
