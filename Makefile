@@ -10,7 +10,7 @@ DEB_PKGS  := gcc g++ pkg-config libvpx-dev libopus-dev libwebrtc-audio-processin
              pulseaudio pulseaudio-utils postgresql xz-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run run-two smoke package test bench netbench loadtest fuzz clean
+.PHONY: deps build run run-two smoke package test bench netbench loadtest fuzz clean cjk-font
 
 # Installs the Debian packages the build and tests need, only if one is missing.
 deps:
@@ -120,6 +120,14 @@ fuzz:
 		echo "== $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) ./$${t%%:*}/; \
 	done
+
+# The Chinese font the GUI embeds, cut down to the translation's characters
+# (assets/fonts/subset.sh): run it after gui/translations/zh-Hans.json
+# gains characters, which gui's TestCJKFontCoversTranslation points out.
+cjk-font:
+	@/usr/bin/python3 -c 'import fontTools' 2>/dev/null && [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || \
+		$(SUDO) apt-get install -y -qq --no-install-recommends python3-fonttools fonts-noto-cjk
+	assets/fonts/subset.sh
 
 clean:
 	rm -rf bin

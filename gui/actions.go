@@ -3,6 +3,7 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -36,19 +37,19 @@ func newActionsSection(onHost, onStop, onDiagnostics, onShortcuts func()) *actio
 	a.hostWhy.Wrapping = fyne.TextWrapWord
 	a.hostWhy.Importance = widget.WarningImportance
 	a.hostWhy.Hide()
-	a.hostBtn = widget.NewButtonWithIcon("Host a server on this computer…", iconHosting, onHost)
-	a.stopBtn = widget.NewButtonWithIcon("Stop hosting", theme.MediaStopIcon(), onStop)
+	a.hostBtn = widget.NewButtonWithIcon(lang.L("Host a server on this computer…"), iconHosting, onHost)
+	a.stopBtn = widget.NewButtonWithIcon(lang.L("Stop hosting"), theme.MediaStopIcon(), onStop)
 	a.stopBtn.Importance = widget.DangerImportance
 	a.stopBtn.Hide()
 
-	a.diagBtn = widget.NewButtonWithIcon("Copy diagnostics", theme.ContentCopyIcon(), onDiagnostics)
-	diagNote := widget.NewLabel("Copies a report for a bug report: versions, devices, connection, " +
-		"the call's figures and the log's last lines. No tokens. In a call: Ctrl+Shift+D.")
+	a.diagBtn = widget.NewButtonWithIcon(lang.L("Copy diagnostics"), theme.ContentCopyIcon(), onDiagnostics)
+	diagNote := widget.NewLabel(lang.L("Copies a report for a bug report: versions, devices, connection, " +
+		"the call's figures and the log's last lines. No tokens. In a call: Ctrl+Shift+D."))
 	diagNote.Wrapping = fyne.TextWrapWord
 
-	host := container.NewVBox(heading("Host a server"), a.hostStatus, container.NewHBox(a.hostBtn, a.stopBtn), a.hostWhy)
-	a.keysBtn = widget.NewButtonWithIcon("Keyboard shortcuts", theme.HelpIcon(), onShortcuts)
-	diag := container.NewVBox(heading("Troubleshooting"), diagNote, container.NewHBox(a.diagBtn, a.keysBtn))
+	host := container.NewVBox(heading(lang.L("Host a server")), a.hostStatus, container.NewHBox(a.hostBtn, a.stopBtn), a.hostWhy)
+	a.keysBtn = widget.NewButtonWithIcon(lang.L("Keyboard shortcuts"), theme.HelpIcon(), onShortcuts)
+	diag := container.NewVBox(heading(lang.L("Troubleshooting")), diagNote, container.NewHBox(a.diagBtn, a.keysBtn))
 	a.root = container.NewVBox(widget.NewSeparator(), container.NewGridWithColumns(2, host, diag))
 	a.set(hostingView{available: true})
 	return a
@@ -58,18 +59,18 @@ func newActionsSection(onHost, onStop, onDiagnostics, onShortcuts func()) *actio
 func (a *actionsSection) set(h hostingView) {
 	switch {
 	case h.busy && h.url == "":
-		a.hostStatus.SetText("Opening this computer's server to the network…")
+		a.hostStatus.SetText(lang.L("Opening this computer's server to the network…"))
 	case h.busy:
-		a.hostStatus.SetText("Stopping…")
+		a.hostStatus.SetText(lang.L("Stopping…"))
 	case h.url != "":
-		a.hostStatus.SetText("Hosting at " + h.url + ": people you invite sign in there.")
+		a.hostStatus.SetText(lang.L("Hosting at {{.URL}}: people you invite sign in there.", args{"URL": h.url}))
 	default:
-		a.hostStatus.SetText("Let others on your network sign in to this computer and call you.")
+		a.hostStatus.SetText(lang.L("Let others on your network sign in to this computer and call you."))
 	}
 	if h.url != "" {
-		setButton(a.hostBtn, "Invitations…", iconHosting)
+		setButton(a.hostBtn, lang.L("Invitations…"), iconHosting)
 	} else {
-		setButton(a.hostBtn, "Host a server on this computer…", iconHosting)
+		setButton(a.hostBtn, lang.L("Host a server on this computer…"), iconHosting)
 	}
 	setEnabled(a.hostBtn, h.available && !h.busy)
 	setEnabled(a.stopBtn, !h.busy)
@@ -94,7 +95,8 @@ func (v *settingsView) setHosting(h hostingView) {
 // setHosting shows or hides the header's hosting badge.
 func (v *mainView) setHosting(url string) {
 	if url != "" {
-		v.hosting.SetText("Hosting · " + hostOf(url))
+		v.hosting.SetText(lang.L("Hosting · {{.Host}}", args{"Host": hostOf(url)}))
+
 	}
 	if setVisible(v.hosting, url != "") {
 		v.root.Refresh()

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -132,7 +132,7 @@ func (a *activeCall) gapLines() []string {
 	}
 	lines := a.gaps.lines()
 	if a.gaps.synthetic {
-		lines = append(lines, syntheticInCall)
+		lines = append(lines, lang.L(syntheticInCall))
 	}
 	return append(lines, a.unplugged...)
 }
@@ -142,22 +142,22 @@ func (a *activeCall) gapLines() []string {
 func (a *activeCall) banner(now time.Time) string {
 	switch {
 	case a.reconnecting:
-		return reconnectingText
+		return lang.L(reconnectingText)
 	case a.phase == phaseConnecting:
-		return "Connecting…"
+		return lang.L("Connecting…")
 	case !a.reconnectedAt.IsZero() && now.Sub(a.reconnectedAt) < reconnectedFor:
-		return "Reconnected"
+		return lang.L("Reconnected")
 	}
 	return ""
 }
 
 // status is the line under the peer's name.
 func (a *activeCall) status(now time.Time) string {
-	kind := "Audio call"
+	kind := lang.L("Audio call")
 	if a.typ == proto.CallTypeVideo {
-		kind = "Video call"
+		kind = lang.L("Video call")
 		if a.mode == proto.CallTypeAudio {
-			kind = "Video call, audio only"
+			kind = lang.L("Video call, audio only")
 		}
 	}
 	switch {
@@ -166,15 +166,15 @@ func (a *activeCall) status(now time.Time) string {
 	case a.reconnecting && a.answered.IsZero():
 		// An answered call keeps its clock: it goes on, and the banner
 		// says the connection is being restored.
-		return "Reconnecting…"
+		return lang.L("Reconnecting…")
 	case a.phase == phaseDialing:
-		return kind + " · Calling…"
+		return kind + " · " + lang.L("Calling…")
 	case a.phase == phaseRinging:
-		return kind + " · Ringing " + formatDuration(now.Sub(a.placed))
+		return kind + " · " + lang.L("Ringing {{.Time}}", args{"Time": formatDuration(now.Sub(a.placed))})
 	case a.phase == phaseConnecting, a.mediaState == webrtc.PeerConnectionStateDisconnected,
 		a.mediaState == webrtc.PeerConnectionStateFailed, a.mediaState == webrtc.PeerConnectionStateConnecting:
 		// Connecting again after the path was lost (ICE restart).
-		return "Connecting…"
+		return lang.L("Connecting…")
 	}
 	return formatDuration(now.Sub(a.answered))
 }
@@ -194,24 +194,24 @@ func formatDuration(d time.Duration) string {
 // reasonMessage says why a call ended, from our side's view; peer is the
 // other side's account.
 func reasonMessage(peer string, r proto.Reason) string {
-	peer = local.DisplayName(peer)
+	who := args{"Name": displayName(peer)}
 	switch r {
 	case proto.ReasonRejected:
-		return peer + " declined the call"
+		return lang.L("{{.Name}} declined the call", who)
 	case proto.ReasonBusy:
-		return peer + " is busy — try again later"
+		return lang.L("{{.Name}} is busy — try again later", who)
 	case proto.ReasonTimeout:
-		return peer + " did not answer"
+		return lang.L("{{.Name}} did not answer", who)
 	case proto.ReasonOffline:
-		return peer + " is offline — try again later"
+		return lang.L("{{.Name}} is offline — try again later", who)
 	case proto.ReasonCancelled:
-		return "The call was cancelled"
+		return lang.L("The call was cancelled")
 	case proto.ReasonNetworkLost:
-		return "The call with " + peer + " dropped: the connection was lost"
+		return lang.L("The call with {{.Name}} dropped: the connection was lost", who)
 	case proto.ReasonHangup:
-		return peer + " hung up"
+		return lang.L("{{.Name}} hung up", who)
 	}
-	return "Call ended"
+	return lang.L("Call ended")
 }
 
 // callError says why placing a call failed.
@@ -220,18 +220,21 @@ func callError(peer string, err error) string {
 	case errors.Is(err, call.ErrCalleeOffline):
 		return reasonMessage(peer, proto.ReasonOffline)
 	case errors.Is(err, call.ErrUnknownAccount):
-		return "There is no account named " + peer
+		return lang.L("There is no account named {{.Name}}", args{"Name": peer})
 	case errors.Is(err, call.ErrInCall), errors.Is(err, call.ErrBusy):
-		return "You are already in a call — hang up first"
+		return lang.L(alreadyInCall)
 	case proto.CodeOf(err) == proto.CodeCallSelf:
-		return "You cannot call yourself"
+		return lang.L("You cannot call yourself")
 	case errors.Is(err, call.ErrClosed), errors.Is(err, call.ErrReconnecting):
-		return notConnected
+		return lang.L(notConnected)
 	case errors.Is(err, phone.ErrNoRelay):
-		return noRelayMessage
+		return lang.L(noRelayMessage)
 	}
-	return "Could not call " + local.DisplayName(peer) + ": " + err.Error()
+	return lang.L("Could not call {{.Name}}: {{.Err}}", args{"Name": displayName(peer), "Err": err})
 }
+
+// alreadyInCall: a call cannot start while another is on.
+const alreadyInCall = "You are already in a call — hang up first"
 
 // noRelayMessage: Always relay is on and the server has no relay.
 const noRelayMessage = "This server offers no relay, and Settings say to always relay calls — turn that off in Settings, or ask the server's operator to enable TURN"
@@ -240,33 +243,39 @@ const noRelayMessage = "This server offers no relay, and Settings say to always 
 func acceptError(err error) string {
 	switch proto.CodeOf(err) {
 	case proto.CodeNoSuchCall:
-		return "The caller hung up before the call was answered"
+		return lang.L("The caller hung up before the call was answered")
 	case proto.CodeWrongState:
-		return "The call was answered on another device"
+		return lang.L("The call was answered on another device")
 	}
 	if errors.Is(err, call.ErrNotRinging) {
-		return "The call is no longer ringing"
+		return lang.L("The call is no longer ringing")
 	}
 	if errors.Is(err, phone.ErrNoRelay) {
-		return noRelayMessage
+		return lang.L(noRelayMessage)
 	}
-	return "Could not answer: " + err.Error()
+	return lang.L("Could not answer: {{.Err}}", args{"Err": err})
 }
 
 // statsText is the stats overlay.
 func statsText(st media.Stats) string {
-	res := "no video"
+	res := lang.L("no video")
 	if st.Width > 0 {
-		res = fmt.Sprintf("%d×%d @ %.0f fps", st.Width, st.Height, st.FPS)
+		res = lang.L("{{.W}}×{{.H}} @ {{.FPS}} fps", args{"W": st.Width, "H": st.Height, "FPS": fmt.Sprintf("%.0f", st.FPS)})
+
 	}
-	sent := "no video sent"
+	sent := lang.L("no video sent")
 	if st.SendWidth > 0 {
-		sent = fmt.Sprintf("sending %d×%d @ %d fps", st.SendWidth, st.SendHeight, st.SendFPS)
+		sent = lang.L("sending {{.W}}×{{.H}} @ {{.FPS}} fps", args{"W": st.SendWidth, "H": st.SendHeight, "FPS": st.SendFPS})
 	}
-	return fmt.Sprintf("%s\n%s\n↓ %.0f kbit/s  ↑ %.0f kbit/s (estimate %.0f, %.1f %% resent)\n"+
-		"RTT %.1f ms  loss %.1f %%  sent lost %.1f %%\nfreezes %d (%.1f s)  audio concealed %.1f %%, buffer %d ms\n%s  quality %s (%s)",
-		res, sent, st.RecvKbps, st.SendKbps, st.TargetKbps, st.ResentPct,
-		float64(st.RTT)/float64(time.Millisecond), st.Loss*100, st.SentLoss*100,
-		st.Freezes, st.FreezeTime.Seconds(), st.AudioConcealedPct, st.AudioDelay.Milliseconds(), st.State,
-		st.Quality, st.QualityReason)
+	// The figures' names are a network engineer's, kept as they are; the
+	// words around them are translated.
+	return res + "\n" + sent + "\n" + lang.L("↓ {{.Recv}} kbit/s  ↑ {{.Send}} kbit/s (estimate {{.Target}}, {{.Resent}} % resent)", args{
+		"Recv": fmt.Sprintf("%.0f", st.RecvKbps), "Send": fmt.Sprintf("%.0f", st.SendKbps),
+		"Target": fmt.Sprintf("%.0f", st.TargetKbps), "Resent": fmt.Sprintf("%.1f", st.ResentPct)}) + "\n" +
+		lang.L("RTT {{.RTT}} ms  loss {{.Loss}} %  sent lost {{.SentLoss}} %", args{"RTT": fmt.Sprintf("%.1f", float64(st.RTT)/float64(time.Millisecond)),
+			"Loss": fmt.Sprintf("%.1f", st.Loss*100), "SentLoss": fmt.Sprintf("%.1f", st.SentLoss*100)}) + "\n" +
+		lang.L("freezes {{.N}} ({{.Time}} s)  audio concealed {{.Concealed}} %, buffer {{.Buffer}} ms", args{
+			"N": st.Freezes, "Time": fmt.Sprintf("%.1f", st.FreezeTime.Seconds()),
+			"Concealed": fmt.Sprintf("%.1f", st.AudioConcealedPct), "Buffer": st.AudioDelay.Milliseconds()}) + "\n" +
+		st.State.String() + "  " + lang.L("quality {{.Quality}} ({{.Reason}})", args{"Quality": st.Quality, "Reason": st.QualityReason})
 }

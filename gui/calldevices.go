@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"duet/devices"
@@ -42,7 +43,7 @@ func (u *ui) deviceMenu(ac *activeCall, inv devices.Inventory) *fyne.Menu {
 		head.Disabled = true
 		items = append(items, head)
 		if len(ds) == 0 {
-			none := fyne.NewMenuItem("None found", nil)
+			none := fyne.NewMenuItem(lang.L("None found"), nil)
 			none.Disabled = true
 			items = append(items, none)
 		}
@@ -55,12 +56,13 @@ func (u *ui) deviceMenu(ac *activeCall, inv devices.Inventory) *fyne.Menu {
 	}
 	capture := ac.session.Capture()
 	if capture != nil && capture.VideoTrack() != nil && u.cfg.VideoFile == "" {
-		section("Camera", cameraChoices(inv), capture.CameraID(), v.camera, v.cams, true)
+		section(lang.L("Camera"), cameraChoices(inv), capture.CameraID(), v.camera, v.cams, true)
 	}
 	if capture != nil && capture.AudioTrack() != nil && u.cfg.AudioFile == "" {
-		section("Microphone", inv.Microphones, capture.MicrophoneID(), v.microphone, v.mics, true)
+		section(lang.L("Microphone"), inv.Microphones, capture.MicrophoneID(), v.microphone, v.mics, true)
 	}
-	section("Speaker", inv.Speakers, u.settings.get().SpeakerID, v.speaker, v.speakers, false)
+	section(lang.L("Speaker"), inv.Speakers,
+		u.settings.get().SpeakerID, v.speaker, v.speakers, false)
 	return fyne.NewMenu("", items...)
 }
 

@@ -4,10 +4,10 @@ import (
 	"context"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
 	"github.com/pion/webrtc/v4"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -26,10 +26,10 @@ func (u *ui) placeCall(peer string, typ proto.CallType) {
 	}
 	switch {
 	case ph == nil, u.conn.state == connReconnecting:
-		u.notice(notConnected)
+		u.notice(lang.L(notConnected))
 		return
 	case u.call != nil:
-		u.notice("You are already in a call — hang up first")
+		u.notice(lang.L(alreadyInCall))
 		return
 	}
 	ac := newActiveCall(peer, typ, true)
@@ -120,10 +120,10 @@ func (u *ui) hangupEvent(e *proto.HangupEvent) {
 	// meanwhile (a cancel, the peer hanging up) is in the history.
 	missed := e.Reason == proto.ReasonNetworkLost && u.conn.state == connReconnecting
 	if u.ring != nil && u.ring.cid == e.CID {
-		caller := local.DisplayName(u.ring.caller)
-		msg := caller + " cancelled the call"
+		caller := args{"Name": displayName(u.ring.caller)}
+		msg := lang.L("{{.Name}} cancelled the call", caller)
 		if e.Reason == proto.ReasonTimeout || missed {
-			msg = "Missed call from " + caller
+			msg = lang.L("Missed call from {{.Name}}", caller)
 		}
 		u.closeRingingDialog(msg)
 		return
@@ -135,9 +135,9 @@ func (u *ui) hangupEvent(e *proto.HangupEvent) {
 		msg := reasonMessage(ac.peer, e.Reason)
 		switch {
 		case missed:
-			msg = endedWhileDown
+			msg = lang.L(endedWhileDown)
 		case e.Reason == proto.ReasonHangup && !ac.answered.IsZero():
-			msg += " · " + formatDuration(time.Since(ac.answered))
+			msg += " · " + spokenDuration(time.Since(ac.answered))
 		}
 		u.endCall(msg)
 	}
@@ -177,7 +177,7 @@ func (u *ui) mediaEnded(cid string) {
 	}
 	if ac := u.current(cid); ac != nil && ac.phase >= phaseConnecting {
 		// The media ended without a hangup from either side: it failed.
-		u.endCall("The call ended: its media stopped")
+		u.endCall(lang.L("The call ended: its media stopped"))
 	}
 }
 
@@ -240,9 +240,9 @@ func (u *ui) hangupTapped() {
 		u.dropCall()
 		return
 	}
-	msg := "Call cancelled"
+	msg := lang.L("Call cancelled")
 	if !ac.answered.IsZero() {
-		msg = "Call ended · " + formatDuration(time.Since(ac.answered))
+		msg = lang.L("Call ended · {{.Duration}}", args{"Duration": spokenDuration(time.Since(ac.answered))})
 	}
 	if ac.phase == phaseDialing {
 		// placeCall's result sees the call is gone and hangs it up.
@@ -273,16 +273,15 @@ func (u *ui) incoming(e *proto.BeCalling) {
 	u.ring.show()
 	u.startRinging()
 	if !u.focused {
-		kind := "audio"
+		caller := args{"Name": displayName(e.Caller)}
+		body := lang.L("{{.Name}} is calling you (audio)", caller)
 		if e.Type == proto.CallTypeVideo {
-			kind = "video"
+			body = lang.L("{{.Name}} is calling you (video)", caller)
 		}
-		caller := local.DisplayName(e.Caller)
-		body := caller + " is calling you (" + kind + ")"
 		if e.Custom != "" {
-			body += ": " + e.Custom
+			body = lang.L("{{.Call}}: {{.Note}}", args{"Call": body, "Note": e.Custom})
 		}
-		n := newNotification("Incoming call from "+caller, body)
+		n := newNotification(lang.L("Incoming call from {{.Name}}", caller), body)
 		u.app.SendNotification(n)
 	}
 }
@@ -326,7 +325,8 @@ func (u *ui) reject() {
 	}
 	u.stopRinging()
 	u.closeRingingDialog("")
-	u.notice("Declined the call from " + local.DisplayName(r.caller))
+	u.notice(lang.L("Declined the call from {{.Name}}", args{"Name": displayName(r.caller)}))
+
 	if ph == nil {
 		return
 	}

@@ -9,11 +9,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"duet/call/local"
 )
 
 // Colours of the call screen, which is dark whatever the theme: video looks
@@ -79,12 +78,12 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	bg := canvas.NewRectangle(callBackground)
 
 	// Outgoing: the callee, how long it has rung, Cancel.
-	s.outName = bigText(local.DisplayName(ac.peer), 28, callText)
+	s.outName = bigText(displayName(ac.peer), 28, callText)
 	s.outStatus = bigText("", 16, callSubtle)
-	s.cancel = widget.NewButtonWithIcon("Cancel", iconHangup, onHangup)
+	s.cancel = widget.NewButtonWithIcon(lang.L("Cancel"), iconHangup, onHangup)
 	s.cancel.Importance = widget.DangerImportance
 	s.outgoing = container.NewCenter(container.NewVBox(
-		container.NewCenter(newAvatar(local.DisplayName(ac.peer), 128)),
+		container.NewCenter(newAvatar(displayName(ac.peer), 128)),
 		container.NewCenter(s.outName),
 		container.NewCenter(s.outStatus),
 		gap(24),
@@ -94,8 +93,8 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	// In call.
 	s.remote = newVideoTile()
 	s.peerCard = container.NewCenter(container.NewVBox(
-		container.NewCenter(newAvatar(local.DisplayName(ac.peer), 144)),
-		container.NewCenter(bigText(local.DisplayName(ac.peer), 24, callText)),
+		container.NewCenter(newAvatar(displayName(ac.peer), 144)),
+		container.NewCenter(bigText(displayName(ac.peer), 24, callText)),
 	))
 	s.preview = newVideoTile()
 	previewBg := canvas.NewRectangle(color.Black)
@@ -103,13 +102,13 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	previewBg.StrokeWidth = 1
 	s.previewBox = container.NewStack(previewBg, s.preview)
 
-	s.name = bigText(local.DisplayName(ac.peer), 20, callText)
+	s.name = bigText(displayName(ac.peer), 20, callText)
 	s.name.TextStyle.Bold = true
 	s.name.Alignment = fyne.TextAlignLeading
 	s.timer = bigText("", 14, callSubtle)
 	s.timer.Alignment = fyne.TextAlignLeading
-	s.peerMuted = indicator(iconMicOff, "muted")
-	s.peerCamOff = indicator(iconVideoOff, "camera off")
+	s.peerMuted = indicator(iconMicOff, lang.L("muted"))
+	s.peerCamOff = indicator(iconVideoOff, lang.L("camera off"))
 	s.recording, s.peerRec = recordingIndicators(ac.peer)
 	s.peerShare = peerSharingIndicator(ac.peer)
 	topShade := canvas.NewVerticalGradient(callShade, color.Transparent)
@@ -138,14 +137,14 @@ func newCallScreen(ac *activeCall, onHangup, onMute, onCamera, onStats func()) *
 	s.gapBox = container.NewStack(gapBg, container.NewPadded(s.gapLines))
 	s.gapBox.Hide()
 
-	s.mute = widget.NewButtonWithIcon("Mute", iconMic, onMute)
-	s.camera = widget.NewButtonWithIcon("Camera off", iconVideo, onCamera)
-	s.record = widget.NewButtonWithIcon(recordLabel, theme.MediaRecordIcon(), nil) // see showCall
-	s.share = widget.NewButtonWithIcon("", theme.ComputerIcon(), nil)              // see showCall
-	s.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), nil)
-	s.statsBtn = widget.NewButtonWithIcon("Stats", theme.InfoIcon(), onStats)
-	s.compact = widget.NewButtonWithIcon(compactLabel, theme.ViewRestoreIcon(), nil) // see showCall
-	s.hangup = widget.NewButtonWithIcon("Hang up", iconHangup, onHangup)
+	s.mute = widget.NewButtonWithIcon(lang.L("Mute"), iconMic, onMute)
+	s.camera = widget.NewButtonWithIcon(lang.L("Camera off"), iconVideo, onCamera)
+	s.record = widget.NewButtonWithIcon(lang.L(recordLabel), theme.MediaRecordIcon(), nil) // see showCall
+	s.share = widget.NewButtonWithIcon("", theme.ComputerIcon(), nil)                      // see showCall
+	s.devices = widget.NewButtonWithIcon(lang.L("Devices"), theme.SettingsIcon(), nil)
+	s.statsBtn = widget.NewButtonWithIcon(lang.L("Stats"), theme.InfoIcon(), onStats)
+	s.compact = widget.NewButtonWithIcon(lang.L(compactLabel), theme.ViewRestoreIcon(), nil) // see showCall
+	s.hangup = widget.NewButtonWithIcon(lang.L("Hang up"), iconHangup, onHangup)
 	s.hangup.Importance = widget.DangerImportance
 	bottomShade := canvas.NewVerticalGradient(color.Transparent, callShade)
 	controls := container.NewVBox(container.NewCenter(s.gapBox), container.NewStack(bottomShade, container.NewPadded(container.NewCenter(
@@ -197,7 +196,7 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 		s.outStatus.Text = ac.status(now)
 		s.outStatus.Refresh()
 		if ac.phase == phaseEnded {
-			s.cancel.SetText("Close")
+			s.cancel.SetText(lang.L("Close"))
 			s.cancel.SetIcon(theme.NavigateBackIcon())
 			s.cancel.Importance = widget.MediumImportance
 			s.cancel.Refresh()
@@ -241,19 +240,19 @@ func (s *callScreen) update(ac *activeCall, now time.Time) {
 	// A control for a device the call lacks says so, disabled.
 	switch {
 	case ac.gaps.mic:
-		setButton(s.mute, noMicLabel, iconMicOff)
+		setButton(s.mute, lang.L(noMicLabel), iconMicOff)
 	case ac.micOn:
-		setButton(s.mute, "Mute", iconMic)
+		setButton(s.mute, lang.L("Mute"), iconMic)
 	default:
-		setButton(s.mute, "Unmute", iconMicOff)
+		setButton(s.mute, lang.L("Unmute"), iconMicOff)
 	}
 	switch {
 	case ac.gaps.camera:
-		setButton(s.camera, noCameraLabel, iconVideoOff)
+		setButton(s.camera, lang.L(noCameraLabel), iconVideoOff)
 	case ac.camOn:
-		setButton(s.camera, "Camera off", iconVideo)
+		setButton(s.camera, lang.L("Camera off"), iconVideo)
 	default:
-		setButton(s.camera, "Camera on", iconVideoOff)
+		setButton(s.camera, lang.L("Camera on"), iconVideoOff)
 	}
 	setEnabled(s.camera, ac.cameraUsable())
 	setEnabled(s.mute, ac.session != nil && !ac.gaps.mic)
@@ -269,7 +268,8 @@ func (s *callScreen) setGaps(lines []string) bool {
 	objs := make([]fyne.CanvasObject, len(lines))
 	for i, l := range lines {
 		c := callWarning
-		if l == syntheticInCall {
+		if l == lang.L(syntheticInCall) {
+
 			c = callSubtle // information, not a fault
 		}
 		objs[i] = bigText(l, 16, c)

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -23,9 +24,10 @@ func (s *callScreen) setCompact(on bool) bool {
 		changed = setVisible(o, !on) || changed
 	}
 	if on {
-		setButton(s.compact, expandLabel, theme.ViewFullScreenIcon())
+		setButton(s.compact, lang.L(expandLabel), theme.ViewFullScreenIcon())
 	} else {
-		setButton(s.compact, compactLabel, theme.ViewRestoreIcon())
+		setButton(s.compact, lang.L(compactLabel), theme.ViewRestoreIcon())
+
 	}
 	return changed
 }

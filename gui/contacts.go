@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -38,11 +39,11 @@ func presenceColor(p proto.Presence) color.Color {
 func presenceText(p proto.Presence) string {
 	switch p {
 	case proto.PresenceOnline:
-		return "Online"
+		return lang.L("Online")
 	case proto.PresenceInCall:
-		return "In a call"
+		return lang.L("In a call")
 	}
-	return "Offline"
+	return lang.L("Offline")
 }
 
 // contactBook is the contacts list's model: every account with its
@@ -90,7 +91,8 @@ func (b *contactBook) update() {
 	f := strings.ToLower(b.filter)
 	for _, c := range b.all {
 		if f == "" || strings.Contains(strings.ToLower(c.Account), f) ||
-			strings.Contains(strings.ToLower(local.DisplayName(c.Account)), f) {
+			strings.Contains(strings.ToLower(local.DisplayName(c.Account)), f) ||
+			strings.Contains(strings.ToLower(displayName(c.Account)), f) {
 			b.shown = append(b.shown, c)
 		}
 	}
@@ -102,9 +104,9 @@ func (b *contactBook) emptyText() string {
 	case len(b.shown) > 0:
 		return ""
 	case len(b.all) == 0:
-		return "No contacts yet — accounts appear here once they exist on the server."
+		return lang.L("No contacts yet — accounts appear here once they exist on the server.")
 	}
-	return "Nobody matches “" + b.filter + "”"
+	return lang.L("Nobody matches “{{.Filter}}”", args{"Filter": b.filter})
 }
 
 // contactsView is the Contacts tab.
@@ -119,7 +121,7 @@ type contactsView struct {
 
 func newContactsView(onCall func(string, proto.CallType)) *contactsView {
 	v := &contactsView{onCall: onCall, filter: widget.NewEntry(), empty: widget.NewLabel("")}
-	v.filter.SetPlaceHolder("Filter contacts")
+	v.filter.SetPlaceHolder(lang.L("Filter contacts"))
 	v.filter.ActionItem = widget.NewIcon(theme.SearchIcon())
 	v.filter.OnChanged = func(s string) {
 		v.book.setFilter(s)
@@ -201,9 +203,9 @@ func (r *contactRow) bind(c proto.Contact, self bool) {
 	r.dot.FillColor = presenceColor(c.Presence)
 	r.dot.Refresh()
 	if self {
-		r.name.SetText(c.Account + " (you)")
+		r.name.SetText(lang.L("{{.Name}} (you)", args{"Name": c.Account}))
 	} else {
-		r.name.SetText(local.DisplayName(c.Account))
+		r.name.SetText(displayName(c.Account))
 	}
 	r.presence.SetText(presenceText(c.Presence))
 	setVisible(r.audio, !self)
@@ -232,7 +234,8 @@ func (u *ui) loadContacts() {
 			if err != nil {
 				u.log.Warn("load contacts", "err", err)
 				if !errors.Is(err, call.ErrReconnecting) { // loaded once back
-					u.notice("Could not load contacts: " + err.Error())
+					u.notice(lang.L("Could not load contacts: {{.Err}}", args{"Err": err}))
+
 				}
 				return
 			}

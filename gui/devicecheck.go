@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"duet/devices"
@@ -38,10 +39,10 @@ type checkSection struct {
 func newCheckSection(onToggle, onSound func()) *checkSection {
 	c := &checkSection{level: widget.NewProgressBar(), preview: newVideoTile()}
 	c.level.TextFormatter = func() string { return "" }
-	c.toggle = widget.NewButton(checkStartLabel, onToggle)
-	c.sound = widget.NewButton(testSoundLabel, onSound)
+	c.toggle = widget.NewButton(lang.L(checkStartLabel), onToggle)
+	c.sound = widget.NewButton(lang.L(testSoundLabel), onSound)
 	previewArea := container.NewGridWrap(fyne.NewSize(240, 180), c.preview)
-	c.box = container.NewVBox(previewArea, widget.NewLabel("Microphone level"), c.level)
+	c.box = container.NewVBox(previewArea, widget.NewLabel(lang.L("Microphone level")), c.level)
 	c.box.Hide()
 	c.root = container.NewVBox(container.NewHBox(c.toggle, c.sound), c.box)
 	return c
@@ -88,13 +89,13 @@ func (u *ui) toggleDeviceCheck() {
 		return
 	}
 	if u.call != nil {
-		u.notice("The devices are in use by the call")
+		u.notice(lang.L("The devices are in use by the call"))
 		return
 	}
 	ctx, cancel := context.WithCancel(u.ctx)
 	d := &deviceCheck{cancel: cancel}
 	u.devCheck.Store(d)
-	v.toggle.SetText(checkStopLabel)
+	v.toggle.SetText(lang.L(checkStopLabel))
 	v.level.SetValue(0)
 	v.box.Show()
 	u.setView.body.Refresh() // Fyne lays a box out again only when told
@@ -104,7 +105,7 @@ func (u *ui) toggleDeviceCheck() {
 		c, err := u.devs.Open(ctx, devices.CaptureConfig{CameraID: s.CameraID, MicrophoneID: s.MicrophoneID,
 			Width: w, Height: h, Synthetic: s.Synthetic, Video: true, Audio: true, Processing: s.processing(), Logger: u.log})
 		if err != nil {
-			u.post(func() { u.notice("The devices could not be opened: " + err.Error()) })
+			u.post(func() { u.notice(lang.L("The devices could not be opened: {{.Err}}", args{"Err": err})) })
 			return
 		}
 		if !d.set(c) {
@@ -126,7 +127,7 @@ func (u *ui) toggleDeviceCheck() {
 // deviceCheckEnded puts the device test's widgets back. UI thread.
 func (u *ui) deviceCheckEnded() {
 	v := u.setView.check
-	v.toggle.SetText(checkStartLabel)
+	v.toggle.SetText(lang.L(checkStartLabel))
 	v.box.Hide()
 	u.setView.body.Refresh()
 	v.preview.setSource(nil)
@@ -163,7 +164,7 @@ func (u *ui) playTestSound() {
 		u.post(func() {
 			btn.Enable()
 			if err != nil {
-				u.notice("No sound: " + err.Error())
+				u.notice(lang.L("No sound: {{.Err}}", args{"Err": err}))
 			}
 		})
 	})

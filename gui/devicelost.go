@@ -4,6 +4,8 @@ import (
 	"slices"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"duet/call/media"
 	"duet/devices"
 )
@@ -16,17 +18,20 @@ const unpluggedFor = 15 * time.Second
 // fallbackNotice says which device of the call went away and what the call
 // uses now.
 func fallbackNotice(fb devices.Fallback) string {
-	name, without := "Microphone", "the other side cannot hear you"
-	switch fb.Kind {
-	case devices.KindCamera:
-		name, without = "Camera", "sending no video"
-	case devices.KindSpeaker:
-		name, without = "Speaker", "you cannot hear the other side"
+	now := args{"Device": fb.Now.Label}
+	switch {
+	case fb.Kind == devices.KindCamera && fb.Err != nil:
+		return lang.L("Camera unplugged — no other one found, sending no video")
+	case fb.Kind == devices.KindCamera:
+		return lang.L("Camera unplugged — using {{.Device}}", now)
+	case fb.Kind == devices.KindSpeaker && fb.Err != nil:
+		return lang.L("Speaker unplugged — no other one found, you cannot hear the other side")
+	case fb.Kind == devices.KindSpeaker:
+		return lang.L("Speaker unplugged — using {{.Device}}", now)
+	case fb.Err != nil:
+		return lang.L("Microphone unplugged — no other one found, the other side cannot hear you")
 	}
-	if fb.Err != nil {
-		return name + " unplugged — no other one found, " + without
-	}
-	return name + " unplugged — using " + fb.Now.Label
+	return lang.L("Microphone unplugged — using {{.Device}}", now)
 }
 
 // deviceFellBack shows on the call screen that a device of the call ac

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"duet/call/media"
+	"duet/devices"
 )
 
 // deviceSwitchTimeout bounds how long a device may take to open.
@@ -22,17 +25,21 @@ func (u *ui) switchDevices(prev, now Settings) {
 	}
 	s, cid := ac.session, ac.cid
 	own := !now.Synthetic
-	var switches []func(context.Context) (string, error)
+	var switches []func(context.Context) (devices.Kind, error)
 	if own && now.CameraID != prev.CameraID && ac.video() && u.cfg.VideoFile == "" {
-		switches = append(switches, func(ctx context.Context) (string, error) { return "camera", s.SwitchCamera(ctx, now.CameraID) })
+		switches = append(switches, func(ctx context.Context) (devices.Kind, error) {
+			return devices.KindCamera, s.SwitchCamera(ctx, now.CameraID)
+		})
 	}
 	if own && now.MicrophoneID != prev.MicrophoneID && u.cfg.AudioFile == "" {
-		switches = append(switches, func(ctx context.Context) (string, error) {
-			return "microphone", s.SwitchMicrophone(ctx, now.MicrophoneID)
+		switches = append(switches, func(ctx context.Context) (devices.Kind, error) {
+			return devices.KindMicrophone, s.SwitchMicrophone(ctx, now.MicrophoneID)
 		})
 	}
 	if now.SpeakerID != prev.SpeakerID {
-		switches = append(switches, func(context.Context) (string, error) { return "speaker", s.SwitchSpeaker(now.SpeakerID) })
+		switches = append(switches, func(context.Context) (devices.Kind, error) {
+			return devices.KindSpeaker, s.SwitchSpeaker(now.SpeakerID)
+		})
 	}
 	if len(switches) == 0 {
 		return
@@ -56,9 +63,16 @@ func (u *ui) switchDevices(prev, now Settings) {
 }
 
 // switchFailed says what a failed switch leaves the call with.
-func switchFailed(what string, err error) string {
-	if what == "speaker" && errors.Is(err, media.ErrNoPlayback) {
-		return "This call plays no sound here, so the speaker takes effect from the next call"
+func switchFailed(what devices.Kind, err error) string {
+	if what == devices.KindSpeaker && errors.Is(err, media.ErrNoPlayback) {
+		return lang.L("This call plays no sound here, so the speaker takes effect from the next call")
 	}
-	return "The " + what + " could not be switched; the call goes on with the previous one: " + err.Error()
+	e := args{"Err": err}
+	switch what {
+	case devices.KindCamera:
+		return lang.L("The camera could not be switched; the call goes on with the previous one: {{.Err}}", e)
+	case devices.KindMicrophone:
+		return lang.L("The microphone could not be switched; the call goes on with the previous one: {{.Err}}", e)
+	}
+	return lang.L("The speaker could not be switched; the call goes on with the previous one: {{.Err}}", e)
 }

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -33,9 +34,9 @@ func (u *ui) copyDiagnostics() {
 			u.copyText(d.report())
 			u.log.Info("diagnostics copied")
 			if u.setView.actions != nil {
-				flashCopied(u.setView.actions.diagBtn, "Copy diagnostics", u.after)
+				flashCopied(u.setView.actions.diagBtn, lang.L("Copy diagnostics"), u.after)
 			}
-			u.confirm("Diagnostics copied to the clipboard — paste them into your bug report")
+			u.confirm(lang.L("Diagnostics copied to the clipboard — paste them into your bug report"))
 		})
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"duet/devices"
 )
@@ -70,7 +71,7 @@ func (u *ui) firstRunDevices(inv devices.Inventory, err error) {
 		return
 	}
 	u.prefs.SetBool(prefSyntheticNoticed, true)
-	u.firstRunNotice(noDevicesNotice)
+	u.firstRunNotice(lang.L(noDevicesNotice))
 }
 
 // firstRunNotice shows msg on the main view now, or once signed in if the

@@ -2,10 +2,10 @@ package gui
 
 import (
 	"context"
-	"fmt"
+
+	"fyne.io/fyne/v2/lang"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/media"
 	"duet/call/phone"
 	"duet/call/proto"
@@ -58,9 +58,9 @@ func (u *ui) onEvent(epoch int, ev call.Event) {
 		u.incoming(e)
 	case *proto.CallerAckSync:
 		if u.ring != nil && u.ring.cid == e.CID {
-			msg := "Declined on another device"
+			msg := lang.L("Declined on another device")
 			if e.Accepted {
-				msg = "Answered on another device"
+				msg = lang.L("Answered on another device")
 			}
 			u.closeRingingDialog(msg)
 		}
@@ -79,7 +79,7 @@ func (u *ui) onEvent(epoch int, ev call.Event) {
 	case *phone.MediaEnded:
 		u.mediaEnded(e.CID)
 	case *phone.StaleCallEnded:
-		u.notice(fmt.Sprintf("Ended the call with %s left open when Duet last stopped", local.DisplayName(e.Peer)))
+		u.notice(lang.L("Ended the call with {{.Name}} left open when Duet last stopped", args{"Name": displayName(e.Peer)}))
 	case *call.Reconnecting:
 		u.reconnecting(e.Err)
 	case *call.Reconnected:

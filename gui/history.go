@@ -3,17 +3,16 @@ package gui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"duet/call"
-	"duet/call/local"
 	"duet/call/media"
 	"duet/call/proto"
 )
@@ -51,53 +50,45 @@ func (r historyRow) missed() bool {
 // statusText is the record's status in words.
 func (r historyRow) statusText() string {
 	if r.missed() {
-		return "Missed"
+		return lang.L("Missed")
 	}
 	switch r.status {
 	case proto.StatusCompleted:
-		return "Completed"
+		return lang.L("Completed")
 	case proto.StatusCancelled:
-		return "Cancelled"
+		return lang.L("Cancelled")
 	case proto.StatusRejected:
-		return "Declined"
+		return lang.L("Declined")
 	case proto.StatusTimeout:
-		return "No answer"
+		return lang.L("No answer")
 	case proto.StatusBusy:
-		return "Busy"
+		return lang.L("Busy")
 	case proto.StatusOffline:
-		return "Offline"
+		return lang.L("Offline")
 	case proto.StatusNetworkLost:
-		return "Connection lost"
+		return lang.L("Connection lost")
 	}
 	return r.status.String()
 }
 
 func (r historyRow) summary() string {
-	dir := "Outgoing"
-	if r.incoming {
-		dir = "Incoming"
+	video := r.typ == proto.CallTypeVideo
+	var kind string
+	switch {
+	case r.incoming && video:
+		kind = lang.L("Incoming video call")
+	case r.incoming:
+		kind = lang.L("Incoming audio call")
+	case video:
+		kind = lang.L("Outgoing video call")
+	default:
+		kind = lang.L("Outgoing audio call")
 	}
-	s := fmt.Sprintf("%s %s call · %s", dir, r.typ, r.statusText())
+	s := kind + " · " + r.statusText()
 	if r.duration > 0 {
-		s += " · " + formatDuration(r.duration)
+		s += " · " + spokenDuration(r.duration)
 	}
 	return s
-}
-
-// formatWhen is a record's time: the clock today, the weekday this week,
-// the date before.
-func formatWhen(t, now time.Time) string {
-	y1, m1, d1 := t.Date()
-	y2, m2, d2 := now.Date()
-	switch {
-	case y1 == y2 && m1 == m2 && d1 == d2:
-		return t.Format("15:04")
-	case now.Sub(t) < 6*24*time.Hour:
-		return t.Format("Mon 15:04")
-	case y1 == y2:
-		return t.Format("2 Jan 15:04")
-	}
-	return t.Format("2 Jan 2006")
 }
 
 // historyModel is the History tab's model: the pages loaded so far, newest
@@ -151,7 +142,7 @@ type historyView struct {
 }
 
 func newHistoryView(onCall func(string, proto.CallType), onMore, onReload func()) *historyView {
-	v := &historyView{empty: widget.NewLabel("No calls yet")}
+	v := &historyView{empty: widget.NewLabel(lang.L("No calls yet"))}
 	v.list = widget.NewList(
 		func() int { return len(v.model.rows) },
 		func() fyne.CanvasObject { return newHistoryRowView(onCall) },
@@ -164,12 +155,12 @@ func newHistoryView(onCall func(string, proto.CallType), onMore, onReload func()
 				o.(*historyRowView).bind(row, time.Now())
 			}
 		})
-	v.more = widget.NewButton("Load older calls", onMore)
+	v.more = widget.NewButton(lang.L("Load older calls"), onMore)
 	v.more.Hide()
 	v.empty.Alignment = fyne.TextAlignCenter
-	reload := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), onReload)
+	reload := widget.NewButtonWithIcon(lang.L("Refresh"), theme.ViewRefreshIcon(), onReload)
 	reload.Importance = widget.LowImportance
-	top := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Recent calls", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), reload)
+	top := container.NewBorder(nil, nil, widget.NewLabelWithStyle(lang.L("Recent calls"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), reload)
 	v.root = container.NewBorder(container.NewPadded(top), container.NewCenter(v.more), nil, nil,
 		container.NewStack(v.list, container.NewVBox(v.empty)))
 	return v
@@ -220,7 +211,7 @@ func newHistoryRowView(onCall func(string, proto.CallType)) *historyRowView {
 	r.summary.Importance = widget.LowImportance
 	r.quality.Importance = widget.WarningImportance
 	r.quality.Hide()
-	r.callBtn = widget.NewButtonWithIcon("Call back", iconCall, func() { onCall(r.row.peer, r.row.typ) })
+	r.callBtn = widget.NewButtonWithIcon(lang.L("Call back"), iconCall, func() { onCall(r.row.peer, r.row.typ) })
 	r.callBtn.Importance = widget.LowImportance
 	r.content = container.NewBorder(nil, nil, container.NewHBox(r.dir, r.peer, r.summary, r.quality),
 		container.NewHBox(r.when, r.callBtn))
@@ -238,7 +229,7 @@ func (r *historyRowView) bind(row historyRow, now time.Time) {
 		icon = theme.NewErrorThemedResource(icon)
 	}
 	r.dir.SetResource(icon)
-	r.peer.SetText(local.DisplayName(row.peer))
+	r.peer.SetText(displayName(row.peer))
 	r.summary.SetText(row.summary())
 	r.when.SetText(formatWhen(row.when, now))
 	if row.poor {
@@ -287,7 +278,8 @@ func (u *ui) loadHistory(before int64) {
 			if err != nil {
 				u.log.Warn("load history", "err", err)
 				if !errors.Is(err, call.ErrReconnecting) { // reloaded once back
-					u.notice("Could not load the call history: " + err.Error())
+					u.notice(lang.L("Could not load the call history: {{.Err}}", args{"Err": err}))
+
 				}
 				return
 			}

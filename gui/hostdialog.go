@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -51,25 +52,25 @@ const hostDialogWidth = 560
 func newHostDialog(win fyne.Window, hostURL, self string, act hostDialogActions) *hostDialog {
 	d := &hostDialog{act: act, url: hostURL}
 
-	intro := widget.NewLabel("Others on your network can now sign in to this computer and call you. " +
-		"Only people you invite can.")
+	intro := widget.NewLabel(lang.L("Others on your network can now sign in to this computer and call you. " +
+		"Only people you invite can."))
 	intro.Wrapping = fyne.TextWrapWord
 
 	urlText := widget.NewLabelWithStyle(hostURL, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	urlText.Selectable = true
-	d.copyURL = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+	d.copyURL = widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() {
 		act.copy(hostURL)
-		d.flashCopied(d.copyURL, "Copy")
+		d.flashCopied(d.copyURL, lang.L("Copy"))
 	})
 	urlRow := container.NewBorder(nil, nil, nil, d.copyURL, urlText)
 
-	how := widget.NewLabel("How they sign in: in Duet, Sign out, then enter this address with the account " +
-		"and token of their invitation. They find you (“" + self + "”) in their contacts.")
+	how := widget.NewLabel(lang.L("How they sign in: in Duet, Sign out, then enter this address with the account "+
+		"and token of their invitation. They find you (“{{.Name}}”) in their contacts.", args{"Name": self}))
 	how.Wrapping = fyne.TextWrapWord
 
 	d.name = widget.NewEntry()
-	d.name.SetPlaceHolder("Their name, e.g. alice")
-	d.inviteBtn = widget.NewButtonWithIcon("Create invitation", theme.ContentAddIcon(), func() { act.invite(d.name.Text) })
+	d.name.SetPlaceHolder(lang.L("Their name, e.g. alice"))
+	d.inviteBtn = widget.NewButtonWithIcon(lang.L("Create invitation"), theme.ContentAddIcon(), func() { act.invite(d.name.Text) })
 	d.inviteBtn.Importance = widget.HighImportance
 	d.name.OnSubmitted = func(string) { act.invite(d.name.Text) }
 	inviteRow := container.NewBorder(nil, nil, nil, d.inviteBtn, d.name)
@@ -81,19 +82,19 @@ func newHostDialog(win fyne.Window, hostURL, self string, act hostDialogActions)
 	d.invToken = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	d.invToken.Selectable = true
 	serverVal := widget.NewLabelWithStyle(hostURL, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	d.copyInv = widget.NewButtonWithIcon("Copy invitation", theme.ContentCopyIcon(), func() {
+	d.copyInv = widget.NewButtonWithIcon(lang.L("Copy invitation"), theme.ContentCopyIcon(), func() {
 		act.copy(d.invText)
-		d.flashCopied(d.copyInv, "Copy invitation")
+		d.flashCopied(d.copyInv, lang.L("Copy invitation"))
 	})
 	d.copyInv.Importance = widget.HighImportance
-	keep := widget.NewLabel("Send it privately: the token is a password. " +
-		"Inviting the name again replaces it.")
+	keep := widget.NewLabel(lang.L("Send it privately: the token is a password. " +
+		"Inviting the name again replaces it."))
 	keep.Wrapping = fyne.TextWrapWord
 	keep.Importance = widget.LowImportance
 	details := widget.NewForm(
-		widget.NewFormItem("Server", serverVal),
-		widget.NewFormItem("Account", d.invAccount),
-		widget.NewFormItem("Token", d.invToken),
+		widget.NewFormItem(lang.L("Server"), serverVal),
+		widget.NewFormItem(lang.L("Account"), d.invAccount),
+		widget.NewFormItem(lang.L("Token"), d.invToken),
 	)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = theme.InputRadiusSize()
@@ -101,25 +102,25 @@ func newHostDialog(win fyne.Window, hostURL, self string, act hostDialogActions)
 		container.NewBorder(nil, nil, nil, container.NewCenter(d.copyInv), keep))))
 	d.invitation.Hide()
 
-	d.stopBtn = widget.NewButtonWithIcon("Stop hosting", theme.MediaStopIcon(), act.stop)
+	d.stopBtn = widget.NewButtonWithIcon(lang.L("Stop hosting"), theme.MediaStopIcon(), act.stop)
 	d.stopBtn.Importance = widget.DangerImportance
-	d.closeBtn = widget.NewButtonWithIcon("Close", theme.CancelIcon(), d.hide)
+	d.closeBtn = widget.NewButtonWithIcon(lang.L("Close"), theme.CancelIcon(), d.hide)
 	buttons := container.NewHBox(d.stopBtn, spacer(), d.closeBtn)
 
 	d.content = container.NewVBox(
 		intro,
-		heading("Server address"),
+		heading(lang.L("Server address")),
 		urlRow,
 		how,
 		widget.NewSeparator(),
-		heading("Invite someone"),
+		heading(lang.L("Invite someone")),
 		inviteRow,
 		d.inviteMsg,
 		d.invitation,
 		widget.NewSeparator(),
 		buttons,
 	)
-	d.d = dialog.NewCustomWithoutButtons("Hosting on this computer", d.sized(), win)
+	d.d = dialog.NewCustomWithoutButtons(lang.L("Hosting on this computer"), d.sized(), win)
 	d.d.SetOnClosed(func() {
 		d.hidden = true
 		act.closed(d)
@@ -175,7 +176,7 @@ func (d *hostDialog) showInvitation(account, token string) {
 	d.invAccount.SetText(account)
 	d.invToken.SetText(token)
 	d.inviteMsg.Importance = widget.SuccessImportance
-	d.inviteMsg.SetText("Invitation for " + account + " created.")
+	d.inviteMsg.SetText(lang.L("Invitation for {{.Name}} created.", args{"Name": account}))
 	d.inviteMsg.Show()
 	d.invitation.Show()
 	d.name.SetText("")
@@ -189,6 +190,7 @@ func (d *hostDialog) flashCopied(b *widget.Button, label string) {
 
 // flashCopied says "Copied" on a Copy button for a moment. UI thread.
 func flashCopied(b *widget.Button, label string, after func(time.Duration, func())) {
-	setButton(b, "Copied", theme.ConfirmIcon())
+	setButton(b, lang.L("Copied"), theme.ConfirmIcon())
+
 	after(copiedFor, func() { setButton(b, label, theme.ContentCopyIcon()) })
 }

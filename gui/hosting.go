@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 
 	"duet/call/local"
 	"duet/call/proto"
@@ -39,11 +40,12 @@ type hostState struct {
 func (u *ui) hostingAvailable() (bool, string) {
 	switch {
 	case u.cfg.Host == nil:
-		return false, "Hosting shares Duet's built-in server, and this window was started for another server (--server). Start Duet without --server to host."
+		return false, lang.L("Hosting shares Duet's built-in server, and this window was started for another server (--server). Start Duet without --server to host.")
 	case u.host.url != "":
 		return true, ""
 	case u.conn.form.Server != u.cfg.Host.URL():
-		return false, "You are signed in to " + hostOf(u.conn.form.Server) + ". Hosting shares this computer's built-in server: sign out and sign in to " + u.cfg.Host.URL() + " to host."
+		return false, lang.L("You are signed in to {{.Host}}. Hosting shares this computer's built-in server: sign out and sign in to {{.URL}} to host.",
+			args{"Host": hostOf(u.conn.form.Server), "URL": u.cfg.Host.URL()})
 	}
 	return true, ""
 }
@@ -72,7 +74,7 @@ func (u *ui) hostTapped() {
 			if err != nil {
 				u.log.Warn("host a server", "err", err)
 				u.syncHosting()
-				dialog.ShowInformation("Cannot host a server", hostError(err), u.win)
+				dialog.ShowInformation(lang.L("Cannot host a server"), hostError(err), u.win)
 				return
 			}
 			u.host.url = hostURL
@@ -102,7 +104,7 @@ func (u *ui) stopHosting() {
 			if err != nil {
 				u.log.Warn("stop hosting", "err", err)
 			}
-			u.notice("Stopped hosting: others on the network can no longer sign in here")
+			u.notice(lang.L("Stopped hosting: others on the network can no longer sign in here"))
 		})
 	})
 }
@@ -119,7 +121,7 @@ func (u *ui) invite(name string) {
 		return
 	}
 	if name == u.conn.cfg.Account {
-		d.showInviteError("That is your own account — it needs no invitation. Pick the name of the person you invite.")
+		d.showInviteError(lang.L("That is your own account — it needs no invitation. Pick the name of the person you invite."))
 		return
 	}
 	d.setInviteBusy(true)
@@ -183,28 +185,36 @@ const copiedFor = 2 * time.Second
 // hostError says why hosting could not start.
 func hostError(err error) string {
 	if errors.Is(err, local.ErrNoLAN) {
-		return "This computer is not connected to a network, so nobody else could reach it. Connect to the LAN or Wi-Fi and try again."
+		return lang.L("This computer is not connected to a network, so nobody else could reach it. Connect to the LAN or Wi-Fi and try again.")
 	}
-	return "Could not open the server to the network: " + err.Error() + "\nCheck that no firewall blocks it and try again."
+	return lang.L("Could not open the server to the network: {{.Err}}", args{"Err": err}) + "\n" +
+		lang.L("Check that no firewall blocks it and try again.")
 }
 
 // inviteError says why an invitation was not made.
 func inviteError(name string, err error) string {
 	switch {
 	case errors.Is(err, server.ErrSignsInWithoutToken), errors.Is(err, local.ErrBuiltIn):
-		return "“" + name + "” is already used on this computer. Pick another name."
+		return lang.L("“{{.Name}}” is already used on this computer. Pick another name.", args{"Name": name})
 	case proto.CodeOf(err) == proto.CodeBadRequest:
-		return "Use a name of letters, digits and . _ - @ only, e.g. alice."
+		return lang.L("Use a name of letters, digits and . _ - @ only, e.g. alice.")
 	}
-	return "Could not create the invitation: " + err.Error()
+	return lang.L("Could not create the invitation: {{.Err}}", args{"Err": err})
 }
 
-// invitationText is what the host sends a guest.
+// invitationText is what the host sends a guest, in the host's language
+// (the command line in it stays as it is).
 func invitationText(serverURL, account, token string) string {
-	return "Join me on Duet.\n" +
-		"Server:  " + serverURL + "\n" +
-		"Account: " + account + "\n" +
-		"Token:   " + token + "\n\n" +
-		"In Duet, sign out, enter these on the sign-in screen and sign in. Or start Duet with:\n" +
-		"duet --server " + serverURL + " --account " + account + " --token " + token + "\n"
+	v := args{"URL": serverURL, "Account": account, "Token": token}
+	return lang.L("Join me on Duet.", v) + "\n" +
+		lang.L("Server:  {{.URL}}", v) + "\n" +
+		lang.L("Account: {{.Account}}", v) + "\n" +
+		lang.L("Token:   {{.Token}}", v) + "\n\n" +
+		lang.L("In Duet, sign out, enter these on the sign-in screen and sign in. Or start Duet with:", v) + "\n" +
+		commandLine(serverURL, account, token) + "\n"
+}
+
+// commandLine starts Duet signed in as account.
+func commandLine(serverURL, account, token string) string {
+	return "duet --server " + serverURL + " --account " + account + " --token " + token
 }

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -32,7 +33,7 @@ func newMainView(contacts, history, settings fyne.CanvasObject, onSignOut func()
 		status: widget.NewLabel(""),
 		notice: widget.NewLabel(""),
 	}
-	v.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), onSignOut)
+	v.signOut = widget.NewButtonWithIcon(lang.L("Sign out"), theme.LogoutIcon(), onSignOut)
 	v.signOut.Importance = widget.LowImportance
 	v.hosting = widget.NewButtonWithIcon("", iconHosting, nil)
 	v.hosting.Importance = widget.SuccessImportance
@@ -51,9 +52,9 @@ func newMainView(contacts, history, settings fyne.CanvasObject, onSignOut func()
 	v.noticeBg.Hide()
 
 	v.tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon("Contacts", theme.AccountIcon(), contacts),
-		container.NewTabItemWithIcon("History", theme.HistoryIcon(), history),
-		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), settings),
+		container.NewTabItemWithIcon(lang.L("Contacts"), theme.AccountIcon(), contacts),
+		container.NewTabItemWithIcon(lang.L("History"), theme.HistoryIcon(), history),
+		container.NewTabItemWithIcon(lang.L("Settings"), theme.SettingsIcon(), settings),
 	)
 	v.tabs.OnSelected = func(*container.TabItem) {
 		if v.onTab != nil {
@@ -67,17 +68,17 @@ func newMainView(contacts, history, settings fyne.CanvasObject, onSignOut func()
 
 // setStatus shows the connection state in the header.
 func (v *mainView) setStatus(s connState, account, detail string) {
-	text := account
+	text := account + " · "
 	var c color.Color
 	switch s {
 	case connOnline:
-		text += " · online"
+		text += lang.L("online")
 		c = presenceOnline
 	case connReconnecting:
-		text += " · " + detail
+		text += detail
 		c = presenceBusy
 	default:
-		text += " · offline"
+		text += lang.L("offline")
 		c = presenceOffline
 	}
 	v.dot.FillColor = c
@@ -108,12 +109,16 @@ func (u *ui) noticeFor(msg string, d time.Duration) {
 	})
 }
 
+// settingsTab is the Settings tab's index.
+const settingsTab = 2
+
 // tabChanged loads what a tab shows when it is opened.
+
 func (u *ui) tabChanged(i int) {
 	switch i {
 	case 1:
 		u.reloadHistory()
-	case 2:
+	case settingsTab:
 		u.refreshDevices()
 	}
 }

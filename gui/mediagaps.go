@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 
+	"fyne.io/fyne/v2/lang"
+
 	"duet/call/media"
 	"duet/devices"
 )
@@ -108,36 +110,44 @@ const (
 func (g mediaGaps) lines() []string {
 	var out []string
 	if g.mic {
-		out = append(out, devicePhrase(devices.KindMicrophone, g.micWhy)+" — the other side cannot hear you")
+		out = append(out, lang.L("{{.Device}} — the other side cannot hear you", args{"Device": devicePhrase(devices.KindMicrophone, g.micWhy)}))
 	}
 	if g.camera {
-		out = append(out, devicePhrase(devices.KindCamera, g.cameraWhy)+" — sending no video")
+		out = append(out, lang.L("{{.Device}} — sending no video", args{"Device": devicePhrase(devices.KindCamera, g.cameraWhy)}))
 	}
 	if g.speaker {
-		out = append(out, noSpeakerLine)
+		out = append(out, lang.L(noSpeakerLine))
 	}
 	if g.unprocessed {
-		out = append(out, unprocessedLine)
+		out = append(out, lang.L(unprocessedLine))
 	}
 	return out
 }
 
 // devicePhrase says in two or three words what is wrong with a device.
 func devicePhrase(kind devices.Kind, why error) string {
-	name := "Microphone"
-	missing := noMicLabel
-	if kind == devices.KindCamera {
-		name, missing = "Camera", noCameraLabel
-	}
+	camera := kind == devices.KindCamera
 	switch why {
 	case devices.ErrDeviceBusy:
-		return name + " busy"
+		if camera {
+			return lang.L("Camera busy")
+		}
+		return lang.L("Microphone busy")
 	case devices.ErrPermissionDenied:
-		return name + " access denied"
+		if camera {
+			return lang.L("Camera access denied")
+		}
+		return lang.L("Microphone access denied")
 	case nil, devices.ErrNoCamera, devices.ErrNoMicrophone:
-		return missing
+		if camera {
+			return lang.L(noCameraLabel)
+		}
+		return lang.L(noMicLabel)
 	}
-	return name + " failed to start"
+	if camera {
+		return lang.L("Camera failed to start")
+	}
+	return lang.L("Microphone failed to start")
 }
 
 // gapsOf is what the call ac, whose media just started, goes without.

@@ -130,14 +130,14 @@ func TestHistoryRows(t *testing.T) {
 		r    proto.CallRecord
 		want string
 	}{
-		{rec(1, "me", "bob", proto.StatusCompleted, 65*time.Second), "bob: Outgoing video call · Completed · 1:05"},
+		{rec(1, "me", "bob", proto.StatusCompleted, 65*time.Second), "bob: Outgoing video call · Completed · 1 min 5 s"},
 		{rec(2, "bob", "me", proto.StatusCancelled, 0), "bob: Incoming video call · Missed"},
 		{rec(3, "bob", "me", proto.StatusTimeout, 0), "bob: Incoming video call · Missed"},
 		{rec(4, "me", "bob", proto.StatusTimeout, 0), "bob: Outgoing video call · No answer"},
 		{rec(5, "me", "bob", proto.StatusBusy, 0), "bob: Outgoing video call · Busy"},
 		{rec(6, "me", "bob", proto.StatusRejected, 0), "bob: Outgoing video call · Declined"},
 		{rec(7, "me", "bob", proto.StatusOffline, 0), "bob: Outgoing video call · Offline"},
-		{rec(8, "bob", "me", proto.StatusNetworkLost, 2*time.Hour), "bob: Incoming video call · Connection lost · 2:00:00"},
+		{rec(8, "bob", "me", proto.StatusNetworkLost, 2*time.Hour), "bob: Incoming video call · Connection lost · 2 h 0 min"},
 	} {
 		row := toHistoryRow("me", tc.r)
 		if got := row.peer + ": " + row.summary(); got != tc.want {
@@ -167,9 +167,10 @@ func TestFormatWhen(t *testing.T) {
 		want string
 	}{
 		{now.Add(-time.Hour), "14:00"},
-		{now.Add(-26 * time.Hour), "Mon 13:00"},
-		{now.Add(-30 * 24 * time.Hour), "8 Feb 15:00"},
-		{now.AddDate(-1, 0, 0), "10 Mar 2025"},
+		{now.Add(-26 * time.Hour), "Yesterday 13:00"},
+		{now.Add(-50 * time.Hour), "Sun 13:00"},
+		{now.Add(-30 * 24 * time.Hour), "Feb 8, 15:00"},
+		{now.AddDate(-1, 0, 0), "Mar 10, 2025"},
 	} {
 		if got := formatWhen(tc.t, now); got != tc.want {
 			t.Errorf("formatWhen(%s) = %q, want %q", tc.t, got, tc.want)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"duet/call"
 )
 
@@ -24,7 +26,7 @@ func (u *ui) reconnecting(err error) {
 	u.log.Warn("connection lost; reconnecting", "err", err)
 	u.conn.state = connReconnecting
 	u.conn.lostNotice = u.main.noticeN
-	u.main.setStatus(connReconnecting, u.conn.cfg.Account, reconnectingText)
+	u.main.setStatus(connReconnecting, u.conn.cfg.Account, lang.L(reconnectingText))
 	if ac := u.call; ac != nil {
 		ac.setReconnecting(true)
 		u.refreshCall()
@@ -55,7 +57,7 @@ func (u *ui) reconnected(e *call.Reconnected) {
 		u.ring.setReconnecting(false)
 	}
 	u.declineMissed()
-	msg := "Reconnected"
+	msg := lang.L("Reconnected")
 	if v := u.main; v.noticeN != u.conn.lostNotice && v.noticeBg.Visible() {
 		msg += " — " + v.notice.Text // what was missed meanwhile stays in view
 	}
@@ -97,11 +99,12 @@ func (u *ui) gaveUp(err error) {
 	if errors.Is(err, call.ErrReplaced) {
 		u.log.Warn("signed out: another instance signed in as this device", "device", u.conn.cfg.DeviceID, "err", err)
 		u.signOut()
-		u.signin.showError(replacedText + " — Duet stopped here. Sign in again to use this window instead.")
+		u.signin.showError(lang.L(replacedText) + " — " + lang.L("Duet stopped here. Sign in again to use this window instead."))
 		return
 	}
 	u.log.Warn("signed out: the connection cannot be restored", "err", err)
 	server := u.conn.cfg.ServerURL
 	u.signOut()
-	u.signin.showError("Signed out. " + signInError(server, err))
+	u.signin.showError(lang.L("Signed out.") + " " + signInError(server, err))
+
 }

@@ -9,9 +9,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
-
-	"duet/call/local"
 )
 
 // Labels of the call screen's recording controls.
@@ -33,8 +32,8 @@ type recordingState struct {
 // recordingIndicators are "Recording" for this side and "NAME is
 // recording" for the peer, both hidden until they apply.
 func recordingIndicators(peer string) (mine, theirs *fyne.Container) {
-	mine = indicator(theme.MediaRecordIcon(), recordingLabel)
-	theirs = indicator(theme.MediaRecordIcon(), local.DisplayName(peer)+" is recording")
+	mine = indicator(theme.MediaRecordIcon(), lang.L(recordingLabel))
+	theirs = indicator(theme.MediaRecordIcon(), lang.L("{{.Name}} is recording", args{"Name": displayName(peer)}))
 	return mine, theirs
 }
 
@@ -44,7 +43,7 @@ func (s *callScreen) updateRecording(ac *activeCall) bool {
 	live := ac.session != nil
 	changed := setVisible(s.recording, live && (ac.rec.on || ac.rec.err != ""))
 	changed = setVisible(s.peerRec, live && ac.rec.peer) || changed
-	caption := recordingLabel
+	caption := lang.L(recordingLabel)
 	if ac.rec.err != "" && !ac.rec.on {
 		caption = ac.rec.err
 	}
@@ -54,9 +53,9 @@ func (s *callScreen) updateRecording(ac *activeCall) bool {
 		changed = true
 	}
 	if ac.rec.on {
-		setButton(s.record, stopRecordLabel, theme.MediaStopIcon())
+		setButton(s.record, lang.L(stopRecordLabel), theme.MediaStopIcon())
 	} else {
-		setButton(s.record, recordLabel, theme.MediaRecordIcon())
+		setButton(s.record, lang.L(recordLabel), theme.MediaRecordIcon())
 	}
 	setEnabled(s.record, live && !ac.rec.busy)
 	return changed
@@ -88,7 +87,7 @@ func (u *ui) toggleRecording() {
 			ac.rec.err = ""
 			switch {
 			case on && err != nil:
-				ac.rec.err = "Cannot record: " + err.Error() + " — check the folder, or choose another with --record-dir"
+				ac.rec.err = lang.L("Cannot record: {{.Err}} — check the folder, or choose another with --record-dir", args{"Err": err})
 			case on:
 				ac.rec.on = true
 			default:

@@ -6,10 +6,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"duet/call/local"
 	"duet/call/proto"
 )
 
@@ -35,11 +35,11 @@ type ringingDialog struct {
 
 func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.CallType), reject func()) *ringingDialog {
 	r := &ringingDialog{cid: e.CID, caller: e.Caller, typ: e.Type, custom: e.Custom}
-	kind := "Incoming audio call"
+	kind := lang.L("Incoming audio call")
 	if e.Type == proto.CallTypeVideo {
-		kind = "Incoming video call"
+		kind = lang.L("Incoming video call")
 	}
-	r.name = widget.NewLabelWithStyle(local.DisplayName(e.Caller), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	r.name = widget.NewLabelWithStyle(displayName(e.Caller), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	r.name.SizeName = theme.SizeNameHeadingText
 	what := widget.NewLabelWithStyle(kind, fyne.TextAlignCenter, fyne.TextStyle{})
 	note := widget.NewLabelWithStyle(e.Custom, fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
@@ -52,27 +52,27 @@ func newRingingDialog(win fyne.Window, e *proto.BeCalling, accept func(proto.Cal
 	// buttons out of it.
 	r.notice = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 
-	r.acceptVideo = widget.NewButtonWithIcon("Accept", iconVideo, func() { accept(proto.CallTypeVideo) })
+	r.acceptVideo = widget.NewButtonWithIcon(lang.L("Accept"), iconVideo, func() { accept(proto.CallTypeVideo) })
 	r.acceptVideo.Importance = widget.SuccessImportance
-	r.acceptAudio = widget.NewButtonWithIcon("Audio only", iconCall, func() { accept(proto.CallTypeAudio) })
+	r.acceptAudio = widget.NewButtonWithIcon(lang.L("Audio only"), iconCall, func() { accept(proto.CallTypeAudio) })
 	if e.Type == proto.CallTypeAudio {
 		// An audio call has only one way to answer.
 		r.acceptVideo.Hide()
-		r.acceptAudio.SetText("Accept")
+		r.acceptAudio.SetText(lang.L("Accept"))
 		r.acceptAudio.Importance = widget.SuccessImportance
 	}
-	r.rejectBtn = widget.NewButtonWithIcon("Decline", iconHangup, reject)
+	r.rejectBtn = widget.NewButtonWithIcon(lang.L("Decline"), iconHangup, reject)
 	r.rejectBtn.Importance = widget.DangerImportance
 
 	content := container.NewVBox(
-		container.NewCenter(newAvatar(local.DisplayName(e.Caller), 96)),
+		container.NewCenter(newAvatar(displayName(e.Caller), 96)),
 		r.name, what, note, r.notice,
 		container.NewGridWithColumns(3, r.rejectBtn, r.acceptAudio, r.acceptVideo),
 	)
 	if e.Type == proto.CallTypeAudio {
 		content.Objects[len(content.Objects)-1] = container.NewGridWithColumns(2, r.rejectBtn, r.acceptAudio)
 	}
-	r.d = dialog.NewCustomWithoutButtons("Incoming call", container.NewGridWrap(fyne.NewSize(380, content.MinSize().Height), content), win)
+	r.d = dialog.NewCustomWithoutButtons(lang.L("Incoming call"), container.NewGridWrap(fyne.NewSize(380, content.MinSize().Height), content), win)
 	return r
 }
 
@@ -85,7 +85,8 @@ func (r *ringingDialog) setReconnecting(on bool) {
 		return
 	}
 	if on {
-		r.notice.SetText(reconnectingText)
+		r.notice.SetText(lang.L(reconnectingText))
+
 		r.acceptVideo.Disable()
 		r.acceptAudio.Disable()
 		return

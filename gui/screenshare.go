@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"duet/call/local"
 	"duet/call/media"
 	"duet/devices"
 )
@@ -28,7 +27,7 @@ type shareState struct {
 // peer shares.
 func peerSharingIndicator(peer string) *fyne.Container {
 	return indicator(theme.ComputerIcon(), lang.L("{{.Name}} is sharing their screen",
-		map[string]any{"Name": local.DisplayName(peer)}))
+		args{"Name": displayName(peer)}))
 }
 
 // updateSharing shows ac's screen share and reports whether an indicator
@@ -141,7 +140,7 @@ func (u *ui) screenShareChanged(ac *activeCall, e media.ScreenShareChanged) {
 func (u *ui) shareFailed(err error) {
 	msg := err.Error()
 	if errors.Is(err, devices.ErrNoScreen) {
-		msg = lang.L("Screen sharing is not possible here: {{.Reason}}", map[string]any{"Reason": err.Error()})
+		msg = lang.L("Screen sharing is not possible here: {{.Reason}}", args{"Reason": err.Error()})
 	}
 	dialog.ShowInformation(lang.L("Cannot share the screen"), msg, u.win)
 }

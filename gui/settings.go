@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -25,10 +26,10 @@ type deviceChoice struct {
 }
 
 func newDeviceChoice(ds []devices.Device) deviceChoice {
-	c := deviceChoice{labels: []string{defaultDevice}, ids: []string{""}}
+	c := deviceChoice{labels: []string{lang.L(defaultDevice)}, ids: []string{""}}
 	seen := map[string]int{}
 	for _, d := range ds {
-		label := d.Label
+		label := deviceLabel(d)
 		if seen[label]++; seen[label] > 1 {
 			label += " (" + d.ID + ")" // two devices of one model
 		}
@@ -38,7 +39,20 @@ func newDeviceChoice(ds []devices.Device) deviceChoice {
 	return c
 }
 
+// deviceLabel is how a device is named: as its driver names it, or, for
+// the synthetic cameras, in the app's language.
+func deviceLabel(d devices.Device) string {
+	switch d.ID {
+	case devices.SyntheticSceneCameraID:
+		return lang.L("Synthetic scene (detailed)")
+	case devices.SyntheticCameraID:
+		return lang.L("Synthetic test pattern (colour bars)")
+	}
+	return d.Label
+}
+
 // cameraChoices are the cameras found and, after them, the synthetic ones
+
 // (for QA: a camera-less machine can still send a webcam-like picture).
 func cameraChoices(inv devices.Inventory) []devices.Device {
 	return append(slices.Clone(inv.Cameras), devices.SyntheticCameras()...)
@@ -51,7 +65,7 @@ func (c deviceChoice) label(id string) string {
 			return c.labels[i]
 		}
 	}
-	return defaultDevice
+	return lang.L(defaultDevice)
 }
 
 func (c deviceChoice) id(label string) string {
@@ -78,12 +92,15 @@ type settingsView struct {
 	echo       *widget.Check
 	noise      *widget.Check
 	gain       *widget.Check
-	note       *widget.Label
-	body       *fyne.Container // the tab's sections, top to bottom
-	actions    *actionsSection // hosting and diagnostics; nil until added
-	check      *checkSection   // the device test; nil until added
-	onChange   func(Settings)
-	quiet      bool // true while filling the widgets: no save
+	language   *widget.Select // nil until added (language.go)
+	form       *widget.Form
+
+	note     *widget.Label
+	body     *fyne.Container // the tab's sections, top to bottom
+	actions  *actionsSection // hosting and diagnostics; nil until added
+	check    *checkSection   // the device test; nil until added
+	onChange func(Settings)
+	quiet    bool // true while filling the widgets: no save
 }
 
 func newSettingsView(s Settings, version string, onChange func(Settings), onRefresh func()) *settingsView {
@@ -93,27 +110,27 @@ func newSettingsView(s Settings, version string, onChange func(Settings), onRefr
 	v.microphone = widget.NewSelect(nil, changed)
 	v.speaker = widget.NewSelect(nil, changed)
 	v.resolution = widget.NewSelect(resolutions, changed)
-	v.synthetic = widget.NewCheck("Use synthetic camera and microphone (test pattern and tone, for QA)", func(bool) { v.changed() })
-	v.relay = widget.NewCheck(relayLabel, func(bool) { v.changed() })
-	v.echo = widget.NewCheck("Echo cancellation (the other side does not hear itself from your speaker)", func(bool) { v.changed() })
-	v.noise = widget.NewCheck("Noise suppression", func(bool) { v.changed() })
-	v.gain = widget.NewCheck("Automatic microphone level", func(bool) { v.changed() })
+	v.synthetic = widget.NewCheck(lang.L("Use synthetic camera and microphone (test pattern and tone, for QA)"), func(bool) { v.changed() })
+	v.relay = widget.NewCheck(lang.L(relayLabel), func(bool) { v.changed() })
+	v.echo = widget.NewCheck(lang.L("Echo cancellation (the other side does not hear itself from your speaker)"), func(bool) { v.changed() })
+	v.noise = widget.NewCheck(lang.L("Noise suppression"), func(bool) { v.changed() })
+	v.gain = widget.NewCheck(lang.L("Automatic microphone level"), func(bool) { v.changed() })
 	v.note.Wrapping = fyne.TextWrapWord
 	v.note.Importance = widget.LowImportance
-	refresh := widget.NewButtonWithIcon("Look for devices again", theme.ViewRefreshIcon(), onRefresh)
-	form := widget.NewForm(
-		widget.NewFormItem("Camera", v.camera),
-		widget.NewFormItem("Microphone", v.microphone),
-		widget.NewFormItem("Speaker", v.speaker),
-		widget.NewFormItem("Video size", v.resolution),
+	refresh := widget.NewButtonWithIcon(lang.L("Look for devices again"), theme.ViewRefreshIcon(), onRefresh)
+	v.form = widget.NewForm(
+		widget.NewFormItem(lang.L("Camera"), v.camera),
+		widget.NewFormItem(lang.L("Microphone"), v.microphone),
+		widget.NewFormItem(lang.L("Speaker"), v.speaker),
+		widget.NewFormItem(lang.L("Video size"), v.resolution),
 		widget.NewFormItem("", v.synthetic),
-		widget.NewFormItem("Voice", container.NewVBox(v.echo, v.noise, v.gain)),
-		widget.NewFormItem("Privacy", v.relay),
+		widget.NewFormItem(lang.L("Voice"), container.NewVBox(v.echo, v.noise, v.gain)),
+		widget.NewFormItem(lang.L("Privacy"), v.relay),
 	)
 	v.setDevices(devices.Inventory{}, "")
-	about := widget.NewLabel("Duet " + version)
+	about := widget.NewLabel(lang.L("Duet {{.Version}}", args{"Version": version}))
 	about.Importance = widget.LowImportance
-	v.body = container.NewVBox(form, container.NewHBox(refresh), v.note)
+	v.body = container.NewVBox(v.form, container.NewHBox(refresh), v.note)
 	v.root = container.NewPadded(container.NewBorder(nil, about, nil, nil, container.NewVScroll(v.body)))
 	return v
 }
@@ -143,7 +160,7 @@ func (v *settingsView) setDevices(inv devices.Inventory, problem string) {
 	v.noise.SetChecked(v.s.NoiseSuppress)
 	v.gain.SetChecked(v.s.GainControl)
 	v.syncEnabled()
-	note := "A new camera, microphone or speaker is used at once, also during a call; the other changes apply to the next call."
+	note := lang.L("A new camera, microphone or speaker is used at once, also during a call; the other changes apply to the next call.")
 	if problem != "" {
 		note = problem + "\n" + note
 	}
@@ -216,12 +233,12 @@ func (u *ui) devicesListed(inv devices.Inventory, err error) {
 	problem := ""
 	if err != nil {
 		u.log.Warn("list devices", "err", err)
-		problem = "Could not list the speakers: " + err.Error()
+		problem = lang.L("Could not list the speakers: {{.Err}}", args{"Err": err})
 	}
 	if len(inv.Cameras) == 0 && len(inv.Microphones) == 0 {
-		problem = "No camera or microphone found — connect one, or use the synthetic sources."
+		problem = lang.L("No camera or microphone found — connect one, or use the synthetic sources.")
 		if u.autoSynthetic {
-			problem = "No camera or microphone found — calls send the test pattern and tone. Connect a device and untick the synthetic sources to use it."
+			problem = lang.L("No camera or microphone found — calls send the test pattern and tone. Connect a device and untick the synthetic sources to use it.")
 		}
 	}
 	u.setView.setDevices(inv, problem)

@@ -5,6 +5,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -18,12 +19,12 @@ type callShortcut struct {
 }
 
 var callShortcuts = []callShortcut{
-	{fyne.KeyA, "Answer an incoming call (with video when it is a video call)", func(u *ui) {
+	{fyne.KeyA, i18nKey("Answer an incoming call (with video when it is a video call)"), func(u *ui) {
 		if u.ring != nil && !u.ring.closing {
 			u.accept(u.ring.typ)
 		}
 	}},
-	{fyne.KeyE, "Hang up, or decline an incoming call", func(u *ui) {
+	{fyne.KeyE, i18nKey("Hang up, or decline an incoming call"), func(u *ui) {
 		switch {
 		case u.ring != nil && !u.ring.closing:
 			u.reject()
@@ -31,9 +32,9 @@ var callShortcuts = []callShortcut{
 			u.hangupTapped()
 		}
 	}},
-	{fyne.KeyM, "Mute or unmute the microphone", (*ui).toggleMute},
-	{fyne.KeyV, "Turn the camera off or on", (*ui).toggleCamera},
-	{fyne.KeyD, "Copy diagnostics for a bug report", (*ui).copyDiagnostics},
+	{fyne.KeyM, i18nKey("Mute or unmute the microphone"), (*ui).toggleMute},
+	{fyne.KeyV, i18nKey("Turn the camera off or on"), (*ui).toggleCamera},
+	{fyne.KeyD, i18nKey("Copy diagnostics for a bug report"), (*ui).copyDiagnostics},
 }
 
 // helpShortcut shows the list of shortcuts: Ctrl+/, as in Gmail and Slack.
@@ -58,10 +59,10 @@ func shortcutsList() *fyne.Container {
 	grid := container.NewGridWithColumns(2)
 	for _, s := range callShortcuts {
 		grid.Add(widget.NewLabelWithStyle(ctrlShift(s.key).ShortcutName(), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
-		grid.Add(widget.NewLabel(s.what))
+		grid.Add(widget.NewLabel(lang.L(s.what)))
 	}
 	grid.Add(widget.NewLabelWithStyle(helpShortcut.ShortcutName(), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
-	grid.Add(widget.NewLabel("Show this list"))
+	grid.Add(widget.NewLabel(lang.L("Show this list")))
 	return grid
 }
 
@@ -70,7 +71,8 @@ func (u *ui) showShortcuts() {
 	if u.shortcutsHelp != nil {
 		return
 	}
-	d := dialog.NewCustom("Keyboard shortcuts", "Close", shortcutsList(), u.win)
+	d := dialog.NewCustom(lang.L("Keyboard shortcuts"), lang.L("Close"), shortcutsList(), u.win)
+
 	d.SetOnClosed(func() { u.shortcutsHelp = nil })
 	u.shortcutsHelp = d
 	d.Show()

@@ -3,7 +3,6 @@ package gui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -32,10 +32,10 @@ func (f signInForm) normalize() (signInForm, error) {
 	f.Account = strings.TrimSpace(f.Account)
 	f.Token = strings.TrimSpace(f.Token)
 	if f.Server == "" {
-		return f, errors.New("Enter the server address, e.g. " + defaultServerURL)
+		return f, errors.New(lang.L("Enter the server address, e.g. {{.URL}}", args{"URL": defaultServerURL}))
 	}
 	if f.Account == "" {
-		return f, errors.New("Enter your account name")
+		return f, errors.New(lang.L("Enter your account name"))
 	}
 	u, err := call.ServerURL(f.Server)
 	if err != nil {
@@ -49,25 +49,26 @@ func (f signInForm) normalize() (signInForm, error) {
 func signInError(server string, err error) string {
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	at := args{"Host": hostOf(server), "URL": server, "Err": err}
 	switch {
 	case errors.Is(err, call.ErrUnauthorized):
-		return "Wrong account or token — check both and sign in again."
+		return lang.L("Wrong account or token — check both and sign in again.")
 	case errors.Is(err, call.ErrTLSMismatch) && strings.HasPrefix(server, "wss://"):
-		return fmt.Sprintf("The server at %s does not use TLS — enter ws://%s/ws.", hostOf(server), hostOf(server))
+		return lang.L("The server at {{.Host}} does not use TLS — enter ws://{{.Host}}/ws.", at)
 	case errors.Is(err, call.ErrTLSMismatch):
-		return fmt.Sprintf("The server at %s uses TLS — enter wss://%s/ws.", hostOf(server), hostOf(server))
+		return lang.L("The server at {{.Host}} uses TLS — enter wss://{{.Host}}/ws.", at)
 	case errors.As(err, &dnsErr):
-		return fmt.Sprintf("Cannot find the server %s — check the address.", hostOf(server))
+		return lang.L("Cannot find the server {{.Host}} — check the address.", at)
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &opErr):
-		return fmt.Sprintf("Cannot reach the server at %s — check the address and that the server is running.", hostOf(server))
+		return lang.L("Cannot reach the server at {{.Host}} — check the address and that the server is running.", at)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("The server at %s did not answer in time — check your network and try again.", hostOf(server))
+		return lang.L("The server at {{.Host}} did not answer in time — check your network and try again.", at)
 	case proto.CodeOf(err) == proto.CodeRateLimited:
-		return "Too many sign-in attempts — wait a minute and try again."
+		return lang.L("Too many sign-in attempts — wait a minute and try again.")
 	case strings.Contains(err.Error(), "status code"):
-		return fmt.Sprintf("%s is not a Duet server — check the address (it ends in /ws).", server)
+		return lang.L("{{.URL}} is not a Duet server — check the address (it ends in /ws).", at)
 	}
-	return "Sign-in failed: " + err.Error()
+	return lang.L("Sign-in failed: {{.Err}}", at)
 }
 
 func hostOf(server string) string {
@@ -97,13 +98,13 @@ func newSignInView(f signInForm, onSubmit func(signInForm)) *signInView {
 		message: widget.NewLabel(""),
 	}
 	v.server.SetPlaceHolder(defaultServerURL)
-	v.account.SetPlaceHolder("your account name")
-	v.token.SetPlaceHolder("leave empty on an open server")
+	v.account.SetPlaceHolder(lang.L("your account name"))
+	v.token.SetPlaceHolder(lang.L("leave empty on an open server"))
 	v.server.SetText(f.Server)
 	v.account.SetText(f.Account)
 	v.token.SetText(f.Token)
 	submit := func() { onSubmit(v.form()) }
-	v.button = widget.NewButtonWithIcon("Sign in", theme.LoginIcon(), submit)
+	v.button = widget.NewButtonWithIcon(lang.L("Sign in"), theme.LoginIcon(), submit)
 	v.button.Importance = widget.HighImportance
 	for _, e := range []*widget.Entry{v.server, v.account, v.token} {
 		e.OnSubmitted = func(string) { submit() }
@@ -116,11 +117,11 @@ func newSignInView(f signInForm, onSubmit func(signInForm)) *signInView {
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSize(96, 96))
 	title := widget.NewLabelWithStyle("Duet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	subtitle := widget.NewLabelWithStyle("Sign in to call your team", fyne.TextAlignCenter, fyne.TextStyle{})
+	subtitle := widget.NewLabelWithStyle(lang.L("Sign in to call your team"), fyne.TextAlignCenter, fyne.TextStyle{})
 	form := widget.NewForm(
-		widget.NewFormItem("Server", v.server),
-		widget.NewFormItem("Account", v.account),
-		widget.NewFormItem("Token", v.token),
+		widget.NewFormItem(lang.L("Server"), v.server),
+		widget.NewFormItem(lang.L("Account"), v.account),
+		widget.NewFormItem(lang.L("Token"), v.token),
 	)
 	box := container.NewVBox(logo, title, subtitle, form, container.NewStack(v.button, v.busy), v.message)
 	v.root = container.NewCenter(container.NewGridWrap(fyne.NewSize(420, box.MinSize().Height+60), box))
@@ -137,7 +138,8 @@ func (v *signInView) setBusy(busy bool) {
 		v.button.Hide()
 		v.busy.Show()
 		v.busy.Start()
-		v.message.SetText("Signing in…")
+		v.message.SetText(lang.L("Signing in…"))
+
 		return
 	}
 	v.busy.Stop()

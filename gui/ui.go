@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 	"github.com/pion/transport/v5"
 
@@ -101,18 +102,10 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 		u.devs = machineDevices{}
 	}
 	u.ringtone = loadRingtone(u.log)
-	u.signin = newSignInView(loadSignIn(u.prefs, cfg), u.signIn)
-	u.contacts = newContactsView(u.placeCall)
-	u.history = newHistoryView(u.placeCall, u.loadMoreHistory, u.reloadHistory)
+	useLanguage(u.prefs.String(prefLanguage))
+	useLanguageTheme(a)
 	u.poorCalls = loadPoorCalls(u.prefs)
-	u.history.poor = u.poorCalls.reason
-	u.setView = newSettingsView(u.settings.get(), cfg.Version, u.saveSettings, u.refreshDevices)
-	u.setView.addCheck(newCheckSection(u.toggleDeviceCheck, u.playTestSound))
-	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)
-	u.main.onTab = u.tabChanged
-	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics, u.showShortcuts))
-	u.main.hosting.OnTapped = u.hostTapped
-	u.syncHosting()
+	u.buildViews(loadSignIn(u.prefs, cfg))
 	u.addShortcuts()
 	if cfg.ScreenshotPath != "" && cfg.AutoCall != "" {
 		u.smoke = &smokeRun{path: cfg.ScreenshotPath, measure: cfg.MeasureFor}
@@ -128,6 +121,52 @@ func newUI(a fyne.App, win fyne.Window, cfg Config, dispatch func(func())) *ui {
 		}
 	}
 	return u
+}
+
+// buildViews makes the sign-in view and the main view with its tabs, in
+// the language in use. UI thread.
+func (u *ui) buildViews(f signInForm) {
+	u.signin = newSignInView(f, u.signIn)
+	u.contacts = newContactsView(u.placeCall)
+	u.history = newHistoryView(u.placeCall, u.loadMoreHistory, u.reloadHistory)
+	u.history.poor = u.poorCalls.reason
+	u.setView = newSettingsView(u.settings.get(), u.cfg.Version, u.saveSettings, u.refreshDevices)
+	u.setView.addLanguage(u.prefs.String(prefLanguage), u.setLanguage)
+	u.setView.addCheck(newCheckSection(u.toggleDeviceCheck, u.playTestSound))
+	u.main = newMainView(u.contacts.root, u.history.root, u.setView.root, u.signOut)
+	u.main.onTab = u.tabChanged
+	u.setView.addActions(newActionsSection(u.hostTapped, u.stopHosting, u.copyDiagnostics, u.showShortcuts))
+	u.main.hosting.OnTapped = u.hostTapped
+	u.syncHosting()
+}
+
+// rebuildViews builds the views again, after a change of language, with
+// what the old ones showed: the form, the contacts, the history, the
+// connection's state. UI thread.
+func (u *ui) rebuildViews() {
+	if d := u.devCheck.Swap(nil); d != nil { // its preview is in the old Settings
+		u.goBG(func(context.Context) { d.stop() })
+	}
+	onMain := u.win.Content() == u.main.root
+	book, hist := u.contacts.book, u.history.model
+	u.buildViews(u.signin.form())
+	u.contacts.book = book
+	u.contacts.filter.SetText(book.filter)
+	u.contacts.refresh()
+	u.history.model = hist
+	u.history.refresh()
+	switch u.conn.state {
+	case connOnline:
+		u.main.setStatus(connOnline, u.conn.cfg.Account, "")
+	case connReconnecting:
+		u.main.setStatus(connReconnecting, u.conn.cfg.Account, lang.L(reconnectingText))
+	}
+	u.refreshDevices()
+	if onMain {
+		u.win.SetContent(u.main.root)
+	} else if u.call == nil {
+		u.win.SetContent(u.signin.root)
+	}
 }
 
 // post runs f on the UI thread, after whatever was posted before it. It
