@@ -22,6 +22,8 @@ type callState struct {
 	// while one still is: a call that then ends as network lost ended,
 	// as far as anyone knows, at that moment, not when the grace ran out.
 	lostAt int64
+	// claims are the call's busy keys on a cluster (clusterbusy.go).
+	claims []busyClaim
 }
 
 // party is one side of a call: its device, and its place in the room.

@@ -45,11 +45,21 @@ type cluster struct {
 	nc      *nats.Conn
 	nodes   jetstream.KeyValue
 	devices jetstream.KeyValue
+	busy    jetstream.KeyValue
 	hub     *hub
 
 	mu      sync.Mutex
 	pending map[deviceKey]*deviceEntry // guarded by mu: latest state to publish; nil entry: signed out
 	wake    chan struct{}
+	// owned are the calls this node owns or is placing (clusterbusy.go);
+	// guarded by mu.
+	owned map[string]struct{}
+	// out is the queue to other nodes, sent in order by sendOut; guarded
+	// by mu.
+	out     []outbound
+	outWake chan struct{}
+	outStop chan struct{} // closed to have sendOut send what is left and return
+	outDone chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -80,7 +90,8 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), owned: map[string]struct{}{}, outWake: make(chan struct{}, 1),
+		outStop: make(chan struct{}), outDone: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
 	if c.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: nodesBucket,
@@ -91,6 +102,10 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if c.devices, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: devicesBucket}); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: bucket %s: %w", devicesBucket, err)
+	}
+	if c.busy, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: busyBucket}); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: bucket %s: %w", busyBucket, err)
 	}
 	if _, err := c.nodes.Put(ctx, cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		nc.Close()
@@ -104,8 +119,15 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 func (c *cluster) start(h *hub) error {
 	c.hub = h
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	go func() { defer close(c.outDone); c.sendOut() }()
 	if err := c.forgetNode(c.cfg.Node); err != nil {
 		return err
+	}
+	for subject, handle := range map[string]nats.MsgHandler{devSubject(c.cfg.Node): c.delivered,
+		reqSubject(c.cfg.Node): c.requested} {
+		if _, err := c.nc.Subscribe(subject, handle); err != nil {
+			return fmt.Errorf("subscribe %s: %w", subject, err)
+		}
 	}
 	devices, err := c.devices.WatchAll(c.ctx)
 	if err != nil {
@@ -125,6 +147,12 @@ func (c *cluster) start(h *hub) error {
 }
 
 func (c *cluster) close() {
+	if c.hub != nil {
+		// What the stopped hub still sent goes first, before this node's
+		// subscriptions and key go.
+		close(c.outStop)
+		<-c.outDone
+	}
 	if c.cancel != nil {
 		c.cancel()
 		c.wg.Wait()
@@ -323,13 +351,18 @@ func (h *hub) remoteDeviceChanged(k deviceKey, d *deviceEntry) {
 		if len(devs) == 0 {
 			delete(h.remote, k.account)
 		}
+		h.remoteDeviceGone(k)
 	} else {
 		if devs == nil {
 			devs = map[string]*deviceEntry{}
 			h.remote[k.account] = devs
 		}
+		was := devs[k.deviceID]
 		devs[k.deviceID] = d
 		h.account(k.account)
+		if was == nil || was.Node != d.Node {
+			h.remoteDeviceCame(k, d)
+		}
 	}
 	h.updatePresence(k.account)
 }

@@ -45,13 +45,19 @@ func (sess *session) handle(msg []byte) {
 	case *proto.Call:
 		sess.call(env.ID, r)
 	case *proto.Response:
-		h.postFrom(sess, func() { h.response(sess, env.ID, r) })
+		if !sess.toOwner(env.ID, msg, r.CID, false) {
+			h.postFrom(sess, func() { h.response(sess, env.ID, r) })
+		}
 	case *proto.StartRTC:
-		h.postFrom(sess, func() { h.startRTC(sess, env.ID, r) })
+		if !sess.toOwner(env.ID, msg, r.CID, true) {
+			h.postFrom(sess, func() { h.startRTC(sess, env.ID, r) })
+		}
 	case *proto.Hangup:
-		h.postFrom(sess, func() { h.hangup(sess, env.ID, r) })
+		if !sess.toOwner(env.ID, msg, r.CID, false) {
+			h.postFrom(sess, func() { h.hangup(sess, env.ID, r) })
+		}
 	case *proto.Relay:
-		if sess.admitRelay(env.ID, r.Payload) {
+		if sess.admitRelay(env.ID, r.Payload) && !sess.toOwner(env.ID, msg, r.CID, false) {
 			h.postFrom(sess, func() { h.relay(sess, env.ID, r) })
 		}
 	case *proto.History:
@@ -119,8 +125,31 @@ func (sess *session) call(id uint64, req *proto.Call) {
 		sess.replyError(id, proto.Errorf(proto.CodeUnknownAccount, "no account named %q", req.Callee))
 		return
 	}
+	var pl placement
+	if cl := sess.srv.cluster; cl != nil {
+		pl.cid = newCID()
+		ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
+		claims, callerBusy, calleeBusy, err := cl.claimCall(ctx, sess.account, req.Callee, pl.cid)
+		cancel()
+		switch {
+		case err != nil:
+			sess.logger().Warn("call: claim busy keys", "err", err)
+			sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot place calls now; try again"))
+			return
+		case callerBusy:
+			sess.replyError(id, proto.Errorf(proto.CodeBusy, "you are already in a call; hang up first"))
+			return
+		}
+		pl.claims, pl.calleeBusy = claims, calleeBusy
+	}
 	h := sess.srv.hub
-	h.postFrom(sess, func() { h.call(sess, id, req) })
+	h.post(func() {
+		if h.devices[deviceKey{sess.account, sess.deviceID}] != sess {
+			h.unclaim(&callState{cid: pl.cid, claims: pl.claims}) // replaced or gone meanwhile
+			return
+		}
+		h.call(sess, id, req, pl)
+	})
 }
 
 // history queues its query through the hub, behind the records of the

@@ -20,3 +20,26 @@ func SetTokenHashCost(t testing.TB, passes, memoryKiB uint32) {
 // CutCluster drops the server's link to NATS at once, as a network
 // partition or a killed node would: nothing is cleaned up.
 func CutCluster(s *Server) { s.cluster.nc.Close() }
+
+// DeviceNode is the node of s's cluster where s knows the device is
+// signed in; "" for none.
+func DeviceNode(s *Server, account, device string) string {
+	node := make(chan string, 1)
+	h := s.hub
+	h.post(func() {
+		switch d := h.remote[account][device]; {
+		case h.devices[deviceKey{account, device}] != nil:
+			node <- s.cluster.cfg.Node
+		case d != nil:
+			node <- d.Node
+		default:
+			node <- ""
+		}
+	})
+	select {
+	case n := <-node:
+		return n
+	case <-h.done:
+		return ""
+	}
+}

@@ -61,6 +61,13 @@ type session struct {
 	closing  atomic.Bool
 
 	closeOnce sync.Once
+
+	// remote is set on the stand-in, on a call's owner node, for a device
+	// signed in on another node (clusterroute.go); nil for a websocket.
+	remote *remoteDevice
+	// owner caches the node that owns the call this connection last made a
+	// request about (toOwner); owned by the reader.
+	owner callOwner
 }
 
 const (
@@ -240,6 +247,10 @@ func (sess *session) flushQueued() {
 // queue fill is too slow to be in a call and is disconnected. A connection
 // that is closing takes nothing more.
 func (sess *session) send(msg []byte) {
+	if sess.remote != nil {
+		sess.srv.cluster.deliver(sess.remote.node, deviceKey{sess.account, sess.deviceID}, msg)
+		return
+	}
 	if sess.closing.Load() {
 		return
 	}

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// busyBucket holds, for each account in a call anywhere in the cluster, the
+// call and its owner node: an account has at most one call, and two nodes
+// must not both give it one.
+const busyBucket = "duet-busy"
+
+type busyEntry struct {
+	CID  string `json:"cid"`
+	Node string `json:"node"`
+}
+
+// busyClaim is a key taken for a call. Its release is guarded by the
+// revision that took it, so a late release cannot free a newer call.
+type busyClaim struct {
+	key string
+	rev uint64
+}
+
+func busyKey(account string) string { return base64.RawURLEncoding.EncodeToString([]byte(account)) }
+
+// claimCall takes the busy keys of call cid, the caller's then the callee's,
+// before the call reaches the hub. callerBusy: the caller is in a call
+// already, and nothing is held. calleeBusy: the callee is, and the caller's
+// key is held until the hub ends the call as busy. Every claim returned is
+// released by the hub (release) whatever becomes of the call. Called from a
+// connection's reader; it waits on NATS.
+func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (claims []busyClaim, callerBusy, calleeBusy bool, err error) {
+	c.mu.Lock()
+	c.owned[cid] = struct{}{}
+	c.mu.Unlock()
+	mine, ok, err := c.claim(ctx, caller, cid)
+	if err != nil || !ok {
+		c.release(cid, nil)
+		return nil, !ok && err == nil, false, err
+	}
+	claims = []busyClaim{mine}
+	theirs, ok, err := c.claim(ctx, callee, cid)
+	if err != nil {
+		c.release(cid, claims)
+		return nil, false, false, err
+	}
+	if ok {
+		claims = append(claims, theirs)
+	}
+	return claims, false, !ok, nil
+}
+
+// claim takes account's busy key for cid; ok false: another live call holds it.
+func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bool, error) {
+	key := busyKey(account)
+	val, _ := json.Marshal(busyEntry{CID: cid, Node: c.cfg.Node})
+	// A few rounds: the key may be freed or taken between two steps.
+	for range 3 {
+		rev, err := c.busy.Create(ctx, key, val)
+		if err == nil {
+			return busyClaim{key, rev}, true, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+		}
+		cur, err := c.busy.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+		}
+		var held busyEntry
+		if json.Unmarshal(cur.Value(), &held) == nil && !c.stale(ctx, held) {
+			return busyClaim{}, false, nil
+		}
+		rev, err = c.busy.Update(ctx, key, val, cur.Revision())
+		if err == nil {
+			return busyClaim{key, rev}, true, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+		}
+	}
+	return busyClaim{}, false, nil
+}
+
+// stale reports whether held names a call that is over, though its key
+// is still there: one of ours that ended while the key's delete is queued,
+// or one of a node that is gone.
+func (c *cluster) stale(ctx context.Context, held busyEntry) bool {
+	if held.Node == c.cfg.Node {
+		c.mu.Lock()
+		_, live := c.owned[held.CID]
+		c.mu.Unlock()
+		return !live
+	}
+	_, err := c.nodes.Get(ctx, held.Node)
+	return errors.Is(err, jetstream.ErrKeyNotFound)
+}
+
+// release forgets call cid as one of ours and queues the deletes of its
+// keys, behind the events already queued for other nodes: a device told
+// that the call ended finds its account free. Never waits.
+func (c *cluster) release(cid string, claims []busyClaim) {
+	c.mu.Lock()
+	delete(c.owned, cid)
+	c.mu.Unlock()
+	if len(claims) > 0 {
+		c.enqueue(outbound{release: claims})
+	}
+}
+
+func (c *cluster) releaseNow(claims []busyClaim) {
+	for _, cl := range claims {
+		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+		err := c.busy.Delete(ctx, cl.key, jetstream.LastRevision(cl.rev))
+		cancel()
+		if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
+		}
+	}
+}
+
+// ownerOf is the node that owns account's call cid; "" when no node does
+// (the call ended, or never was).
+func (c *cluster) ownerOf(ctx context.Context, account, cid string) (string, error) {
+	cur, err := c.busy.Get(ctx, busyKey(account))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("find the owner of call %s: %w", cid, err)
+	}
+	var held busyEntry
+	if json.Unmarshal(cur.Value(), &held) != nil || held.CID != cid {
+		return "", nil
+	}
+	return held.Node, nil
+}
