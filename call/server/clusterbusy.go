@@ -29,6 +29,14 @@ type busyClaim struct {
 
 func busyKey(account string) string { return base64.RawURLEncoding.EncodeToString([]byte(account)) }
 
+// own counts call cid among this node's live calls, so that its busy keys
+// are not taken for stale.
+func (c *cluster) own(cid string) {
+	c.mu.Lock()
+	c.owned[cid] = struct{}{}
+	c.mu.Unlock()
+}
+
 // claimCall takes the busy keys of call cid, the caller's then the callee's,
 // before the call reaches the hub. callerBusy: the caller is in a call
 // already, and nothing is held. calleeBusy: the callee is, and the caller's
@@ -36,9 +44,7 @@ func busyKey(account string) string { return base64.RawURLEncoding.EncodeToStrin
 // released by the hub (release) whatever becomes of the call. Called from a
 // connection's reader; it waits on NATS.
 func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (claims []busyClaim, callerBusy, calleeBusy bool, err error) {
-	c.mu.Lock()
-	c.owned[cid] = struct{}{}
-	c.mu.Unlock()
+	c.own(cid)
 	mine, ok, err := c.claim(ctx, caller, cid)
 	if err != nil || !ok {
 		c.release(cid, nil)

@@ -55,6 +55,9 @@ func (h *hub) restore(calls []openCall) {
 			continue
 		}
 		h.calls[c.cid] = c
+		if h.srv.cluster != nil {
+			h.srv.cluster.own(c.cid) // its busy keys, left from before, stay held
+		}
 		h.account(c.caller).call = c
 		h.account(c.callee).call = c
 		h.losses++ // both parties were lost with the server, together
