@@ -63,7 +63,7 @@ func (h *hub) call(sess *session, id uint64, req *proto.Call, pl placement) {
 			}
 		})
 		h.toAccount(req.Callee, c.beCalling(), nil)
-		h.srv.recorder.keepOpen(c.snapshot())
+		h.keepOpen(c)
 		sess.logger().Info("calling", "cid", c.cid, "callee", req.Callee, "type", c.typ, "calleeOnline", online)
 	}
 }
@@ -116,7 +116,7 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 	c.answeredAt = now
 	c.calleeParty.deviceID, c.calleeParty.clientType, c.calleeParty.sess = sess.deviceID, sess.clientType, sess
 	c.ringTimer.Stop()
-	h.srv.recorder.keepOpen(c.snapshot())
+	h.keepOpen(c)
 	h.sendEvent(c.callerParty.sess, proto.CallAccepted{CID: c.cid, Type: c.typ, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: true,
 		FromClientType: sess.clientType}, sess)

@@ -100,3 +100,26 @@ func TestClusterFlows(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) { f.run(t, newClusterEnv) })
 	}
 }
+
+// TestClusterNodeStartLeavesOthersCalls: a node that starts again on the
+// shared database resumes its own open calls only, not the live calls of
+// the others.
+func TestClusterNodeStartLeavesOthersCalls(t *testing.T) {
+	e := newClusterEnv(t, func(c *server.Config) { c.ReconnectGrace = 200 * time.Millisecond })
+	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
+	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
+	connect(t, alice, bob, cid)
+	e.nodes[2].restart()
+	expectQuiet(t, alice, 500*time.Millisecond) // more than the grace a restored copy would wait
+	if err := bob.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.RelayEvent](t, alice)
+	if err := alice.Hangup(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.ClientLeave](t, bob)
+	expect[*proto.HangupEvent](t, bob)
+	r := e.recordAfterRestart("bob", cid)
+	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
+}

@@ -24,6 +24,9 @@ func (s *Server) recoverOpenCalls(ctx context.Context) error {
 	}
 	var pending []openCall
 	for _, o := range calls {
+		if s.cluster != nil && o.Node != s.cluster.cfg.Node {
+			continue // another node's: it lives there, or is taken over from there
+		}
 		done, err := s.store.hasRecord(ctx, o.CID)
 		if err != nil {
 			return fmt.Errorf("recover open calls: %w", err)

@@ -23,7 +23,7 @@ func (h *hub) startRTC(sess *session, id uint64, req *proto.StartRTC) {
 	if p.mode == proto.CallTypeUnknown {
 		p.mode = c.typ
 	}
-	h.srv.recorder.keepOpen(c.snapshot())
+	h.keepOpen(c)
 	res := proto.StartRTCResult{UID: p.uid, Account: sess.account, CID: c.cid}
 	if sess.remote != nil {
 		res.ICEServers = sess.remote.ice // from the device's own node
