@@ -54,6 +54,13 @@ type cluster struct {
 	// owned are the calls this node owns or is placing (clusterbusy.go);
 	// guarded by mu.
 	owned map[string]struct{}
+	// revs is the latest revision seen of each busy key, so that a claim
+	// of a free key is one compare-and-set; guarded by mu.
+	revs map[string]busyRev
+	// local are the devices signed in here, as the hub has them, for
+	// messages from other nodes to reach them without a turn through the
+	// hub; guarded by mu.
+	local map[deviceKey]*session
 	// out is the queue to other nodes, sent in order by sendOut; guarded
 	// by mu.
 	out     []outbound
@@ -90,7 +97,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1), owned: map[string]struct{}{}, outWake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
@@ -138,7 +145,17 @@ func (c *cluster) start(h *hub) error {
 		devices.Stop()
 		return fmt.Errorf("watch nodes: %w", err)
 	}
-	c.wg.Add(4)
+	busy, err := c.busy.WatchAll(c.ctx)
+	if err != nil {
+		devices.Stop()
+		nodes.Stop()
+		return fmt.Errorf("watch busy: %w", err)
+	}
+	c.wg.Add(5)
+	go func() {
+		defer c.wg.Done()
+		c.watch(busy, c.busyChanged)
+	}()
 	go func() { defer c.wg.Done(); c.heartbeat() }()
 	go func() { defer c.wg.Done(); c.publish() }()
 	go func() { defer c.wg.Done(); c.watch(devices, c.deviceChanged) }()
@@ -201,11 +218,19 @@ func parseDeviceBucketKey(key string) (deviceKey, bool) {
 // signedIn and signedOut queue a device's state for publishing. Called by
 // the hub; they never wait on the network. Only the latest state of each
 // device is kept, so the queue holds at most one entry per device.
-func (c *cluster) signedIn(k deviceKey, ct proto.ClientType) {
-	c.queue(k, &deviceEntry{Node: c.cfg.Node, ClientType: ct})
+func (c *cluster) signedIn(k deviceKey, sess *session) {
+	c.mu.Lock()
+	c.local[k] = sess
+	c.mu.Unlock()
+	c.queue(k, &deviceEntry{Node: c.cfg.Node, ClientType: sess.clientType})
 }
 
-func (c *cluster) signedOut(k deviceKey) { c.queue(k, nil) }
+func (c *cluster) signedOut(k deviceKey) {
+	c.mu.Lock()
+	delete(c.local, k)
+	c.mu.Unlock()
+	c.queue(k, nil)
+}
 
 func (c *cluster) queue(k deviceKey, e *deviceEntry) {
 	c.mu.Lock()

@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"duet/call"
 	"duet/call/proto"
 	"duet/call/server"
 )
@@ -122,4 +125,41 @@ func TestClusterNodeStartLeavesOthersCalls(t *testing.T) {
 	expect[*proto.HangupEvent](t, bob)
 	r := e.recordAfterRestart("bob", cid)
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
+}
+
+// TestClusterBusyRace: two callers on different nodes call one account at
+// once: one call rings, the other is busy, round after round.
+func TestClusterBusyRace(t *testing.T) {
+	e := newClusterEnv(t, nil)
+	carol, dave, bob := e.dial("carol", "c1"), e.dial("dave", "d1"), e.dial("bob", "b1")
+	callers := map[string]*call.Client{"carol": carol, "dave": dave}
+	for round := range 5 {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for _, c := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := c.Call(ctx(t), "bob", proto.CallTypeAudio, call.CallOptions{}); err != nil {
+					t.Errorf("%s: call: %v", c.Account(), err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		bc := expect[*proto.BeCalling](t, bob)
+		winner := callers[bc.Caller]
+		for name, c := range callers {
+			if c != winner {
+				rej := expect[*proto.CallRejected](t, c)
+				wantEqual(t, fmt.Sprintf("round %d: %s's call", round, name), rej.Reason, proto.ReasonBusy)
+			}
+		}
+		expectQuiet(t, bob, 50*time.Millisecond) // one rings, once
+		if err := winner.Hangup(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		expect[*proto.HangupEvent](t, bob)
+	}
 }

@@ -37,57 +37,83 @@ func (c *cluster) own(cid string) {
 	c.mu.Unlock()
 }
 
-// claimCall takes the busy keys of call cid, the caller's then the callee's,
-// before the call reaches the hub. callerBusy: the caller is in a call
-// already, and nothing is held. calleeBusy: the callee is, and the caller's
-// key is held until the hub ends the call as busy. Every claim returned is
-// released by the hub (release) whatever becomes of the call. Called from a
-// connection's reader; it waits on NATS.
+// claimCall takes the busy keys of call cid, the caller's and the
+// callee's, before the call reaches the hub. callerBusy: the caller is in a
+// call already, and nothing is held. calleeBusy: the callee is, and the
+// caller's key is held until the hub ends the call as busy. Every claim
+// returned is released by the hub (release) whatever becomes of the call.
+// Called from a connection's reader; it waits on NATS, for both keys at
+// once: a call waits one round trip, not two.
 func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (claims []busyClaim, callerBusy, calleeBusy bool, err error) {
 	c.own(cid)
-	mine, ok, err := c.claim(ctx, caller, cid)
-	if err != nil || !ok {
-		c.release(cid, nil)
-		return nil, !ok && err == nil, false, err
+	type result struct {
+		claim busyClaim
+		ok    bool
+		err   error
 	}
-	claims = []busyClaim{mine}
-	theirs, ok, err := c.claim(ctx, callee, cid)
-	if err != nil {
+	theirs := make(chan result, 1)
+	go func() {
+		cl, ok, err := c.claim(ctx, callee, cid)
+		theirs <- result{cl, ok, err}
+	}()
+	mine, mineOK, mineErr := c.claim(ctx, caller, cid)
+	t := <-theirs
+	if mineOK {
+		claims = append(claims, mine)
+	}
+	if t.ok {
+		claims = append(claims, t.claim)
+	}
+	if err = errors.Join(mineErr, t.err); err != nil || !mineOK {
 		c.release(cid, claims)
-		return nil, false, false, err
+		return nil, err == nil, false, err
 	}
-	if ok {
-		claims = append(claims, theirs)
-	}
-	return claims, false, !ok, nil
+	return claims, false, !t.ok, nil
 }
 
-// claim takes account's busy key for cid; ok false: another live call holds it.
+// claim takes account's busy key for cid; ok false: another live call
+// holds it. A free key holds an empty value rather than none: a key
+// deleted and created again costs three round trips, an update one.
 func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bool, error) {
 	key := busyKey(account)
 	val, _ := json.Marshal(busyEntry{CID: cid, Node: c.cfg.Node})
 	// A few rounds: the key may be freed or taken between two steps.
 	for range 3 {
-		rev, err := c.busy.Create(ctx, key, val)
-		if err == nil {
-			return busyClaim{key, rev}, true, nil
-		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+		c.mu.Lock()
+		last, known := c.revs[key]
+		c.mu.Unlock()
+		// Free at the last revision seen, or never seen (revision 0 takes
+		// a key that never existed): the claim is one compare-and-set.
+		if !known || last.free {
+			rev, err := c.busy.Update(ctx, key, val, last.rev)
+			if err == nil {
+				c.sawRev(key, rev, false)
+				return busyClaim{key, rev}, true, nil
+			}
+			if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+			}
 		}
 		cur, err := c.busy.Get(ctx, key)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
+		if errors.Is(err, jetstream.ErrKeyNotFound) { // deleted by hand: start it again
+			if rev, err := c.busy.Create(ctx, key, val); err == nil {
+				c.sawRev(key, rev, false)
+				return busyClaim{key, rev}, true, nil
+			}
 			continue
 		}
 		if err != nil {
 			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
 		}
 		var held busyEntry
-		if json.Unmarshal(cur.Value(), &held) == nil && !c.stale(ctx, held) {
+		if len(cur.Value()) > 0 && json.Unmarshal(cur.Value(), &held) == nil && !c.stale(ctx, held) {
+			c.sawRev(key, cur.Revision(), false)
 			return busyClaim{}, false, nil
 		}
-		rev, err = c.busy.Update(ctx, key, val, cur.Revision())
+		// Free, or held by a call that is over: taken at this revision.
+		rev, err := c.busy.Update(ctx, key, val, cur.Revision())
 		if err == nil {
+			c.sawRev(key, rev, false)
 			return busyClaim{key, rev}, true, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -95,6 +121,26 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 		}
 	}
 	return busyClaim{}, false, nil
+}
+
+// busyRev is a revision of a busy key, and whether the key was free then.
+type busyRev struct {
+	rev  uint64
+	free bool
+}
+
+// sawRev notes a revision of a busy key, from this node's writes or the
+// bucket's watch; older news than what is known is dropped.
+func (c *cluster) sawRev(key string, rev uint64, free bool) {
+	c.mu.Lock()
+	if rev > c.revs[key].rev {
+		c.revs[key] = busyRev{rev, free}
+	}
+	c.mu.Unlock()
+}
+
+func (c *cluster) busyChanged(e jetstream.KeyValueEntry) {
+	c.sawRev(e.Key(), e.Revision(), e.Operation() != jetstream.KeyValuePut || len(e.Value()) == 0)
 }
 
 // stale reports whether held names a call that is over, though its key
@@ -123,12 +169,17 @@ func (c *cluster) release(cid string, claims []busyClaim) {
 	}
 }
 
+// releaseNow frees the keys: an empty value, at the revision that took
+// each, so a key taken since by a newer call stays.
 func (c *cluster) releaseNow(claims []busyClaim) {
 	for _, cl := range claims {
 		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
-		err := c.busy.Delete(ctx, cl.key, jetstream.LastRevision(cl.rev))
+		rev, err := c.busy.Update(ctx, cl.key, nil, cl.rev)
 		cancel()
-		if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		switch {
+		case err == nil:
+			c.sawRev(cl.key, rev, true)
+		case !errors.Is(err, jetstream.ErrKeyRevisionMismatch):
 			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
 		}
 	}
@@ -145,7 +196,7 @@ func (c *cluster) ownerOf(ctx context.Context, account, cid string) (string, err
 		return "", fmt.Errorf("find the owner of call %s: %w", cid, err)
 	}
 	var held busyEntry
-	if json.Unmarshal(cur.Value(), &held) != nil || held.CID != cid {
+	if len(cur.Value()) == 0 || json.Unmarshal(cur.Value(), &held) != nil || held.CID != cid {
 		return "", nil
 	}
 	return held.Node, nil

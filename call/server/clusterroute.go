@@ -85,15 +85,15 @@ func (c *cluster) deliver(node string, k deviceKey, msg []byte) {
 }
 
 // delivered hands a message from an owner to the device it is for, if it
-// is still signed in here.
+// is still signed in here. Messages arrive one at a time, in order.
 func (c *cluster) delivered(m *nats.Msg) {
 	k := deviceKey{m.Header.Get(hdrAccount), m.Header.Get(hdrDevice)}
-	h := c.hub
-	h.post(func() {
-		if sess := h.devices[k]; sess != nil {
-			sess.send(m.Data)
-		}
-	})
+	c.mu.Lock()
+	sess := c.local[k]
+	c.mu.Unlock()
+	if sess != nil {
+		sess.send(m.Data)
+	}
 }
 
 // forward sends a request of sess about a call owned by node there. The

@@ -113,34 +113,50 @@ func (sess *session) call(id uint64, req *proto.Call) {
 		sess.replyError(id, perr)
 		return
 	}
+	// On a cluster the busy keys are taken while the database is asked:
+	// the call waits for the slower of the two, not both.
+	var pl placement
+	claimed := make(chan error, 1)
+	if cl := sess.srv.cluster; cl != nil {
+		pl.cid = newCID()
+		go func() {
+			ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
+			defer cancel()
+			var callerBusy bool
+			var err error
+			pl.claims, callerBusy, pl.calleeBusy, err = cl.claimCall(ctx, sess.account, req.Callee, pl.cid)
+			if err == nil && callerBusy {
+				err = errCallerBusy
+			}
+			claimed <- err
+		}()
+	} else {
+		claimed <- nil
+	}
 	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
 	exists, err := sess.srv.store.accountExists(ctx, req.Callee)
 	cancel()
-	if err != nil {
+	claimErr := <-claimed
+	if err != nil || !exists || claimErr != nil {
+		if sess.srv.cluster != nil {
+			sess.srv.cluster.release(pl.cid, pl.claims)
+		}
+	}
+	switch {
+	case err != nil:
 		logDBError(sess.logger(), "call: look up callee", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
 		return
-	}
-	if !exists {
+	case !exists:
 		sess.replyError(id, proto.Errorf(proto.CodeUnknownAccount, "no account named %q", req.Callee))
 		return
-	}
-	var pl placement
-	if cl := sess.srv.cluster; cl != nil {
-		pl.cid = newCID()
-		ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
-		claims, callerBusy, calleeBusy, err := cl.claimCall(ctx, sess.account, req.Callee, pl.cid)
-		cancel()
-		switch {
-		case err != nil:
-			sess.logger().Warn("call: claim busy keys", "err", err)
-			sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot place calls now; try again"))
-			return
-		case callerBusy:
-			sess.replyError(id, proto.Errorf(proto.CodeBusy, "you are already in a call; hang up first"))
-			return
-		}
-		pl.claims, pl.calleeBusy = claims, calleeBusy
+	case errors.Is(claimErr, errCallerBusy):
+		sess.replyError(id, proto.Errorf(proto.CodeBusy, "you are already in a call; hang up first"))
+		return
+	case claimErr != nil:
+		sess.logger().Warn("call: claim busy keys", "err", claimErr)
+		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot place calls now; try again"))
+		return
 	}
 	h := sess.srv.hub
 	h.post(func() {
@@ -151,6 +167,9 @@ func (sess *session) call(id uint64, req *proto.Call) {
 		h.call(sess, id, req, pl)
 	})
 }
+
+// errCallerBusy: the caller's account is in a call on some node.
+var errCallerBusy = errors.New("caller busy")
 
 // history queues its query through the hub, behind the records of the
 // calls that requests sent before it ended: a history asked right after a

@@ -39,7 +39,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	h.devices[key] = sess
 	st.sessions[sess] = struct{}{}
 	if h.srv.cluster != nil {
-		h.srv.cluster.signedIn(key, sess.clientType)
+		h.srv.cluster.signedIn(key, sess)
 	}
 	sess.state.Store(signedIn)
 	sess.signedIn()
