@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -61,6 +62,12 @@ type cluster struct {
 	// messages from other nodes to reach them without a turn through the
 	// hub; guarded by mu.
 	local map[deviceKey]*session
+
+	// fenced: cut off from NATS, the node serves no client (fence.go).
+	fenced     atomic.Bool
+	fenceTimer *time.Timer // guarded by mu: running while the link is down
+	closed     bool        // guarded by mu
+	onFence    func()      // closes every client; set before start
 	// out is the queue to other nodes, sent in order by sendOut; guarded
 	// by mu.
 	out     []outbound
@@ -98,7 +105,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
 		wake: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
-		outStop: make(chan struct{}), outDone: make(chan struct{})}
+		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
 	if c.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: nodesBucket,
@@ -126,6 +133,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 func (c *cluster) start(h *hub) error {
 	c.hub = h
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.watchLink()
 	go func() { defer close(c.outDone); c.sendOut() }()
 	if err := c.forgetNode(c.cfg.Node); err != nil {
 		return err
@@ -164,6 +172,12 @@ func (c *cluster) start(h *hub) error {
 }
 
 func (c *cluster) close() {
+	c.mu.Lock()
+	c.closed = true
+	if c.fenceTimer != nil {
+		c.fenceTimer.Stop()
+	}
+	c.mu.Unlock()
 	if c.hub != nil {
 		// What the stopped hub still sent goes first, before this node's
 		// subscriptions and key go.

@@ -85,7 +85,7 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 		return
 	default:
 	}
-	if !s.originAllowed(w, r) {
+	if s.refuseFenced(w) || !s.originAllowed(w, r) {
 		return
 	}
 	leave, ok := s.enterPending(w, r)
