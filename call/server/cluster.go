@@ -47,6 +47,7 @@ type cluster struct {
 	nodes   jetstream.KeyValue
 	devices jetstream.KeyValue
 	busy    jetstream.KeyValue
+	calls   jetstream.KeyValue
 	hub     *hub
 
 	mu      sync.Mutex
@@ -120,6 +121,11 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if c.busy, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: busyBucket}); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: bucket %s: %w", busyBucket, err)
+	}
+	if c.calls, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: callsBucket,
+		TTL: 24 * time.Hour}); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: bucket %s: %w", callsBucket, err)
 	}
 	if _, err := c.nodes.Put(ctx, cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		nc.Close()
@@ -376,6 +382,7 @@ func (c *cluster) nodeChanged(e jetstream.KeyValueEntry) {
 	if err := c.forgetNode(e.Key()); err != nil {
 		c.log.Warn("cluster: forget node", "gone", e.Key(), "err", err)
 	}
+	c.takeOver(e.Key())
 }
 
 // remoteDeviceChanged applies another node's device change; d nil: gone.

@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // SetDBPageLimit makes the server built from cfg cap its database at limit()
 // pages on every write, so a test can fill the "disk" (writes fail with
@@ -42,4 +45,17 @@ func DeviceNode(s *Server, account, device string) string {
 	case <-h.done:
 		return ""
 	}
+}
+
+// HasOpenCall reports whether the database holds call cid as open.
+func HasOpenCall(s *Server, cid string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	calls, _ := s.store.openCalls(ctx)
+	for _, o := range calls {
+		if o.CID == cid {
+			return true
+		}
+	}
+	return false
 }
