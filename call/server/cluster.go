@@ -145,7 +145,7 @@ func (c *cluster) start(h *hub) error {
 		return err
 	}
 	for subject, handle := range map[string]nats.MsgHandler{devSubject(c.cfg.Node): c.delivered,
-		reqSubject(c.cfg.Node): c.requested} {
+		reqSubject(c.cfg.Node): c.requested, resumeSubject(c.cfg.Node): c.resumeRequested} {
 		if _, err := c.nc.Subscribe(subject, handle); err != nil {
 			return fmt.Errorf("subscribe %s: %w", subject, err)
 		}

@@ -76,7 +76,8 @@ func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (cl
 // deleted and created again costs three round trips, an update one.
 func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bool, error) {
 	key := busyKey(account)
-	val, _ := json.Marshal(busyEntry{CID: cid, Node: c.cfg.Node})
+	mine := busyEntry{CID: cid, Node: c.cfg.Node}
+	val, _ := json.Marshal(mine)
 	// A few rounds: the key may be freed or taken between two steps.
 	for range 3 {
 		c.mu.Lock()
@@ -84,10 +85,10 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 		c.mu.Unlock()
 		// Free at the last revision seen, or never seen (revision 0 takes
 		// a key that never existed): the claim is one compare-and-set.
-		if !known || last.free {
+		if !known || last.held.CID == "" {
 			rev, err := c.busy.Update(ctx, key, val, last.rev)
 			if err == nil {
-				c.sawRev(key, rev, false)
+				c.sawRev(key, rev, mine)
 				return busyClaim{key, rev}, true, nil
 			}
 			if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -97,7 +98,7 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 		cur, err := c.busy.Get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) { // deleted by hand: start it again
 			if rev, err := c.busy.Create(ctx, key, val); err == nil {
-				c.sawRev(key, rev, false)
+				c.sawRev(key, rev, mine)
 				return busyClaim{key, rev}, true, nil
 			}
 			continue
@@ -107,13 +108,13 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 		}
 		var held busyEntry
 		if len(cur.Value()) > 0 && json.Unmarshal(cur.Value(), &held) == nil && !c.stale(ctx, held) {
-			c.sawRev(key, cur.Revision(), false)
+			c.sawRev(key, cur.Revision(), held)
 			return busyClaim{}, false, nil
 		}
 		// Free, or held by a call that is over: taken at this revision.
 		rev, err := c.busy.Update(ctx, key, val, cur.Revision())
 		if err == nil {
-			c.sawRev(key, rev, false)
+			c.sawRev(key, rev, mine)
 			return busyClaim{key, rev}, true, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -123,24 +124,29 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 	return busyClaim{}, false, nil
 }
 
-// busyRev is a revision of a busy key, and whether the key was free then.
+// busyRev is a revision of a busy key and what it held then; a zero
+// held is a free key.
 type busyRev struct {
 	rev  uint64
-	free bool
+	held busyEntry
 }
 
 // sawRev notes a revision of a busy key, from this node's writes or the
 // bucket's watch; older news than what is known is dropped.
-func (c *cluster) sawRev(key string, rev uint64, free bool) {
+func (c *cluster) sawRev(key string, rev uint64, held busyEntry) {
 	c.mu.Lock()
 	if rev > c.revs[key].rev {
-		c.revs[key] = busyRev{rev, free}
+		c.revs[key] = busyRev{rev, held}
 	}
 	c.mu.Unlock()
 }
 
 func (c *cluster) busyChanged(e jetstream.KeyValueEntry) {
-	c.sawRev(e.Key(), e.Revision(), e.Operation() != jetstream.KeyValuePut || len(e.Value()) == 0)
+	var held busyEntry
+	if e.Operation() == jetstream.KeyValuePut && len(e.Value()) > 0 {
+		json.Unmarshal(e.Value(), &held)
+	}
+	c.sawRev(e.Key(), e.Revision(), held)
 }
 
 // stale reports whether held names a call that is over, though its key
@@ -178,7 +184,7 @@ func (c *cluster) releaseNow(claims []busyClaim) {
 		cancel()
 		switch {
 		case err == nil:
-			c.sawRev(cl.key, rev, true)
+			c.sawRev(cl.key, rev, busyEntry{})
 		case !errors.Is(err, jetstream.ErrKeyRevisionMismatch):
 			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
 		}
@@ -186,8 +192,15 @@ func (c *cluster) releaseNow(claims []busyClaim) {
 }
 
 // ownerOf is the node that owns account's call cid; "" when no node does
-// (the call ended, or never was).
+// (the call ended, or never was). The bucket's watch usually knows; a call
+// placed a moment ago may not have reached it yet, nor a call that ended.
 func (c *cluster) ownerOf(ctx context.Context, account, cid string) (string, error) {
+	c.mu.Lock()
+	known := c.revs[busyKey(account)].held
+	c.mu.Unlock()
+	if known.CID == cid {
+		return known.Node, nil
+	}
 	cur, err := c.busy.Get(ctx, busyKey(account))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", nil

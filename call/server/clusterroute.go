@@ -170,39 +170,31 @@ func (h *hub) proxy(k deviceKey, ct proto.ClientType, node string) *session {
 	return p
 }
 
-// callOwner is the node that owns a call, as a connection last found it.
-type callOwner struct{ cid, node string }
-
 // toOwner sends a request about call cid to the node that owns it when that
 // is another node, and reports whether it did; otherwise this node's hub
-// answers. Reader goroutine: the owner is looked up once per call.
+// answers. The owner is asked afresh for every request: it changes when
+// a lost node's call is taken over. Reader goroutine.
 func (sess *session) toOwner(id uint64, msg []byte, cid string, startRTC bool) bool {
 	c := sess.srv.cluster
 	if c == nil || cid == "" {
 		return false
 	}
-	if sess.owner.cid != cid {
-		ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
-		node, err := c.ownerOf(ctx, sess.account, cid)
-		cancel()
-		if err != nil {
-			sess.logger().Warn("cluster: find a call's owner", "cid", cid, "err", err)
-			sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot reach call %s now; try again", cid))
-			return true
-		}
-		if node == "" {
-			return false // over, or never was: the hub says so
-		}
-		sess.owner = callOwner{cid, node}
+	ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
+	node, err := c.ownerOf(ctx, sess.account, cid)
+	cancel()
+	if err != nil {
+		sess.logger().Warn("cluster: find a call's owner", "cid", cid, "err", err)
+		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot reach call %s now; try again", cid))
+		return true
 	}
-	if sess.owner.node == c.cfg.Node {
-		return false
+	if node == "" || node == c.cfg.Node {
+		return false // here, or over (the hub says so)
 	}
 	var ice []proto.ICEServer
 	if startRTC && len(sess.srv.relaysFor(sess)) > 0 {
 		ice = sess.srv.iceServersFor(sess)
 	}
-	if err := c.forward(sess, sess.owner.node, msg, ice); err != nil {
+	if err := c.forward(sess, node, msg, ice); err != nil {
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot reach call %s now; try again", cid))
 	}
 	return true

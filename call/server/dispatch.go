@@ -75,8 +75,12 @@ func (sess *session) login(id uint64, req *proto.Login) {
 		sess.replyError(id, asProtoError(err))
 		return
 	}
+	var resumed *proto.ActiveCall
+	if cl := sess.srv.cluster; cl != nil && req.DeviceID != "" {
+		resumed = cl.resume(sess.ctx, req.Account, req.DeviceID, req.ClientType)
+	}
 	h := sess.srv.hub
-	h.post(func() { h.login(sess, id, req) })
+	h.post(func() { h.login(sess, id, req, resumed) })
 }
 
 // contacts makes sess a presence watcher, then reads the accounts: an

@@ -47,14 +47,15 @@ func DeviceNode(s *Server, account, device string) string {
 	}
 }
 
-// HasOpenCall reports whether the database holds call cid as open.
-func HasOpenCall(s *Server, cid string) bool {
+// HasOpenCall reports whether the database holds call cid as open and,
+// with inRoom, answered with both parties in its room.
+func HasOpenCall(s *Server, cid string, inRoom bool) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	calls, _ := s.store.openCalls(ctx)
 	for _, o := range calls {
 		if o.CID == cid {
-			return true
+			return !inRoom || o.AnsweredAt != 0 && o.Caller.UID != 0 && o.Callee.UID != 0
 		}
 	}
 	return false

@@ -17,7 +17,9 @@ func (h *hub) account(name string) *accountState {
 
 // login binds an authenticated session to its account and device. A device
 // signing in again replaces its old connection and takes over its call.
-func (h *hub) login(sess *session, id uint64, req *proto.Login) {
+// resumed is the device's call on another node of a cluster, which that
+// node already handed back to it (resume.go).
+func (h *hub) login(sess *session, id uint64, req *proto.Login, resumed *proto.ActiveCall) {
 	if h.stopped {
 		return
 	}
@@ -49,6 +51,8 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	if c := st.call; c != nil && c.hasDevice(sess) {
 		c.reconnected(sess)
 		res.ActiveCall = c.activeFor(sess)
+	} else if resumed != nil {
+		res.ActiveCall = resumed
 	}
 	// A ringing call to this account rings here too: a device that signs in
 	// while a forceKeepCalling invitation waits, or just another device.

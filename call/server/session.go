@@ -65,9 +65,6 @@ type session struct {
 	// remote is set on the stand-in, on a call's owner node, for a device
 	// signed in on another node (clusterroute.go); nil for a websocket.
 	remote *remoteDevice
-	// owner caches the node that owns the call this connection last made a
-	// request about (toOwner); owned by the reader.
-	owner callOwner
 }
 
 const (

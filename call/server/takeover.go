@@ -21,8 +21,7 @@ const callsBucket = "duet-calls"
 func (c *cluster) takeOver(node string) {
 	ctx, cancel := context.WithTimeout(c.ctx, storeTimeout)
 	defer cancel()
-	st := c.hub.srv.store
-	calls, err := st.openCalls(ctx)
+	calls, err := c.hub.srv.store.openCalls(ctx)
 	if err != nil {
 		c.log.Warn("cluster: read the open calls of a lost node", "gone", node, "err", err)
 		return
@@ -31,27 +30,33 @@ func (c *cluster) takeOver(node string) {
 		if o.Node != node {
 			continue
 		}
-		if done, err := st.hasRecord(ctx, o.CID); err != nil || done {
-			continue // ended before the node went; the row was not cleared yet
-		}
-		if _, err := c.calls.Create(ctx, o.CID, []byte(c.cfg.Node)); err != nil {
-			if !errors.Is(err, jetstream.ErrKeyExists) {
-				c.log.Warn("cluster: take over a call", "cid", o.CID, "gone", node, "err", err)
-			}
-			continue // another node has it
-		}
-		c.own(o.CID)
-		claims := c.takeKeys(ctx, o, node)
-		c.log.Info("cluster: taking over a call of a lost node", "cid", o.CID, "gone", node, "answered", o.AnsweredAt != 0)
-		c.hub.post(func() { c.hub.adopt(o, claims) })
+		c.adoptIfFirst(ctx, o)
 	}
+}
+
+// adoptIfFirst takes over call o of a lost node unless another node did.
+func (c *cluster) adoptIfFirst(ctx context.Context, o openCall) {
+	if done, err := c.hub.srv.store.hasRecord(ctx, o.CID); err != nil || done {
+		return // ended before the node went; the row was not cleared yet
+	}
+	if _, err := c.calls.Create(ctx, o.CID, []byte(c.cfg.Node)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			c.log.Warn("cluster: take over a call", "cid", o.CID, "gone", o.Node, "err", err)
+		}
+		return // another node has it
+	}
+	c.own(o.CID)
+	claims := c.takeKeys(ctx, o, o.Node)
+	c.log.Info("cluster: taking over a call of a lost node", "cid", o.CID, "gone", o.Node, "answered", o.AnsweredAt != 0)
+	c.hub.post(func() { c.hub.adopt(o, claims) })
 }
 
 // takeKeys moves the busy keys a lost node held for call o to this node,
 // where no newer call took them meanwhile.
 func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyClaim {
 	var claims []busyClaim
-	val, _ := json.Marshal(busyEntry{CID: o.CID, Node: c.cfg.Node})
+	mine := busyEntry{CID: o.CID, Node: c.cfg.Node}
+	val, _ := json.Marshal(mine)
 	for _, account := range []string{o.Caller.Account, o.Callee.Account} {
 		key := busyKey(account)
 		cur, err := c.busy.Get(ctx, key)
@@ -63,7 +68,7 @@ func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyC
 			continue
 		}
 		if rev, err := c.busy.Update(ctx, key, val, cur.Revision()); err == nil {
-			c.sawRev(key, rev, false)
+			c.sawRev(key, rev, mine)
 			claims = append(claims, busyClaim{key, rev})
 		}
 	}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -29,10 +30,10 @@ func dialProcess(t *testing.T, p *serverProcess, e *env, account, device string,
 
 // awaitOpenCall waits until cid is in the database as an open call: what
 // a node keeps of it for whoever takes it over.
-func awaitOpenCall(t *testing.T, e *env, cid string) {
+func awaitOpenCall(t *testing.T, e *env, cid string, inRoom bool) {
 	t.Helper()
 	deadline := time.Now().Add(testTimeout)
-	for !server.HasOpenCall(e.srv, cid) {
+	for !server.HasOpenCall(e.srv, cid, inRoom) {
 		if time.Now().After(deadline) {
 			t.Fatalf("call %s never reached the database", cid)
 		}
@@ -49,7 +50,7 @@ func TestClusterNodeKilledMidRing(t *testing.T) {
 	alice := dialProcess(t, n3, nodes[0], "alice", "a1")
 	awaitOnline(t, alice, "bob") // n3 knows bob: the call rings
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob1, bob2)
-	awaitOpenCall(t, nodes[0], cid)
+	awaitOpenCall(t, nodes[0], cid, false)
 
 	n3.cmd.Process.Kill()
 	for _, b := range []*call.Client{bob1, bob2} {
@@ -84,4 +85,41 @@ func awaitOnline(t *testing.T, c *call.Client, account string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestClusterNodeKilledMidCall: the node that owns an answered call, and
+// holds one party's device, dies. The device reconnects through the load
+// balancer to another node, which takes the call over and hands it back:
+// the call goes on, and ends with one record.
+func TestClusterNodeKilledMidCall(t *testing.T) {
+	nodes, n3 := killableCluster(t)
+	lb := startRRProxy(t, []string{strings.TrimSuffix(strings.TrimPrefix(n3.url, "ws://"), "/ws"), nodes[0].addr, nodes[1].addr})
+	bob := nodes[0].dial("bob", "b1")
+	alice := dialProcess(t, n3, nodes[0], "alice", "a1", reconnecting, func(c *call.Config) { c.ServerURL = "ws://" + lb.addr() + "/ws" })
+	awaitOnline(t, alice, "bob")
+	cid := placeCall(t, alice, "bob", proto.CallTypeVideo, bob)
+	connect(t, alice, bob, cid)
+	awaitOpenCall(t, nodes[0], cid, true)
+
+	n3.cmd.Process.Kill()
+	expect[*call.Reconnecting](t, alice)
+	rc := expect[*call.Reconnected](t, alice)
+	if rc.ActiveCall == nil || rc.ActiveCall.CID != cid || !rc.ActiveCall.Answered {
+		t.Fatalf("alice reconnected with active call %+v, want %s", rc.ActiveCall, cid)
+	}
+	if err := alice.Relay(ctx(t), "media", map[string]bool{"video": true}); err != nil {
+		t.Fatalf("relay after the owner died: %v", err)
+	}
+	expect[*proto.RelayEvent](t, bob)
+	if err := bob.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.RelayEvent](t, alice)
+	if err := alice.Hangup(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.ClientLeave](t, bob)
+	expect[*proto.HangupEvent](t, bob)
+	r := waitRecord(t, bob, cid)
+	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
 }
