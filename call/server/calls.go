@@ -117,6 +117,9 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 	c.calleeParty.deviceID, c.calleeParty.clientType, c.calleeParty.sess = sess.deviceID, sess.clientType, sess
 	c.ringTimer.Stop()
 	h.keepOpen(c)
+	if h.srv.cluster != nil {
+		h.srv.cluster.answered(c.cid, c.claims)
+	}
 	h.sendEvent(c.callerParty.sess, proto.CallAccepted{CID: c.cid, Type: c.typ, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: true,
 		FromClientType: sess.clientType}, sess)

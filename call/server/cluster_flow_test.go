@@ -97,7 +97,9 @@ func TestClusterFlows(t *testing.T) {
 		{"ForceKeepCallingTimesOut", testForceKeepCallingTimesOut},
 		{"SimultaneousAcceptOneWins", testSimultaneousAcceptOneWins},
 		{"RingingCallerDisconnectCancels", testRingingCallerDisconnectCancels},
+		{"AnsweredCallSurvivesReconnect", testAnsweredCallSurvivesReconnect},
 		{"AnsweredCallEndsWhenPeerStaysAway", testAnsweredCallEndsWhenPeerStaysAway},
+		{"PresenceAndContacts", testPresenceAndContacts},
 		{"HistoryIsPagedAndPrivate", testHistoryIsPagedAndPrivate},
 	} {
 		t.Run(f.name, func(t *testing.T) { f.run(t, newClusterEnv) })

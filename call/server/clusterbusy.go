@@ -18,6 +18,9 @@ const busyBucket = "duet-busy"
 type busyEntry struct {
 	CID  string `json:"cid"`
 	Node string `json:"node"`
+	// Answered: the call is answered, and the account shows in a call on
+	// every node.
+	Answered bool `json:"answered,omitempty"`
 }
 
 // busyClaim is a key taken for a call. Its release is guarded by the
@@ -146,7 +149,50 @@ func (c *cluster) busyChanged(e jetstream.KeyValueEntry) {
 	if e.Operation() == jetstream.KeyValuePut && len(e.Value()) > 0 {
 		json.Unmarshal(e.Value(), &held)
 	}
+	c.mu.Lock()
+	was := c.revs[e.Key()].held
+	c.mu.Unlock()
 	c.sawRev(e.Key(), e.Revision(), held)
+	if was.Answered != held.Answered {
+		if account, err := base64.RawURLEncoding.DecodeString(e.Key()); err == nil {
+			c.hub.post(func() { c.hub.updatePresence(string(account)) })
+		}
+	}
+}
+
+// inCallElsewhere reports whether account is in an answered call that
+// another node owns, as far as the busy bucket's watch has told.
+func (c *cluster) inCallElsewhere(account string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	held := c.revs[busyKey(account)].held
+	return held.Answered && held.Node != c.cfg.Node
+}
+
+// answered marks the busy keys of call cid answered, in the queue to
+// other nodes. The claims' revisions are updated in place, by the queue's
+// goroutine, which alone reads them afterwards (releaseNow).
+func (c *cluster) answered(cid string, claims []busyClaim) {
+	if len(claims) > 0 {
+		c.enqueue(outbound{answered: claims, cid: cid})
+	}
+}
+
+func (c *cluster) answeredNow(cid string, claims []busyClaim) {
+	mine := busyEntry{CID: cid, Node: c.cfg.Node, Answered: true}
+	val, _ := json.Marshal(mine)
+	for i := range claims {
+		cl := &claims[i]
+		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+		rev, err := c.busy.Update(ctx, cl.key, val, cl.rev)
+		cancel()
+		if err != nil {
+			c.log.Warn("cluster: mark busy key answered", "key", cl.key, "err", err)
+			continue
+		}
+		cl.rev = rev
+		c.sawRev(cl.key, rev, mine)
+	}
 }
 
 // stale reports whether held names a call that is over, though its key

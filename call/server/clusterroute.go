@@ -26,11 +26,13 @@ const (
 func devSubject(node string) string { return "duet.node." + node + ".dev" }
 func reqSubject(node string) string { return "duet.node." + node + ".req" }
 
-// outbound is one item of the queue to other nodes: a message, or the
-// release of a call's busy keys.
+// outbound is one item of the queue to other nodes: a message, or a
+// change of a call's busy keys.
 type outbound struct {
-	msg     *nats.Msg
-	release []busyClaim
+	msg      *nats.Msg
+	release  []busyClaim
+	answered []busyClaim // of call cid
+	cid      string
 }
 
 // enqueue adds to the queue to other nodes; never waits.
@@ -63,6 +65,9 @@ func (c *cluster) sendOut() {
 				if err := c.nc.PublishMsg(o.msg); err != nil {
 					c.log.Debug("cluster: send to node", "subject", o.msg.Subject, "err", err)
 				}
+			}
+			if o.answered != nil {
+				c.answeredNow(o.cid, o.answered)
 			}
 			if o.release != nil {
 				c.releaseNow(o.release)

@@ -55,7 +55,7 @@ func (c *cluster) adoptIfFirst(ctx context.Context, o openCall) {
 // where no newer call took them meanwhile.
 func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyClaim {
 	var claims []busyClaim
-	mine := busyEntry{CID: o.CID, Node: c.cfg.Node}
+	mine := busyEntry{CID: o.CID, Node: c.cfg.Node, Answered: o.AnsweredAt != 0}
 	val, _ := json.Marshal(mine)
 	for _, account := range []string{o.Caller.Account, o.Callee.Account} {
 		key := busyKey(account)
@@ -64,7 +64,7 @@ func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyC
 			continue
 		}
 		var held busyEntry
-		if json.Unmarshal(cur.Value(), &held) != nil || held != (busyEntry{CID: o.CID, Node: from}) {
+		if json.Unmarshal(cur.Value(), &held) != nil || held.CID != o.CID || held.Node != from {
 			continue
 		}
 		if rev, err := c.busy.Update(ctx, key, val, cur.Revision()); err == nil {
