@@ -67,8 +67,11 @@ type cluster struct {
 	// fenced: cut off from NATS, the node serves no client (fence.go).
 	fenced     atomic.Bool
 	fenceTimer *time.Timer // guarded by mu: running while the link is down
-	closed     bool        // guarded by mu
-	onFence    func()      // closes every client; set before start
+	// abandonTimer, guarded by mu, runs while fenced until the others take
+	// the node's calls over.
+	abandonTimer *time.Timer
+	closed       bool   // guarded by mu
+	onFence      func() // closes every client; set before start
 	// out is the queue to other nodes, sent in order by sendOut; guarded
 	// by mu.
 	out     []outbound
@@ -180,8 +183,10 @@ func (c *cluster) start(h *hub) error {
 func (c *cluster) close() {
 	c.mu.Lock()
 	c.closed = true
-	if c.fenceTimer != nil {
-		c.fenceTimer.Stop()
+	for _, t := range []*time.Timer{c.fenceTimer, c.abandonTimer} {
+		if t != nil {
+			t.Stop()
+		}
 	}
 	c.mu.Unlock()
 	if c.hub != nil {

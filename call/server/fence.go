@@ -34,9 +34,11 @@ func (c *cluster) linkLost(err error) {
 func (c *cluster) linkBack() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.fenceTimer != nil {
-		c.fenceTimer.Stop()
-		c.fenceTimer = nil
+	for _, t := range []**time.Timer{&c.fenceTimer, &c.abandonTimer} {
+		if *t != nil {
+			(*t).Stop()
+			*t = nil
+		}
 	}
 	if c.fenced.Load() {
 		c.fenced.Store(false)
@@ -52,9 +54,38 @@ func (c *cluster) fence() {
 		return
 	}
 	c.fenced.Store(true)
+	// By a TTL after the loss, this node's key has expired for the others,
+	// who take its calls over.
+	c.abandonTimer = time.AfterFunc(c.cfg.NodeTTL-c.cfg.NodeTTL/2, c.abandon)
 	c.mu.Unlock()
 	c.log.Warn("cluster: cut off from NATS; closing every client so that they move to another node")
 	c.onFence()
+}
+
+func (c *cluster) abandon() {
+	c.mu.Lock()
+	still := !c.closed && c.abandonTimer != nil
+	c.mu.Unlock()
+	if still {
+		c.hub.post(c.hub.abandonCalls)
+	}
+}
+
+// abandonCalls forgets every call without ending it: the nodes that still
+// see the cluster take them over, end them and write their records. Runs
+// on the hub.
+func (h *hub) abandonCalls() {
+	for _, c := range h.calls {
+		c.stopTimers()
+		delete(h.calls, c.cid)
+		for _, acc := range []string{c.caller, c.callee} {
+			if st := h.accounts[acc]; st != nil && st.call == c {
+				st.call = nil
+			}
+			h.updatePresence(acc)
+		}
+		h.log.Info("cluster: leaving a call to the nodes that take it over", "cid", c.cid)
+	}
 }
 
 // fenceSessions closes every connection with 1012.

@@ -73,3 +73,56 @@ func tryDial(e *env, account, device string) (*call.Client, error) {
 	return call.Dial(ctx, call.Config{ServerURL: e.url, Account: account, Token: e.tokens[account], DeviceID: device,
 		ClientType: proto.ClientDesktop})
 }
+
+// TestClusterPartitionMidCall: the owner of an answered call is cut off
+// from NATS. Its party's device moves to another node, which takes the
+// call over; the cut-off node leaves the call alone, and the call ends
+// with the record its parties made.
+func TestClusterPartitionMidCall(t *testing.T) {
+	var fault *netfault.Proxy
+	nodes := newCluster(t, 2, func(c *server.Config) {
+		c.Cluster.NodeTTL = 600 * time.Millisecond
+		c.ReconnectGrace = time.Second // long enough to resume, short enough to end the call if the cut-off node kept it
+		if c.Cluster.Node != "n1" {
+			return
+		}
+		p, err := netfault.New(strings.TrimPrefix(c.Cluster.URL, "nats://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		fault, c.Cluster.URL = p, "nats://"+p.Addr()
+	})
+	lb := startRRProxy(t, []string{nodes[0].addr, nodes[1].addr})
+	alice := nodes[0].dial("alice", "a1", reconnecting, func(c *call.Config) { c.ServerURL = "ws://" + lb.addr() + "/ws" })
+	bob := nodes[1].dial("bob", "b1")
+	awaitOnline(t, alice, "bob")
+	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
+	connect(t, alice, bob, cid)
+	awaitOpenCall(t, nodes[1], cid, true)
+
+	fault.Set(netfault.Cut)
+	expect[*call.Reconnecting](t, alice)
+	rc := expect[*call.Reconnected](t, alice)
+	if rc.ActiveCall == nil || rc.ActiveCall.CID != cid {
+		t.Fatalf("alice reconnected with active call %+v, want %s", rc.ActiveCall, cid)
+	}
+	expectQuiet(t, bob, 1500*time.Millisecond) // past the cut-off node's grace
+	fault.Set(netfault.Pass)
+	if err := alice.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.RelayEvent](t, bob)
+	if err := bob.Hangup(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.ClientLeave](t, alice)
+	expect[*proto.HangupEvent](t, alice)
+	r := waitRecord(t, alice, cid)
+	wantEqual(t, "pushed record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "bob"})
+	page, err := bob.History(ctx(t), 0, 1) // what the database kept: the first record written
+	if err != nil || len(page.Records) != 1 || page.Records[0].CID != cid {
+		t.Fatalf("history: %+v, %v", page, err)
+	}
+	wantEqual(t, "record", [2]any{page.Records[0].Status, page.Records[0].EndedBy}, [2]any{proto.StatusCompleted, "bob"})
+}
