@@ -58,7 +58,7 @@ func (h *hub) call(sess *session, id uint64, req *proto.Call, pl placement) {
 		h.account(req.Callee).call = c
 		sess.reply(id, proto.CallResult{CID: c.cid, Timetag: now})
 		c.ringTimer = h.after(h.cfg.RingTimeout, func() {
-			if h.calls[c.cid] == c && !c.answered() {
+			if h.calls[c.cid] == c && !c.answered() && !c.suspended {
 				h.endCall(c, proto.ReasonTimeout, "")
 			}
 		})

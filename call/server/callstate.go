@@ -24,6 +24,9 @@ type callState struct {
 	lostAt int64
 	// claims are the call's busy keys on a cluster (clusterbusy.go).
 	claims []busyClaim
+	// suspended: this node was cut off from its cluster and left the call
+	// to whoever takes it over (fence.go); its timers are stopped.
+	suspended bool
 }
 
 // party is one side of a call: its device, and its place in the room.

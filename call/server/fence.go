@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -40,9 +41,11 @@ func (c *cluster) linkBack() {
 			*t = nil
 		}
 	}
-	if c.fenced.Load() {
+	if c.fenced.Load() && !c.closed {
 		c.fenced.Store(false)
 		c.log.Info("cluster: NATS is back; taking clients again")
+		c.wg.Add(1) // under mu, and not closed: close has not begun waiting
+		go func() { defer c.wg.Done(); c.settle() }()
 	}
 }
 
@@ -67,24 +70,86 @@ func (c *cluster) abandon() {
 	still := !c.closed && c.abandonTimer != nil
 	c.mu.Unlock()
 	if still {
-		c.hub.post(c.hub.abandonCalls)
+		c.hub.post(c.hub.suspendCalls)
 	}
 }
 
-// abandonCalls forgets every call without ending it: the nodes that still
-// see the cluster take them over, end them and write their records. Runs
-// on the hub.
-func (h *hub) abandonCalls() {
+// suspendCalls stops every call's timers without ending it: the nodes that
+// still see the cluster take the calls over, end them and write their
+// records. If NATS itself is down, no node does; settleCalls takes the
+// calls back when it returns. Runs on the hub.
+func (h *hub) suspendCalls() {
 	for _, c := range h.calls {
 		c.stopTimers()
-		delete(h.calls, c.cid)
+		c.suspended = true
+	}
+	if len(h.calls) > 0 {
+		h.log.Info("cluster: leaving calls to the nodes that take them over", "calls", len(h.calls))
+	}
+}
+
+// settle, once NATS is back, forgets the suspended calls that another node
+// took over and takes back the others. Runs on the link's callback; it
+// waits on NATS.
+func (c *cluster) settle() {
+	h := c.hub
+	cids := make(chan []string, 1)
+	h.post(func() {
+		var out []string
+		for _, call := range h.calls {
+			if call.suspended {
+				out = append(out, call.cid)
+			}
+		}
+		cids <- out
+	})
+	var suspended []string
+	select {
+	case suspended = <-cids:
+	case <-h.done:
+		return
+	}
+	for _, cid := range suspended {
+		ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
+		e, err := c.calls.Get(ctx, cid)
+		cancel()
+		takenBy := ""
+		if err == nil {
+			takenBy = string(e.Value())
+		}
+		h.post(func() { h.settleCall(cid, takenBy != "" && takenBy != c.cfg.Node) })
+	}
+}
+
+// settleCall forgets a suspended call another node took over, or takes it
+// back as a restarted server would: a ringing call ends as network lost,
+// an answered one waits for its away parties again. Runs on the hub.
+func (h *hub) settleCall(cid string, takenOver bool) {
+	c := h.calls[cid]
+	if c == nil || !c.suspended {
+		return
+	}
+	c.suspended = false
+	if takenOver {
+		delete(h.calls, cid)
 		for _, acc := range []string{c.caller, c.callee} {
 			if st := h.accounts[acc]; st != nil && st.call == c {
 				st.call = nil
 			}
 			h.updatePresence(acc)
 		}
-		h.log.Info("cluster: leaving a call to the nodes that take it over", "cid", c.cid)
+		h.srv.cluster.release(cid, nil) // no longer ours; its keys are the taker's
+		h.log.Info("cluster: a call was taken over while this node was cut off", "cid", cid)
+		return
+	}
+	if !c.answered() {
+		h.endCall(c, proto.ReasonNetworkLost, "")
+		return
+	}
+	for _, p := range []*party{&c.callerParty, &c.calleeParty} {
+		if p.sess == nil {
+			h.awaitParty(c, p, h.cfg.ReconnectGrace)
+		}
 	}
 }
 

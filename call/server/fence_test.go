@@ -126,3 +126,45 @@ func TestClusterPartitionMidCall(t *testing.T) {
 	}
 	wantEqual(t, "record", [2]any{page.Records[0].Status, page.Records[0].EndedBy}, [2]any{proto.StatusCompleted, "bob"})
 }
+
+// TestClusterNATSOutageKeepsCalls: NATS stops for every node, so every
+// node fences itself and nobody can take a call over. When NATS is back
+// the owner takes its call back, and the parties resume it.
+func TestClusterNATSOutageKeepsCalls(t *testing.T) {
+	nodes, nats := newClusterNATS(t, 2, func(c *server.Config) {
+		c.Cluster.NodeTTL = 600 * time.Millisecond
+		c.ReconnectGrace = 5 * time.Second
+	})
+	lb := startRRProxy(t, []string{nodes[0].addr, nodes[1].addr})
+	viaLB := func(c *call.Config) { c.ServerURL = "ws://" + lb.addr() + "/ws" }
+	alice := nodes[0].dial("alice", "a1", reconnecting, viaLB)
+	bob := nodes[0].dial("bob", "b1", reconnecting, viaLB)
+	awaitOnline(t, alice, "bob")
+	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
+	connect(t, alice, bob, cid)
+	awaitOpenCall(t, nodes[0], cid, true)
+
+	nats.Shutdown()
+	for _, c := range []*call.Client{alice, bob} {
+		expect[*call.Reconnecting](t, c)
+	}
+	time.Sleep(time.Second) // the outage outlasts the TTL: every node suspends its calls
+	nats.Restart()
+	for _, c := range []*call.Client{alice, bob} {
+		rc := expect[*call.Reconnected](t, c)
+		if rc.ActiveCall == nil || rc.ActiveCall.CID != cid {
+			t.Fatalf("%s reconnected with active call %+v, want %s", c.Account(), rc.ActiveCall, cid)
+		}
+	}
+	if err := bob.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.RelayEvent](t, alice)
+	if err := alice.Hangup(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.ClientLeave](t, bob)
+	expect[*proto.HangupEvent](t, bob)
+	r := waitRecord(t, bob, cid)
+	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
+}

@@ -118,7 +118,7 @@ func (h *hub) deviceLost(c *callState, sess *session) {
 		return
 	}
 	party.grace = h.after(grace, func() {
-		if h.calls[c.cid] != c || party.sess != nil {
+		if h.calls[c.cid] != c || party.sess != nil || c.suspended {
 			return
 		}
 		h.log.Info("caller did not come back", "cid", c.cid, "account", sess.account, "after", grace.Round(time.Millisecond))

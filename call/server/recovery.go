@@ -81,7 +81,7 @@ func (h *hub) restore(calls []openCall) {
 // endedBy "": the server ended the call.
 func (h *hub) awaitParty(c *callState, p *party, grace time.Duration) {
 	p.grace = h.after(grace, func() {
-		if h.calls[c.cid] != c || p.sess != nil {
+		if h.calls[c.cid] != c || p.sess != nil || c.suspended {
 			return
 		}
 		endedBy := p.account
