@@ -131,6 +131,7 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 // reject ends a ringing call declined by one of the callee's devices, as
 // rejected or, when the callee said so, busy.
 func (h *hub) reject(c *callState, by *session, reason proto.Reason) {
+	h.unclaim(c)
 	now := h.now()
 	h.sendEvent(c.callerParty.sess, proto.CallRejected{CID: c.cid, Type: c.typ, Reason: reason, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: false,
@@ -164,6 +165,7 @@ func (h *hub) hangup(sess *session, id uint64, req *proto.Hangup) {
 // endCall tells every device still in the call (but not the one of endedBy,
 // which knows) that it ended, then finishes it.
 func (h *hub) endCall(c *callState, reason proto.Reason, endedBy string) {
+	h.unclaim(c)
 	ev := proto.HangupEvent{Timetag: h.now(), CID: c.cid, Account: endedBy, Reason: reason}
 	for _, p := range []*party{&c.callerParty, &c.calleeParty} {
 		if p.account == endedBy {
@@ -212,7 +214,9 @@ func (h *hub) record(c *callState, reason proto.Reason, endedBy string) {
 }
 
 // unclaim frees the call's busy keys on a cluster, once the events sent
-// so far have left for the other nodes.
+// so far have left for the other nodes. A call that ends does it before
+// it tells anyone: a device that hears of the end and calls back at once
+// finds the keys free, or at least known to be stale.
 func (h *hub) unclaim(c *callState) {
 	if h.srv.cluster != nil {
 		h.srv.cluster.release(c.cid, c.claims)

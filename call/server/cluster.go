@@ -53,6 +53,7 @@ type cluster struct {
 	mu      sync.Mutex
 	pending map[deviceKey]*deviceEntry // guarded by mu: latest state to publish; nil entry: signed out
 	wake    chan struct{}
+	beat    chan struct{} // refreshes the node's key at once
 	// owned are the calls this node owns or is placing (clusterbusy.go);
 	// guarded by mu.
 	owned map[string]struct{}
@@ -108,7 +109,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
@@ -213,6 +214,7 @@ func (c *cluster) heartbeat() {
 		case <-c.ctx.Done():
 			return
 		case <-t.C:
+		case <-c.beat:
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
 		_, err := c.nodes.Put(ctx, c.cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339)))
@@ -381,6 +383,19 @@ func (c *cluster) deviceChanged(e jetstream.KeyValueEntry) {
 // nodeChanged clears the devices of a node whose key expired or was deleted.
 func (c *cluster) nodeChanged(e jetstream.KeyValueEntry) {
 	if e.Operation() == jetstream.KeyValuePut || e.Key() == c.cfg.Node {
+		return
+	}
+	// A key that expired while NATS itself was down comes back as soon as
+	// its node has NATS again: a node is gone only if it stays silent.
+	select {
+	case <-c.ctx.Done():
+		return
+	case <-time.After(c.cfg.NodeTTL / 2):
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
+	_, err := c.nodes.Get(ctx, e.Key())
+	cancel()
+	if !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return
 	}
 	c.log.Info("cluster: node gone", "gone", e.Key())

@@ -41,6 +41,17 @@ func (c *cluster) linkBack() {
 			*t = nil
 		}
 	}
+	// What was published while the link was down may be lost, and the
+	// node's key may have expired: both are put again now.
+	for k, sess := range c.local {
+		c.pending[k] = &deviceEntry{Node: c.cfg.Node, ClientType: sess.clientType}
+	}
+	for _, ch := range []chan struct{}{c.wake, c.beat} {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 	if c.fenced.Load() && !c.closed {
 		c.fenced.Store(false)
 		c.log.Info("cluster: NATS is back; taking clients again")
