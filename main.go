@@ -108,6 +108,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ring := fs.Duration("ring-timeout", 0, "server-side limit on ringing (default 60s)")
 	turnf := addTURNFlags(fs)
 	limits := addLimitFlags(fs)
+	clusterf := addClusterFlags(fs)
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM): serve wss:// instead of ws:// (duet cert makes a development one)")
 	tlsKey := fs.String("tls-key", "", "the TLS certificate's private key (PEM)")
 	var origins []string
@@ -132,8 +133,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	cluster, err := clusterf.config(*db)
+	if err != nil {
+		return err
+	}
 	cfg := server.Config{DB: *db, Open: *open, RingTimeout: *ring, Logger: log, TURN: turn,
-		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowOrigins: origins, Limits: *limits}
+		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowOrigins: origins, Limits: *limits, Cluster: cluster}
 	srv, err := server.New(cfg)
 	if err != nil && turn != nil && !turnf.explicit() && errors.Is(err, syscall.EADDRINUSE) {
 		log.Warn("TURN relay port busy; serving without a relay (pick another with --turn-addr, or --no-turn)", "err", err)
@@ -162,6 +167,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if cfg.TURN.PublicIP.IsLoopback() {
 			fmt.Fprintln(stdout, "the relay is only reachable from this machine: set --turn-public-ip")
 		}
+	}
+	if cluster != nil {
+		fmt.Fprintf(stdout, "cluster: node %s on NATS %s\n", cluster.Node, cluster.URL)
 	}
 	if limits.Off {
 		fmt.Fprintln(stdout, "rate limits: none (--no-limits)")

@@ -165,7 +165,7 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"serve", "--help"}, []string{"-tls-cert", "-tls-key", "-allow-origin", "-open", "-db"}},
+		{[]string{"serve", "--help"}, []string{"-tls-cert", "-tls-key", "-allow-origin", "-open", "-db", "-cluster", "-node"}},
 		{[]string{"cert", "--help"}, []string{"-host", "-out", "-days", "-force"}},
 		{[]string{"account", "add", "--help"}, []string{"-label", "-db"}},
 		{[]string{"account", "list", "--help"}, []string{"-db"}},

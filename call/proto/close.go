@@ -13,6 +13,10 @@ const (
 	ClosePolicyViolation = 1008
 	// CloseMessageTooBig: a message over the hard limit of 1 MiB.
 	CloseMessageTooBig = 1009
+	// CloseServiceRestart: a server of a cluster lost its link to the
+	// others and stopped serving (docs/cluster.md). Reconnect: through the
+	// load balancer, another server takes the client.
+	CloseServiceRestart = 1012
 	// CloseReplaced: the same account and device ID signed in on a newer
 	// connection, which took over this one's call. Final: a client that
 	// reconnected would take the device back from the newer connection.
@@ -34,4 +38,5 @@ const (
 	CloseReasonRevoked  = "token revoked"
 	CloseReasonFlood    = "too many messages after rate_limited errors"
 	CloseReasonReplaced = "replaced by a newer connection of this device"
+	CloseReasonFenced   = "server cut off from its cluster"
 )

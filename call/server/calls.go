@@ -6,34 +6,49 @@ import (
 	"duet/call/proto"
 )
 
+// placement is what a connection's reader settled before a call reaches
+// the hub: on a cluster, the call's id and its busy keys (clusterbusy.go).
+type placement struct {
+	cid        string
+	claims     []busyClaim
+	calleeBusy bool // the callee's key is held by another call
+}
+
 // call places an invitation: busy and offline callees end it at once (with a
 // record); otherwise every device of the callee rings until an answer, a
 // cancel or the ring limit.
-func (h *hub) call(sess *session, id uint64, req *proto.Call) {
+func (h *hub) call(sess *session, id uint64, req *proto.Call, pl placement) {
+	if pl.cid == "" {
+		pl.cid = newCID()
+	}
+	now := h.now()
+	c := &callState{cid: pl.cid, typ: req.Type, custom: req.PushConfig.Custom, createdAt: now,
+		caller: sess.account, callee: req.Callee, claims: pl.claims,
+		callerParty: party{account: sess.account, deviceID: sess.deviceID, clientType: sess.clientType, sess: sess},
+		calleeParty: party{account: req.Callee}}
 	if h.accounts[sess.account].call != nil {
+		h.unclaim(c)
 		sess.replyError(id, proto.Errorf(proto.CodeBusy, "you are already in a call; hang up first"))
 		return
 	}
 	// Only calls that are placed count: ringing, busy or offline, each
 	// reaches the callee or their history.
 	if ok, wait := h.srv.calls.ringing(req.Callee, time.Now()); !ok {
+		h.unclaim(c)
 		sess.replyError(id, rateLimited(wait, "%s has been called too often; a person may be called %v",
 			req.Callee, h.cfg.Limits.Rings))
 		return
 	}
-	now := h.now()
-	c := &callState{cid: newCID(), typ: req.Type, custom: req.PushConfig.Custom, createdAt: now,
-		caller: sess.account, callee: req.Callee,
-		callerParty: party{account: sess.account, deviceID: sess.deviceID, clientType: sess.clientType, sess: sess},
-		calleeParty: party{account: req.Callee}}
 	callee := h.accounts[req.Callee]
-	online := callee != nil && len(callee.sessions) > 0
+	online := callee != nil && len(callee.sessions) > 0 || len(h.remote[req.Callee]) > 0
 	switch {
-	case callee != nil && callee.call != nil:
+	case callee != nil && callee.call != nil, pl.calleeBusy:
+		h.unclaim(c)
 		sess.reply(id, proto.CallResult{CID: c.cid, Timetag: now})
 		h.sendEvent(sess, proto.CallRejected{CID: c.cid, Type: c.typ, Reason: proto.ReasonBusy, Timetag: now})
 		h.record(c, proto.ReasonBusy, req.Callee)
 	case !online && !req.ForceKeepCalling:
+		h.unclaim(c)
 		sess.replyError(id, proto.Errorf(proto.CodeCalleeOffline,
 			"%s is offline (call %s); try later, or call with forceKeepCalling to ring when they sign in", req.Callee, c.cid))
 		h.record(c, proto.ReasonOffline, "")
@@ -43,12 +58,12 @@ func (h *hub) call(sess *session, id uint64, req *proto.Call) {
 		h.account(req.Callee).call = c
 		sess.reply(id, proto.CallResult{CID: c.cid, Timetag: now})
 		c.ringTimer = h.after(h.cfg.RingTimeout, func() {
-			if h.calls[c.cid] == c && !c.answered() {
+			if h.calls[c.cid] == c && !c.answered() && !c.suspended {
 				h.endCall(c, proto.ReasonTimeout, "")
 			}
 		})
 		h.toAccount(req.Callee, c.beCalling(), nil)
-		h.srv.recorder.keepOpen(c.snapshot())
+		h.keepOpen(c)
 		sess.logger().Info("calling", "cid", c.cid, "callee", req.Callee, "type", c.typ, "calleeOnline", online)
 	}
 }
@@ -101,7 +116,10 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 	c.answeredAt = now
 	c.calleeParty.deviceID, c.calleeParty.clientType, c.calleeParty.sess = sess.deviceID, sess.clientType, sess
 	c.ringTimer.Stop()
-	h.srv.recorder.keepOpen(c.snapshot())
+	h.keepOpen(c)
+	if h.srv.cluster != nil {
+		h.srv.cluster.answered(c.cid, c.claims)
+	}
 	h.sendEvent(c.callerParty.sess, proto.CallAccepted{CID: c.cid, Type: c.typ, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: true,
 		FromClientType: sess.clientType}, sess)
@@ -113,6 +131,7 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 // reject ends a ringing call declined by one of the callee's devices, as
 // rejected or, when the callee said so, busy.
 func (h *hub) reject(c *callState, by *session, reason proto.Reason) {
+	h.unclaim(c)
 	now := h.now()
 	h.sendEvent(c.callerParty.sess, proto.CallRejected{CID: c.cid, Type: c.typ, Reason: reason, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: false,
@@ -146,6 +165,7 @@ func (h *hub) hangup(sess *session, id uint64, req *proto.Hangup) {
 // endCall tells every device still in the call (but not the one of endedBy,
 // which knows) that it ended, then finishes it.
 func (h *hub) endCall(c *callState, reason proto.Reason, endedBy string) {
+	h.unclaim(c)
 	ev := proto.HangupEvent{Timetag: h.now(), CID: c.cid, Account: endedBy, Reason: reason}
 	for _, p := range []*party{&c.callerParty, &c.calleeParty} {
 		if p.account == endedBy {
@@ -167,6 +187,7 @@ func (h *hub) endCall(c *callState, reason proto.Reason, endedBy string) {
 func (h *hub) finish(c *callState, reason proto.Reason, endedBy string) {
 	c.stopTimers()
 	delete(h.calls, c.cid)
+	h.unclaim(c)
 	for _, acc := range []string{c.caller, c.callee} {
 		if st := h.accounts[acc]; st != nil && st.call == c {
 			st.call = nil
@@ -190,4 +211,15 @@ func (h *hub) record(c *callState, reason proto.Reason, endedBy string) {
 			h.toAccount(saved.Callee, ev, nil)
 		})
 	})
+}
+
+// unclaim frees the call's busy keys on a cluster, once the events sent
+// so far have left for the other nodes. A call that ends does it before
+// it tells anyone: a device that hears of the end and calls back at once
+// finds the keys free, or at least known to be stale.
+func (h *hub) unclaim(c *callState) {
+	if h.srv.cluster != nil {
+		h.srv.cluster.release(c.cid, c.claims)
+		c.claims = nil
+	}
 }

@@ -22,6 +22,11 @@ type callState struct {
 	// while one still is: a call that then ends as network lost ended,
 	// as far as anyone knows, at that moment, not when the grace ran out.
 	lostAt int64
+	// claims are the call's busy keys on a cluster (clusterbusy.go).
+	claims []busyClaim
+	// suspended: this node was cut off from its cluster and left the call
+	// to whoever takes it over (fence.go); its timers are stopped.
+	suspended bool
 }
 
 // party is one side of a call: its device, and its place in the room.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -45,11 +46,39 @@ type cluster struct {
 	nc      *nats.Conn
 	nodes   jetstream.KeyValue
 	devices jetstream.KeyValue
+	busy    jetstream.KeyValue
+	calls   jetstream.KeyValue
 	hub     *hub
 
 	mu      sync.Mutex
 	pending map[deviceKey]*deviceEntry // guarded by mu: latest state to publish; nil entry: signed out
 	wake    chan struct{}
+	beat    chan struct{} // refreshes the node's key at once
+	// owned are the calls this node owns or is placing (clusterbusy.go);
+	// guarded by mu.
+	owned map[string]struct{}
+	// revs is the latest revision seen of each busy key, so that a claim
+	// of a free key is one compare-and-set; guarded by mu.
+	revs map[string]busyRev
+	// local are the devices signed in here, as the hub has them, for
+	// messages from other nodes to reach them without a turn through the
+	// hub; guarded by mu.
+	local map[deviceKey]*session
+
+	// fenced: cut off from NATS, the node serves no client (fence.go).
+	fenced     atomic.Bool
+	fenceTimer *time.Timer // guarded by mu: running while the link is down
+	// abandonTimer, guarded by mu, runs while fenced until the others take
+	// the node's calls over.
+	abandonTimer *time.Timer
+	closed       bool   // guarded by mu
+	onFence      func() // closes every client; set before start
+	// out is the queue to other nodes, sent in order by sendOut; guarded
+	// by mu.
+	out     []outbound
+	outWake chan struct{}
+	outStop chan struct{} // closed to have sendOut send what is left and return
+	outDone chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -80,7 +109,8 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
+		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
 	if c.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: nodesBucket,
@@ -91,6 +121,15 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if c.devices, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: devicesBucket}); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: bucket %s: %w", devicesBucket, err)
+	}
+	if c.busy, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: busyBucket}); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: bucket %s: %w", busyBucket, err)
+	}
+	if c.calls, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: callsBucket,
+		TTL: 24 * time.Hour}); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("join cluster: bucket %s: %w", callsBucket, err)
 	}
 	if _, err := c.nodes.Put(ctx, cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		nc.Close()
@@ -104,8 +143,16 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 func (c *cluster) start(h *hub) error {
 	c.hub = h
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.watchLink()
+	go func() { defer close(c.outDone); c.sendOut() }()
 	if err := c.forgetNode(c.cfg.Node); err != nil {
 		return err
+	}
+	for subject, handle := range map[string]nats.MsgHandler{devSubject(c.cfg.Node): c.delivered,
+		reqSubject(c.cfg.Node): c.requested, resumeSubject(c.cfg.Node): c.resumeRequested} {
+		if _, err := c.nc.Subscribe(subject, handle); err != nil {
+			return fmt.Errorf("subscribe %s: %w", subject, err)
+		}
 	}
 	devices, err := c.devices.WatchAll(c.ctx)
 	if err != nil {
@@ -116,7 +163,17 @@ func (c *cluster) start(h *hub) error {
 		devices.Stop()
 		return fmt.Errorf("watch nodes: %w", err)
 	}
-	c.wg.Add(4)
+	busy, err := c.busy.WatchAll(c.ctx)
+	if err != nil {
+		devices.Stop()
+		nodes.Stop()
+		return fmt.Errorf("watch busy: %w", err)
+	}
+	c.wg.Add(5)
+	go func() {
+		defer c.wg.Done()
+		c.watch(busy, c.busyChanged)
+	}()
 	go func() { defer c.wg.Done(); c.heartbeat() }()
 	go func() { defer c.wg.Done(); c.publish() }()
 	go func() { defer c.wg.Done(); c.watch(devices, c.deviceChanged) }()
@@ -125,6 +182,20 @@ func (c *cluster) start(h *hub) error {
 }
 
 func (c *cluster) close() {
+	c.mu.Lock()
+	c.closed = true
+	for _, t := range []*time.Timer{c.fenceTimer, c.abandonTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	c.mu.Unlock()
+	if c.hub != nil {
+		// What the stopped hub still sent goes first, before this node's
+		// subscriptions and key go.
+		close(c.outStop)
+		<-c.outDone
+	}
 	if c.cancel != nil {
 		c.cancel()
 		c.wg.Wait()
@@ -143,6 +214,7 @@ func (c *cluster) heartbeat() {
 		case <-c.ctx.Done():
 			return
 		case <-t.C:
+		case <-c.beat:
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
 		_, err := c.nodes.Put(ctx, c.cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339)))
@@ -173,11 +245,19 @@ func parseDeviceBucketKey(key string) (deviceKey, bool) {
 // signedIn and signedOut queue a device's state for publishing. Called by
 // the hub; they never wait on the network. Only the latest state of each
 // device is kept, so the queue holds at most one entry per device.
-func (c *cluster) signedIn(k deviceKey, ct proto.ClientType) {
-	c.queue(k, &deviceEntry{Node: c.cfg.Node, ClientType: ct})
+func (c *cluster) signedIn(k deviceKey, sess *session) {
+	c.mu.Lock()
+	c.local[k] = sess
+	c.mu.Unlock()
+	c.queue(k, &deviceEntry{Node: c.cfg.Node, ClientType: sess.clientType})
 }
 
-func (c *cluster) signedOut(k deviceKey) { c.queue(k, nil) }
+func (c *cluster) signedOut(k deviceKey) {
+	c.mu.Lock()
+	delete(c.local, k)
+	c.mu.Unlock()
+	c.queue(k, nil)
+}
 
 func (c *cluster) queue(k deviceKey, e *deviceEntry) {
 	c.mu.Lock()
@@ -305,10 +385,24 @@ func (c *cluster) nodeChanged(e jetstream.KeyValueEntry) {
 	if e.Operation() == jetstream.KeyValuePut || e.Key() == c.cfg.Node {
 		return
 	}
+	// A key that expired while NATS itself was down comes back as soon as
+	// its node has NATS again: a node is gone only if it stays silent.
+	select {
+	case <-c.ctx.Done():
+		return
+	case <-time.After(c.cfg.NodeTTL / 2):
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, natsTimeout)
+	_, err := c.nodes.Get(ctx, e.Key())
+	cancel()
+	if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return
+	}
 	c.log.Info("cluster: node gone", "gone", e.Key())
 	if err := c.forgetNode(e.Key()); err != nil {
 		c.log.Warn("cluster: forget node", "gone", e.Key(), "err", err)
 	}
+	c.takeOver(e.Key())
 }
 
 // remoteDeviceChanged applies another node's device change; d nil: gone.
@@ -323,13 +417,18 @@ func (h *hub) remoteDeviceChanged(k deviceKey, d *deviceEntry) {
 		if len(devs) == 0 {
 			delete(h.remote, k.account)
 		}
+		h.remoteDeviceGone(k)
 	} else {
 		if devs == nil {
 			devs = map[string]*deviceEntry{}
 			h.remote[k.account] = devs
 		}
+		was := devs[k.deviceID]
 		devs[k.deviceID] = d
 		h.account(k.account)
+		if was == nil || was.Node != d.Node {
+			h.remoteDeviceCame(k, d)
+		}
 	}
 	h.updatePresence(k.account)
 }

@@ -14,6 +14,13 @@ import (
 // database and the accounts of the first.
 func newCluster(t *testing.T, n int, mutate func(*server.Config)) []*env {
 	t.Helper()
+	nodes, _ := newClusterNATS(t, n, mutate)
+	return nodes
+}
+
+// newClusterNATS is newCluster that also returns the cluster's NATS.
+func newClusterNATS(t *testing.T, n int, mutate func(*server.Config)) ([]*env, *natstest.Server) {
+	t.Helper()
 	nats := natstest.Start(t)
 	join := func(node string) func(*server.Config) {
 		return func(c *server.Config) {
@@ -40,7 +47,7 @@ func newCluster(t *testing.T, n int, mutate func(*server.Config)) []*env {
 		}
 		nats.Shutdown()
 	})
-	return nodes
+	return nodes, nats
 }
 
 // TestClusterPresence: a device signed in on one node is online to a

@@ -45,13 +45,19 @@ func (sess *session) handle(msg []byte) {
 	case *proto.Call:
 		sess.call(env.ID, r)
 	case *proto.Response:
-		h.postFrom(sess, func() { h.response(sess, env.ID, r) })
+		if !sess.toOwner(env.ID, msg, r.CID, false) {
+			h.postFrom(sess, func() { h.response(sess, env.ID, r) })
+		}
 	case *proto.StartRTC:
-		h.postFrom(sess, func() { h.startRTC(sess, env.ID, r) })
+		if !sess.toOwner(env.ID, msg, r.CID, true) {
+			h.postFrom(sess, func() { h.startRTC(sess, env.ID, r) })
+		}
 	case *proto.Hangup:
-		h.postFrom(sess, func() { h.hangup(sess, env.ID, r) })
+		if !sess.toOwner(env.ID, msg, r.CID, false) {
+			h.postFrom(sess, func() { h.hangup(sess, env.ID, r) })
+		}
 	case *proto.Relay:
-		if sess.admitRelay(env.ID, r.Payload) {
+		if sess.admitRelay(env.ID, r.Payload) && !sess.toOwner(env.ID, msg, r.CID, false) {
 			h.postFrom(sess, func() { h.relay(sess, env.ID, r) })
 		}
 	case *proto.History:
@@ -69,8 +75,12 @@ func (sess *session) login(id uint64, req *proto.Login) {
 		sess.replyError(id, asProtoError(err))
 		return
 	}
+	var resumed *proto.ActiveCall
+	if cl := sess.srv.cluster; cl != nil && req.DeviceID != "" {
+		resumed = cl.resume(sess.ctx, req.Account, req.DeviceID, req.ClientType)
+	}
 	h := sess.srv.hub
-	h.post(func() { h.login(sess, id, req) })
+	h.post(func() { h.login(sess, id, req, resumed) })
 }
 
 // contacts makes sess a presence watcher, then reads the accounts: an
@@ -107,21 +117,63 @@ func (sess *session) call(id uint64, req *proto.Call) {
 		sess.replyError(id, perr)
 		return
 	}
+	// On a cluster the busy keys are taken while the database is asked:
+	// the call waits for the slower of the two, not both.
+	var pl placement
+	claimed := make(chan error, 1)
+	if cl := sess.srv.cluster; cl != nil {
+		pl.cid = newCID()
+		go func() {
+			ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
+			defer cancel()
+			var callerBusy bool
+			var err error
+			pl.claims, callerBusy, pl.calleeBusy, err = cl.claimCall(ctx, sess.account, req.Callee, pl.cid)
+			if err == nil && callerBusy {
+				err = errCallerBusy
+			}
+			claimed <- err
+		}()
+	} else {
+		claimed <- nil
+	}
 	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
 	exists, err := sess.srv.store.accountExists(ctx, req.Callee)
 	cancel()
-	if err != nil {
+	claimErr := <-claimed
+	if err != nil || !exists || claimErr != nil {
+		if sess.srv.cluster != nil {
+			sess.srv.cluster.release(pl.cid, pl.claims)
+		}
+	}
+	switch {
+	case err != nil:
 		logDBError(sess.logger(), "call: look up callee", err)
 		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot read accounts now; try again"))
 		return
-	}
-	if !exists {
+	case !exists:
 		sess.replyError(id, proto.Errorf(proto.CodeUnknownAccount, "no account named %q", req.Callee))
+		return
+	case errors.Is(claimErr, errCallerBusy):
+		sess.replyError(id, proto.Errorf(proto.CodeBusy, "you are already in a call; hang up first"))
+		return
+	case claimErr != nil:
+		sess.logger().Warn("call: claim busy keys", "err", claimErr)
+		sess.replyError(id, proto.Errorf(proto.CodeUnavailable, "cannot place calls now; try again"))
 		return
 	}
 	h := sess.srv.hub
-	h.postFrom(sess, func() { h.call(sess, id, req) })
+	h.post(func() {
+		if h.devices[deviceKey{sess.account, sess.deviceID}] != sess {
+			h.unclaim(&callState{cid: pl.cid, claims: pl.claims}) // replaced or gone meanwhile
+			return
+		}
+		h.call(sess, id, req, pl)
+	})
 }
+
+// errCallerBusy: the caller's account is in a call on some node.
+var errCallerBusy = errors.New("caller busy")
 
 // history queues its query through the hub, behind the records of the
 // calls that requests sent before it ended: a history asked right after a

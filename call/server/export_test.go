@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // SetDBPageLimit makes the server built from cfg cap its database at limit()
 // pages on every write, so a test can fill the "disk" (writes fail with
@@ -20,3 +23,40 @@ func SetTokenHashCost(t testing.TB, passes, memoryKiB uint32) {
 // CutCluster drops the server's link to NATS at once, as a network
 // partition or a killed node would: nothing is cleaned up.
 func CutCluster(s *Server) { s.cluster.nc.Close() }
+
+// DeviceNode is the node of s's cluster where s knows the device is
+// signed in; "" for none.
+func DeviceNode(s *Server, account, device string) string {
+	node := make(chan string, 1)
+	h := s.hub
+	h.post(func() {
+		switch d := h.remote[account][device]; {
+		case h.devices[deviceKey{account, device}] != nil:
+			node <- s.cluster.cfg.Node
+		case d != nil:
+			node <- d.Node
+		default:
+			node <- ""
+		}
+	})
+	select {
+	case n := <-node:
+		return n
+	case <-h.done:
+		return ""
+	}
+}
+
+// HasOpenCall reports whether the database holds call cid as open and,
+// with inRoom, answered with both parties in its room.
+func HasOpenCall(s *Server, cid string, inRoom bool) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	calls, _ := s.store.openCalls(ctx)
+	for _, o := range calls {
+		if o.CID == cid {
+			return !inRoom || o.AnsweredAt != 0 && o.Caller.UID != 0 && o.Callee.UID != 0
+		}
+	}
+	return false
+}

@@ -12,10 +12,16 @@ import (
 	"duet/call/server"
 )
 
+// envMaker starts the server (or servers) a flow runs on: newEnv, or a
+// cluster behind one address (cluster_flow_test.go).
+type envMaker func(*testing.T, func(*server.Config)) *env
+
 // Bob is signed in on two devices throughout: every invitation must ring
 // both, and whatever one device does must settle the other.
 
-func TestAcceptRelayHangup(t *testing.T) {
+func TestAcceptRelayHangup(t *testing.T) { testAcceptRelayHangup(t, newEnv) }
+
+func testAcceptRelayHangup(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1")
 	bob1 := e.dial("bob", "b1")
@@ -91,7 +97,9 @@ func TestAcceptRelayHangup(t *testing.T) {
 	}
 }
 
-func TestHangupByCallee(t *testing.T) {
+func TestHangupByCallee(t *testing.T) { testHangupByCallee(t, newEnv) }
+
+func testHangupByCallee(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
@@ -109,7 +117,9 @@ func TestHangupByCallee(t *testing.T) {
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "bob"})
 }
 
-func TestReject(t *testing.T) {
+func TestReject(t *testing.T) { testReject(t, newEnv) }
+
+func testReject(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice, bob1, bob2 := e.dial("alice", "a1"), e.dial("bob", "b1"), e.dial("bob", "b2")
 	cid := placeCall(t, alice, "bob", proto.CallTypeVideo, bob1, bob2)
@@ -124,7 +134,9 @@ func TestReject(t *testing.T) {
 	wantEqual(t, "record", [3]any{r.Status, r.Duration, r.EndedBy}, [3]any{proto.StatusRejected, int64(0), "bob"})
 }
 
-func TestCancelBeforeAnswer(t *testing.T) {
+func TestCancelBeforeAnswer(t *testing.T) { testCancelBeforeAnswer(t, newEnv) }
+
+func testCancelBeforeAnswer(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice, bob1, bob2 := e.dial("alice", "a1"), e.dial("bob", "b1"), e.dial("bob", "b2")
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob1, bob2)
@@ -142,7 +154,9 @@ func TestCancelBeforeAnswer(t *testing.T) {
 	wantEqual(t, "record", [3]any{r.Status, r.AnsweredAt, r.EndedBy}, [3]any{proto.StatusCancelled, int64(0), "alice"})
 }
 
-func TestNoAnswerTimeout(t *testing.T) {
+func TestNoAnswerTimeout(t *testing.T) { testNoAnswerTimeout(t, newEnv) }
+
+func testNoAnswerTimeout(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1", func(c *call.Config) { c.NoAnswerTimeout = 300 * time.Millisecond })
 	bob1, bob2 := e.dial("bob", "b1"), e.dial("bob", "b2")
@@ -161,7 +175,9 @@ func TestNoAnswerTimeout(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusTimeout)
 }
 
-func TestServerRingLimit(t *testing.T) {
+func TestServerRingLimit(t *testing.T) { testServerRingLimit(t, newEnv) }
+
+func testServerRingLimit(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, func(c *server.Config) { c.RingTimeout = 200 * time.Millisecond })
 	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
@@ -176,7 +192,9 @@ func TestServerRingLimit(t *testing.T) {
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusTimeout, ""})
 }
 
-func TestBusy(t *testing.T) {
+func TestBusy(t *testing.T) { testBusy(t, newEnv) }
+
+func testBusy(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice, bob, carol := e.dial("alice", "a1"), e.dial("bob", "b1"), e.dial("carol", "c1")
 	first := placeCall(t, alice, "bob", proto.CallTypeVideo, bob)
@@ -212,7 +230,9 @@ func TestBusy(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusBusy)
 }
 
-func TestCalleeOffline(t *testing.T) {
+func TestCalleeOffline(t *testing.T) { testCalleeOffline(t, newEnv) }
+
+func testCalleeOffline(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1")
 	_, err := alice.Call(ctx(t), "dave", proto.CallTypeVideo, call.CallOptions{})
@@ -229,6 +249,10 @@ func TestCalleeOffline(t *testing.T) {
 }
 
 func TestForceKeepCallingDeliversOnSignIn(t *testing.T) {
+	testForceKeepCallingDeliversOnSignIn(t, newEnv)
+}
+
+func testForceKeepCallingDeliversOnSignIn(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1")
 	cid, err := alice.Call(ctx(t), "dave", proto.CallTypeVideo, call.CallOptions{ForceKeepCalling: true, Custom: "pick up"})
@@ -252,7 +276,9 @@ func TestForceKeepCallingDeliversOnSignIn(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusCompleted)
 }
 
-func TestForceKeepCallingTimesOut(t *testing.T) {
+func TestForceKeepCallingTimesOut(t *testing.T) { testForceKeepCallingTimesOut(t, newEnv) }
+
+func testForceKeepCallingTimesOut(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, func(c *server.Config) { c.RingTimeout = 200 * time.Millisecond })
 	alice := e.dial("alice", "a1")
 	cid, err := alice.Call(ctx(t), "dave", proto.CallTypeAudio, call.CallOptions{ForceKeepCalling: true})
@@ -267,7 +293,9 @@ func TestForceKeepCallingTimesOut(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusTimeout)
 }
 
-func TestSimultaneousAcceptOneWins(t *testing.T) {
+func TestSimultaneousAcceptOneWins(t *testing.T) { testSimultaneousAcceptOneWins(t, newEnv) }
+
+func testSimultaneousAcceptOneWins(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1")
 	const devices = 4
@@ -325,7 +353,9 @@ func TestSimultaneousAcceptOneWins(t *testing.T) {
 	}
 }
 
-func TestRingingCallerDisconnectCancels(t *testing.T) {
+func TestRingingCallerDisconnectCancels(t *testing.T) { testRingingCallerDisconnectCancels(t, newEnv) }
+
+func testRingingCallerDisconnectCancels(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, func(c *server.Config) { c.CallerGrace = 100 * time.Millisecond })
 	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
 	cid := placeCall(t, alice, "bob", proto.CallTypeVideo, bob)
@@ -336,7 +366,9 @@ func TestRingingCallerDisconnectCancels(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusCancelled)
 }
 
-func TestAnsweredCallSurvivesReconnect(t *testing.T) {
+func TestAnsweredCallSurvivesReconnect(t *testing.T) { testAnsweredCallSurvivesReconnect(t, newEnv) }
+
+func testAnsweredCallSurvivesReconnect(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, func(c *server.Config) { c.ReconnectGrace = 2 * time.Second })
 	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
 	cid := placeCall(t, alice, "bob", proto.CallTypeVideo, bob)
@@ -365,6 +397,10 @@ func TestAnsweredCallSurvivesReconnect(t *testing.T) {
 }
 
 func TestAnsweredCallEndsWhenPeerStaysAway(t *testing.T) {
+	testAnsweredCallEndsWhenPeerStaysAway(t, newEnv)
+}
+
+func testAnsweredCallEndsWhenPeerStaysAway(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, func(c *server.Config) { c.ReconnectGrace = 150 * time.Millisecond })
 	alice, bob := e.dial("alice", "a1"), e.dial("bob", "b1")
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
@@ -378,7 +414,9 @@ func TestAnsweredCallEndsWhenPeerStaysAway(t *testing.T) {
 	wantEqual(t, "record", r.Status, proto.StatusNetworkLost)
 }
 
-func TestPresenceAndContacts(t *testing.T) {
+func TestPresenceAndContacts(t *testing.T) { testPresenceAndContacts(t, newEnv) }
+
+func testPresenceAndContacts(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice := e.dial("alice", "a1")
 	if _, err := alice.Contacts(ctx(t)); err != nil { // watch presence from here on
@@ -414,7 +452,9 @@ func TestPresenceAndContacts(t *testing.T) {
 	wantPresence(t, carol, "bob", proto.PresenceOffline)
 }
 
-func TestHistoryIsPagedAndPrivate(t *testing.T) {
+func TestHistoryIsPagedAndPrivate(t *testing.T) { testHistoryIsPagedAndPrivate(t, newEnv) }
+
+func testHistoryIsPagedAndPrivate(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice, bob, carol := e.dial("alice", "a1"), e.dial("bob", "b1"), e.dial("carol", "c1")
 	var cids []string
@@ -502,7 +542,9 @@ func noPresence(t *testing.T, c *call.Client, d time.Duration) {
 	}
 }
 
-func TestRejectAsBusy(t *testing.T) {
+func TestRejectAsBusy(t *testing.T) { testRejectAsBusy(t, newEnv) }
+
+func testRejectAsBusy(t *testing.T, newEnv envMaker) {
 	e := newEnv(t, nil)
 	alice, bob1, bob2 := e.dial("alice", "a1"), e.dial("bob", "b1"), e.dial("bob", "b2")
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob1, bob2)

@@ -25,6 +25,13 @@ type env struct {
 	url    string
 	addr   string
 	tokens map[string]string
+	// nodes are the servers of a cluster env, whose url is the proxy in
+	// front of them (cluster_flow_test.go); nil for a single server.
+	nodes []*env
+	// signedIn is the node of each device dialled on a cluster env, by
+	// "account/device", and order the order they were dialled in.
+	signedIn map[string]string
+	order    []string
 }
 
 // newEnv starts a server. mutate adjusts its config (short timeouts).
@@ -104,6 +111,11 @@ func (e *env) dial(account, device string, mutate ...func(*call.Config)) *call.C
 		e.t.Fatalf("dial %s/%s: %v", account, device, err)
 	}
 	e.t.Cleanup(func() { c.Close() })
+	if e.nodes != nil {
+		name := account + "/" + device
+		e.signedIn[name] = e.awaitDevice(account, device)
+		e.order = append(e.order, name)
+	}
 	return c
 }
 
@@ -111,6 +123,9 @@ func (e *env) dial(account, device string, mutate ...func(*call.Config)) *call.C
 // through a fresh client of account: records must survive the restart.
 func (e *env) recordAfterRestart(account, cid string) proto.CallRecord {
 	e.t.Helper()
+	if e.nodes != nil {
+		return e.clusterRecord(account, cid)
+	}
 	e.restart()
 	c := e.dial(account, "history-reader")
 	defer c.Close()

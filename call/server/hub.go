@@ -27,7 +27,10 @@ type hub struct {
 	watchers map[*session]struct{}    // sessions that asked for contacts get presence changes
 	// remote are the devices signed in on other nodes of a cluster, by
 	// account then device id.
-	remote  map[string]map[string]*deviceEntry
+	remote map[string]map[string]*deviceEntry
+	// proxies are the stand-in sessions of remote devices the hub has
+	// sent to or heard from (clusterroute.go).
+	proxies map[deviceKey]*session
 	nextUID uint64
 	losses  uint64 // numbers the losses of call parties' devices (party.lost)
 	stopped bool
@@ -45,7 +48,7 @@ type accountState struct {
 func newHub(s *Server) *hub {
 	h := &hub{srv: s, cfg: s.cfg, log: s.log, queue: make(chan func(), 1024), done: make(chan struct{}),
 		accounts: map[string]*accountState{}, devices: map[deviceKey]*session{}, calls: map[string]*callState{}, watchers: map[*session]struct{}{},
-		remote: map[string]map[string]*deviceEntry{}}
+		remote: map[string]map[string]*deviceEntry{}, proxies: map[deviceKey]*session{}}
 	go h.run()
 	return h
 }
@@ -155,10 +158,25 @@ func (h *hub) sendEvent(sess *session, ev proto.Event) {
 	sess.send(b)
 }
 
-// toAccount sends ev to every signed-in device of account.
+// toAccount sends ev to every signed-in device of account, here and on
+// the other nodes of a cluster.
 func (h *hub) toAccount(account string, ev proto.Event, except *session) {
-	if st := h.accounts[account]; st != nil {
+	st, remote := h.accounts[account], h.remote[account]
+	if st != nil {
 		h.broadcast(st.sessions, ev, except)
+	}
+	if len(remote) == 0 {
+		return
+	}
+	b, err := encodeEvent(ev)
+	if err != nil {
+		h.log.Error("encode event", "type", ev.EventType(), "err", err)
+		return
+	}
+	for dev, d := range remote {
+		if p := h.proxy(deviceKey{account, dev}, d.ClientType, d.Node); p != except {
+			p.send(b)
+		}
 	}
 }
 

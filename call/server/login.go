@@ -17,7 +17,9 @@ func (h *hub) account(name string) *accountState {
 
 // login binds an authenticated session to its account and device. A device
 // signing in again replaces its old connection and takes over its call.
-func (h *hub) login(sess *session, id uint64, req *proto.Login) {
+// resumed is the device's call on another node of a cluster, which that
+// node already handed back to it (resume.go).
+func (h *hub) login(sess *session, id uint64, req *proto.Login, resumed *proto.ActiveCall) {
 	if h.stopped {
 		return
 	}
@@ -39,7 +41,7 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	h.devices[key] = sess
 	st.sessions[sess] = struct{}{}
 	if h.srv.cluster != nil {
-		h.srv.cluster.signedIn(key, sess.clientType)
+		h.srv.cluster.signedIn(key, sess)
 	}
 	sess.state.Store(signedIn)
 	sess.signedIn()
@@ -49,6 +51,8 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login) {
 	if c := st.call; c != nil && c.hasDevice(sess) {
 		c.reconnected(sess)
 		res.ActiveCall = c.activeFor(sess)
+	} else if resumed != nil {
+		res.ActiveCall = resumed
 	}
 	// A ringing call to this account rings here too: a device that signs in
 	// while a forceKeepCalling invitation waits, or just another device.
@@ -114,7 +118,7 @@ func (h *hub) deviceLost(c *callState, sess *session) {
 		return
 	}
 	party.grace = h.after(grace, func() {
-		if h.calls[c.cid] != c || party.sess != nil {
+		if h.calls[c.cid] != c || party.sess != nil || c.suspended {
 			return
 		}
 		h.log.Info("caller did not come back", "cid", c.cid, "account", sess.account, "after", grace.Round(time.Millisecond))

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"duet/call/server"
 )
@@ -17,6 +18,13 @@ import (
 // serverProcessEnv makes the test binary act as a plain server process, so
 // benchmarks can read the server's own memory apart from their clients'.
 const serverProcessEnv = "DUET_TEST_SERVER_DB"
+
+// clusterProcessEnv, "NATS-URL NODE", joins that server process to a
+// cluster, with a node TTL of clusterProcessTTL.
+const (
+	clusterProcessEnv = "DUET_TEST_SERVER_CLUSTER"
+	clusterProcessTTL = 600 * time.Millisecond
+)
 
 func TestMain(m *testing.M) {
 	if db := os.Getenv(serverProcessEnv); db != "" {
@@ -37,8 +45,12 @@ func serveUntilStdinCloses(db string) int {
 	// sends, and their clients all come from loopback and sign in without
 	// waiting for each other: limits off and no cap on connections not
 	// signed in yet, so they measure the server and not its limits.
-	srv, err := server.New(server.Config{DB: db, Open: true, Limits: server.Limits{Off: true},
-		MaxPendingPerIP: 4096, MaxPending: 4096})
+	cfg := server.Config{DB: db, Open: true, Limits: server.Limits{Off: true},
+		MaxPendingPerIP: 4096, MaxPending: 4096}
+	if url, node, ok := strings.Cut(os.Getenv(clusterProcessEnv), " "); ok {
+		cfg.Cluster = &server.ClusterConfig{URL: url, Node: node, NodeTTL: clusterProcessTTL}
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -63,8 +75,20 @@ type serverProcess struct {
 
 func startServerProcess(tb testing.TB) *serverProcess {
 	tb.Helper()
+	return startServerProcessWith(tb, serverProcessEnv+"="+filepath.Join(tb.TempDir(), "bench.db"))
+}
+
+// startClusterProcess runs a node of a cluster in a child process, on the
+// cluster's database, that a test can kill.
+func startClusterProcess(tb testing.TB, db, natsURL, node string) *serverProcess {
+	tb.Helper()
+	return startServerProcessWith(tb, serverProcessEnv+"="+db, clusterProcessEnv+"="+natsURL+" "+node)
+}
+
+func startServerProcessWith(tb testing.TB, env ...string) *serverProcess {
+	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), serverProcessEnv+"="+filepath.Join(tb.TempDir(), "bench.db"))
+	cmd.Env = append(os.Environ(), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		tb.Fatal(err)

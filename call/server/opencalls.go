@@ -19,6 +19,8 @@ type openCall struct {
 	AnsweredAt int64          `json:"answeredAt,omitempty"`
 	Caller     openParty      `json:"caller"`
 	Callee     openParty      `json:"callee"`
+	// Node is the cluster node that owns the call; "" on a server on its own.
+	Node string `json:"node,omitempty"`
 }
 
 type openParty struct {
@@ -35,6 +37,15 @@ func (c *callState) snapshot() openCall {
 	}
 	return openCall{CID: c.cid, Type: c.typ, Custom: c.custom, CreatedAt: c.createdAt, AnsweredAt: c.answeredAt,
 		Caller: party(&c.callerParty), Callee: party(&c.calleeParty)}
+}
+
+// keepOpen queues the call's state for the database, with its owner.
+func (h *hub) keepOpen(c *callState) {
+	o := c.snapshot()
+	if h.srv.cluster != nil {
+		o.Node = h.srv.cluster.cfg.Node
+	}
+	h.srv.recorder.keepOpen(o)
 }
 
 // callState rebuilds the call with both parties away: their devices must

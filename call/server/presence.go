@@ -9,7 +9,7 @@ func (h *hub) presenceOf(account string) proto.Presence {
 	switch {
 	case st == nil:
 		return proto.PresenceOffline
-	case st.call != nil && st.call.answered():
+	case st.call != nil && st.call.answered(), h.srv.cluster != nil && h.srv.cluster.inCallElsewhere(account):
 		return proto.PresenceInCall
 	case len(st.sessions) > 0 || len(h.remote[account]) > 0:
 		return proto.PresenceOnline

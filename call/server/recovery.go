@@ -24,6 +24,9 @@ func (s *Server) recoverOpenCalls(ctx context.Context) error {
 	}
 	var pending []openCall
 	for _, o := range calls {
+		if s.cluster != nil && o.Node != s.cluster.cfg.Node {
+			continue // another node's: it lives there, or is taken over from there
+		}
 		done, err := s.store.hasRecord(ctx, o.CID)
 		if err != nil {
 			return fmt.Errorf("recover open calls: %w", err)
@@ -55,6 +58,9 @@ func (h *hub) restore(calls []openCall) {
 			continue
 		}
 		h.calls[c.cid] = c
+		if h.srv.cluster != nil {
+			h.srv.cluster.own(c.cid) // its busy keys, left from before, stay held
+		}
 		h.account(c.caller).call = c
 		h.account(c.callee).call = c
 		h.losses++ // both parties were lost with the server, together
@@ -75,7 +81,7 @@ func (h *hub) restore(calls []openCall) {
 // endedBy "": the server ended the call.
 func (h *hub) awaitParty(c *callState, p *party, grace time.Duration) {
 	p.grace = h.after(grace, func() {
-		if h.calls[c.cid] != c || p.sess != nil {
+		if h.calls[c.cid] != c || p.sess != nil || c.suspended {
 			return
 		}
 		endedBy := p.account

@@ -23,9 +23,11 @@ func (h *hub) startRTC(sess *session, id uint64, req *proto.StartRTC) {
 	if p.mode == proto.CallTypeUnknown {
 		p.mode = c.typ
 	}
-	h.srv.recorder.keepOpen(c.snapshot())
+	h.keepOpen(c)
 	res := proto.StartRTCResult{UID: p.uid, Account: sess.account, CID: c.cid}
-	if len(h.srv.relaysFor(sess)) > 0 {
+	if sess.remote != nil {
+		res.ICEServers = sess.remote.ice // from the device's own node
+	} else if len(h.srv.relaysFor(sess)) > 0 {
 		// Fresh credentials: their lifetime counts from the call's start
 		// (see turncreds.go).
 		res.ICEServers = h.srv.iceServersFor(sess)

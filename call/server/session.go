@@ -61,6 +61,10 @@ type session struct {
 	closing  atomic.Bool
 
 	closeOnce sync.Once
+
+	// remote is set on the stand-in, on a call's owner node, for a device
+	// signed in on another node (clusterroute.go); nil for a websocket.
+	remote *remoteDevice
 }
 
 const (
@@ -78,7 +82,7 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 		return
 	default:
 	}
-	if !s.originAllowed(w, r) {
+	if s.refuseFenced(w) || !s.originAllowed(w, r) {
 		return
 	}
 	leave, ok := s.enterPending(w, r)
@@ -240,6 +244,10 @@ func (sess *session) flushQueued() {
 // queue fill is too slow to be in a call and is disconnected. A connection
 // that is closing takes nothing more.
 func (sess *session) send(msg []byte) {
+	if sess.remote != nil {
+		sess.srv.cluster.deliver(sess.remote.node, deviceKey{sess.account, sess.deviceID}, msg)
+		return
+	}
 	if sess.closing.Load() {
 		return
 	}

@@ -1,0 +1,262 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// busyBucket holds, for each account in a call anywhere in the cluster, the
+// call and its owner node: an account has at most one call, and two nodes
+// must not both give it one.
+const busyBucket = "duet-busy"
+
+type busyEntry struct {
+	CID  string `json:"cid"`
+	Node string `json:"node"`
+	// Answered: the call is answered, and the account shows in a call on
+	// every node.
+	Answered bool `json:"answered,omitempty"`
+}
+
+// busyClaim is a key taken for a call. Its release is guarded by the
+// revision that took it, so a late release cannot free a newer call.
+type busyClaim struct {
+	key string
+	rev uint64
+}
+
+func busyKey(account string) string { return base64.RawURLEncoding.EncodeToString([]byte(account)) }
+
+// own counts call cid among this node's live calls, so that its busy keys
+// are not taken for stale.
+func (c *cluster) own(cid string) {
+	c.mu.Lock()
+	c.owned[cid] = struct{}{}
+	c.mu.Unlock()
+}
+
+// claimCall takes the busy keys of call cid, the caller's and the
+// callee's, before the call reaches the hub. callerBusy: the caller is in a
+// call already, and nothing is held. calleeBusy: the callee is, and the
+// caller's key is held until the hub ends the call as busy. Every claim
+// returned is released by the hub (release) whatever becomes of the call.
+// Called from a connection's reader; it waits on NATS, for both keys at
+// once: a call waits one round trip, not two.
+func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (claims []busyClaim, callerBusy, calleeBusy bool, err error) {
+	c.own(cid)
+	type result struct {
+		claim busyClaim
+		ok    bool
+		err   error
+	}
+	theirs := make(chan result, 1)
+	go func() {
+		cl, ok, err := c.claim(ctx, callee, cid)
+		theirs <- result{cl, ok, err}
+	}()
+	mine, mineOK, mineErr := c.claim(ctx, caller, cid)
+	t := <-theirs
+	if mineOK {
+		claims = append(claims, mine)
+	}
+	if t.ok {
+		claims = append(claims, t.claim)
+	}
+	if err = errors.Join(mineErr, t.err); err != nil || !mineOK {
+		c.release(cid, claims)
+		return nil, err == nil, false, err
+	}
+	return claims, false, !t.ok, nil
+}
+
+// claim takes account's busy key for cid; ok false: another live call
+// holds it. A free key holds an empty value rather than none: a key
+// deleted and created again costs three round trips, an update one.
+func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bool, error) {
+	key := busyKey(account)
+	mine := busyEntry{CID: cid, Node: c.cfg.Node}
+	val, _ := json.Marshal(mine)
+	// A few rounds: the key may be freed or taken between two steps.
+	for range 3 {
+		c.mu.Lock()
+		last, known := c.revs[key]
+		c.mu.Unlock()
+		// Free at the last revision seen, or never seen (revision 0 takes
+		// a key that never existed): the claim is one compare-and-set.
+		if !known || last.held.CID == "" {
+			rev, err := c.busy.Update(ctx, key, val, last.rev)
+			if err == nil {
+				c.sawRev(key, rev, mine)
+				return busyClaim{key, rev}, true, nil
+			}
+			if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+			}
+		}
+		cur, err := c.busy.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) { // deleted by hand: start it again
+			if rev, err := c.busy.Create(ctx, key, val); err == nil {
+				c.sawRev(key, rev, mine)
+				return busyClaim{key, rev}, true, nil
+			}
+			continue
+		}
+		if err != nil {
+			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+		}
+		var held busyEntry
+		if len(cur.Value()) > 0 && json.Unmarshal(cur.Value(), &held) == nil && !c.stale(ctx, held) {
+			c.sawRev(key, cur.Revision(), held)
+			return busyClaim{}, false, nil
+		}
+		// Free, or held by a call that is over: taken at this revision.
+		rev, err := c.busy.Update(ctx, key, val, cur.Revision())
+		if err == nil {
+			c.sawRev(key, rev, mine)
+			return busyClaim{key, rev}, true, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+		}
+	}
+	return busyClaim{}, false, nil
+}
+
+// busyRev is a revision of a busy key and what it held then; a zero
+// held is a free key.
+type busyRev struct {
+	rev  uint64
+	held busyEntry
+}
+
+// sawRev notes a revision of a busy key, from this node's writes or the
+// bucket's watch; older news than what is known is dropped.
+func (c *cluster) sawRev(key string, rev uint64, held busyEntry) {
+	c.mu.Lock()
+	if rev > c.revs[key].rev {
+		c.revs[key] = busyRev{rev, held}
+	}
+	c.mu.Unlock()
+}
+
+func (c *cluster) busyChanged(e jetstream.KeyValueEntry) {
+	var held busyEntry
+	if e.Operation() == jetstream.KeyValuePut && len(e.Value()) > 0 {
+		json.Unmarshal(e.Value(), &held)
+	}
+	c.mu.Lock()
+	was := c.revs[e.Key()].held
+	c.mu.Unlock()
+	c.sawRev(e.Key(), e.Revision(), held)
+	if was.Answered != held.Answered {
+		if account, err := base64.RawURLEncoding.DecodeString(e.Key()); err == nil {
+			c.hub.post(func() { c.hub.updatePresence(string(account)) })
+		}
+	}
+}
+
+// inCallElsewhere reports whether account is in an answered call that
+// another node owns, as far as the busy bucket's watch has told.
+func (c *cluster) inCallElsewhere(account string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	held := c.revs[busyKey(account)].held
+	return held.Answered && held.Node != c.cfg.Node
+}
+
+// answered marks the busy keys of call cid answered, in the queue to
+// other nodes. The claims' revisions are updated in place, by the queue's
+// goroutine, which alone reads them afterwards (releaseNow).
+func (c *cluster) answered(cid string, claims []busyClaim) {
+	if len(claims) > 0 {
+		c.enqueue(outbound{answered: claims, cid: cid})
+	}
+}
+
+func (c *cluster) answeredNow(cid string, claims []busyClaim) {
+	mine := busyEntry{CID: cid, Node: c.cfg.Node, Answered: true}
+	val, _ := json.Marshal(mine)
+	for i := range claims {
+		cl := &claims[i]
+		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+		rev, err := c.busy.Update(ctx, cl.key, val, cl.rev)
+		cancel()
+		if err != nil {
+			c.log.Warn("cluster: mark busy key answered", "key", cl.key, "err", err)
+			continue
+		}
+		cl.rev = rev
+		c.sawRev(cl.key, rev, mine)
+	}
+}
+
+// stale reports whether held names a call that is over, though its key
+// is still there: one of ours that ended while the key's delete is queued,
+// or one of a node that is gone.
+func (c *cluster) stale(ctx context.Context, held busyEntry) bool {
+	if held.Node == c.cfg.Node {
+		c.mu.Lock()
+		_, live := c.owned[held.CID]
+		c.mu.Unlock()
+		return !live
+	}
+	_, err := c.nodes.Get(ctx, held.Node)
+	return errors.Is(err, jetstream.ErrKeyNotFound)
+}
+
+// release forgets call cid as one of ours and queues the deletes of its
+// keys, behind the events already queued for other nodes: a device told
+// that the call ended finds its account free. Never waits.
+func (c *cluster) release(cid string, claims []busyClaim) {
+	c.mu.Lock()
+	delete(c.owned, cid)
+	c.mu.Unlock()
+	if len(claims) > 0 {
+		c.enqueue(outbound{release: claims})
+	}
+}
+
+// releaseNow frees the keys: an empty value, at the revision that took
+// each, so a key taken since by a newer call stays.
+func (c *cluster) releaseNow(claims []busyClaim) {
+	for _, cl := range claims {
+		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+		rev, err := c.busy.Update(ctx, cl.key, nil, cl.rev)
+		cancel()
+		switch {
+		case err == nil:
+			c.sawRev(cl.key, rev, busyEntry{})
+		case !errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
+		}
+	}
+}
+
+// ownerOf is the node that owns account's call cid; "" when no node does
+// (the call ended, or never was). The bucket's watch usually knows; a call
+// placed a moment ago may not have reached it yet, nor a call that ended.
+func (c *cluster) ownerOf(ctx context.Context, account, cid string) (string, error) {
+	c.mu.Lock()
+	known := c.revs[busyKey(account)].held
+	c.mu.Unlock()
+	if known.CID == cid {
+		return known.Node, nil
+	}
+	cur, err := c.busy.Get(ctx, busyKey(account))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("find the owner of call %s: %w", cid, err)
+	}
+	var held busyEntry
+	if len(cur.Value()) == 0 || json.Unmarshal(cur.Value(), &held) != nil || held.CID != cid {
+		return "", nil
+	}
+	return held.Node, nil
+}

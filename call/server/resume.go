@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+
+	"duet/call/proto"
+)
+
+// A device whose connection dropped may sign in again on any node; its
+// call stays with the call's owner. The node it signs in to asks the owner,
+// on duet.node.OWNER.resume, to hand the call back to the device there; the
+// owner's answer is the login's activeCall. An owner that no longer hears
+// (no responders: dead, or cut off and about to fence) has its call taken
+// over by the node the device came to, as its loss would have it taken
+// over a moment later.
+
+func resumeSubject(node string) string { return "duet.node." + node + ".resume" }
+
+// resume returns the call of a device signing in here that another node
+// owns, bound to the device again; nil for none. A call this node takes
+// over is in the hub's queue before the login, which finds it there.
+// Called from the connection's reader.
+func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto.ClientType) *proto.ActiveCall {
+	cur, err := c.busy.Get(ctx, busyKey(account))
+	if err != nil {
+		return nil
+	}
+	var held busyEntry
+	if len(cur.Value()) == 0 || json.Unmarshal(cur.Value(), &held) != nil || held.Node == c.cfg.Node {
+		return nil
+	}
+	m := nats.NewMsg(resumeSubject(held.Node))
+	m.Header.Set(hdrNode, c.cfg.Node)
+	m.Header.Set(hdrAccount, account)
+	m.Header.Set(hdrDevice, deviceID)
+	m.Header.Set(hdrClient, strconv.Itoa(int(ct)))
+	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
+	defer cancel()
+	reply, err := c.nc.RequestMsgWithContext(ctx, m)
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		c.takeOverCall(ctx, held)
+		return nil
+	case err != nil:
+		c.log.Warn("cluster: resume a call", "cid", held.CID, "owner", held.Node, "err", err)
+		return nil
+	}
+	var ac *proto.ActiveCall
+	if json.Unmarshal(reply.Data, &ac) != nil {
+		return nil
+	}
+	return ac
+}
+
+// resumeRequested hands a call back to one of its devices that signed in
+// on another node, and answers with the call as the device's login shows
+// it; null when the device has no call here.
+func (c *cluster) resumeRequested(m *nats.Msg) {
+	k := deviceKey{m.Header.Get(hdrAccount), m.Header.Get(hdrDevice)}
+	ct, _ := strconv.Atoi(m.Header.Get(hdrClient))
+	node := m.Header.Get(hdrNode)
+	h := c.hub
+	h.post(func() {
+		var ac *proto.ActiveCall
+		p := h.proxy(k, proto.ClientType(ct), node)
+		if st := h.accounts[k.account]; st != nil && st.call != nil && st.call.hasDevice(p) {
+			st.call.reconnected(p)
+			ac = st.call.activeFor(p)
+		}
+		b, _ := json.Marshal(ac)
+		// Through the queue: the answer leaves after the events sent before.
+		c.enqueue(outbound{msg: &nats.Msg{Subject: m.Reply, Data: b}})
+	})
+}
+
+// takeOverCall takes over one call of a node that no longer hears, as
+// takeOver does for every call of a lost node.
+func (c *cluster) takeOverCall(ctx context.Context, held busyEntry) {
+	calls, err := c.hub.srv.store.openCalls(ctx)
+	if err != nil {
+		return
+	}
+	for _, o := range calls {
+		if o.CID == held.CID && o.Node == held.Node {
+			c.adoptIfFirst(ctx, o)
+		}
+	}
+}

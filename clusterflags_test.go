@@ -1,0 +1,39 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+	"testing"
+)
+
+func TestClusterFlags(t *testing.T) {
+	parse := func(args ...string) (*clusterFlags, error) {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		f := addClusterFlags(fs)
+		return f, fs.Parse(args)
+	}
+	const pg = "postgres://duet@db/duet"
+	f, _ := parse()
+	if c, err := f.config(pg); c != nil || err != nil {
+		t.Fatalf("no flags: %+v, %v; want no cluster", c, err)
+	}
+	f, _ = parse("--cluster", "nats://10.0.0.5:4222", "--node", "n1")
+	if c, err := f.config(pg); err != nil || c.URL != "nats://10.0.0.5:4222" || c.Node != "n1" {
+		t.Fatalf("--cluster --node: %+v, %v", c, err)
+	}
+	host, _ := os.Hostname()
+	f, _ = parse("--cluster", "nats://nats:4222")
+	if c, err := f.config(pg); err != nil || c.Node != host {
+		t.Fatalf("--cluster alone: %+v, %v; want node %q", c, err, host)
+	}
+	f, _ = parse("--cluster", "nats://nats:4222", "--node", "n1")
+	if _, err := f.config("server.db"); err == nil {
+		t.Fatal("a cluster on a SQLite file was accepted")
+	}
+	f, _ = parse("--node", "n1")
+	if _, err := f.config(pg); err == nil {
+		t.Fatal("--node without --cluster was accepted")
+	}
+}
