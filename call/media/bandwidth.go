@@ -416,7 +416,7 @@ func (e *estimator) checkFeedback(now time.Time, baseRTT time.Duration) {
 	e.congestions++
 	target, f, since := e.target, e.onChange, now.Sub(e.lastFeedback)
 	e.mu.Unlock()
-	e.log.Debug("feedback missing or stale: backing off", "since", since, "unreported", stale,
+	e.log.Debug("feedback missing or stale: backing off", "since", since, "unreported", stale, "baseRTT", baseRTT,
 		"previous", prev, "target", target)
 	if f != nil && target != prev {
 		f(target)

@@ -314,6 +314,22 @@ func (p *pacer) resentRate() int {
 }
 
 // videoBacklog is how long the oldest queued video packet has waited.
+// headFrameBytes is what is left to send of the video frame at the head of
+// the queue: its packets up to the one that ends it (all queued video when
+// the frame is still arriving).
+func (p *pacer) headFrameBytes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for i := range p.video {
+		n += p.video[i].size()
+		if p.video[i].header.Marker {
+			break
+		}
+	}
+	return n
+}
+
 func (p *pacer) videoBacklog() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -30,8 +30,7 @@ type sender struct {
 
 	lastKeyFrame atomic.Int64 // unix nanoseconds of the last forced key frame
 	keyFrames    atomic.Uint64
-	lossPct      float64        // the reported loss, smoothed; owned by readRTCP
-	onFrame      func(size int) // sees every encoded frame's size; set before pump
+	lossPct      float64 // the reported loss, smoothed; owned by readRTCP
 }
 
 // frameEncoder is a capture's encoder of one medium.
@@ -107,9 +106,6 @@ func (s *sender) pump() {
 		data, d, err := s.enc.Read()
 		if err != nil {
 			return
-		}
-		if s.onFrame != nil {
-			s.onFrame(len(data))
 		}
 		_ = s.track.WriteSample(pionmedia.Sample{Data: data, Duration: d})
 	}

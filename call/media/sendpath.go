@@ -2,8 +2,6 @@ package media
 
 import (
 	"log/slog"
-	"math"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,37 +27,6 @@ type sendPath struct {
 	// 0 until measured.
 	rttNanos     atomic.Int64
 	baseRTTNanos atomic.Int64
-	frameMu      sync.Mutex
-	largestFrame int       // guarded by frameMu: bytes of the largest recent video frame
-	largestAt    time.Time // guarded by frameMu
-}
-
-// frameMemoryHalfLife: the largest recent frame is forgotten by half in
-// this time. By time, not by frames: while frames are skipped, a key frame
-// of the size before a dip would keep the window open to a queue of
-// seconds at the new rate.
-const frameMemoryHalfLife = 400 * time.Millisecond
-
-// noteFrame takes the size of an encoded video frame.
-func (p *sendPath) noteFrame(size int) {
-	now := time.Now()
-	p.frameMu.Lock()
-	defer p.frameMu.Unlock()
-	if size >= p.largestFrameLocked(now) {
-		p.largestFrame, p.largestAt = size, now
-	}
-}
-
-// recentFrame is the largest recent video frame, in bytes.
-func (p *sendPath) recentFrame() int {
-	p.frameMu.Lock()
-	defer p.frameMu.Unlock()
-	return p.largestFrameLocked(time.Now())
-}
-
-func (p *sendPath) largestFrameLocked(now time.Time) int {
-	halves := now.Sub(p.largestAt).Seconds() / frameMemoryHalfLife.Seconds()
-	return int(float64(p.largestFrame) * math.Exp2(-halves))
 }
 
 // noteRTT takes a round-trip sample. The base RTT is the path without its
@@ -206,9 +173,12 @@ func (p *sendPath) sentLoss() float64 {
 // flight are within what the estimate carries in a round trip.
 func (p *sendPath) windowOpen() bool {
 	e := p.bwe.Load()
-	// A window smaller than a frame would only make the encoder skip
-	// more frames and make the next ones bigger still.
-	return e == nil || e.fixed || e.flying.load() < max(e.window(p.baseRTT()), p.recentFrame()*3/2)
+	// A window smaller than the frame waiting would only make the encoder
+	// skip more frames and make the next ones bigger still; so a frame
+	// larger than the window (a key frame) goes, but only it: the frames
+	// after it meet the window again, which a capacity that has just
+	// dropped needs.
+	return e == nil || e.fixed || e.flying.load() < max(e.window(p.baseRTT()), p.pacer.headFrameBytes()*3/2)
 }
 
 // congested says the video encoder should skip frames: its packets are

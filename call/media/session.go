@@ -190,7 +190,6 @@ func Start(cfg Config) (*Session, error) {
 func (s *Session) startSender(snd *sender, rtp *webrtc.RTPSender) {
 	if snd.video != nil {
 		snd.video.SetHold(s.path.congested)
-		snd.onFrame = s.path.noteFrame
 	}
 	s.mu.Lock()
 	s.senders = append(s.senders, snd)

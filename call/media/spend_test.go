@@ -3,6 +3,8 @@ package media
 import (
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
 )
 
 func TestSpendingHoldsVideoUntilTheEstimateCatchesUp(t *testing.T) {
@@ -44,21 +46,28 @@ func TestSpendingScalesWithTheEstimate(t *testing.T) {
 	}
 }
 
-func TestRecentFrameIsForgottenByTime(t *testing.T) {
-	p := &sendPath{}
-	p.noteFrame(30_000)
-	if got := p.recentFrame(); got < 29_000 {
-		t.Fatalf("recent frame %d bytes just after a 30 kB one", got)
+// The window's floor is what is left of the frame at the head of the
+// pacer: a key frame larger than the window goes, the frames after it do
+// not ride on its size.
+func TestHeadFrameBytes(t *testing.T) {
+	packet := func(size int, marker bool) pacedPacket {
+		return pacedPacket{header: rtp.Header{Version: 2, Marker: marker}, payload: make([]byte, size)}
 	}
-	// Frames skipped: no new sizes, yet the old one fades.
-	p.frameMu.Lock()
-	p.largestAt = p.largestAt.Add(-4 * frameMemoryHalfLife)
-	p.frameMu.Unlock()
-	if got := p.recentFrame(); got > 30_000/16+100 || got < 30_000/16-100 {
-		t.Fatalf("after four half-lives the recent frame is %d bytes, want about %d", got, 30_000/16)
+	p := &pacer{}
+	if got := p.headFrameBytes(); got != 0 {
+		t.Fatalf("an empty pacer's head frame: %d bytes", got)
 	}
-	p.noteFrame(1_000)
-	if got := p.recentFrame(); got < 1_800 {
-		t.Fatalf("a smaller new frame replaced a larger recent one: %d bytes", got)
+	hdr := (&rtp.Header{Version: 2}).MarshalSize()
+	p.video = []pacedPacket{packet(1000, false), packet(1000, false), packet(500, true), packet(300, true)}
+	if got, want := p.headFrameBytes(), 2500+3*hdr; got != want {
+		t.Errorf("head frame %d bytes, want %d: up to its last packet only", got, want)
+	}
+	p.video = p.video[3:]
+	if got, want := p.headFrameBytes(), 300+hdr; got != want {
+		t.Errorf("after the large frame left: %d bytes, want %d", got, want)
+	}
+	p.video = []pacedPacket{packet(1000, false), packet(1000, false)}
+	if got, want := p.headFrameBytes(), 2000+2*hdr; got != want {
+		t.Errorf("a frame still arriving: %d bytes, want %d", got, want)
 	}
 }
