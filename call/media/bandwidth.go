@@ -76,9 +76,14 @@ const (
 	queueDrain    = time.Second
 	// feedbackTimeout: feedback normally comes every 100 ms or so.
 	feedbackTimeout = 500 * time.Millisecond
-	// windowMargin is added to the round trip for the bytes in flight;
-	// minWindow lets a few packets through however small the estimate.
-	windowMargin = 100 * time.Millisecond
+	// windowMargin is added to the round trip for the bytes in flight: a
+	// feedback interval (50 ms) and some, or a steady link would close the
+	// window; not much more, for when the capacity falls at once what is in
+	// flight lands in the bottleneck's queue, ahead of the audio (at 80 ms,
+	// 2.5 Mbit/s fits in a 200 ms queue of its own rate; at 100 it did not,
+	// and the 150 kbit/s dip lost twice the audio). minWindow lets a few
+	// packets through however small the estimate.
+	windowMargin = 80 * time.Millisecond
 	minWindow    = 4 * 1200
 )
 
