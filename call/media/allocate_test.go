@@ -13,28 +13,10 @@ import (
 // step as far as the budget clearly carries; a step down holds it longer;
 // resends come out of the video's share.
 func TestAllocatorLadder(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Video: true, Width: 640, Height: 480, FPS: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	v, err := c.NewVideoEncoder()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	_, v := openLadderEncoder(t, devices.CaptureConfig{Synthetic: true, Video: true, Width: 640, Height: 480, FPS: 30})
 	var resent int
 	a := newAllocator(nil, &sender{enc: v, video: v}, func() int { return resent })
-	t0 := time.Unix(0, 0)
-	step := func(at time.Duration, target int, want string) {
-		t.Helper()
-		a.apply(target, t0.Add(at))
-		if got := v.Layer().String(); got != want {
-			t.Errorf("at %v with %d kbit/s: %s, want %s", at, target/1000, got, want)
-		}
-	}
+	step := ladderSteps(t, a, v)
 	step(0, 400_000, "320x240@30")             // the start: 340 kbit/s of video
 	step(time.Second, 2_000_000, "320x240@30") // held
 	step(2*time.Second, 2_000_000, "640x480@30")
@@ -57,28 +39,10 @@ func TestAllocatorLadder(t *testing.T) {
 // A 720p camera is sent at 720p only when the link carries it, and its
 // lower layers keep its shape.
 func TestAllocatorLadderFrom720p(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Video: true, Width: 1280, Height: 720, FPS: 30,
+	_, v := openLadderEncoder(t, devices.CaptureConfig{Synthetic: true, Video: true, Width: 1280, Height: 720, FPS: 30,
 		VideoBitrate: 2_500_000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	v, err := c.NewVideoEncoder()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
 	a := newAllocator(nil, &sender{enc: v, video: v}, func() int { return 0 })
-	t0 := time.Unix(0, 0)
-	step := func(at time.Duration, target int, want string) {
-		t.Helper()
-		a.apply(target, t0.Add(at))
-		if got := v.Layer().String(); got != want {
-			t.Errorf("at %v with %d kbit/s: %s, want %s", at, target/1000, got, want)
-		}
-	}
+	step := ladderSteps(t, a, v)
 	step(0, 400_000, "426x240@30")
 	step(3*time.Second, 1_500_000, "854x480@30") // 1.2 Mbit/s of video: short of 720p
 	step(6*time.Second, 2_500_000, "1280x720@30")
@@ -90,18 +54,9 @@ func TestAllocatorLadderFrom720p(t *testing.T) {
 // the size only later, and the camera's ladder comes back with the camera.
 func TestAllocatorScreenLadder(t *testing.T) {
 	xvfbtest.Start(t, 1920, 1080)
+	c, v := openLadderEncoder(t, devices.CaptureConfig{Synthetic: true, Video: true, Width: 640, Height: 480, FPS: 30})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := devices.Open(ctx, devices.CaptureConfig{Synthetic: true, Video: true, Width: 640, Height: 480, FPS: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	v, err := c.NewVideoEncoder()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
 	if err := c.ShareScreen(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -111,14 +66,7 @@ func TestAllocatorScreenLadder(t *testing.T) {
 		}
 	}
 	a := newAllocator(nil, &sender{enc: v, video: v}, func() int { return 0 })
-	t0 := time.Unix(0, 0)
-	step := func(at time.Duration, target int, want string) {
-		t.Helper()
-		a.apply(target, t0.Add(at))
-		if got := v.Layer().String(); got != want {
-			t.Errorf("at %v with %d kbit/s: %s, want %s", at, target/1000, got, want)
-		}
-	}
+	step := ladderSteps(t, a, v)
 	step(0, 2_500_000, "1920x1080@15")
 	step(time.Second, 900_000, "1920x1080@5")
 	step(2*time.Second, 450_000, "1280x720@5")
@@ -135,4 +83,36 @@ func TestAllocatorScreenLadder(t *testing.T) {
 		}
 	}
 	step(11*time.Second, 2_500_000, "640x480@30")
+}
+
+// ladderSteps returns a step of a ladder test: the allocator applies
+// target at a time into the test, and the encoder's layer must be want.
+func ladderSteps(t *testing.T, a *allocator, v *devices.VideoEncoder) func(at time.Duration, target int, want string) {
+	t0 := time.Unix(0, 0)
+	return func(at time.Duration, target int, want string) {
+		t.Helper()
+		a.apply(target, t0.Add(at))
+		if got := v.Layer().String(); got != want {
+			t.Errorf("at %v with %d kbit/s: %s, want %s", at, target/1000, got, want)
+		}
+	}
+}
+
+// openLadderEncoder opens a synthetic capture and a video encoder on it,
+// closed when the test ends.
+func openLadderEncoder(t *testing.T, cfg devices.CaptureConfig) (*devices.Capture, *devices.VideoEncoder) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := devices.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	v, err := c.NewVideoEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return c, v
 }
