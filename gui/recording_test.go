@@ -9,6 +9,8 @@ import (
 
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
+
+	"duet/call/proto"
 )
 
 // Record on the call screen records the call into the recordings folder
@@ -18,12 +20,7 @@ func TestRecordShowsOnBothSides(t *testing.T) {
 	r := newRig(t)
 	dir := t.TempDir()
 	alice, bob := r.aliceAndBob(func(u *ui) { u.cfg.RecordDir = dir })
-	alice.tap(func() *widget.Button { return alice.row("bob").video })
-	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
-	bob.tap(func() *widget.Button { return bob.u.ring.acceptVideo })
-	for _, a := range []*desk{alice, bob} {
-		a.waitFor("live video", func() bool { return a.inCall() && a.u.call.phase == phaseLive && a.u.call.firstFrame })
-	}
+	alice.callDesk(bob, proto.CallTypeVideo)
 	onUI(func() {
 		for _, a := range []*desk{alice, bob} {
 			v := a.u.callView

@@ -342,6 +342,30 @@ func (r *rig) aliceAndBob(opts ...func(*ui)) (alice, bob *desk) {
 	return alice, bob
 }
 
+// callDesk has a call b with typ from its contact row, b answer with the
+// same type, and waits until both see the call live: a first video frame
+// for a video call.
+func (a *desk) callDesk(b *desk, typ proto.CallType) {
+	a.t.Helper()
+	row := a.row(b.u.cfg.Account)
+	if typ == proto.CallTypeVideo {
+		a.tap(func() *widget.Button { return row.video })
+	} else {
+		a.tap(func() *widget.Button { return row.audio })
+	}
+	b.waitFor("ringing dialog", func() bool { return b.u.ring != nil })
+	if typ == proto.CallTypeVideo {
+		b.tap(func() *widget.Button { return b.u.ring.acceptVideo })
+	} else {
+		b.tap(func() *widget.Button { return b.u.ring.acceptAudio })
+	}
+	for _, d := range []*desk{a, b} {
+		d.waitFor("the call live", func() bool {
+			return d.inCall() && d.u.call.phase == phaseLive && (typ != proto.CallTypeVideo || d.u.call.firstFrame)
+		})
+	}
+}
+
 // answerCallFrom has caller call a with typ, accepts it on a and waits
 // until the call's media flows: video frames, or audio packets.
 func (a *desk) answerCallFrom(caller *testPhone, typ proto.CallType) {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"duet/call/proto"
 	"duet/internal/xvfbtest"
 )
 
@@ -21,12 +22,7 @@ func TestShareScreenInAVideoCall(t *testing.T) {
 	xvfbtest.Grid(t, "#3b6fd8", "#eef2f8")
 	r := newRig(t)
 	alice, bob := r.aliceAndBob()
-	alice.tap(func() *widget.Button { return alice.row("bob").video })
-	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
-	bob.tap(func() *widget.Button { return bob.u.ring.acceptVideo })
-	for _, a := range []*desk{alice, bob} {
-		a.waitFor("live video", func() bool { return a.inCall() && a.u.call.phase == phaseLive && a.u.call.firstFrame })
-	}
+	alice.callDesk(bob, proto.CallTypeVideo)
 	onUI(func() {
 		if v := alice.u.callView; v.share.Disabled() || v.share.Text != "Share screen" {
 			t.Errorf("alice's share button: %q, disabled %t", v.share.Text, v.share.Disabled())
@@ -69,9 +65,7 @@ func TestShareScreenImpossible(t *testing.T) {
 	t.Setenv("WAYLAND_DISPLAY", "wayland-0")
 	r := newRig(t)
 	alice, bob := r.aliceAndBob()
-	alice.tap(func() *widget.Button { return alice.row("bob").video })
-	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
-	bob.tap(func() *widget.Button { return bob.u.ring.acceptVideo })
+	alice.callDesk(bob, proto.CallTypeVideo)
 	alice.waitFor("the button saying it cannot share", func() bool {
 		return alice.inCall() && alice.u.callView.share.Text == "Can't share screen" && !alice.u.callView.share.Disabled()
 	})
@@ -121,11 +115,9 @@ func TestShareScreenInAnAudioCall(t *testing.T) {
 	xvfbtest.Fill(t, "#2040c0")
 	r := newRig(t)
 	alice, bob := r.aliceAndBob()
-	alice.tap(func() *widget.Button { return alice.row("bob").audio })
-	bob.waitFor("ringing dialog", func() bool { return bob.u.ring != nil })
-	bob.tap(func() *widget.Button { return bob.u.ring.acceptAudio })
+	alice.callDesk(bob, proto.CallTypeAudio)
 	for _, a := range []*desk{alice, bob} {
-		a.waitFor("live audio", func() bool { return a.inCall() && a.u.call.phase == phaseLive && !a.u.call.showsVideo() })
+		a.waitFor("the audio call's screen", func() bool { return !a.u.call.showsVideo() })
 	}
 	alice.tap(func() *widget.Button { return alice.u.callView.share })
 	alice.waitFor("sharing", func() bool { return alice.u.call.share.on && alice.u.call.showsVideo() })
