@@ -170,7 +170,10 @@ func (a *Agent) previousGenerationInbound(local Candidate) {
 		!clock.renominatedAt.CompareAndSwap(last, now) {
 		return
 	}
-	_ = a.loop.Run(a.loop, func(context.Context) {
+	// Bounded by the candidate's own context, as validateNonSTUNTraffic
+	// is: the loop may be closing this candidate and waiting for this very
+	// read goroutine to end.
+	_ = a.loop.Run(local.context(), func(context.Context) {
 		cs, ok := a.getSelector().(*controllingSelector)
 		pair := a.getSelectedPair()
 		if ok && pair != nil && a.previous != nil {
