@@ -49,6 +49,7 @@ type cluster struct {
 	busy    jetstream.KeyValue
 	calls   jetstream.KeyValue
 	hub     *hub
+	metrics *clusterMetrics
 
 	mu      sync.Mutex
 	pending map[deviceKey]*deviceEntry // guarded by mu: latest state to publish; nil entry: signed out
@@ -108,7 +109,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
-	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
+	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
 		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
@@ -134,6 +135,9 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if _, err := c.nodes.Put(ctx, cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: announce node: %w", err)
+	}
+	if rtt, err := nc.RTT(); err == nil { // the heartbeat measures it again
+		c.metrics.rtt.Store(int64(rtt))
 	}
 	return c, nil
 }
@@ -221,6 +225,9 @@ func (c *cluster) heartbeat() {
 		cancel()
 		if err != nil && c.ctx.Err() == nil {
 			c.log.Warn("cluster: node heartbeat failed", "err", err)
+		}
+		if rtt, err := c.nc.RTT(); err == nil {
+			c.metrics.rtt.Store(int64(rtt))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -49,6 +50,8 @@ func (c *cluster) own(cid string) {
 // once: a call waits one round trip, not two.
 func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (claims []busyClaim, callerBusy, calleeBusy bool, err error) {
 	c.own(cid)
+	start := time.Now()
+	defer func() { c.metrics.claim.Observe(time.Since(start).Seconds()) }()
 	type result struct {
 		claim busyClaim
 		ok    bool

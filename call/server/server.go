@@ -210,6 +210,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s)
 	if s.cluster != nil {
+		s.metrics.registerCluster(s.cluster)
 		s.cluster.onFence = s.fenceSessions
 		if err := s.cluster.start(s.hub); err != nil {
 			s.hub.stop()

@@ -46,6 +46,7 @@ func (c *cluster) adoptIfFirst(ctx context.Context, o openCall) {
 		return // another node has it
 	}
 	c.own(o.CID)
+	c.metrics.takeovers.Inc()
 	claims := c.takeKeys(ctx, o, o.Node)
 	c.log.Info("cluster: taking over a call of a lost node", "cid", o.CID, "gone", o.Node, "answered", o.AnsweredAt != 0)
 	c.hub.post(func() { c.hub.adopt(o, claims) })
