@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,9 @@ func TestClusterPartition(t *testing.T) {
 	if got := scrape(t, nodes[0])["duet_cluster_fenced"]; got != 1 {
 		t.Errorf("fenced node: duet_cluster_fenced = %v, want 1", got)
 	}
+	if code := healthz(t, nodes[0]); code != http.StatusServiceUnavailable {
+		t.Errorf("fenced node: /healthz answers %d, want 503", code)
+	}
 	wantPresence(t, bob, "alice", proto.PresenceOffline)
 
 	fault.Set(netfault.Pass)
@@ -69,6 +73,20 @@ func TestClusterPartition(t *testing.T) {
 	if got := scrape(t, nodes[0])["duet_cluster_fenced"]; got != 0 {
 		t.Errorf("node back on NATS: duet_cluster_fenced = %v, want 0", got)
 	}
+	if code := healthz(t, nodes[0]); code != http.StatusOK {
+		t.Errorf("node back on NATS: /healthz answers %d, want 200", code)
+	}
+}
+
+// healthz is the status of a node's health check.
+func healthz(t *testing.T, e *env) int {
+	t.Helper()
+	res, err := http.Get("http://" + e.addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // tryDial signs a device in on one node, reporting failure rather than
