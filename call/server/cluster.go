@@ -44,6 +44,7 @@ type cluster struct {
 	cfg     ClusterConfig
 	log     *slog.Logger
 	nc      *nats.Conn
+	js      jetstream.JetStream
 	nodes   jetstream.KeyValue
 	devices jetstream.KeyValue
 	busy    jetstream.KeyValue
@@ -104,12 +105,12 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if err != nil {
 		return nil, fmt.Errorf("join cluster at %s: %w", cfg.URL, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(natsTimeout))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
-	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
+	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, js: js, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
 		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)

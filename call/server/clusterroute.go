@@ -50,6 +50,7 @@ func (c *cluster) enqueue(o outbound) {
 // sendOut works through the queue to other nodes in order until the
 // cluster stops, then sends what is left.
 func (c *cluster) sendOut() {
+	var releasing []busyWrite // sent, acks to come (busywrite.go)
 	for {
 		var stopping bool
 		select {
@@ -63,6 +64,7 @@ func (c *cluster) sendOut() {
 		c.mu.Unlock()
 		for _, o := range batch {
 			if o.msg != nil {
+				releasing = c.awaitBusyWrites(releasing)
 				if err := c.nc.PublishMsg(o.msg); err != nil {
 					c.log.Debug("cluster: send to node", "subject", o.msg.Subject, "err", err)
 				} else if o.kind != "" {
@@ -73,10 +75,11 @@ func (c *cluster) sendOut() {
 				c.answeredNow(o.cid, o.answered)
 			}
 			if o.release != nil {
-				c.releaseNow(o.release)
+				releasing = c.releaseNow(o.release, releasing)
 			}
 		}
 		if stopping {
+			c.awaitBusyWrites(releasing)
 			c.nc.Flush()
 			return
 		}

@@ -70,7 +70,7 @@ func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyC
 		}
 		if rev, err := c.busy.Update(ctx, key, val, cur.Revision()); err == nil {
 			c.sawRev(key, rev, mine)
-			claims = append(claims, busyClaim{key, rev})
+			claims = append(claims, busyClaim{key: key, rev: rev})
 		}
 	}
 	return claims
