@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"duet/call/loadtest"
+	"duet/internal/pgtest"
 )
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,7 +34,8 @@ Without --server it starts its own server in a child process on loopback,
 so the server's memory is measured apart from the clients'. With
 --cluster N it starts N nodes of a cluster instead, each a child process,
 on a NATS server in this process and a PostgreSQL server of its own;
-clients spread over the nodes and every call crosses nodes.
+clients spread over the nodes and every call crosses nodes. --postgres
+puts the one server on PostgreSQL too, to compare like with like.
 
 `)
 		fs.PrintDefaults()
@@ -41,6 +43,8 @@ clients spread over the nodes and every call crosses nodes.
 	serverURL := fs.String("server", "", "server to load (default: start one on loopback in a child process);\n"+
 		"several, comma-separated, are the nodes of one cluster")
 	nodes := fs.Int("cluster", 0, "start a cluster of this many nodes instead of one server (needs PostgreSQL installed)")
+	onPostgres := fs.Bool("postgres", false, "start the one server on a PostgreSQL of its own rather than SQLite,\n"+
+		"as a cluster's nodes are (needs PostgreSQL installed)")
 	serverPID := fs.Int("server-pid", 0, "process id of --server, to report its memory")
 	token := fs.String("token", "", "token every client signs in with (empty: an open server)")
 	clients := fs.Int("clients", 1000, "clients signed in at once (half call, half answer)")
@@ -60,6 +64,8 @@ clients spread over the nodes and every call crosses nodes.
 	switch urls := strings.Split(*serverURL, ","); {
 	case *nodes > 0 && *serverURL != "":
 		return errors.New("--cluster starts its own nodes: give it or --server, not both")
+	case *onPostgres && (*nodes > 0 || *serverURL != ""):
+		return errors.New("--postgres is for the one server duet loadtest starts: not with --cluster or --server")
 	case *nodes > 0:
 		cl, err := startLoadCluster(ctx, *nodes, stderr)
 		if err != nil {
@@ -74,13 +80,26 @@ clients spread over the nodes and every call crosses nodes.
 	case *serverURL != "":
 		cfg.ServerURL = *serverURL
 	default:
-		child, err := startChildServer(ctx, stderr, "server.log", nil, "--db", "load.db")
+		db := "load.db"
+		if *onPostgres {
+			pg, err := pgtest.Start()
+			if err != nil {
+				return fmt.Errorf("start PostgreSQL: %w", err)
+			}
+			defer pg.Close()
+			db = pg.URL("postgres", "")
+		}
+		child, err := startChildServer(ctx, stderr, "server.log", nil, "--db", db)
 		if err != nil {
 			return err
 		}
 		defer child.stop()
 		cfg.ServerURL, cfg.ServerPID = child.url, child.cmd.Process.Pid
-		fmt.Fprintf(stderr, "server pid %d at %s\n", cfg.ServerPID, cfg.ServerURL)
+		engine := "SQLite"
+		if *onPostgres {
+			engine = "PostgreSQL"
+		}
+		fmt.Fprintf(stderr, "server pid %d at %s on %s\n", cfg.ServerPID, cfg.ServerURL, engine)
 	}
 	rep, err := loadtest.Run(ctx, cfg)
 	printReport(stdout, cfg, rep)

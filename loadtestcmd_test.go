@@ -37,3 +37,23 @@ func TestLoadtestOnACluster(t *testing.T) {
 		}
 	}
 }
+
+// duet loadtest --postgres runs its one server on a PostgreSQL of its own.
+func TestLoadtestOnPostgres(t *testing.T) {
+	leaktest.Check(t)
+	t.Setenv(runMainEnv, runMainArgv) // the server is this binary
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errb bytes.Buffer
+	err := runLoadtest(ctx, []string{"--postgres", "--clients", "10", "--rate", "100", "--calls", "10",
+		"--hold", "10ms"}, &out, &errb)
+	if errors.Is(err, pgtest.ErrNotInstalled) && os.Getenv("CI") == "" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatalf("loadtest: %v\n%s\n%s", err, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "10 placed, 10 complete") || !strings.Contains(errb.String(), "on PostgreSQL") {
+		t.Errorf("report:\n%s\nprogress:\n%s", out.String(), errb.String())
+	}
+}
