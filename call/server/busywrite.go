@@ -24,7 +24,7 @@ func (c *cluster) putBusyAsync(key string, held busyEntry, rev uint64) (jetstrea
 	if held.CID != "" {
 		val, _ = json.Marshal(held)
 	}
-	m := &nats.Msg{Subject: "$KV." + busyBucket + "." + key, Data: val}
+	m := &nats.Msg{Subject: busySubject(key), Data: val}
 	return c.js.PublishMsgAsync(m, jetstream.WithExpectLastSequencePerSubject(rev))
 }
 
@@ -63,6 +63,10 @@ type busyWrite struct {
 	held busyEntry // what was written
 	ack  jetstream.PubAckFuture
 }
+
+// busySubject is where a write of key goes, as the bucket's own Update
+// sends it.
+func busySubject(key string) string { return "$KV." + busyBucket + "." + key }
 
 // wrongRevision: a compare-and-set found a newer revision.
 func wrongRevision(err error) bool {

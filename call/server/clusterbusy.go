@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -42,42 +41,6 @@ func (c *cluster) own(cid string) {
 	c.mu.Lock()
 	c.owned[cid] = struct{}{}
 	c.mu.Unlock()
-}
-
-// claimCall takes the busy keys of call cid, the caller's and the
-// callee's, before the call reaches the hub. callerBusy: the caller is in a
-// call already, and nothing is held. calleeBusy: the callee is, and the
-// caller's key is held until the hub ends the call as busy. Every claim
-// returned is released by the hub (release) whatever becomes of the call.
-// Called from a connection's reader; it waits on NATS, for both keys at
-// once: a call waits one round trip, not two.
-func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (claims []busyClaim, callerBusy, calleeBusy bool, err error) {
-	c.own(cid)
-	start := time.Now()
-	defer func() { c.metrics.claim.Observe(time.Since(start).Seconds()) }()
-	type result struct {
-		claim busyClaim
-		ok    bool
-		err   error
-	}
-	theirs := make(chan result, 1)
-	go func() {
-		cl, ok, err := c.claim(ctx, callee, cid)
-		theirs <- result{cl, ok, err}
-	}()
-	mine, mineOK, mineErr := c.claim(ctx, caller, cid)
-	t := <-theirs
-	if mineOK {
-		claims = append(claims, mine)
-	}
-	if t.ok {
-		claims = append(claims, t.claim)
-	}
-	if err = errors.Join(mineErr, t.err); err != nil || !mineOK {
-		c.release(cid, claims)
-		return nil, err == nil, false, err
-	}
-	return claims, false, !t.ok, nil
 }
 
 // claim takes account's busy key for cid; ok false: another live call
