@@ -10,7 +10,7 @@ DEB_PKGS  := gcc g++ pkg-config libvpx-dev libopus-dev libwebrtc-audio-processin
              pulseaudio pulseaudio-utils postgresql xz-utils
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run run-two smoke package test bench netbench loadtest fuzz clean cjk-font
+.PHONY: deps build run run-two smoke package test bench netbench loadtest loadtest-cluster fuzz clean cjk-font
 
 # Installs the Debian packages the build and tests need, only if one is missing.
 deps:
@@ -104,6 +104,12 @@ netbench: deps
 loadtest: build
 	./$(BIN) loadtest --clients 1000 --rate 200 --calls 2000 --hold 1s
 	./$(BIN) loadtest --clients 10000 --rate 200 --calls 2000 --hold 1s
+
+# The same 10,000 clients and calls on a cluster of three nodes (child
+# processes) on NATS and a PostgreSQL of its own: each call crosses nodes.
+# The figures to set beside the last line of `make loadtest`.
+loadtest-cluster: build
+	./$(BIN) loadtest --cluster 3 --clients 10000 --rate 200 --calls 2000 --hold 1s
 
 # Runs every fuzz target for FUZZTIME each.
 FUZZTIME ?= 1m

@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"duet/call/loadtest"
+	"duet/internal/pgtest"
 )
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,12 +31,20 @@ Signs many real clients in to a signaling server, places calls between
 pairs of them at a steady rate (answer, both join the room, hold, hang up,
 wait for the record), and reports setup latency, errors and memory.
 Without --server it starts its own server in a child process on loopback,
-so the server's memory is measured apart from the clients'.
+so the server's memory is measured apart from the clients'. With
+--cluster N it starts N nodes of a cluster instead, each a child process,
+on a NATS server in this process and a PostgreSQL server of its own;
+clients spread over the nodes and every call crosses nodes. --postgres
+puts the one server on PostgreSQL too, to compare like with like.
 
 `)
 		fs.PrintDefaults()
 	}
-	serverURL := fs.String("server", "", "server to load (default: start one on loopback in a child process)")
+	serverURL := fs.String("server", "", "server to load (default: start one on loopback in a child process);\n"+
+		"several, comma-separated, are the nodes of one cluster")
+	nodes := fs.Int("cluster", 0, "start a cluster of this many nodes instead of one server (needs PostgreSQL installed)")
+	onPostgres := fs.Bool("postgres", false, "start the one server on a PostgreSQL of its own rather than SQLite,\n"+
+		"as a cluster's nodes are (needs PostgreSQL installed)")
 	serverPID := fs.Int("server-pid", 0, "process id of --server, to report its memory")
 	token := fs.String("token", "", "token every client signs in with (empty: an open server)")
 	clients := fs.Int("clients", 1000, "clients signed in at once (half call, half answer)")
@@ -48,17 +58,48 @@ so the server's memory is measured apart from the clients'.
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := loadtest.Config{ServerURL: *serverURL, ServerPID: *serverPID, Token: *token, Clients: *clients,
+	cfg := loadtest.Config{ServerPID: *serverPID, Token: *token, Clients: *clients,
 		DialConcurrency: *dialers, Rate: *rate, Calls: *calls, Duration: *duration, Hold: *hold, Timeout: *timeout,
 		Progress: func(s string) { fmt.Fprintln(stderr, s) }}
-	if cfg.ServerURL == "" {
-		child, err := startChildServer(ctx, stderr)
+	switch urls := strings.Split(*serverURL, ","); {
+	case *nodes > 0 && *serverURL != "":
+		return errors.New("--cluster starts its own nodes: give it or --server, not both")
+	case *onPostgres && (*nodes > 0 || *serverURL != ""):
+		return errors.New("--postgres is for the one server duet loadtest starts: not with --cluster or --server")
+	case *nodes > 0:
+		cl, err := startLoadCluster(ctx, *nodes, stderr)
+		if err != nil {
+			return err
+		}
+		defer cl.stop()
+		cfg.Nodes = cl.nodes()
+	case len(urls) > 1:
+		for _, u := range urls {
+			cfg.Nodes = append(cfg.Nodes, loadtest.Node{URL: u})
+		}
+	case *serverURL != "":
+		cfg.ServerURL = *serverURL
+	default:
+		db := "load.db"
+		if *onPostgres {
+			pg, err := pgtest.Start()
+			if err != nil {
+				return fmt.Errorf("start PostgreSQL: %w", err)
+			}
+			defer pg.Close()
+			db = pg.URL("postgres", "")
+		}
+		child, err := startChildServer(ctx, stderr, "server.log", nil, "--db", db)
 		if err != nil {
 			return err
 		}
 		defer child.stop()
 		cfg.ServerURL, cfg.ServerPID = child.url, child.cmd.Process.Pid
-		fmt.Fprintf(stderr, "server pid %d at %s\n", cfg.ServerPID, cfg.ServerURL)
+		engine := "SQLite"
+		if *onPostgres {
+			engine = "PostgreSQL"
+		}
+		fmt.Fprintf(stderr, "server pid %d at %s on %s\n", cfg.ServerPID, cfg.ServerURL, engine)
 	}
 	rep, err := loadtest.Run(ctx, cfg)
 	printReport(stdout, cfg, rep)
@@ -93,50 +134,69 @@ func printReport(w io.Writer, cfg loadtest.Config, r loadtest.Report) {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  %6d  %s\n", r.ErrorKinds[k], k)
 	}
+	for i, m := range r.NodeMemory {
+		fmt.Fprintf(w, "node n%d memory      %s\n", i+1, m)
+	}
 	fmt.Fprintf(w, "server memory       %s", r.ServerMemory)
+	if len(r.NodeMemory) > 0 {
+		fmt.Fprintf(w, " over %d nodes", len(r.NodeMemory))
+	}
 	if r.ServerMemory.RSS > 0 && r.Clients > 0 {
 		fmt.Fprintf(w, ", %.1f KiB per client", float64(r.ServerMemory.RSS)/float64(r.Clients)/1024)
 	}
-	fmt.Fprintf(w, "\nclient memory       %s\n", r.ClientMemory)
+	if len(cfg.Nodes) > 0 {
+		fmt.Fprintf(w, "\nclient memory       %s (with NATS, when --cluster started it)\n", r.ClientMemory)
+	} else {
+		fmt.Fprintf(w, "\nclient memory       %s\n", r.ClientMemory)
+	}
 	fmt.Fprintf(w, "elapsed             %s\n", r.Elapsed.Round(time.Millisecond))
 }
 
 // childServer is a `duet serve` started by the load test.
 type childServer struct {
-	cmd *exec.Cmd
-	url string
-	dir string
+	cmd    *exec.Cmd
+	url    string
+	dir    string // removed by stop; "" when the caller owns logDir
+	logDir string
 }
 
 var servingURL = regexp.MustCompile(`wss?://\S+/ws`)
 
-func startChildServer(ctx context.Context, stderr io.Writer) (*childServer, error) {
+// startChildServer runs `duet serve` on an open loopback address with
+// args, its log in logName. dir is where its files go, nil for a new
+// temporary directory that stop removes; a relative --db lives there.
+func startChildServer(ctx context.Context, stderr io.Writer, logName string, dir *string, args ...string) (*childServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	dir, err := os.MkdirTemp("", "duet-loadtest-")
-	if err != nil {
+	child := &childServer{}
+	if dir != nil {
+		child.logDir = *dir
+	} else if child.dir, err = os.MkdirTemp("", "duet-loadtest-"); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
+	} else {
+		child.logDir = child.dir
 	}
-	cmd := exec.Command(exe, "serve", "--open", "--no-turn", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "load.db"))
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	cmd := exec.Command(exe, append([]string{"serve", "--open", "--no-turn", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Dir = child.logDir
+	logFile, err := os.Create(filepath.Join(child.logDir, logName))
 	if err != nil {
-		os.RemoveAll(dir)
+		os.RemoveAll(child.dir)
 		return nil, fmt.Errorf("start server: %w", err)
 	}
 	defer logFile.Close()
 	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		os.RemoveAll(dir)
+		os.RemoveAll(child.dir)
 		return nil, fmt.Errorf("start server: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+		os.RemoveAll(child.dir)
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	child := &childServer{cmd: cmd, dir: dir}
+	child.cmd = cmd
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -157,7 +217,7 @@ func startChildServer(ctx context.Context, stderr io.Writer) (*childServer, erro
 		err = ctx.Err()
 	}
 	child.stop()
-	return nil, fmt.Errorf("start server (log in %s): %w", filepath.Join(dir, "server.log"), err)
+	return nil, fmt.Errorf("start server (log in %s): %w", filepath.Join(child.logDir, logName), err)
 }
 
 // stop ends the server gracefully and removes its files.

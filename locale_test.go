@@ -14,9 +14,17 @@ import (
 // the environment the test gives it.
 const runMainEnv = "DUET_TEST_RUN_MAIN"
 
+// runMainArgv in runMainEnv takes the arguments from the command line: a
+// test whose code starts duet through os.Executable (loadtest's servers).
+const runMainArgv = "argv"
+
 func TestMain(m *testing.M) {
 	if args, ok := os.LookupEnv(runMainEnv); ok {
-		if err := run(context.Background(), strings.Fields(args), os.Stdout, os.Stderr); err != nil {
+		argv := strings.Fields(args)
+		if args == runMainArgv {
+			argv = os.Args[1:]
+		}
+		if err := run(context.Background(), argv, os.Stdout, os.Stderr); err != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)

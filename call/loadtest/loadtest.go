@@ -20,6 +20,9 @@ import (
 // Config says how hard to push. Zero values take the defaults.
 type Config struct {
 	ServerURL string
+	// Nodes, when set instead of ServerURL, are the nodes of one cluster
+	// (cluster.go): clients spread over them and every call crosses nodes.
+	Nodes []Node
 	// Token signs every client in; empty for an open server.
 	Token string
 	// Clients is how many clients stay signed in (default 1000). Half place
@@ -98,15 +101,16 @@ type Report struct {
 	SkippedBusy   int     // ticks with every caller still in a call
 	Errors        int
 	ErrorKinds    map[string]int
-	ServerMemory  Memory // after the calls, with every client still signed in
-	ClientMemory  Memory // this process
+	ServerMemory  Memory   // after the calls, with every client still signed in; a cluster's summed
+	NodeMemory    []Memory // of each node of a cluster, in the order of Config.Nodes
+	ClientMemory  Memory   // this process
 	Elapsed       time.Duration
 }
 
 // Run signs the clients in, places the calls and signs everyone out.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	cfg.setDefaults()
-	if cfg.ServerURL == "" {
+	if cfg.ServerURL == "" && len(cfg.Nodes) == 0 {
 		return Report{}, errNoServer
 	}
 	r := &run{cfg: cfg}
@@ -131,7 +135,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}()
 	}
 	r.placeCalls(ctx, callers, callees)
-	rep.ServerMemory, _ = readMemory(cfg.ServerPID)
+	if len(cfg.Nodes) > 0 {
+		rep.NodeMemory, rep.ServerMemory = nodesMemory(cfg.Nodes)
+	} else {
+		rep.ServerMemory, _ = readMemory(cfg.ServerPID)
+	}
 	rep.ClientMemory, _ = readMemory(selfPID())
 	stopAnswering()
 	answering.Wait()
@@ -176,7 +184,7 @@ func (r *run) signIn(ctx context.Context) ([]*call.Client, error) {
 				}
 				t0 := time.Now()
 				dctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-				c, err := call.Dial(dctx, call.Config{ServerURL: r.cfg.ServerURL, Token: r.cfg.Token,
+				c, err := call.Dial(dctx, call.Config{ServerURL: r.urlOf(i), Token: r.cfg.Token,
 					Account: fmt.Sprintf("%s%05d", r.cfg.AccountPrefix, i), DeviceID: "load",
 					ClientType: proto.ClientBot, NoAnswerTimeout: time.Hour, Logger: r.cfg.Logger})
 				cancel()
@@ -251,7 +259,10 @@ func (r *run) callOnce(ctx context.Context, c *call.Client, callee string) {
 	defer cancel()
 	t0 := time.Now()
 	r.ringAt.Store(callee, t0) // before the call: beCalling may beat the call's reply
-	cid, err := c.Call(ctx, callee, proto.CallTypeAudio, call.CallOptions{})
+	// On a cluster, a callee that signed in a moment ago may not have
+	// reached the caller's node yet: the call rings when it does.
+	opts := call.CallOptions{ForceKeepCalling: len(r.cfg.Nodes) > 0}
+	cid, err := c.Call(ctx, callee, proto.CallTypeAudio, opts)
 	if err != nil {
 		r.errs.add("call", err)
 		return

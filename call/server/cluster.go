@@ -44,11 +44,13 @@ type cluster struct {
 	cfg     ClusterConfig
 	log     *slog.Logger
 	nc      *nats.Conn
+	js      jetstream.JetStream
 	nodes   jetstream.KeyValue
 	devices jetstream.KeyValue
 	busy    jetstream.KeyValue
 	calls   jetstream.KeyValue
 	hub     *hub
+	metrics *clusterMetrics
 
 	mu      sync.Mutex
 	pending map[deviceKey]*deviceEntry // guarded by mu: latest state to publish; nil entry: signed out
@@ -103,12 +105,12 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if err != nil {
 		return nil, fmt.Errorf("join cluster at %s: %w", cfg.URL, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(natsTimeout))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
-	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, pending: map[deviceKey]*deviceEntry{},
+	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, js: js, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
 		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
@@ -134,6 +136,9 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if _, err := c.nodes.Put(ctx, cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("join cluster: announce node: %w", err)
+	}
+	if rtt, err := nc.RTT(); err == nil { // the heartbeat measures it again
+		c.metrics.rtt.Store(int64(rtt))
 	}
 	return c, nil
 }
@@ -221,6 +226,9 @@ func (c *cluster) heartbeat() {
 		cancel()
 		if err != nil && c.ctx.Err() == nil {
 			c.log.Warn("cluster: node heartbeat failed", "err", err)
+		}
+		if rtt, err := c.nc.RTT(); err == nil {
+			c.metrics.rtt.Store(int64(rtt))
 		}
 	}
 }

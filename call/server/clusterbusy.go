@@ -28,6 +28,9 @@ type busyEntry struct {
 type busyClaim struct {
 	key string
 	rev uint64
+	// answering is the write that marks the key answered, its ack still
+	// to come; only the queue to other nodes sets and reads it.
+	answering jetstream.PubAckFuture
 }
 
 func busyKey(account string) string { return base64.RawURLEncoding.EncodeToString([]byte(account)) }
@@ -38,40 +41,6 @@ func (c *cluster) own(cid string) {
 	c.mu.Lock()
 	c.owned[cid] = struct{}{}
 	c.mu.Unlock()
-}
-
-// claimCall takes the busy keys of call cid, the caller's and the
-// callee's, before the call reaches the hub. callerBusy: the caller is in a
-// call already, and nothing is held. calleeBusy: the callee is, and the
-// caller's key is held until the hub ends the call as busy. Every claim
-// returned is released by the hub (release) whatever becomes of the call.
-// Called from a connection's reader; it waits on NATS, for both keys at
-// once: a call waits one round trip, not two.
-func (c *cluster) claimCall(ctx context.Context, caller, callee, cid string) (claims []busyClaim, callerBusy, calleeBusy bool, err error) {
-	c.own(cid)
-	type result struct {
-		claim busyClaim
-		ok    bool
-		err   error
-	}
-	theirs := make(chan result, 1)
-	go func() {
-		cl, ok, err := c.claim(ctx, callee, cid)
-		theirs <- result{cl, ok, err}
-	}()
-	mine, mineOK, mineErr := c.claim(ctx, caller, cid)
-	t := <-theirs
-	if mineOK {
-		claims = append(claims, mine)
-	}
-	if t.ok {
-		claims = append(claims, t.claim)
-	}
-	if err = errors.Join(mineErr, t.err); err != nil || !mineOK {
-		c.release(cid, claims)
-		return nil, err == nil, false, err
-	}
-	return claims, false, !t.ok, nil
 }
 
 // claim takes account's busy key for cid; ok false: another live call
@@ -92,7 +61,7 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 			rev, err := c.busy.Update(ctx, key, val, last.rev)
 			if err == nil {
 				c.sawRev(key, rev, mine)
-				return busyClaim{key, rev}, true, nil
+				return busyClaim{key: key, rev: rev}, true, nil
 			}
 			if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 				return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
@@ -102,7 +71,7 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 		if errors.Is(err, jetstream.ErrKeyNotFound) { // deleted by hand: start it again
 			if rev, err := c.busy.Create(ctx, key, val); err == nil {
 				c.sawRev(key, rev, mine)
-				return busyClaim{key, rev}, true, nil
+				return busyClaim{key: key, rev: rev}, true, nil
 			}
 			continue
 		}
@@ -118,7 +87,7 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 		rev, err := c.busy.Update(ctx, key, val, cur.Revision())
 		if err == nil {
 			c.sawRev(key, rev, mine)
-			return busyClaim{key, rev}, true, nil
+			return busyClaim{key: key, rev: rev}, true, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
@@ -178,20 +147,18 @@ func (c *cluster) answered(cid string, claims []busyClaim) {
 	}
 }
 
+// answeredNow sends the writes without waiting (busywrite.go); the
+// release that follows waits for them, for the revisions they made.
 func (c *cluster) answeredNow(cid string, claims []busyClaim) {
 	mine := busyEntry{CID: cid, Node: c.cfg.Node, Answered: true}
-	val, _ := json.Marshal(mine)
 	for i := range claims {
 		cl := &claims[i]
-		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
-		rev, err := c.busy.Update(ctx, cl.key, val, cl.rev)
-		cancel()
+		f, err := c.putBusyAsync(cl.key, mine, cl.rev)
 		if err != nil {
 			c.log.Warn("cluster: mark busy key answered", "key", cl.key, "err", err)
 			continue
 		}
-		cl.rev = rev
-		c.sawRev(cl.key, rev, mine)
+		cl.answering = f
 	}
 }
 
@@ -222,19 +189,26 @@ func (c *cluster) release(cid string, claims []busyClaim) {
 }
 
 // releaseNow frees the keys: an empty value, at the revision that took
-// each, so a key taken since by a newer call stays.
-func (c *cluster) releaseNow(claims []busyClaim) {
+// each (or marked it answered), so a key taken since by a newer call
+// stays. It sends the writes without waiting for them and returns them
+// added to writes (busywrite.go).
+func (c *cluster) releaseNow(claims []busyClaim, writes []busyWrite) []busyWrite {
 	for _, cl := range claims {
-		ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
-		rev, err := c.busy.Update(ctx, cl.key, nil, cl.rev)
-		cancel()
-		switch {
-		case err == nil:
-			c.sawRev(cl.key, rev, busyEntry{})
-		case !errors.Is(err, jetstream.ErrKeyRevisionMismatch):
-			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
+		if cl.answering != nil {
+			// Rarely still on its way: calls are answered seconds before
+			// they end.
+			if rev, ok := c.awaitBusyWrite(cl.key, cl.answering); ok {
+				cl.rev = rev
+			}
 		}
+		f, err := c.putBusyAsync(cl.key, busyEntry{}, cl.rev)
+		if err != nil {
+			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
+			continue
+		}
+		writes = append(writes, busyWrite{key: cl.key, ack: f})
 	}
+	return writes
 }
 
 // ownerOf is the node that owns account's call cid; "" when no node does

@@ -33,6 +33,7 @@ type outbound struct {
 	release  []busyClaim
 	answered []busyClaim // of call cid
 	cid      string
+	kind     string // of msg, for the metrics; "" for a reply to a request
 }
 
 // enqueue adds to the queue to other nodes; never waits.
@@ -49,6 +50,7 @@ func (c *cluster) enqueue(o outbound) {
 // sendOut works through the queue to other nodes in order until the
 // cluster stops, then sends what is left.
 func (c *cluster) sendOut() {
+	var releasing []busyWrite // sent, acks to come (busywrite.go)
 	for {
 		var stopping bool
 		select {
@@ -62,18 +64,22 @@ func (c *cluster) sendOut() {
 		c.mu.Unlock()
 		for _, o := range batch {
 			if o.msg != nil {
+				releasing = c.awaitBusyWrites(releasing)
 				if err := c.nc.PublishMsg(o.msg); err != nil {
 					c.log.Debug("cluster: send to node", "subject", o.msg.Subject, "err", err)
+				} else if o.kind != "" {
+					c.metrics.sent.WithLabelValues(o.kind).Inc()
 				}
 			}
 			if o.answered != nil {
 				c.answeredNow(o.cid, o.answered)
 			}
 			if o.release != nil {
-				c.releaseNow(o.release)
+				releasing = c.releaseNow(o.release, releasing)
 			}
 		}
 		if stopping {
+			c.awaitBusyWrites(releasing)
 			c.nc.Flush()
 			return
 		}
@@ -86,12 +92,13 @@ func (c *cluster) deliver(node string, k deviceKey, msg []byte) {
 	m.Header.Set(hdrAccount, k.account)
 	m.Header.Set(hdrDevice, k.deviceID)
 	m.Data = msg
-	c.enqueue(outbound{msg: m})
+	c.enqueue(outbound{msg: m, kind: kindDev})
 }
 
 // delivered hands a message from an owner to the device it is for, if it
 // is still signed in here. Messages arrive one at a time, in order.
 func (c *cluster) delivered(m *nats.Msg) {
+	c.metrics.received.WithLabelValues(kindDev).Inc()
 	k := deviceKey{m.Header.Get(hdrAccount), m.Header.Get(hdrDevice)}
 	c.mu.Lock()
 	sess := c.local[k]
@@ -116,12 +123,14 @@ func (c *cluster) forward(sess *session, node string, msg []byte, ice []proto.IC
 		m.Header.Set(hdrICE, string(b))
 	}
 	m.Data = msg
+	c.metrics.sent.WithLabelValues(kindReq).Inc()
 	return c.nc.PublishMsg(m)
 }
 
 // requested runs a request forwarded by another node on the hub, for the
 // device there through its stand-in session.
 func (c *cluster) requested(m *nats.Msg) {
+	c.metrics.received.WithLabelValues(kindReq).Inc()
 	env, err := proto.DecodeEnvelope(m.Data)
 	if err != nil {
 		return // the sending node decoded it already

@@ -120,27 +120,24 @@ func (sess *session) call(id uint64, req *proto.Call) {
 	// On a cluster the busy keys are taken while the database is asked:
 	// the call waits for the slower of the two, not both.
 	var pl placement
-	claimed := make(chan error, 1)
+	var claim *claiming
 	if cl := sess.srv.cluster; cl != nil {
 		pl.cid = newCID()
-		go func() {
-			ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
-			defer cancel()
-			var callerBusy bool
-			var err error
-			pl.claims, callerBusy, pl.calleeBusy, err = cl.claimCall(ctx, sess.account, req.Callee, pl.cid)
-			if err == nil && callerBusy {
-				err = errCallerBusy
-			}
-			claimed <- err
-		}()
-	} else {
-		claimed <- nil
+		claim = cl.startClaim(sess.account, req.Callee, pl.cid)
 	}
 	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
 	exists, err := sess.srv.store.accountExists(ctx, req.Callee)
 	cancel()
-	claimErr := <-claimed
+	var claimErr error
+	if claim != nil {
+		ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
+		var callerBusy bool
+		pl.claims, callerBusy, pl.calleeBusy, claimErr = claim.claimCall(ctx)
+		cancel()
+		if claimErr == nil && callerBusy {
+			claimErr = errCallerBusy
+		}
+	}
 	if err != nil || !exists || claimErr != nil {
 		if sess.srv.cluster != nil {
 			sess.srv.cluster.release(pl.cid, pl.claims)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -168,6 +169,14 @@ func (h *hub) settleCall(cid string, takenOver bool) {
 func (s *Server) fenceSessions() {
 	for _, sess := range s.openSessions() {
 		sess.closeWith(proto.CloseServiceRestart, proto.CloseReasonFenced)
+	}
+}
+
+// healthz says whether the server takes clients: a load balancer's health
+// check stops sending clients to a fenced node.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if !s.refuseFenced(w) {
+		fmt.Fprintln(w, "ok")
 	}
 }
 

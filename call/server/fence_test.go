@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,12 @@ func TestClusterPartition(t *testing.T) {
 		c.Close()
 		t.Fatal("a fenced node took a client")
 	}
+	if got := scrape(t, nodes[0])["duet_cluster_fenced"]; got != 1 {
+		t.Errorf("fenced node: duet_cluster_fenced = %v, want 1", got)
+	}
+	if code := healthz(t, nodes[0]); code != http.StatusServiceUnavailable {
+		t.Errorf("fenced node: /healthz answers %d, want 503", code)
+	}
 	wantPresence(t, bob, "alice", proto.PresenceOffline)
 
 	fault.Set(netfault.Pass)
@@ -63,6 +70,23 @@ func TestClusterPartition(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	wantPresence(t, bob, "alice", proto.PresenceOnline)
+	if got := scrape(t, nodes[0])["duet_cluster_fenced"]; got != 0 {
+		t.Errorf("node back on NATS: duet_cluster_fenced = %v, want 0", got)
+	}
+	if code := healthz(t, nodes[0]); code != http.StatusOK {
+		t.Errorf("node back on NATS: /healthz answers %d, want 200", code)
+	}
+}
+
+// healthz is the status of a node's health check.
+func healthz(t *testing.T, e *env) int {
+	t.Helper()
+	res, err := http.Get("http://" + e.addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // tryDial signs a device in on one node, reporting failure rather than
@@ -106,6 +130,9 @@ func TestClusterPartitionMidCall(t *testing.T) {
 	rc := expect[*call.Reconnected](t, alice)
 	if rc.ActiveCall == nil || rc.ActiveCall.CID != cid {
 		t.Fatalf("alice reconnected with active call %+v, want %s", rc.ActiveCall, cid)
+	}
+	if got := scrape(t, nodes[1])["duet_cluster_takeovers_total"]; got != 1 {
+		t.Errorf("the node alice moved to: duet_cluster_takeovers_total = %v, want 1", got)
 	}
 	expectQuiet(t, bob, 1500*time.Millisecond) // past the cut-off node's grace
 	fault.Set(netfault.Pass)

@@ -56,7 +56,7 @@ func (s *Server) ServeListener(ln net.Listener, cfg ListenerConfig) (*Listener, 
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) { s.serveWSVia(w, r, l) })
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/healthz", s.healthz)
 	l.hs = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	s.mu.Lock()

@@ -41,6 +41,7 @@ func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto
 	m.Header.Set(hdrClient, strconv.Itoa(int(ct)))
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
+	c.metrics.sent.WithLabelValues(kindResume).Inc()
 	reply, err := c.nc.RequestMsgWithContext(ctx, m)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
@@ -61,6 +62,7 @@ func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto
 // on another node, and answers with the call as the device's login shows
 // it; null when the device has no call here.
 func (c *cluster) resumeRequested(m *nats.Msg) {
+	c.metrics.received.WithLabelValues(kindResume).Inc()
 	k := deviceKey{m.Header.Get(hdrAccount), m.Header.Get(hdrDevice)}
 	ct, _ := strconv.Atoi(m.Header.Get(hdrClient))
 	node := m.Header.Get(hdrNode)

@@ -210,6 +210,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s)
 	if s.cluster != nil {
+		s.metrics.registerCluster(s.cluster)
 		s.cluster.onFence = s.fenceSessions
 		if err := s.cluster.start(s.hub); err != nil {
 			s.hub.stop()
@@ -241,7 +242,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", s.serveWS)
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/healthz", s.healthz)
 	mux.Handle("/", web.Handler())
 	return mux
 }

@@ -46,6 +46,7 @@ func (c *cluster) adoptIfFirst(ctx context.Context, o openCall) {
 		return // another node has it
 	}
 	c.own(o.CID)
+	c.metrics.takeovers.Inc()
 	claims := c.takeKeys(ctx, o, o.Node)
 	c.log.Info("cluster: taking over a call of a lost node", "cid", o.CID, "gone", o.Node, "answered", o.AnsweredAt != 0)
 	c.hub.post(func() { c.hub.adopt(o, claims) })
@@ -69,7 +70,7 @@ func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyC
 		}
 		if rev, err := c.busy.Update(ctx, key, val, cur.Revision()); err == nil {
 			c.sawRev(key, rev, mine)
-			claims = append(claims, busyClaim{key, rev})
+			claims = append(claims, busyClaim{key: key, rev: rev})
 		}
 	}
 	return claims
