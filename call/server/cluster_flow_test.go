@@ -116,15 +116,8 @@ func TestClusterNodeStartLeavesOthersCalls(t *testing.T) {
 	connect(t, alice, bob, cid)
 	e.nodes[2].restart()
 	expectQuiet(t, alice, 500*time.Millisecond) // more than the grace a restored copy would wait
-	if err := bob.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.RelayEvent](t, alice)
-	if err := alice.Hangup(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.ClientLeave](t, bob)
-	expect[*proto.HangupEvent](t, bob)
+	relayReaches(t, bob, alice)
+	hangupReaches(t, alice, bob)
 	r := e.recordAfterRestart("bob", cid)
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
 }

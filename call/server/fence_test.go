@@ -136,15 +136,8 @@ func TestClusterPartitionMidCall(t *testing.T) {
 	}
 	expectQuiet(t, bob, 1500*time.Millisecond) // past the cut-off node's grace
 	fault.Set(netfault.Pass)
-	if err := alice.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.RelayEvent](t, bob)
-	if err := bob.Hangup(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.ClientLeave](t, alice)
-	expect[*proto.HangupEvent](t, alice)
+	relayReaches(t, alice, bob)
+	hangupReaches(t, bob, alice)
 	r := waitRecord(t, alice, cid)
 	wantEqual(t, "pushed record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "bob"})
 	page, err := bob.History(ctx(t), 0, 1) // what the database kept: the first record written
@@ -183,15 +176,8 @@ func TestClusterNATSOutageKeepsCalls(t *testing.T) {
 			t.Fatalf("%s reconnected with active call %+v, want %s", c.Account(), rc.ActiveCall, cid)
 		}
 	}
-	if err := bob.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.RelayEvent](t, alice)
-	if err := alice.Hangup(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.ClientLeave](t, bob)
-	expect[*proto.HangupEvent](t, bob)
+	relayReaches(t, bob, alice)
+	hangupReaches(t, alice, bob)
 	r := waitRecord(t, bob, cid)
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
 }

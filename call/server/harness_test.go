@@ -275,3 +275,24 @@ func connect(t *testing.T, caller, callee *call.Client, cid string) {
 	expect[*proto.SyncDone](t, callee)
 	expect[*proto.ClientJoin](t, caller)
 }
+
+// relayReaches: a media relay from one party of an answered call arrives
+// at the other.
+func relayReaches(t *testing.T, from, to *call.Client) {
+	t.Helper()
+	if err := from.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
+		t.Fatalf("%s relays: %v", from.Account(), err)
+	}
+	expect[*proto.RelayEvent](t, to)
+}
+
+// hangupReaches: one party hangs up and the other is told it left and
+// the call ended.
+func hangupReaches(t *testing.T, from, to *call.Client) {
+	t.Helper()
+	if err := from.Hangup(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.ClientLeave](t, to)
+	expect[*proto.HangupEvent](t, to)
+}

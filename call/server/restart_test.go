@@ -37,11 +37,7 @@ func TestAnsweredCallSurvivesServerRestart(t *testing.T) {
 	}
 	expect[*proto.RelayEvent](t, bob)
 
-	if err := alice.Hangup(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.ClientLeave](t, bob)
-	expect[*proto.HangupEvent](t, bob)
+	hangupReaches(t, alice, bob)
 	r := waitRecord(t, bob, cid)
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
 	if r.AnsweredAt == 0 || r.Duration <= 0 {

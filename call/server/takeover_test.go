@@ -111,15 +111,8 @@ func TestClusterNodeKilledMidCall(t *testing.T) {
 		t.Fatalf("relay after the owner died: %v", err)
 	}
 	expect[*proto.RelayEvent](t, bob)
-	if err := bob.Relay(ctx(t), "media", map[string]bool{"audio": true}); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.RelayEvent](t, alice)
-	if err := alice.Hangup(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	expect[*proto.ClientLeave](t, bob)
-	expect[*proto.HangupEvent](t, bob)
+	relayReaches(t, bob, alice)
+	hangupReaches(t, alice, bob)
 	r := waitRecord(t, bob, cid)
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
 }

@@ -63,7 +63,6 @@ type previousGeneration struct {
 	localUfrag       string
 	localPwd         string
 	remoteUfrag      string
-	supersededAt     time.Time // when a new pair was selected; zero before
 }
 
 // keepPreviousGenerationLocked moves the working session out of the way of
@@ -116,9 +115,8 @@ func (a *Agent) dropPreviousGenerationLocked() {
 // previousGenerationSupersededLocked: a new pair is selected; the previous
 // one only receives for a grace, then goes.
 func (a *Agent) previousGenerationSupersededLocked() {
-	if a.previous != nil && a.previous.supersededAt.IsZero() {
-		a.previous.supersededAt = time.Now()
-		a.previousClock.supersededAt.Store(getMonoNanos(a.previous.supersededAt))
+	if a.previous != nil {
+		a.previousClock.supersededAt.CompareAndSwap(0, getMonoNanos(time.Now()))
 	}
 }
 
@@ -189,7 +187,8 @@ func (a *Agent) previousGenerationInbound(local Candidate) {
 // its media.
 func (a *Agent) expirePreviousGenerationLocked() {
 	prev := a.previous
-	if prev == nil || prev.supersededAt.IsZero() || time.Since(prev.supersededAt) < previousGenerationGrace {
+	superseded := a.previousClock.supersededAt.Load()
+	if prev == nil || superseded == 0 || time.Since(getMonoTime(superseded)) < previousGenerationGrace {
 		return
 	}
 	lastUsed := prev.pair.Remote.LastReceived()
