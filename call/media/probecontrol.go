@@ -14,24 +14,56 @@ const (
 	// probeGain: a cluster carried without a queue sets the estimate to
 	// this share of its rate.
 	probeGain = 0.9
+	// After a large drop (the estimate below recoveryShare of where it
+	// stood before it began to fall) the link may come back while video
+	// fills the small estimate and shows nothing more; as libwebrtc does
+	// after a drop, probes then go on whether or not the sender is short
+	// of its estimate, for recoveryWindow: a link that stays low longer
+	// has changed, and probing it forever would queue the call every few
+	// seconds.
+	// Each recovery probe that finds the link still low costs the call a
+	// short queue (a moment of late audio), so they are spaced further
+	// apart each time: recoveryProbeEvery, then twice that, and so on.
+	recoveryShare      = 0.5
+	recoveryWindow     = time.Minute
+	recoveryProbeEvery = 4 * time.Second
+	recoveryProbeMost  = 16 * time.Second
 )
 
 // nextProbe asks for a cluster when the sender is limited by its media,
-// not by the estimate, and the link shows no queue or loss: only then is
-// the estimate untested. Called by the pacer's goroutine.
+// not by the estimate, or is recovering from a large drop, and the link
+// shows no queue or loss: only then is the estimate untested. Called by
+// the pacer's goroutine.
 func (e *estimator) nextProbe(now time.Time) (id, rate int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	switch {
 	case e.fixed, e.lastFeedback.IsZero(), e.flying.measuringProbe(), now.Before(e.probeAt), e.target >= maxBitrate,
 		now.Sub(e.lastCut) < probeQuiet, e.lastQueue > rampQueue, e.lastLoss > rampLoss,
-		float64(e.lastSent) >= appLimitedShare*float64(e.target):
+		float64(e.lastSent) >= appLimitedShare*float64(e.target) && !e.recoveringLocked(now):
 		return 0, 0
 	}
 	e.probeID++
+	e.probeRecovery = float64(e.lastSent) >= appLimitedShare*float64(e.target)
 	rate = min(probeFactor*e.target, maxBitrate)
 	e.flying.startProbe(e.probeID, rate)
 	return e.probeID, rate
+}
+
+// noteCutLocked records a decrease from prev. A series of cuts from
+// above where the last series began starts a new one: recoverTo is where
+// the estimate stood before the link fell.
+func (e *estimator) noteCutLocked(prev int, now time.Time) {
+	e.lastCut = now
+	if prev >= e.recoverTo || now.Sub(e.droppedAt) > recoveryWindow {
+		e.recoverTo, e.droppedAt, e.recoveryMisses = prev, now, 0
+	}
+}
+
+// recoveringLocked: the estimate is still far below where it stood before
+// a recent large drop.
+func (e *estimator) recoveringLocked(now time.Time) bool {
+	return now.Sub(e.droppedAt) <= recoveryWindow && float64(e.target) < recoveryShare*float64(e.recoverTo)
 }
 
 // probeSent hears from the pacer that a cluster is out.
@@ -47,8 +79,13 @@ func (e *estimator) applyProbeLocked(now time.Time) {
 		return
 	}
 	if !r.carried || now.Sub(e.lastCut) < probeQuiet {
-		e.probeAt = now.Add(probeEvery)
-		e.log.Debug("probe found the link's limit", "id", r.id, "carried", r.rate, "target", e.target)
+		wait := probeEvery
+		if e.probeRecovery {
+			wait = min(recoveryProbeEvery<<e.recoveryMisses, recoveryProbeMost)
+			e.recoveryMisses = min(e.recoveryMisses+1, 8)
+		}
+		e.probeAt = now.Add(wait)
+		e.log.Debug("probe found the link's limit", "id", r.id, "carried", r.rate, "target", e.target, "next", wait)
 		return
 	}
 	e.probeAt = now

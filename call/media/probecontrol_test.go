@@ -1,0 +1,107 @@
+package media
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"duet/call/leaktest"
+)
+
+// quietEstimator is an estimator with feedback flowing and the sender
+// filling rate of its estimate: its ordinary probing stays off.
+func quietEstimator(t *testing.T, target int, now time.Time) *estimator {
+	t.Helper()
+	e, err := newEstimator(func() int { return 0 }, func() time.Duration { return 50 * time.Millisecond },
+		slog.New(slog.DiscardHandler), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	e.mu.Lock()
+	e.target, e.lastFeedback, e.lastSent = target, now, target
+	e.mu.Unlock()
+	return e
+}
+
+// cut lowers the estimate as congestion does, to each rate in turn.
+func (e *estimator) cut(now time.Time, to ...int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, rate := range to {
+		prev := e.target
+		e.target, e.lastSent = rate, rate
+		e.noteCutLocked(prev, now)
+	}
+}
+
+// failProbe reports the probe in flight as found wanting: nothing of it
+// arrived. It returns when the next may go.
+func (e *estimator) failProbe(t *testing.T, id int, now time.Time) time.Time {
+	t.Helper()
+	e.probeSent(id, probeMinBytes, probeMinTime)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.applyProbeLocked(now.Add(probeFeedbackWait))
+	if e.flying.measuringProbe() {
+		t.Fatalf("probe %d still measured after its wait", id)
+	}
+	return e.probeAt
+}
+
+// TestRecoveryProbesAfterALargeDrop: video that fills a small estimate
+// shows nothing of a link that has come back, so after a large drop the
+// estimator probes anyway, further apart each time the link is still
+// low, and not at all after an ordinary cut.
+func TestRecoveryProbesAfterALargeDrop(t *testing.T) {
+	leaktest.Check(t)
+	t0 := time.Now()
+
+	e := quietEstimator(t, 2_000_000, t0)
+	e.cut(t0, 1_000_000, 400_000, 150_000)
+	if id, _ := e.nextProbe(t0.Add(probeQuiet / 2)); id != 0 {
+		t.Fatal("probed right after a cut")
+	}
+	at := t0.Add(probeQuiet)
+	var waits []time.Duration
+	for range 4 {
+		id, rate := e.nextProbe(at)
+		if id == 0 || rate != probeFactor*150_000 {
+			t.Fatalf("after %v of recovery probes: probe %d at %d bits/s, want one at %d", waits, id, rate, probeFactor*150_000)
+		}
+		next := e.failProbe(t, id, at)
+		waits = append(waits, next.Sub(at.Add(probeFeedbackWait)))
+		if id, _ := e.nextProbe(next.Add(-time.Millisecond)); id != 0 {
+			t.Fatalf("probed again before the wait of %v ran out", waits[len(waits)-1])
+		}
+		at = next
+	}
+	want := []time.Duration{recoveryProbeEvery, 2 * recoveryProbeEvery, 4 * recoveryProbeEvery, recoveryProbeMost}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Errorf("waits between recovery probes %v, want %v", waits, want)
+			break
+		}
+	}
+	if id, _ := e.nextProbe(t0.Add(recoveryWindow + time.Second)); id != 0 {
+		t.Error("still probing for a recovery a whole window after the drop")
+	}
+
+	// A link at its capacity: the sawtooth's cuts are no large drop.
+	e = quietEstimator(t, 1_000_000, t0)
+	e.cut(t0, 850_000)
+	if id, _ := e.nextProbe(t0.Add(probeQuiet)); id != 0 {
+		t.Error("probed after an ordinary cut while video fills the estimate")
+	}
+
+	// Back above where it stood: a later drop is measured from there.
+	e = quietEstimator(t, 1_000_000, t0)
+	e.cut(t0, 300_000)
+	e.mu.Lock()
+	e.target = 2_000_000
+	e.mu.Unlock()
+	e.cut(t0.Add(10*time.Second), 600_000)
+	if id, rate := e.nextProbe(t0.Add(10*time.Second + probeQuiet)); id == 0 || rate != probeFactor*600_000 {
+		t.Errorf("after a drop from a new high: probe %d at %d bits/s", id, rate)
+	}
+}
