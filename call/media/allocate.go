@@ -21,7 +21,9 @@ const (
 	// ladderUpHold: a layer is kept this long before stepping up, and
 	// ladderUpHoldAfterDown after a step down, so a wavering estimate does
 	// not flip the size back and forth (each size costs a key frame).
-	ladderUpHold          = 2 * time.Second
+	// Going up twice is no flip: an estimate that a chain of probes takes
+	// from 150 kbit/s to 2 Mbit/s in half a second wants full size soon.
+	ladderUpHold          = time.Second
 	ladderUpHoldAfterDown = 5 * time.Second
 	// ladderUpMargin: stepping up waits for this much more than the
 	// layer's floor; ladderDownMargin: stepping down waits for this much

@@ -17,9 +17,9 @@ func TestAllocatorLadder(t *testing.T) {
 	var resent int
 	a := newAllocator(nil, &sender{enc: v, video: v}, func() int { return resent })
 	step := ladderSteps(t, a, v)
-	step(0, 400_000, "320x240@30")             // the start: 340 kbit/s of video
-	step(time.Second, 2_000_000, "320x240@30") // held
-	step(2*time.Second, 2_000_000, "640x480@30")
+	step(0, 400_000, "320x240@30")               // the start: 340 kbit/s of video
+	step(time.Second/2, 2_000_000, "320x240@30") // held
+	step(time.Second, 2_000_000, "640x480@30")
 	step(3*time.Second, 500_000, "480x360@30") // down at once, below 80 % of the floor
 	step(5*time.Second, 2_000_000, "480x360@30")
 	step(8*time.Second, 2_000_000, "640x480@30") // after the longer hold
