@@ -67,6 +67,11 @@ const (
 	// lossEvidence: this much loss with GCC's congestion shows the link
 	// is full.
 	lossEvidence = 0.02
+	// trendQueue: GCC's overuse is taken for congestion only with at least
+	// this much queue on the path (or loss): its trend reads a key frame's
+	// or a probe's packets arriving bunched as a rising delay, and cut a
+	// recovered estimate by three quarters on an empty link.
+	trendQueue = 5 * time.Millisecond
 	// rampQueue: with more queue than this on the path the estimate holds;
 	// a path's jitter alone does not reach it (see queueDelay).
 	rampQueue = 30 * time.Millisecond
@@ -76,15 +81,17 @@ const (
 	queueDrain    = time.Second
 	// feedbackTimeout: feedback normally comes every 100 ms or so.
 	feedbackTimeout = 500 * time.Millisecond
-	// windowMargin is added to the round trip for the bytes in flight: a
-	// feedback interval (50 ms) and some, or a steady link would close the
-	// window; not much more, for when the capacity falls at once what is in
-	// flight lands in the bottleneck's queue, ahead of the audio (at 80 ms,
-	// 2.5 Mbit/s fits in a 200 ms queue of its own rate; at 100 it did not,
-	// and the 150 kbit/s dip lost twice the audio). minWindow lets a few
-	// packets through however small the estimate.
-	windowMargin = 80 * time.Millisecond
-	minWindow    = 4 * 1200
+	// The window of bytes in flight is the estimate over the path's base
+	// round trip and a margin: a feedback interval (50 ms) and some, and
+	// the queue the path holds now, up to windowQueueMost, or a steady
+	// link would close the window. Not more, for when the capacity falls
+	// at once what is in flight lands in the bottleneck's queue, ahead of
+	// the audio: at 2.5 Mbit/s a window 20 ms wider is a second more of
+	// late audio at 150 kbit/s. minWindow lets a few packets through
+	// however small the estimate.
+	windowMargin    = 60 * time.Millisecond
+	windowQueueMost = 40 * time.Millisecond
+	minWindow       = 4 * 1200
 )
 
 // estimator is Duet's bandwidth estimator: pion's GCC (delay and loss
@@ -97,28 +104,28 @@ type estimator struct {
 	gcc *gcc.SendSideBWE
 
 	mu             sync.Mutex
-	target         int       // guarded by mu
-	capacity       int       // guarded by mu: what the link carried at the last congestion; 0 = none
-	lastCapacity   int       // guarded by mu: the same, never forgotten; 0 = no congestion yet
-	congestedAt    time.Time // guarded by mu
-	lastDelay      int       // guarded by mu: GCC's delay target at the last look
-	lastUpdate     time.Time // guarded by mu
-	congestions    int       // guarded by mu
-	lastTrace      time.Time // guarded by mu
-	lastBackoff    time.Time // guarded by mu
-	onChange       func(int) // guarded by mu
-	lastFeedback   time.Time // guarded by mu
-	lastCut        time.Time // guarded by mu: the last decrease, for whatever reason
-	recoverTo      int       // guarded by mu: the estimate before a large drop, to probe back towards; 0 = none
-	droppedAt      time.Time // guarded by mu: when the estimate began to fall from recoverTo
-	recoveryMisses int       // guarded by mu: recovery probes that found the link still low
-	probeRecovery  bool      // guarded by mu: the probe in flight was sent for a recovery only
-	lastLossCut    time.Time // guarded by mu
-	lastSent       int       // guarded by mu: what was sent at the last update
-	lastQueue      time.Duration
-	lastLoss       float64   // guarded by mu: with lastQueue, as at the last update
-	probeID        int       // guarded by mu: the last cluster asked for
-	probeAt        time.Time // guarded by mu: no probe before
+	target         int           // guarded by mu
+	capacity       int           // guarded by mu: what the link carried at the last congestion; 0 = none
+	lastCapacity   int           // guarded by mu: the same, never forgotten; 0 = no congestion yet
+	congestedAt    time.Time     // guarded by mu
+	lastDelay      int           // guarded by mu: GCC's delay target at the last look
+	lastUpdate     time.Time     // guarded by mu
+	congestions    int           // guarded by mu
+	lastTrace      time.Time     // guarded by mu
+	lastBackoff    time.Time     // guarded by mu
+	onChange       func(int)     // guarded by mu
+	lastFeedback   time.Time     // guarded by mu
+	lastCut        time.Time     // guarded by mu: the last decrease, for whatever reason
+	recoverTo      int           // guarded by mu: the estimate before a large drop, to probe back towards; 0 = none
+	droppedAt      time.Time     // guarded by mu: when the estimate began to fall from recoverTo
+	recoveryMisses int           // guarded by mu: recovery probes that found the link still low
+	probeRecovery  bool          // guarded by mu: the probe in flight was sent for a recovery only
+	lastLossCut    time.Time     // guarded by mu
+	lastSent       int           // guarded by mu: what was sent at the last update
+	lastQueue      time.Duration // guarded by mu
+	lastLoss       float64       // guarded by mu: with lastQueue, as at the last update
+	probeID        int           // guarded by mu: the last cluster asked for
+	probeAt        time.Time     // guarded by mu: no probe before
 	sent           func() int
 	log            *slog.Logger
 	flying         *inFlight
@@ -183,7 +190,10 @@ func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWri
 // window is how many bytes may be in flight: what the estimate carries in
 // a round trip and a margin (libwebrtc's congestion window).
 func (e *estimator) window(rtt time.Duration) int {
-	return max(int(float64(e.GetTargetBitrate())/8*(rtt+windowMargin).Seconds()), minWindow)
+	e.mu.Lock()
+	target, queue := e.target, e.lastQueue
+	e.mu.Unlock()
+	return max(int(float64(target)/8*(rtt+windowMargin+min(queue, windowQueueMost)).Seconds()), minWindow)
 }
 
 // WriteRTCP feeds GCC the peer's feedback, then updates the target.
@@ -238,7 +248,8 @@ func (e *estimator) update(now time.Time) {
 	// (it caps at 1.5 × the received rate); only a fall below what is sent
 	// is a decrease, one GetStats may have missed.
 	decreased := delayTarget < e.lastDelay && delayTarget < sent
-	congested := delayTarget > 0 && (state == "decrease" || usage == "overuse" || decreased)
+	congested := delayTarget > 0 && (state == "decrease" || usage == "overuse" || decreased) &&
+		(queue >= trendQueue || loss >= lossEvidence)
 	if delayTarget > 0 {
 		e.lastDelay = delayTarget
 	}

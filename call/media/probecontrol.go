@@ -26,8 +26,8 @@ const (
 	// apart each time: recoveryProbeEvery, then twice that, and so on.
 	recoveryShare      = 0.5
 	recoveryWindow     = time.Minute
-	recoveryProbeEvery = 4 * time.Second
-	recoveryProbeMost  = 16 * time.Second
+	recoveryProbeEvery = 3 * time.Second
+	recoveryProbeMost  = 6 * time.Second
 )
 
 // nextProbe asks for a cluster when the sender is limited by its media,

@@ -76,7 +76,7 @@ func TestRecoveryProbesAfterALargeDrop(t *testing.T) {
 		}
 		at = next
 	}
-	want := []time.Duration{recoveryProbeEvery, 2 * recoveryProbeEvery, 4 * recoveryProbeEvery, recoveryProbeMost}
+	want := []time.Duration{recoveryProbeEvery, 2 * recoveryProbeEvery, recoveryProbeMost, recoveryProbeMost}
 	for i := range want {
 		if waits[i] != want[i] {
 			t.Errorf("waits between recovery probes %v, want %v", waits, want)
