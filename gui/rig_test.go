@@ -347,11 +347,12 @@ func (r *rig) aliceAndBob(opts ...func(*ui)) (alice, bob *desk) {
 // for a video call.
 func (a *desk) callDesk(b *desk, typ proto.CallType) {
 	a.t.Helper()
-	row := a.row(b.u.cfg.Account)
+	account := b.u.cfg.Account
+	a.waitFor(account+" listed", func() bool { return a.row(account) != nil })
 	if typ == proto.CallTypeVideo {
-		a.tap(func() *widget.Button { return row.video })
+		a.tap(func() *widget.Button { return a.row(account).video })
 	} else {
-		a.tap(func() *widget.Button { return row.audio })
+		a.tap(func() *widget.Button { return a.row(account).audio })
 	}
 	b.waitFor("ringing dialog", func() bool { return b.u.ring != nil })
 	if typ == proto.CallTypeVideo {
