@@ -40,9 +40,6 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login, resumed *proto.A
 	}
 	h.devices[key] = sess
 	st.sessions[sess] = struct{}{}
-	if h.srv.cluster != nil {
-		h.srv.cluster.signedIn(key, sess)
-	}
 	sess.state.Store(signedIn)
 	sess.signedIn()
 
@@ -64,6 +61,11 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login, resumed *proto.A
 		res.Ringing = []proto.BeCalling{ringing.beCalling()}
 	}
 	sess.reply(id, res)
+	// Only now do other nodes hear of the device: a ring they send must
+	// not reach it before the reply to its login.
+	if h.srv.cluster != nil {
+		h.srv.cluster.signedIn(key, sess)
+	}
 	sess.logger().Info("signed in", "client", sess.clientType)
 	h.updatePresence(sess.account)
 	if ringing != nil {
