@@ -11,7 +11,8 @@ import (
 type placement struct {
 	cid        string
 	claims     []busyClaim
-	calleeBusy bool // the callee's key is held by another call
+	calleeBusy bool      // the callee's key is held by another call
+	gate       *ringGate // the keys' writes are not yet acknowledged: ring early (earlyring.go)
 }
 
 // call places an invitation: busy and offline callees end it at once (with a
@@ -23,7 +24,7 @@ func (h *hub) call(sess *session, id uint64, req *proto.Call, pl placement) {
 	}
 	now := h.now()
 	c := &callState{cid: pl.cid, typ: req.Type, custom: req.PushConfig.Custom, createdAt: now,
-		caller: sess.account, callee: req.Callee, claims: pl.claims,
+		caller: sess.account, callee: req.Callee, claims: pl.claims, gate: pl.gate,
 		callerParty: party{account: sess.account, deviceID: sess.deviceID, clientType: sess.clientType, sess: sess},
 		calleeParty: party{account: req.Callee}}
 	if h.accounts[sess.account].call != nil {
@@ -62,7 +63,7 @@ func (h *hub) call(sess *session, id uint64, req *proto.Call, pl placement) {
 				h.endCall(c, proto.ReasonTimeout, "")
 			}
 		})
-		h.toAccount(req.Callee, c.beCalling(), nil)
+		h.ring(c)
 		h.keepOpen(c)
 		sess.logger().Info("calling", "cid", c.cid, "callee", req.Callee, "type", c.typ, "calleeOnline", online)
 	}

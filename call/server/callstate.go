@@ -24,6 +24,9 @@ type callState struct {
 	lostAt int64
 	// claims are the call's busy keys on a cluster (clusterbusy.go).
 	claims []busyClaim
+	// gate: the call rings early, its busy keys not yet confirmed
+	// (earlyring.go).
+	gate *ringGate
 	// suspended: this node was cut off from its cluster and left the call
 	// to whoever takes it over (fence.go); its timers are stopped.
 	suspended bool

@@ -24,6 +24,7 @@ type claiming struct {
 	accounts [2]string // the caller's, the callee's
 	mine     busyEntry
 	writes   [2]jetstream.PubAckFuture // nil: no write at once
+	after    [2]uint64                 // the revision each write at once expects
 	start    time.Time
 }
 
@@ -44,10 +45,24 @@ func (c *cluster) startClaim(caller, callee, cid string) *claiming {
 		}
 		m := &nats.Msg{Subject: busySubject(key), Data: val}
 		if f, err := c.js.PublishMsgAsync(m, jetstream.WithExpectLastSequencePerSubject(last.rev)); err == nil {
-			cl.writes[i] = f
+			cl.writes[i], cl.after[i] = f, last.rev
 		}
 	}
 	return cl
+}
+
+// gate is what an early ring of the call waits for (clustergate.go);
+// false when a key was not written at once, and the call must wait for
+// its claim before it rings anyone.
+func (cl *claiming) gate() (ringGate, bool) {
+	g := ringGate{cid: cl.cid}
+	for i, account := range cl.accounts {
+		if cl.writes[i] == nil {
+			return ringGate{}, false
+		}
+		g.keys[i] = gateKey{key: busyKey(account), after: cl.after[i]}
+	}
+	return g, true
 }
 
 // claimCall finishes taking the keys. callerBusy: the caller is in a call

@@ -66,6 +66,12 @@ type cluster struct {
 	// messages from other nodes to reach them without a turn through the
 	// hub; guarded by mu.
 	local map[deviceKey]*session
+	// gates hold early rings for devices here, and what follows them,
+	// until their calls' busy keys are seen (clustergate.go); guarded by
+	// gateMu, which is taken before mu and held while sending, so that a
+	// device's messages keep their order.
+	gateMu sync.Mutex
+	gates  map[deviceKey]*gateLine
 
 	// fenced: cut off from NATS, the node serves no client (fence.go).
 	fenced     atomic.Bool
@@ -111,7 +117,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, js: js, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, outWake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, gates: map[deviceKey]*gateLine{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
@@ -205,6 +211,7 @@ func (c *cluster) close() {
 		c.cancel()
 		c.wg.Wait()
 	}
+	c.stopGates()
 	ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
 	defer cancel()
 	c.nodes.Delete(ctx, c.cfg.Node) // a clean stop: the others need not wait for the TTL

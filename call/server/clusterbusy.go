@@ -107,10 +107,14 @@ type busyRev struct {
 // bucket's watch; older news than what is known is dropped.
 func (c *cluster) sawRev(key string, rev uint64, held busyEntry) {
 	c.mu.Lock()
-	if rev > c.revs[key].rev {
+	newer := rev > c.revs[key].rev
+	if newer {
 		c.revs[key] = busyRev{rev, held}
 	}
 	c.mu.Unlock()
+	if newer {
+		c.keyChanged(key)
+	}
 }
 
 func (c *cluster) busyChanged(e jetstream.KeyValueEntry) {

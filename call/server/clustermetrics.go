@@ -14,6 +14,7 @@ import (
 type clusterMetrics struct {
 	sent, received *prometheus.CounterVec // by subject kind: dev, req, resume
 	takeovers      prometheus.Counter
+	ringsDropped   prometheus.Counter
 	claim          prometheus.Histogram
 	rtt            atomic.Int64 // the last NATS round trip measured, in ns; 0: none yet
 }
@@ -36,6 +37,9 @@ func newClusterMetrics() *clusterMetrics {
 			[]string{"kind"}),
 		takeovers: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "duet_cluster_takeovers_total", Help: "Calls of a lost node this node took over."}),
+		ringsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "duet_cluster_early_rings_dropped_total", Help: "Early rings for this node's devices dropped: " +
+				"their call lost a busy key to another, or was not confirmed in time (clustergate.go)."}),
 		claim: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "duet_cluster_busy_claim_seconds", Help: "Time taking a new call's busy keys in JetStream took.",
 			Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5}}),
@@ -45,7 +49,7 @@ func newClusterMetrics() *clusterMetrics {
 // registerCluster adds the metrics of c to the registry.
 func (m *metrics) registerCluster(c *cluster) {
 	cm := c.metrics
-	m.registry.MustRegister(cm.sent, cm.received, cm.takeovers, cm.claim,
+	m.registry.MustRegister(cm.sent, cm.received, cm.takeovers, cm.ringsDropped, cm.claim,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "duet_cluster_nats_rtt_seconds", Help: "The last round trip to the NATS server, measured every third of the node TTL."},
 			func() float64 { return time.Duration(cm.rtt.Load()).Seconds() }),

@@ -100,12 +100,7 @@ func (c *cluster) deliver(node string, k deviceKey, msg []byte) {
 func (c *cluster) delivered(m *nats.Msg) {
 	c.metrics.received.WithLabelValues(kindDev).Inc()
 	k := deviceKey{m.Header.Get(hdrAccount), m.Header.Get(hdrDevice)}
-	c.mu.Lock()
-	sess := c.local[k]
-	c.mu.Unlock()
-	if sess != nil {
-		sess.send(m.Data)
-	}
+	c.toDevice(k, m.Data, m.Header.Get(hdrGate), m.Header.Get(hdrConfirm))
 }
 
 // forward sends a request of sess about a call owned by node there. The
@@ -228,7 +223,7 @@ func (h *hub) remoteDeviceCame(k deviceKey, d *deviceEntry) {
 	case c.hasDevice(p) && c.party(k.account).sess == nil:
 		c.reconnected(p)
 	case !c.answered() && c.callee == k.account:
-		h.sendEvent(p, c.beCalling())
+		h.ringRemote(p, c)
 	}
 }
 

@@ -128,6 +128,12 @@ func (sess *session) call(id uint64, req *proto.Call) {
 	ctx, cancel := context.WithTimeout(sess.ctx, storeTimeout)
 	exists, err := sess.srv.store.accountExists(ctx, req.Callee)
 	cancel()
+	if claim != nil && err == nil && exists {
+		if gate, ok := claim.gate(); ok {
+			sess.callEarly(id, req, pl, claim, gate)
+			return
+		}
+	}
 	var claimErr error
 	if claim != nil {
 		ctx, cancel := context.WithTimeout(sess.ctx, natsTimeout)
@@ -167,6 +173,27 @@ func (sess *session) call(id uint64, req *proto.Call) {
 		}
 		h.call(sess, id, req, pl)
 	})
+}
+
+// callEarly places a call whose busy keys were written at once: the
+// callee's devices on other nodes ring while the writes are acknowledged,
+// behind a gate (clustergate.go), and the hub then hears how they went.
+func (sess *session) callEarly(id uint64, req *proto.Call, pl placement, claim *claiming, gate ringGate) {
+	h := sess.srv.hub
+	pl.gate = &gate
+	h.post(func() {
+		if h.devices[deviceKey{sess.account, sess.deviceID}] != sess {
+			return // replaced or gone meanwhile: claimed releases the keys
+		}
+		h.call(sess, id, req, pl)
+	})
+	// Not the session's context: the keys are the call's, whatever
+	// becomes of the connection that placed it.
+	ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+	var res claimResult
+	res.claims, res.callerBusy, res.calleeBusy, res.err = claim.claimCall(ctx)
+	cancel()
+	h.post(func() { h.claimed(pl.cid, res) })
 }
 
 // errCallerBusy: the caller's account is in a call on some node.

@@ -54,7 +54,8 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login, resumed *proto.A
 	// A ringing call to this account rings here too: a device that signs in
 	// while a forceKeepCalling invitation waits, or just another device.
 	ringing := st.call
-	if ringing != nil && (ringing.answered() || ringing.callee != sess.account) {
+	// One whose busy keys are not yet confirmed rings here once they are.
+	if ringing != nil && (ringing.answered() || ringing.callee != sess.account || ringing.gate != nil) {
 		ringing = nil
 	}
 	if ringing != nil {

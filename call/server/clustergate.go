@@ -1,0 +1,247 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Early rings. A caller's node that finds both busy keys of a call free in
+// its mirror of the bucket writes them and rings the callee's devices on
+// other nodes at once, without waiting for its writes to be acknowledged:
+// each such ring carries a gate, the call and the revisions its writes
+// expect. The callee's node holds the ring, and whatever the owner sends
+// that device after it, until its own mirror (the bucket's watch, which
+// hears of the writes as soon as the owner does) shows both keys written
+// for the call; then the device rings. A key written for another call
+// first means this one lost it: the ring is dropped, and the owner ends
+// the call as busy, as one node would have before ringing anyone. The
+// owner confirms a ring once its writes are acknowledged, for a watch
+// that lags; a ring neither let through nor dropped within gateTimeout is
+// dropped.
+const (
+	hdrGate    = "Duet-Gate"
+	hdrConfirm = "Duet-Confirm"
+	// gateTimeout: the owner waits natsTimeout for its writes, then ends
+	// the call; a ring held longer belongs to a call that is over.
+	gateTimeout = 2 * natsTimeout
+	// gateMostHeld bounds what waits behind one device's gate; more drops
+	// the ring, as a timeout would.
+	gateMostHeld = 64
+)
+
+// ringGate is what an early ring waits for: both busy keys written for
+// call cid, each at a revision after the one its write expected.
+type ringGate struct {
+	cid  string
+	keys [2]gateKey
+}
+
+type gateKey struct {
+	key   string
+	after uint64
+}
+
+func (g ringGate) header() string {
+	var b strings.Builder
+	b.WriteString(g.cid)
+	for _, k := range g.keys {
+		b.WriteString(" " + k.key + " " + strconv.FormatUint(k.after, 10))
+	}
+	return b.String()
+}
+
+// parseGate reads a gate header; false for one that is not a gate.
+func parseGate(s string) (ringGate, bool) {
+	f := strings.Fields(s)
+	if len(f) != 1+2*len(ringGate{}.keys) {
+		return ringGate{}, false
+	}
+	g := ringGate{cid: f[0]}
+	for i := range g.keys {
+		after, err := strconv.ParseUint(f[2+2*i], 10, 64)
+		if err != nil {
+			return ringGate{}, false
+		}
+		g.keys[i] = gateKey{key: f[1+2*i], after: after}
+	}
+	return g, true
+}
+
+// gateVerdict is what a node's mirror says of a gate.
+type gateVerdict int
+
+const (
+	gateWaiting gateVerdict = iota
+	gateOpen
+	gateLost
+)
+
+// verdict: open when every key has a revision after the expected one and
+// the first such (the watch delivers them in order) is the call's; lost
+// when it is another's.
+func (g ringGate) verdict(revs map[string]busyRev) gateVerdict {
+	v := gateOpen
+	for _, k := range g.keys {
+		r := revs[k.key]
+		switch {
+		case r.rev <= k.after:
+			v = gateWaiting
+		case r.held.CID != g.cid:
+			return gateLost
+		}
+	}
+	return v
+}
+
+// heldMessage is a message for a device, held behind a gate.
+type heldMessage struct {
+	data      []byte
+	gate      *ringGate // nil: an ordinary message, in line behind a gate
+	confirmed bool      // the owner's writes were acknowledged
+	deadline  time.Time
+}
+
+// gateLine is what one device waits for, in order.
+type gateLine struct {
+	held  []heldMessage
+	timer *time.Timer // the first message's deadline
+}
+
+// deliverGated queues an early ring for a device on node.
+func (c *cluster) deliverGated(node string, k deviceKey, msg []byte, g ringGate) {
+	m := nats.NewMsg(devSubject(node))
+	m.Header.Set(hdrAccount, k.account)
+	m.Header.Set(hdrDevice, k.deviceID)
+	m.Header.Set(hdrGate, g.header())
+	m.Data = msg
+	c.enqueue(outbound{msg: m, kind: kindDev})
+}
+
+// confirmRing tells a device's node that call cid's writes are
+// acknowledged: its ring may go whatever the watch says.
+func (c *cluster) confirmRing(node string, k deviceKey, cid string) {
+	m := nats.NewMsg(devSubject(node))
+	m.Header.Set(hdrAccount, k.account)
+	m.Header.Set(hdrDevice, k.deviceID)
+	m.Header.Set(hdrConfirm, cid)
+	c.enqueue(outbound{msg: m, kind: kindDev})
+}
+
+// toDevice hands a message from an owner to a device signed in here, in
+// the order the owner sent them: behind a gate when one is waiting.
+func (c *cluster) toDevice(k deviceKey, data []byte, gateHeader, confirm string) {
+	c.gateMu.Lock()
+	defer c.gateMu.Unlock()
+	line := c.gates[k]
+	if confirm != "" {
+		if line != nil {
+			for i := range line.held {
+				if g := line.held[i].gate; g != nil && g.cid == confirm {
+					line.held[i].confirmed = true
+				}
+			}
+			c.advanceLocked(k, line)
+		}
+		return
+	}
+	var gate *ringGate
+	if gateHeader != "" {
+		if g, ok := parseGate(gateHeader); ok {
+			gate = &g
+		}
+	}
+	if line == nil && gate == nil {
+		c.sendLocal(k, data)
+		return
+	}
+	if line == nil {
+		line = &gateLine{}
+		c.gates[k] = line
+	}
+	if len(line.held) >= gateMostHeld {
+		c.log.Warn("cluster: too much held behind a ring; dropping it", "account", k.account, "device", k.deviceID)
+		line.held[0].gate, line.held[0].data = nil, nil
+	}
+	line.held = append(line.held, heldMessage{data: data, gate: gate, deadline: time.Now().Add(gateTimeout)})
+	c.advanceLocked(k, line)
+}
+
+// advanceLocked sends what no longer waits, drops rings that lost their
+// keys or their time, and sets the timer for the first one still waiting.
+// Holding gateMu.
+func (c *cluster) advanceLocked(k deviceKey, line *gateLine) {
+	now := time.Now()
+	for len(line.held) > 0 {
+		m := line.held[0]
+		if m.gate != nil && !m.confirmed {
+			c.mu.Lock()
+			v := m.gate.verdict(c.revs)
+			c.mu.Unlock()
+			if v == gateWaiting && now.Before(m.deadline) {
+				break
+			}
+			if v != gateOpen {
+				c.log.Debug("cluster: early ring dropped", "cid", m.gate.cid, "account", k.account, "device", k.deviceID,
+					"lost", v == gateLost)
+				c.metrics.ringsDropped.Inc()
+				line.held = line.held[1:]
+				continue
+			}
+		}
+		if m.data != nil {
+			c.sendLocal(k, m.data)
+		}
+		line.held = line.held[1:]
+	}
+	if line.timer != nil {
+		line.timer.Stop()
+		line.timer = nil
+	}
+	if len(line.held) == 0 {
+		delete(c.gates, k)
+		return
+	}
+	line.timer = time.AfterFunc(time.Until(line.held[0].deadline), func() {
+		c.gateMu.Lock()
+		defer c.gateMu.Unlock()
+		if c.gates[k] == line {
+			c.advanceLocked(k, line)
+		}
+	})
+}
+
+// keyChanged lets through or drops the rings waiting on a busy key that
+// the watch has news of.
+func (c *cluster) keyChanged(key string) {
+	c.gateMu.Lock()
+	defer c.gateMu.Unlock()
+	for k, line := range c.gates {
+		if g := line.held[0].gate; g != nil && (g.keys[0].key == key || g.keys[1].key == key) {
+			c.advanceLocked(k, line)
+		}
+	}
+}
+
+// stopGates drops what waits: the node is stopping.
+func (c *cluster) stopGates() {
+	c.gateMu.Lock()
+	defer c.gateMu.Unlock()
+	for k, line := range c.gates {
+		if line.timer != nil {
+			line.timer.Stop()
+		}
+		delete(c.gates, k)
+	}
+}
+
+func (c *cluster) sendLocal(k deviceKey, data []byte) {
+	c.mu.Lock()
+	sess := c.local[k]
+	c.mu.Unlock()
+	if sess != nil {
+		sess.send(data)
+	}
+}
