@@ -117,7 +117,7 @@ func (c *cluster) deliverGated(node string, k deviceKey, msg []byte, g ringGate)
 	m.Header.Set(hdrDevice, k.deviceID)
 	m.Header.Set(hdrGate, g.header())
 	m.Data = msg
-	c.enqueue(outbound{msg: m, kind: kindDev})
+	c.enqueue(outbound{msg: m, kind: kindDev, early: true})
 }
 
 // confirmRing tells a device's node that call cid's writes are

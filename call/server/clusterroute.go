@@ -34,6 +34,9 @@ type outbound struct {
 	answered []busyClaim // of call cid
 	cid      string
 	kind     string // of msg, for the metrics; "" for a reply to a request
+	// early: an early ring (clustergate.go), which need not wait for the
+	// releases before it: its gate waits for what it needs.
+	early bool
 }
 
 // enqueue adds to the queue to other nodes; never waits.
@@ -64,7 +67,9 @@ func (c *cluster) sendOut() {
 		c.mu.Unlock()
 		for _, o := range batch {
 			if o.msg != nil {
-				releasing = c.awaitBusyWrites(releasing)
+				if !o.early {
+					releasing = c.awaitBusyWrites(releasing)
+				}
 				if err := c.nc.PublishMsg(o.msg); err != nil {
 					c.log.Debug("cluster: send to node", "subject", o.msg.Subject, "err", err)
 				} else if o.kind != "" {
