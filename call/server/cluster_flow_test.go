@@ -123,7 +123,9 @@ func TestClusterNodeStartLeavesOthersCalls(t *testing.T) {
 }
 
 // TestClusterBusyRace: two callers on different nodes call one account at
-// once: one call rings, the other is busy, round after round.
+// once: one call rings, the other is busy, round after round. Both calls
+// ring early (clustergate.go); the callee's node drops the ring of the one
+// that lost the key, so the callee sees one ring only.
 func TestClusterBusyRace(t *testing.T) {
 	e := newClusterEnv(t, nil)
 	carol, dave, bob := e.dial("carol", "c1"), e.dial("dave", "d1"), e.dial("bob", "b1")
