@@ -138,11 +138,12 @@ func playScenario(sc scenario, l *link, start time.Time, each func(at time.Durat
 
 // figures sums a direction up.
 type figures struct {
-	loadP50, loadP95 float64 // offered ÷ capacity over 1 s windows, from 2 s after a step down
-	maxResent10s     float64 // percent, the worst 10 s window
-	fps              float64 // mean delivered
-	layers           string  // layers sent, in order, without repeats
-	freeze           time.Duration
+	loadP50, loadP95 float64       // offered ÷ capacity over 1 s windows, from 2 s after a step down
+	maxResent10s     float64       // percent, the worst 10 s window
+	fps              float64       // mean delivered
+	layers           string        // layers sent, in order, without repeats
+	freeze           time.Duration // in all
+	longestFreeze    time.Duration
 	g2gP50, g2gP95   time.Duration
 	recover80        time.Duration // after the last step up, to 80 % of the rate before the first step down; -1: never
 	meanKbps         float64
@@ -193,7 +194,7 @@ func (d *direction) figures(sc scenario) figures {
 	dec := slices.Clone(d.decoded)
 	d.mu.Unlock()
 	f.g2gP50, f.g2gP95 = durQuantile(lat, 0.5), durQuantile(lat, 0.95)
-	f.freeze = freezeTime(dec)
+	f.freeze, f.longestFreeze = freezes(dec)
 	f.recover80 = d.recovery(sc)
 	f.audioPct = mean(d.between(2*time.Second, sc.duration+time.Second), func(s second) float64 { return s.audio })
 	if len(sc.steps) >= 2 {
@@ -259,10 +260,10 @@ func (d *direction) recovery(sc scenario) time.Duration {
 	return -1
 }
 
-// freezeTime sums the freezes by Chromium's definition: a frame later than
-// max(3 × the mean interval, mean + 150 ms), the mean over the last frames.
-func freezeTime(decoded []time.Time) time.Duration {
-	var total time.Duration
+// freezes sums the freezes by Chromium's definition (a frame later than
+// max(3 × the mean interval, the mean + 150 ms), the mean over the last
+// 30 frames) and finds the longest.
+func freezes(decoded []time.Time) (total, longest time.Duration) {
 	const window = 30
 	for i := 1; i < len(decoded); i++ {
 		gap := decoded[i].Sub(decoded[i-1])
@@ -273,9 +274,10 @@ func freezeTime(decoded []time.Time) time.Duration {
 		meanGap := decoded[i-1].Sub(decoded[lo]) / time.Duration(i-1-lo)
 		if gap > max(3*meanGap, meanGap+150*time.Millisecond) {
 			total += gap
+			longest = max(longest, gap)
 		}
 	}
-	return total
+	return total, longest
 }
 
 func hasSuffix(s, suffix string) bool {
