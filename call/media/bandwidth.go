@@ -87,10 +87,10 @@ const (
 	// link would close the window. Not more, for when the capacity falls
 	// at once what is in flight lands in the bottleneck's queue, ahead of
 	// the audio: at 2.5 Mbit/s a window 20 ms wider is a third of a second
-	// more of late audio at 150 kbit/s. The price: on a clean link at
-	// 2 Mbit/s the window closes on a frame now and then (about one in
-	// forty). minWindow lets a few packets through however small the
-	// estimate.
+	// more of late audio at 150 kbit/s. The price: at 2 Mbit/s the window
+	// closes on a frame now and then (one in thirty to forty); an audio
+	// call that breaks up is worse than a video a frame short. minWindow
+	// lets a few packets through however small the estimate.
 	windowMargin    = 60 * time.Millisecond
 	windowQueueMost = 40 * time.Millisecond
 	minWindow       = 4 * 1200
