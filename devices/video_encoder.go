@@ -34,6 +34,11 @@ type VideoEncoder struct {
 	native     atomic.Pointer[Layer] // the source's size (learnt from its first frame) and rate
 	screen     atomic.Bool           // the source is a shared screen
 
+	// asked is the layer last set, as the sender asked for it; want is
+	// that layer fitted to the source now, fitted again when the source
+	// changes size: a layer clamped to a camera's 480 lines must not stay
+	// 480 lines once a 1080-line screen takes the camera's place.
+	asked    atomic.Pointer[Layer]
 	want     atomic.Pointer[Layer]
 	keyFrame atomic.Bool
 	bitrate  atomic.Int64
@@ -62,6 +67,7 @@ func (c *Capture) NewVideoEncoder() (*VideoEncoder, error) {
 		maxBitrate: c.videoBitrate}
 	native := c.layer
 	e.native.Store(&native)
+	e.asked.Store(&native)
 	e.want.Store(&native)
 	e.bitrate.Store(int64(c.videoBitrate))
 	return e, nil
@@ -73,6 +79,7 @@ func (e *VideoEncoder) Native() Layer { return *e.native.Load() }
 // SetLayer changes what is sent from the next frame on: Height lines at
 // FPS, at most the camera's, with the camera's aspect ratio.
 func (e *VideoEncoder) SetLayer(l Layer) {
+	e.asked.Store(&l)
 	e.want.Store(fitLayer(l, e.Native()))
 }
 
@@ -185,14 +192,19 @@ func (e *VideoEncoder) learnSource(b image.Rectangle) {
 	if !switched && b.Dx() == n.Width && b.Dy() == n.Height && fps == n.FPS {
 		return
 	}
-	want := e.Layer()
 	fresh := Layer{Width: b.Dx() &^ 1, Height: b.Dy() &^ 1, FPS: fps}
 	e.native.Store(&fresh)
 	if switched {
 		// Another kind of source: its own size until the sender picks.
-		want = fresh
+		e.asked.CompareAndSwap(e.asked.Load(), &fresh)
 	}
-	e.want.CompareAndSwap(e.want.Load(), fitLayer(want, fresh))
+	// SetLayer may run meanwhile: fit again whatever it asked last.
+	for {
+		asked, cur := e.asked.Load(), e.want.Load()
+		if e.want.CompareAndSwap(cur, fitLayer(*asked, fresh)) && e.asked.Load() == asked {
+			return
+		}
+	}
 }
 
 // Screen reports whether the encoder sends a shared screen.
