@@ -37,14 +37,15 @@ const (
 func (e *estimator) nextProbe(now time.Time) (id, rate int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	appLimited := float64(e.lastSent) < appLimitedShare*float64(e.target)
 	switch {
 	case e.fixed, e.lastFeedback.IsZero(), e.flying.measuringProbe(), now.Before(e.probeAt), e.target >= maxBitrate,
 		now.Sub(e.lastCut) < probeQuiet, e.lastQueue > rampQueue, e.lastLoss > rampLoss,
-		float64(e.lastSent) >= appLimitedShare*float64(e.target) && !e.recoveringLocked(now):
+		!appLimited && !e.recoveringLocked(now):
 		return 0, 0
 	}
 	e.probeID++
-	e.probeRecovery = float64(e.lastSent) >= appLimitedShare*float64(e.target)
+	e.probeRecovery = !appLimited
 	rate = min(probeFactor*e.target, maxBitrate)
 	e.flying.startProbe(e.probeID, rate)
 	return e.probeID, rate

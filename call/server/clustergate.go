@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nats-io/nats.go"
 )
 
 // Early rings. A caller's node that finds both busy keys of a call free in
@@ -112,20 +110,15 @@ type gateLine struct {
 
 // deliverGated queues an early ring for a device on node.
 func (c *cluster) deliverGated(node string, k deviceKey, msg []byte, g ringGate) {
-	m := nats.NewMsg(devSubject(node))
-	m.Header.Set(hdrAccount, k.account)
-	m.Header.Set(hdrDevice, k.deviceID)
+	m := devMsg(node, k, msg)
 	m.Header.Set(hdrGate, g.header())
-	m.Data = msg
 	c.enqueue(outbound{msg: m, kind: kindDev, early: true})
 }
 
 // confirmRing tells a device's node that call cid's writes are
 // acknowledged: its ring may go whatever the watch says.
 func (c *cluster) confirmRing(node string, k deviceKey, cid string) {
-	m := nats.NewMsg(devSubject(node))
-	m.Header.Set(hdrAccount, k.account)
-	m.Header.Set(hdrDevice, k.deviceID)
+	m := devMsg(node, k, nil)
 	m.Header.Set(hdrConfirm, cid)
 	c.enqueue(outbound{msg: m, kind: kindDev})
 }
@@ -163,7 +156,7 @@ func (c *cluster) toDevice(k deviceKey, data []byte, gateHeader, confirm string)
 	}
 	if len(line.held) >= gateMostHeld {
 		c.log.Warn("cluster: too much held behind a ring; dropping it", "account", k.account, "device", k.deviceID)
-		line.held[0].gate, line.held[0].data = nil, nil
+		line.held[0].deadline = time.Time{} // as if its time ran out
 	}
 	line.held = append(line.held, heldMessage{data: data, gate: gate, deadline: time.Now().Add(gateTimeout)})
 	c.advanceLocked(k, line)
@@ -191,9 +184,7 @@ func (c *cluster) advanceLocked(k deviceKey, line *gateLine) {
 				continue
 			}
 		}
-		if m.data != nil {
-			c.sendLocal(k, m.data)
-		}
+		c.sendLocal(k, m.data)
 		line.held = line.held[1:]
 	}
 	if line.timer != nil {

@@ -93,11 +93,16 @@ func (c *cluster) sendOut() {
 
 // deliver queues an encoded message for a device signed in on node.
 func (c *cluster) deliver(node string, k deviceKey, msg []byte) {
+	c.enqueue(outbound{msg: devMsg(node, k, msg), kind: kindDev})
+}
+
+// devMsg is a message from an owner for device k on node.
+func devMsg(node string, k deviceKey, msg []byte) *nats.Msg {
 	m := nats.NewMsg(devSubject(node))
 	m.Header.Set(hdrAccount, k.account)
 	m.Header.Set(hdrDevice, k.deviceID)
 	m.Data = msg
-	c.enqueue(outbound{msg: m, kind: kindDev})
+	return m
 }
 
 // delivered hands a message from an owner to the device it is for, if it

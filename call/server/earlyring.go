@@ -21,14 +21,8 @@ func (h *hub) ring(c *callState) {
 		h.toAccount(c.callee, c.beCalling(), nil)
 		return
 	}
-	b, err := encodeEvent(c.beCalling())
-	if err != nil {
-		h.log.Error("encode event", "type", "beCalling", "err", err)
-		return
-	}
 	for dev, d := range h.remote[c.callee] {
-		p := h.proxy(deviceKey{c.callee, dev}, d.ClientType, d.Node)
-		h.srv.cluster.deliverGated(p.remote.node, deviceKey{c.callee, dev}, b, *c.gate)
+		h.ringRemote(h.proxy(deviceKey{c.callee, dev}, d.ClientType, d.Node), c)
 	}
 }
 
@@ -38,9 +32,12 @@ func (h *hub) ringRemote(p *session, c *callState) {
 		h.sendEvent(p, c.beCalling())
 		return
 	}
-	if b, err := encodeEvent(c.beCalling()); err == nil {
-		h.srv.cluster.deliverGated(p.remote.node, deviceKey{p.account, p.deviceID}, b, *c.gate)
+	b, err := encodeEvent(c.beCalling())
+	if err != nil {
+		h.log.Error("encode event", "type", "beCalling", "err", err)
+		return
 	}
+	h.srv.cluster.deliverGated(p.remote.node, deviceKey{p.account, p.deviceID}, b, *c.gate)
 }
 
 // claimed hears how the busy keys of an early call went: taken, it rings
