@@ -18,14 +18,10 @@ import (
 // it go on without it and the receiver asks for a key frame instead. A
 // sender is never asked for more than it could usefully resend.
 const (
-	nackInterval   = 20 * time.Millisecond
+	nackInterval   = 10 * time.Millisecond
 	nackMaxAsks    = 3
 	nackMaxMissing = 256 // a longer gap is an outage: a key frame is cheaper
 	nackMinRetry   = 30 * time.Millisecond
-	// nackReorderWait: a packet is first asked for once it has been
-	// missing this long; a jittery path delivers packets out of order,
-	// and asking for those only costs the sender a resend.
-	nackReorderWait = 25 * time.Millisecond
 )
 
 // nackGenerator is the receiving side's NACK interceptor for video.
@@ -49,6 +45,7 @@ type nackStream struct {
 	started bool
 	highest uint16
 	missing map[uint16]*missingPacket
+	reorder reordering
 }
 
 type missingPacket struct {
@@ -82,8 +79,9 @@ func (g *nackGenerator) BindRemoteStream(info *interceptor.StreamInfo, r interce
 		if h, err = attr.GetRTPHeader(b[:n]); err != nil {
 			return 0, nil, err
 		}
+		rtt := g.rtt()
 		g.mu.Lock()
-		st.received(h.SequenceNumber, time.Now())
+		st.received(h.SequenceNumber, time.Now(), rtt)
 		g.mu.Unlock()
 		return n, attr, nil
 	})
@@ -98,14 +96,22 @@ func negotiatedNACK(info *interceptor.StreamInfo) bool {
 	return false
 }
 
-// received notes a packet: it fills a gap, or opens one.
-func (s *nackStream) received(seq uint16, now time.Time) {
+// received notes a packet: it fills a gap, or opens one. One that fills
+// a gap before it was asked for, or sooner after the ask than a resend
+// could come, was overtaken on the way: how long it was missing is
+// reordering to wait out before the next ask.
+func (s *nackStream) received(seq uint16, now time.Time, rtt time.Duration) {
 	if !s.started {
 		s.started, s.highest = true, seq
 		return
 	}
 	if !seqBefore(s.highest, seq) {
-		delete(s.missing, seq) // a resend, or reordered
+		if m, ok := s.missing[seq]; ok {
+			if m.asks == 0 || now.Sub(m.asked) < rtt/2 {
+				s.reorder.note(now.Sub(m.since), now)
+			}
+			delete(s.missing, seq)
+		}
 		return
 	}
 	gap := int(seq - s.highest - 1)
@@ -160,11 +166,12 @@ func (g *nackGenerator) due(now time.Time, sender uint32) []rtcp.Packet {
 	var pkts []rtcp.Packet
 	for ssrc, st := range g.streams {
 		var seqs []uint16
+		reorderWait := st.reorder.wait(now)
 		for seq, m := range st.missing {
 			switch {
 			case now.Sub(m.since) > horizon || m.asks >= nackMaxAsks && now.Sub(m.asked) > retry:
 				delete(st.missing, seq)
-			case m.asks == 0 && now.Sub(m.since) < nackReorderWait:
+			case m.asks == 0 && now.Sub(m.since) < reorderWait:
 			case m.asks < nackMaxAsks && (m.asks == 0 || now.Sub(m.asked) >= retry):
 				m.asks++
 				m.asked = now

@@ -13,7 +13,90 @@ import (
 // that arrives is asked for no more; a long gap is not asked for at all.
 func TestNACKGenerator(t *testing.T) {
 	rtt, horizon := 50*time.Millisecond, 300*time.Millisecond
-	g := newNACKGenerator(func() time.Duration { return rtt }, func() time.Duration { return horizon })
+	_, st, at, asked := nackRig(&rtt, &horizon)
+	for _, seq := range []uint16{65533, 65534, 1, 2} { // 65535 and 0 lost, across the wrap
+		st.received(seq, at(0), rtt)
+	}
+	if got := asked(3); len(got) != 0 {
+		t.Fatalf("asked for %v before they could be told from reordered packets", got)
+	}
+	if got := asked(10); len(got) != 2 || got[0] != 65535 || got[1] != 0 {
+		t.Fatalf("first ask %v, want [65535 0]", got)
+	}
+	if got := asked(50); len(got) != 0 {
+		t.Errorf("asked again %v before a round trip", got)
+	}
+	st.received(0, at(60), rtt) // resent
+	if w := st.reorder.wait(at(60)); w != reorderMinWait {
+		t.Errorf("a resend taken for reordering: wait %v", w)
+	}
+	if got := asked(80); len(got) != 1 || got[0] != 65535 {
+		t.Errorf("second ask %v, want [65535]", got)
+	}
+	if got := asked(150); len(got) != 1 {
+		t.Errorf("third ask %v", got)
+	}
+	for _, ms := range []int{220, 299} {
+		if got := asked(ms); len(got) != 0 {
+			t.Errorf("at %d ms asked %v after %d asks", ms, got, nackMaxAsks)
+		}
+	}
+	if len(st.missing) != 0 {
+		t.Errorf("still waiting for %v", st.missing)
+	}
+
+	st.received(uint16(2+nackMaxMissing+2), at(400), rtt) // an outage
+	if got := asked(410); len(got) != 0 {
+		t.Errorf("asked for %d packets of an outage", len(got))
+	}
+	st.received(uint16(2+nackMaxMissing+4), at(400), rtt)
+	horizon = 100 * time.Millisecond
+	if got := asked(430); len(got) != 1 {
+		t.Errorf("asked %v for one lost packet", got)
+	}
+	if got := asked(520); len(got) != 0 || len(st.missing) != 0 {
+		t.Errorf("past the horizon asked %v, still missing %d", got, len(st.missing))
+	}
+}
+
+// A packet that comes after a later one, before a resend could have, was
+// overtaken: the next missing packet is given a quarter longer than that
+// before it is asked for, up to reorderMaxWait, and for no more than
+// twice reorderMemory once the path keeps order again.
+func TestNACKWaitsOutReordering(t *testing.T) {
+	rtt, horizon := 60*time.Millisecond, 300*time.Millisecond
+	_, st, at, asked := nackRig(&rtt, &horizon)
+	for _, seq := range []uint16{1, 2, 4} {
+		st.received(seq, at(0), rtt)
+	}
+	if got := asked(10); len(got) != 1 || got[0] != 3 {
+		t.Fatalf("first ask %v, want [3]", got)
+	}
+	st.received(3, at(12), rtt) // 2 ms after the ask: the packet itself
+	st.received(6, at(20), rtt)
+	if got := asked(30); len(got) != 0 {
+		t.Errorf("asked for %v within the reordering seen (12 ms)", got)
+	}
+	if got := asked(36); len(got) != 1 || got[0] != 5 {
+		t.Errorf("ask after the reordering seen: %v, want [5]", got)
+	}
+
+	st.received(5, at(80), rtt) // 44 ms after the ask: a resend
+	st.received(7, at(90), rtt)
+	st.received(9, at(90), rtt)
+	st.received(8, at(190), rtt) // overtaken for 100 ms, before any ask
+	if w := st.reorder.wait(at(200)); w != reorderMaxWait {
+		t.Errorf("wait %v after 100 ms of reordering, want at most %v", w, reorderMaxWait)
+	}
+	if w := st.reorder.wait(at(200).Add(2 * reorderMemory)); w != reorderMinWait {
+		t.Errorf("wait %v long after the last reordering, want %v", w, reorderMinWait)
+	}
+}
+
+// nackRig is a NACK generator with one stream, a clock in milliseconds,
+// and what it asks for at a time.
+func nackRig(rtt, horizon *time.Duration) (*nackGenerator, *nackStream, func(int) time.Time, func(int) []uint16) {
+	g := newNACKGenerator(func() time.Duration { return *rtt }, func() time.Duration { return *horizon })
 	st := &nackStream{missing: map[uint16]*missingPacket{}}
 	g.streams[1] = st
 	t0 := time.Unix(0, 0)
@@ -27,44 +110,5 @@ func TestNACKGenerator(t *testing.T) {
 		}
 		return seqs
 	}
-	for _, seq := range []uint16{65533, 65534, 1, 2} { // 65535 and 0 lost, across the wrap
-		st.received(seq, at(0))
-	}
-	if got := asked(10); len(got) != 0 {
-		t.Fatalf("asked for %v before they could be told from reordered packets", got)
-	}
-	if got := asked(30); len(got) != 2 || got[0] != 65535 || got[1] != 0 {
-		t.Fatalf("first ask %v, want [65535 0]", got)
-	}
-	if got := asked(50); len(got) != 0 {
-		t.Errorf("asked again %v before a round trip", got)
-	}
-	st.received(0, at(60)) // resent
-	if got := asked(100); len(got) != 1 || got[0] != 65535 {
-		t.Errorf("second ask %v, want [65535]", got)
-	}
-	if got := asked(170); len(got) != 1 {
-		t.Errorf("third ask %v", got)
-	}
-	for _, ms := range []int{240, 299} {
-		if got := asked(ms); len(got) != 0 {
-			t.Errorf("at %d ms asked %v after %d asks", ms, got, nackMaxAsks)
-		}
-	}
-	if len(st.missing) != 0 {
-		t.Errorf("still waiting for %v", st.missing)
-	}
-
-	st.received(uint16(2+nackMaxMissing+2), at(400)) // an outage
-	if got := asked(410); len(got) != 0 {
-		t.Errorf("asked for %d packets of an outage", len(got))
-	}
-	st.received(uint16(2+nackMaxMissing+4), at(400))
-	horizon = 100 * time.Millisecond
-	if got := asked(430); len(got) != 1 {
-		t.Errorf("asked %v for one lost packet", got)
-	}
-	if got := asked(520); len(got) != 0 || len(st.missing) != 0 {
-		t.Errorf("past the horizon asked %v, still missing %d", got, len(st.missing))
-	}
+	return g, st, at, asked
 }

@@ -140,16 +140,16 @@ func playScenario(sc scenario, l *link, start time.Time, each func(at time.Durat
 type figures struct {
 	loadP50, loadP95 float64       // offered ÷ capacity over 1 s windows, from 2 s after a step down
 	maxResent10s     float64       // percent, the worst 10 s window
-	fps              float64       // mean delivered
+	fps              float64       // mean delivered, of the seconds after the first
 	layers           string        // layers sent, in order, without repeats
 	freeze           time.Duration // in all
 	longestFreeze    time.Duration
 	g2gP50, g2gP95   time.Duration
 	recover80        time.Duration // after the last step up, to 80 % of the rate before the first step down; -1: never
-	meanKbps         float64
-	nacksPerMin      float64 // sequence numbers the receiver asked for again
-	plisPerMin       float64 // key frames the receiver asked for
-	audioPct         float64 // concealed audio, mean of the seconds after the first two
+	meanKbps         float64       // of the seconds after the first
+	nacksPerMin      float64       // sequence numbers the receiver asked for again
+	plisPerMin       float64       // key frames the receiver asked for
+	audioPct         float64       // concealed audio, of the seconds after the first
 
 	// In a dip (from 2 s after the step down to the step up): mean fps,
 	// glass-to-glass p95, concealed audio; and how long after the link
@@ -176,8 +176,6 @@ func (d *direction) figures(sc scenario) figures {
 		if s.capacity > 0 && s.at-time.Second-lastDown >= 2*time.Second {
 			loads = append(loads, s.sendKbps*1000/float64(s.capacity))
 		}
-		f.fps += s.fps / float64(len(d.seconds))
-		f.meanKbps += s.sendKbps / float64(len(d.seconds))
 		if n := len(f.layers); n == 0 || !hasSuffix(f.layers, s.layer) {
 			if n > 0 {
 				f.layers += "→"
@@ -196,7 +194,12 @@ func (d *direction) figures(sc scenario) figures {
 	f.g2gP50, f.g2gP95 = durQuantile(lat, 0.5), durQuantile(lat, 0.95)
 	f.freeze, f.longestFreeze = freezes(dec)
 	f.recover80 = d.recovery(sc)
-	f.audioPct = mean(d.between(2*time.Second, sc.duration+time.Second), func(s second) float64 { return s.audio })
+	// The phones' first figures of a second may still be those of the
+	// second before the first frame.
+	inCall := d.between(2*time.Second, sc.duration+time.Second)
+	f.fps = mean(inCall, func(s second) float64 { return s.fps })
+	f.meanKbps = mean(inCall, func(s second) float64 { return s.sendKbps })
+	f.audioPct = mean(inCall, func(s second) float64 { return s.audio })
 	if len(sc.steps) >= 2 {
 		from, to := sc.steps[0].at+2*time.Second, sc.steps[len(sc.steps)-1].at
 		dip := d.between(from+time.Second, to+time.Second)

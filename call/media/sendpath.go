@@ -64,10 +64,12 @@ func (p *sendPath) rtt() time.Duration {
 }
 
 // horizon is how long a missing video packet may hold the frames behind
-// it: long enough for one resend to arrive (and a second on a short
-// path), not so long that the picture lags.
+// it: long enough for one resend to arrive, and on a short path for a
+// second when the first ask or its resend was lost too (at 2 % loss that
+// is one lost packet in 25, and giving it up costs a key frame and a
+// freeze); not so long that the picture lags.
 func (p *sendPath) horizon() time.Duration {
-	return min(max(p.rtt()*3/2+60*time.Millisecond, 120*time.Millisecond), 400*time.Millisecond)
+	return min(max(p.rtt()*3/2+60*time.Millisecond, 160*time.Millisecond), 400*time.Millisecond)
 }
 
 // newSendPath registers the interceptors, innermost (nearest the network)
