@@ -9,12 +9,16 @@ import (
 // negotiated, so it needs sequence numbers of that stream: the pacer
 // renumbers the video it sends, and translates the peer's NACKs back to
 // the numbers the encoder's packets had, which the NACK responder keeps.
+// Padding asked for is sent again under its number: the receiver cannot
+// tell it from a lost piece of the next frame, and would hold that frame
+// until it gave up and asked for a key frame.
 
 // outPacket is what went out under one outgoing sequence number.
 type outPacket struct {
 	out, orig uint16
 	media     bool // false: padding
 	used      bool
+	stamp     uint32 // padding: the RTP timestamp it went out with
 }
 
 // outSeqs is a stream's outgoing numbering. Not safe for concurrent use:
@@ -45,15 +49,23 @@ func (o *outSeqs) resend(orig uint16) (uint16, bool) {
 	return e.out, e.used && e.orig == orig
 }
 
-// padding numbers a padding packet; false before any media went out.
-func (o *outSeqs) padding() (uint16, bool) {
+// padding numbers a padding packet sent with RTP timestamp stamp; false
+// before any media went out.
+func (o *outSeqs) padding(stamp uint32) (uint16, bool) {
 	if !o.started {
 		return 0, false
 	}
 	out := o.next
 	o.next++
-	o.byOut[out%uint16(len(o.byOut))] = outPacket{out: out, used: true}
+	o.byOut[out%uint16(len(o.byOut))] = outPacket{out: out, used: true, stamp: stamp}
 	return out, true
+}
+
+// paddingStamp is the RTP timestamp padding went out with as out; false
+// for media and for numbers too old to be remembered.
+func (o *outSeqs) paddingStamp(out uint16) (uint32, bool) {
+	e := o.byOut[out%uint16(len(o.byOut))]
+	return e.stamp, e.used && !e.media && e.out == out
 }
 
 // original is the encoder's number for what went out as out; false for
@@ -64,16 +76,25 @@ func (o *outSeqs) original(out uint16) (uint16, bool) {
 }
 
 // translateNACK rewrites a NACK's outgoing numbers into the encoder's,
-// leaving out padding and what is too old; false when nothing is left.
-func (o *outSeqs) translateNACK(n *rtcp.TransportLayerNack) bool {
+// leaving out what is too old, and padding, which it returns; false when
+// nothing is left.
+func (o *outSeqs) translateNACK(n *rtcp.TransportLayerNack) (left bool, padding []paddingResend) {
 	var origs []uint16
 	for _, pair := range n.Nacks {
 		for _, out := range pair.PacketList() {
 			if orig, ok := o.original(out); ok {
 				origs = append(origs, orig)
+			} else if stamp, ok := o.paddingStamp(out); ok {
+				padding = append(padding, paddingResend{seq: out, stamp: stamp})
 			}
 		}
 	}
 	n.Nacks = rtcp.NackPairsFromSequenceNumbers(origs)
-	return len(origs) > 0
+	return len(origs) > 0, padding
+}
+
+// paddingResend is padding the peer asked for again.
+type paddingResend struct {
+	seq   uint16
+	stamp uint32
 }

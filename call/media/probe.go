@@ -104,16 +104,22 @@ func (p *pacer) sendPadding(now time.Time) bool {
 	}
 	st.mu.Lock()
 	out, ok := uint16(0), false
+	stamp := st.lastStamp
 	if st.frameEnded {
-		out, ok = st.seqs.padding()
+		out, ok = st.seqs.padding(stamp)
 	}
-	h := rtp.Header{Version: 2, Padding: true, PaddingSize: paddingSize, PayloadType: st.payloadType,
-		SequenceNumber: out, Timestamp: st.lastStamp, SSRC: st.ssrc}
 	st.mu.Unlock()
 	if !ok {
 		return false
 	}
 	p.padded.Store(true)
+	return p.writePadding(st, out, stamp)
+}
+
+// writePadding sends one padding packet numbered seq on st.
+func (p *pacer) writePadding(st *pacedStream, seq uint16, stamp uint32) bool {
+	h := rtp.Header{Version: 2, Padding: true, PaddingSize: paddingSize, PayloadType: st.payloadType,
+		SequenceNumber: seq, Timestamp: stamp, SSRC: st.ssrc}
 	size := h.MarshalSize() + paddingSize
 	attrs := p.cluster.tag(nil, size)
 	if _, err := st.writer.Write(&h, nil, attrs); err != nil {
@@ -131,7 +137,11 @@ func (p *pacer) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPRe
 		if err != nil || !p.padded.Load() {
 			return n, attrs, err
 		}
-		if m, ok := p.translateNACKs(b, n); ok {
+		m, padding, ok := p.translateNACKs(b, n)
+		for _, pad := range padding {
+			p.writePadding(pad.stream, pad.seq, pad.stamp)
+		}
+		if ok {
 			// Fresh attributes: the parsed packets cached in the old ones
 			// hold the outgoing numbers.
 			return m, interceptor.Attributes{}, nil
@@ -141,12 +151,14 @@ func (p *pacer) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPRe
 }
 
 // translateNACKs rewrites the NACKs in the compound RTCP packet b[:n] in
-// place, within b's length; false when it holds none of a video stream's.
-func (p *pacer) translateNACKs(b []byte, n int) (int, bool) {
+// place, within b's length, and returns the padding they ask for; false
+// when it holds none of a video stream's.
+func (p *pacer) translateNACKs(b []byte, n int) (int, []streamPadding, bool) {
 	pkts, err := rtcp.Unmarshal(b[:n])
 	if err != nil {
-		return 0, false
+		return 0, nil, false
 	}
+	var padding []streamPadding
 	changed := false
 	kept := make([]rtcp.Packet, 0, len(pkts))
 	for _, pkt := range pkts {
@@ -164,8 +176,11 @@ func (p *pacer) translateNACKs(b []byte, n int) (int, bool) {
 		}
 		changed = true
 		st.mu.Lock()
-		left := st.seqs.translateNACK(nack)
+		left, asked := st.seqs.translateNACK(nack)
 		st.mu.Unlock()
+		for _, a := range asked {
+			padding = append(padding, streamPadding{st, a})
+		}
 		if left {
 			kept = append(kept, nack)
 		} else {
@@ -176,12 +191,18 @@ func (p *pacer) translateNACKs(b []byte, n int) (int, bool) {
 		}
 	}
 	if !changed {
-		return 0, false
+		return 0, nil, false
 	}
 	out, err := rtcp.Marshal(kept)
 	if err != nil || len(out) > len(b) {
 		p.stats.nacksUntranslated.Add(1)
-		return 0, false
+		return 0, padding, false
 	}
-	return copy(b, out), true
+	return copy(b, out), padding, true
+}
+
+// streamPadding is padding asked for again on a stream.
+type streamPadding struct {
+	stream *pacedStream
+	paddingResend
 }

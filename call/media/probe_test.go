@@ -67,7 +67,8 @@ func (o *oneProbe) finished() bool {
 
 // A probe goes out as padding on the video stream, between frames, under
 // sequence numbers that follow the video's; later video is renumbered
-// after it, and the peer's NACKs are translated back, padding left out.
+// after it, and the peer's NACKs are translated back, padding left out
+// and sent again.
 func TestPacerProbesWithPaddingAndTranslatesNACKs(t *testing.T) {
 	leaktest.Check(t)
 	pr := &oneProbe{}
@@ -127,6 +128,11 @@ func TestPacerProbesWithPaddingAndTranslatesNACKs(t *testing.T) {
 	got := pkts[0].(*rtcp.TransportLayerNack).Nacks
 	if len(got) != 1 || !slices.Equal(got[0].PacketList(), []uint16{105}) {
 		t.Fatalf("the NACK reached the responder as %v, want packet 105 alone", got)
+	}
+	// The padding asked for went out again, under its number.
+	headers, _ = w.sent()
+	if h := headers[len(headers)-1]; !h.Padding || h.SequenceNumber != padding[0] || h.Timestamp != 3000 {
+		t.Fatalf("after a NACK of padding %d the last packet sent was %+v", padding[0], h)
 	}
 	// The responder's resend of 105 goes out under the number 105 had.
 	vw.Write(&rtp.Header{SSRC: 1, SequenceNumber: 105, Timestamp: 6000, Marker: true}, payload, nil)
@@ -205,11 +211,11 @@ func FuzzTranslateNACKs(f *testing.F) {
 		for seq := uint16(0); seq < 50; seq++ {
 			st.seqs.media(seq)
 			if seq%7 == 0 {
-				st.seqs.padding()
+				st.seqs.padding(0)
 			}
 		}
 		buf := make([]byte, 1500)
-		n, ok := p.translateNACKs(buf, copy(buf, b))
+		n, _, ok := p.translateNACKs(buf, copy(buf, b))
 		if !ok {
 			return
 		}

@@ -109,7 +109,7 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 			if err != nil {
 				return err
 			}
-			reg.Add(responder)
+			reg.Add(nackResponderFactory{responder})
 			reg.Add(nackGeneratorFactory{p.nacks})
 			return nil
 		},
