@@ -126,6 +126,7 @@ func printReport(w io.Writer, cfg loadtest.Config, r loadtest.Report) {
 	fmt.Fprintf(w, "call setup          %s   (call → answered → both in the room)\n", r.Setup)
 	fmt.Fprintf(w, "hangup → record     %s\n", r.Record)
 	fmt.Fprintf(w, "errors              %d\n", r.Errors)
+	fmt.Fprintf(w, "machine CPU         %s while the calls were placed\n", r.CallsCPU)
 	kinds := make([]string, 0, len(r.ErrorKinds))
 	for k := range r.ErrorKinds {
 		kinds = append(kinds, k)

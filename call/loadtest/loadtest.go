@@ -101,9 +101,10 @@ type Report struct {
 	SkippedBusy   int     // ticks with every caller still in a call
 	Errors        int
 	ErrorKinds    map[string]int
-	ServerMemory  Memory   // after the calls, with every client still signed in; a cluster's summed
-	NodeMemory    []Memory // of each node of a cluster, in the order of Config.Nodes
-	ClientMemory  Memory   // this process
+	ServerMemory  Memory     // after the calls, with every client still signed in; a cluster's summed
+	NodeMemory    []Memory   // of each node of a cluster, in the order of Config.Nodes
+	ClientMemory  Memory     // this process
+	CallsCPU      MachineCPU // the whole machine's while the calls were placed
 	Elapsed       time.Duration
 }
 
@@ -134,7 +135,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			r.answer(actx, c)
 		}()
 	}
+	cpu0 := readCPUTicks()
 	r.placeCalls(ctx, callers, callees)
+	rep.CallsCPU = readCPUTicks().since(cpu0)
 	if len(cfg.Nodes) > 0 {
 		rep.NodeMemory, rep.ServerMemory = nodesMemory(cfg.Nodes)
 	} else {

@@ -51,6 +51,9 @@ func TestRunPlacesEveryCallWithoutErrors(t *testing.T) {
 	if rep.ClientMemory.RSS == 0 {
 		t.Fatal("no memory figure for this process")
 	}
+	if c := rep.CallsCPU; c.Busy <= 0 || c.Busy > 1 || c.Cores < 1 {
+		t.Fatalf("machine CPU while calling %+v: want a share of at least one core's time", c)
+	}
 }
 
 func TestRunStopsAtItsDuration(t *testing.T) {
