@@ -9,9 +9,10 @@ import (
 // negotiated, so it needs sequence numbers of that stream: the pacer
 // renumbers the video it sends, and translates the peer's NACKs back to
 // the numbers the encoder's packets had, which the NACK responder keeps.
-// Padding asked for is sent again under its number: the receiver cannot
-// tell it from a lost piece of the next frame, and would hold that frame
-// until it gave up and asked for a key frame.
+// Padding asked for is sent again under its number: a receiver that does
+// not read VP8's picture numbers cannot tell it from a lost piece of the
+// next frame, and would hold that frame until it gave up and asked for a
+// key frame; Duet's passes over the gap, but asks for it all the same.
 
 // outPacket is what went out under one outgoing sequence number.
 type outPacket struct {
