@@ -113,19 +113,23 @@ func (p *pacer) sendPadding(now time.Time) bool {
 		return false
 	}
 	p.padded.Store(true)
-	return p.writePadding(st, out, stamp)
+	h := paddingHeader(st, out, stamp)
+	return p.writePadding(st, &h, p.cluster.tag(nil, h.MarshalSize()+paddingSize))
 }
 
-// writePadding sends one padding packet numbered seq on st.
-func (p *pacer) writePadding(st *pacedStream, seq uint16, stamp uint32) bool {
-	h := rtp.Header{Version: 2, Padding: true, PaddingSize: paddingSize, PayloadType: st.payloadType,
+// paddingHeader is a padding packet's, numbered seq on st.
+func paddingHeader(st *pacedStream, seq uint16, stamp uint32) rtp.Header {
+	return rtp.Header{Version: 2, Padding: true, PaddingSize: paddingSize, PayloadType: st.payloadType,
 		SequenceNumber: seq, Timestamp: stamp, SSRC: st.ssrc}
-	size := h.MarshalSize() + paddingSize
-	attrs := p.cluster.tag(nil, size)
-	if _, err := st.writer.Write(&h, nil, attrs); err != nil {
+}
+
+// writePadding sends a padding packet on st: a probe's, tagged by the
+// pacer's goroutine, or one asked for again, untagged (it is no probe's).
+func (p *pacer) writePadding(st *pacedStream, h *rtp.Header, attrs interceptor.Attributes) bool {
+	if _, err := st.writer.Write(h, nil, attrs); err != nil {
 		return false
 	}
-	p.stats.paddingBytes.Add(uint64(size))
+	p.stats.paddingBytes.Add(uint64(h.MarshalSize() + paddingSize))
 	return true
 }
 
@@ -139,7 +143,8 @@ func (p *pacer) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPRe
 		}
 		m, padding, ok := p.translateNACKs(b, n)
 		for _, pad := range padding {
-			p.writePadding(pad.stream, pad.seq, pad.stamp)
+			h := paddingHeader(pad.stream, pad.seq, pad.stamp)
+			p.writePadding(pad.stream, &h, nil)
 		}
 		if ok {
 			// Fresh attributes: the parsed packets cached in the old ones
