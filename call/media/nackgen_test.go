@@ -13,7 +13,7 @@ import (
 // that arrives is asked for no more; a long gap is not asked for at all.
 func TestNACKGenerator(t *testing.T) {
 	rtt, horizon := 50*time.Millisecond, 300*time.Millisecond
-	_, st, at, asked := nackRig(&rtt, &horizon)
+	st, at, asked := nackRig(&rtt, &horizon)
 	for _, seq := range []uint16{65533, 65534, 1, 2} { // 65535 and 0 lost, across the wrap
 		st.received(seq, at(0), rtt)
 	}
@@ -65,7 +65,7 @@ func TestNACKGenerator(t *testing.T) {
 // twice reorderMemory once the path keeps order again.
 func TestNACKWaitsOutReordering(t *testing.T) {
 	rtt, horizon := 60*time.Millisecond, 300*time.Millisecond
-	_, st, at, asked := nackRig(&rtt, &horizon)
+	st, at, asked := nackRig(&rtt, &horizon)
 	for _, seq := range []uint16{1, 2, 4} {
 		st.received(seq, at(0), rtt)
 	}
@@ -95,7 +95,7 @@ func TestNACKWaitsOutReordering(t *testing.T) {
 
 // nackRig is a NACK generator with one stream, a clock in milliseconds,
 // and what it asks for at a time.
-func nackRig(rtt, horizon *time.Duration) (*nackGenerator, *nackStream, func(int) time.Time, func(int) []uint16) {
+func nackRig(rtt, horizon *time.Duration) (*nackStream, func(int) time.Time, func(int) []uint16) {
 	g := newNACKGenerator(func() time.Duration { return *rtt }, func() time.Duration { return *horizon })
 	st := &nackStream{missing: map[uint16]*missingPacket{}}
 	g.streams[1] = st
@@ -110,5 +110,5 @@ func nackRig(rtt, horizon *time.Duration) (*nackGenerator, *nackStream, func(int
 		}
 		return seqs
 	}
-	return g, st, at, asked
+	return st, at, asked
 }

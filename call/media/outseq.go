@@ -62,11 +62,11 @@ func (o *outSeqs) padding(stamp uint32) (uint16, bool) {
 	return out, true
 }
 
-// paddingStamp is the RTP timestamp padding went out with as out; false
-// for media and for numbers too old to be remembered.
-func (o *outSeqs) paddingStamp(out uint16) (uint32, bool) {
+// sentPadding is the padding that went out as out; false for media and
+// for numbers too old to be remembered.
+func (o *outSeqs) sentPadding(out uint16) (outPacket, bool) {
 	e := o.byOut[out%uint16(len(o.byOut))]
-	return e.stamp, e.used && !e.media && e.out == out
+	return e, e.used && !e.media && e.out == out
 }
 
 // original is the encoder's number for what went out as out; false for
@@ -79,23 +79,17 @@ func (o *outSeqs) original(out uint16) (uint16, bool) {
 // translateNACK rewrites a NACK's outgoing numbers into the encoder's,
 // leaving out what is too old, and padding, which it returns; false when
 // nothing is left.
-func (o *outSeqs) translateNACK(n *rtcp.TransportLayerNack) (left bool, padding []paddingResend) {
+func (o *outSeqs) translateNACK(n *rtcp.TransportLayerNack) (left bool, padding []outPacket) {
 	var origs []uint16
 	for _, pair := range n.Nacks {
 		for _, out := range pair.PacketList() {
 			if orig, ok := o.original(out); ok {
 				origs = append(origs, orig)
-			} else if stamp, ok := o.paddingStamp(out); ok {
-				padding = append(padding, paddingResend{seq: out, stamp: stamp})
+			} else if e, ok := o.sentPadding(out); ok {
+				padding = append(padding, e)
 			}
 		}
 	}
 	n.Nacks = rtcp.NackPairsFromSequenceNumbers(origs)
 	return len(origs) > 0, padding
-}
-
-// paddingResend is padding the peer asked for again.
-type paddingResend struct {
-	seq   uint16
-	stamp uint32
 }

@@ -143,8 +143,7 @@ func (p *pacer) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPRe
 		}
 		m, padding, ok := p.translateNACKs(b, n)
 		for _, pad := range padding {
-			h := paddingHeader(pad.stream, pad.seq, pad.stamp)
-			p.writePadding(pad.stream, &h, nil)
+			p.writePadding(pad.stream, &pad.header, nil)
 		}
 		if ok {
 			// Fresh attributes: the parsed packets cached in the old ones
@@ -183,8 +182,8 @@ func (p *pacer) translateNACKs(b []byte, n int) (int, []streamPadding, bool) {
 		st.mu.Lock()
 		left, asked := st.seqs.translateNACK(nack)
 		st.mu.Unlock()
-		for _, a := range asked {
-			padding = append(padding, streamPadding{st, a})
+		for _, e := range asked {
+			padding = append(padding, streamPadding{st, paddingHeader(st, e.out, e.stamp)})
 		}
 		if left {
 			kept = append(kept, nack)
@@ -209,5 +208,5 @@ func (p *pacer) translateNACKs(b []byte, n int) (int, []streamPadding, bool) {
 // streamPadding is padding asked for again on a stream.
 type streamPadding struct {
 	stream *pacedStream
-	paddingResend
+	header rtp.Header
 }
