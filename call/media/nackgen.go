@@ -12,16 +12,18 @@ import (
 )
 
 // Asking for lost packets. A packet is asked for once it is clearly lost,
-// not just overtaken, and again once the last ask
-// has had time to be answered, at most nackMaxAsks times, and only while
-// it could still be played: after the playout horizon the frames behind
-// it go on without it and the receiver asks for a key frame instead. A
-// sender is never asked for more than it could usefully resend.
+// not just overtaken, and again once the last ask has had time to be
+// answered, at most nackMaxAsks times, and only while it could still be
+// played: after the playout horizon the frames behind it go on without it
+// and the receiver asks for a key frame instead. A sender is never asked
+// for more than it could usefully resend.
 const (
-	nackInterval   = 10 * time.Millisecond
+	nackInterval   = 5 * time.Millisecond
 	nackMaxAsks    = 3
 	nackMaxMissing = 256 // a longer gap is an outage: a key frame is cheaper
 	nackMinRetry   = 30 * time.Millisecond
+	// resendJitter is what an answer may take beyond the slowest seen.
+	resendJitter = 5 * time.Millisecond
 )
 
 // nackGenerator is the receiving side's NACK interceptor for video.
@@ -29,7 +31,7 @@ const (
 // Safe for concurrent use; Close stops its goroutine.
 type nackGenerator struct {
 	interceptor.NoOp
-	rtt     func() time.Duration // the round trip to the sender
+	rtt     func() time.Duration // the round trip to the sender, 0 until measured
 	horizon func() time.Duration // how long a missing packet may hold playout
 
 	mu      sync.Mutex
@@ -42,14 +44,16 @@ type nackGenerator struct {
 }
 
 type nackStream struct {
-	started bool
-	highest uint16
-	missing map[uint16]*missingPacket
-	reorder reordering
+	started   bool
+	highest   uint16
+	missing   map[uint16]*missingPacket
+	overtaken recentLongest // how long packets were overtaken for
+	answered  recentLongest // how long resends took to come after their ask
 }
 
 type missingPacket struct {
 	since, asked time.Time
+	askedBefore  time.Time // the ask before the last
 	asks         int
 }
 
@@ -96,10 +100,7 @@ func negotiatedNACK(info *interceptor.StreamInfo) bool {
 	return false
 }
 
-// received notes a packet: it fills a gap, or opens one. One that fills
-// a gap before it was asked for, or sooner after the ask than a resend
-// could come, was overtaken on the way: how long it was missing is
-// reordering to wait out before the next ask.
+// received notes a packet: it fills a gap, or opens one.
 func (s *nackStream) received(seq uint16, now time.Time, rtt time.Duration) {
 	if !s.started {
 		s.started, s.highest = true, seq
@@ -107,9 +108,7 @@ func (s *nackStream) received(seq uint16, now time.Time, rtt time.Duration) {
 	}
 	if !seqBefore(s.highest, seq) {
 		if m, ok := s.missing[seq]; ok {
-			if m.asks == 0 || now.Sub(m.asked) < rtt/2 {
-				s.reorder.note(now.Sub(m.since), now)
-			}
+			s.learn(m, now, rtt)
 			delete(s.missing, seq)
 		}
 		return
@@ -123,6 +122,39 @@ func (s *nackStream) received(seq uint16, now time.Time, rtt time.Duration) {
 		}
 	}
 	s.highest = seq
+}
+
+// learn tells from when a missing packet came how it came. Before it was
+// asked for, or so soon after the first ask that no resend could have
+// come, it was overtaken on the way: how long it was missing is
+// reordering to wait out before the next first ask. Otherwise it is a
+// resend, and how long it took after its ask is how long the next ask
+// waits before it is made again; one that comes that soon after a later
+// ask answers the ask before it, late. Before the round trip is measured
+// (rtt 0) nothing that came after an ask is taken for overtaken: a guess
+// too long would make every resend look like reordering.
+func (s *nackStream) learn(m *missingPacket, now time.Time, rtt time.Duration) {
+	sinceAsk := now.Sub(m.asked)
+	switch {
+	case m.asks == 0 || m.asks == 1 && sinceAsk < rtt/2:
+		s.overtaken.note(now.Sub(m.since), now)
+	case sinceAsk >= rtt/2:
+		s.answered.note(sinceAsk, now)
+	default:
+		s.answered.note(now.Sub(m.askedBefore), now)
+	}
+}
+
+// retry is how long an ask is given to be answered: the round trip, or
+// longer when resends took longer lately (they wait in the sender's
+// pacer), with a little for jitter. Before the round trip is measured the
+// answers seen stand in for it.
+func (s *nackStream) retry(now time.Time, rtt time.Duration) time.Duration {
+	slowest := s.answered.get(now)
+	if rtt == 0 && slowest == 0 {
+		rtt = defaultRTT
+	}
+	return max(max(rtt, slowest)+resendJitter, nackMinRetry)
 }
 
 // UnbindRemoteStream forgets the stream.
@@ -159,22 +191,21 @@ func (g *nackGenerator) run(w interceptor.RTCPWriter) {
 // due gives up on packets past the horizon or asked enough, and returns
 // NACKs for those whose last ask has had time to be answered.
 func (g *nackGenerator) due(now time.Time, sender uint32) []rtcp.Packet {
-	horizon := g.horizon()
-	retry := max(g.rtt()+g.rtt()/4, nackMinRetry)
+	horizon, rtt := g.horizon(), g.rtt()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var pkts []rtcp.Packet
 	for ssrc, st := range g.streams {
 		var seqs []uint16
-		reorderWait := st.reorder.wait(now)
+		firstWait, retry := reorderWait(st.overtaken.get(now)), st.retry(now, rtt)
 		for seq, m := range st.missing {
 			switch {
 			case now.Sub(m.since) > horizon || m.asks >= nackMaxAsks && now.Sub(m.asked) > retry:
 				delete(st.missing, seq)
-			case m.asks == 0 && now.Sub(m.since) < reorderWait:
+			case m.asks == 0 && now.Sub(m.since) < firstWait:
 			case m.asks < nackMaxAsks && (m.asks == 0 || now.Sub(m.asked) >= retry):
 				m.asks++
-				m.asked = now
+				m.askedBefore, m.asked = m.asked, now
 				seqs = append(seqs, seq)
 			}
 		}

@@ -8,8 +8,7 @@ import (
 )
 
 // A missing packet is asked for once it cannot just be overtaken, again
-// after each round trip, at
-// most nackMaxAsks times, and never past the playout horizon; a packet
+// after each round trip, at most nackMaxAsks times, and never past the playout horizon; a packet
 // that arrives is asked for no more; a long gap is not asked for at all.
 func TestNACKGenerator(t *testing.T) {
 	rtt, horizon := 50*time.Millisecond, 300*time.Millisecond
@@ -27,7 +26,7 @@ func TestNACKGenerator(t *testing.T) {
 		t.Errorf("asked again %v before a round trip", got)
 	}
 	st.received(0, at(60), rtt) // resent
-	if w := st.reorder.wait(at(60)); w != reorderMinWait {
+	if w := reorderWait(st.overtaken.get(at(60))); w != reorderMinWait {
 		t.Errorf("a resend taken for reordering: wait %v", w)
 	}
 	if got := asked(80); len(got) != 1 || got[0] != 65535 {
@@ -85,11 +84,78 @@ func TestNACKWaitsOutReordering(t *testing.T) {
 	st.received(7, at(90), rtt)
 	st.received(9, at(90), rtt)
 	st.received(8, at(190), rtt) // overtaken for 100 ms, before any ask
-	if w := st.reorder.wait(at(200)); w != reorderMaxWait {
+	if w := reorderWait(st.overtaken.get(at(200))); w != reorderMaxWait {
 		t.Errorf("wait %v after 100 ms of reordering, want at most %v", w, reorderMaxWait)
 	}
-	if w := st.reorder.wait(at(200).Add(2 * reorderMemory)); w != reorderMinWait {
+	if w := reorderWait(st.overtaken.get(at(200).Add(2 * reorderMemory))); w != reorderMinWait {
 		t.Errorf("wait %v long after the last reordering, want %v", w, reorderMinWait)
+	}
+}
+
+// An ask is made again a round trip after the last, with a little for
+// jitter; a resend that comes only after that teaches the generator to
+// wait as long as it took, and is not taken for a packet overtaken.
+func TestNACKRetryFollowsAnswers(t *testing.T) {
+	rtt, horizon := 40*time.Millisecond, 400*time.Millisecond
+	st, at, asked := nackRig(&rtt, &horizon)
+	for _, seq := range []uint16{1, 3} {
+		st.received(seq, at(0), rtt)
+	}
+	if got := asked(5); len(got) != 1 || got[0] != 2 {
+		t.Fatalf("first ask %v, want [2]", got)
+	}
+	if got := asked(49); len(got) != 0 {
+		t.Errorf("asked again %v within the round trip", got)
+	}
+	if got := asked(50); len(got) != 1 || got[0] != 2 {
+		t.Fatalf("second ask %v, want [2] a round trip and %v after the first", got, resendJitter)
+	}
+	st.received(2, at(55), rtt) // the first ask's resend, 50 ms after it
+	if w := reorderWait(st.overtaken.get(at(55))); w != reorderMinWait {
+		t.Errorf("a late resend taken for reordering: wait %v", w)
+	}
+
+	st.received(5, at(100), rtt)
+	if got := asked(105); len(got) != 1 || got[0] != 4 {
+		t.Fatalf("first ask %v, want [4]", got)
+	}
+	if got := asked(155); len(got) != 0 {
+		t.Errorf("asked again %v before the slowest answer seen (50 ms)", got)
+	}
+	if got := asked(160); len(got) != 1 || got[0] != 4 {
+		t.Errorf("second ask %v, want [4] once 55 ms have passed", got)
+	}
+}
+
+// Before the round trip is measured, an ask is made again after the
+// default guess of it, or after the answers seen once there are some; a
+// packet that comes sooner after its ask than the guess is a resend all
+// the same, not reordering to wait out.
+func TestNACKBeforeRTTMeasured(t *testing.T) {
+	var rtt time.Duration
+	horizon := 400 * time.Millisecond
+	st, at, asked := nackRig(&rtt, &horizon)
+	for _, seq := range []uint16{1, 3, 5} {
+		st.received(seq, at(0), rtt)
+	}
+	if got := asked(5); len(got) != 2 {
+		t.Fatalf("first ask %v, want [2 4]", got)
+	}
+	if got := asked(105); len(got) != 0 {
+		t.Errorf("asked again %v within the default round trip", got)
+	}
+	if got := asked(110); len(got) != 2 {
+		t.Errorf("second ask %v, want [2 4]", got)
+	}
+	st.received(2, at(152), rtt) // 42 ms after the second ask
+	if w := reorderWait(st.overtaken.get(at(152))); w != reorderMinWait {
+		t.Errorf("a resend taken for reordering: wait %v", w)
+	}
+	if got := asked(156); len(got) != 0 {
+		t.Errorf("asked again %v within the answer seen (42 ms)", got)
+	}
+	if got := asked(157); len(got) != 1 || got[0] != 4 {
+		t.Errorf("third ask %v, want [4] 47 ms after the second", got)
 	}
 }
 

@@ -28,6 +28,12 @@ const (
 	// sendWindow is the span over which a retransmission must fit under
 	// the estimate together with the media.
 	sendWindow = time.Second
+	// resendAllowance: resends within this share of the estimate go even
+	// when the encoder's overshoot has filled the window. Dropping one
+	// costs a key frame, many times its size; the encoder pays for it by
+	// skipping a frame (spent). On a narrow link the allowance is less
+	// than one packet, so congestion gets no resend past the estimate.
+	resendAllowance = 0.05
 )
 
 var errPacerFull = errors.New("pacer queue full")
@@ -36,8 +42,8 @@ var errPacerFull = errors.New("pacer queue full")
 // interceptor registered outside the transport-wide sequence numbering so
 // that numbers follow the real send order and the estimator sees real send
 // times. It also keeps retransmissions within the estimate: a resend that
-// would push the last second's total above it, or that comes too late to be
-// played, is dropped.
+// would push the last second's total above it (beyond resendAllowance), or
+// that comes too late to be played, is dropped.
 //
 // Safe for concurrent use; Close stops its goroutine.
 type pacer struct {
@@ -284,8 +290,9 @@ func (s *pacedStream) renumber(h *rtp.Header, resend bool) bool {
 	return true
 }
 
-// resendAllowedLocked: the resend fits under the estimate with what was
-// sent in the last sendWindow, and can still be played.
+// resendAllowedLocked: the resend can still be played, and fits under the
+// estimate with what was sent in the last sendWindow, or within the
+// allowance with the other resends.
 func (p *pacer) resendAllowedLocked(pkt pacedPacket, now time.Time, target int) bool {
 	if !pkt.firstOut.IsZero() && now.Sub(pkt.firstOut) > maxResendAge {
 		return false
@@ -294,7 +301,8 @@ func (p *pacer) resendAllowedLocked(pkt pacedPacket, now time.Time, target int) 
 		return false // older than the pacer remembers: far too late
 	}
 	budget := float64(target) * sendWindow.Seconds() / 8
-	return float64(p.window.total(now)+pkt.size()) <= budget
+	size := float64(pkt.size())
+	return float64(p.window.total(now))+size <= budget || float64(p.resent.total(now))+size <= budget*resendAllowance
 }
 
 // overspent says more was offered lately than the estimate carries: the

@@ -86,7 +86,8 @@ func TestPacerHoldsVideoBoundedly(t *testing.T) {
 }
 
 // A resend goes out ahead of queued video while it fits under the
-// estimate, and is dropped when it would exceed it or comes too late.
+// estimate, or while resends stay within their allowance when the media
+// alone overshot it; otherwise, or when it comes too late, it is dropped.
 func TestPacerBudgetsResends(t *testing.T) {
 	leaktest.Check(t)
 	var target atomic.Int64
@@ -95,20 +96,27 @@ func TestPacerBudgetsResends(t *testing.T) {
 	defer p.Close()
 	var w wire
 	vw := p.BindLocalStream(&interceptor.StreamInfo{SSRC: 1, MimeType: "video/VP8"}, &w)
-	payload := make([]byte, 1000)
-	for seq := range uint16(10) {
+	payload := make([]byte, 1000) // 1012 bytes a packet with its header
+	for seq := range uint16(50) {
 		vw.Write(&rtp.Header{SSRC: 1, SequenceNumber: seq}, payload, nil)
 	}
-	waitFor(t, "the first sends", func() bool { return len(w.sent()) == 10 })
+	waitFor(t, "the first sends", func() bool { return len(w.sent()) == 50 })
 	vw.Write(&rtp.Header{SSRC: 1, SequenceNumber: 3}, payload, nil) // a resend, within budget
-	waitFor(t, "the resend", func() bool { return len(w.sent()) == 11 })
+	waitFor(t, "the resend", func() bool { return len(w.sent()) == 51 })
 	if p.stats.resendBytes.Load() == 0 {
 		t.Error("the resend was not counted as one")
 	}
-	target.Store(8_000) // 1 kB a second: the last second is far over it
+	// 45 kB a second, which the 52 kB sent overshot; the allowance is 2250
+	// bytes, room for one more resend.
+	target.Store(360_000)
 	vw.Write(&rtp.Header{SSRC: 1, SequenceNumber: 4}, payload, nil)
-	waitFor(t, "the resend dropped", func() bool { return p.stats.resendsDropped.Load() == 1 })
-	if got := len(w.sent()); got != 11 {
-		t.Errorf("%d packets out, want 11: a resend over the estimate went", got)
+	waitFor(t, "the resend within the allowance", func() bool { return len(w.sent()) == 52 })
+	vw.Write(&rtp.Header{SSRC: 1, SequenceNumber: 5}, payload, nil)
+	waitFor(t, "the resend past the allowance dropped", func() bool { return p.stats.resendsDropped.Load() == 1 })
+	target.Store(8_000) // 1 kB a second: far less than one packet's allowance
+	vw.Write(&rtp.Header{SSRC: 1, SequenceNumber: 6}, payload, nil)
+	waitFor(t, "the resend dropped", func() bool { return p.stats.resendsDropped.Load() == 2 })
+	if got := len(w.sent()); got != 52 {
+		t.Errorf("%d packets out, want 52: a resend over the estimate went", got)
 	}
 }

@@ -11,31 +11,34 @@ import "time"
 const (
 	reorderMinWait = 5 * time.Millisecond
 	reorderMaxWait = 25 * time.Millisecond
-	// reorderMemory: reordering is remembered for one to two of these.
+	// reorderMemory: what a path showed is remembered for one to two of these.
 	reorderMemory = 10 * time.Second
 )
 
-// reordering is the longest a packet of a stream was overtaken for, in
-// the current and the previous reorderMemory. Not safe for concurrent
-// use.
-type reordering struct {
+// reorderWait is how long to let a missing packet be overtaken before
+// asking for it: a quarter more than the longest reordering remembered.
+func reorderWait(longest time.Duration) time.Duration {
+	return min(max(longest*5/4, reorderMinWait), reorderMaxWait)
+}
+
+// recentLongest is the longest duration noted in the current and the
+// previous reorderMemory. Not safe for concurrent use.
+type recentLongest struct {
 	current, previous time.Duration
 	since             time.Time // start of current
 }
 
-func (r *reordering) note(d time.Duration, now time.Time) {
+func (r *recentLongest) note(d time.Duration, now time.Time) {
 	r.roll(now)
 	r.current = max(r.current, d)
 }
 
-// wait is how long to let a missing packet be overtaken before asking for
-// it: a quarter more than the longest reordering remembered.
-func (r *reordering) wait(now time.Time) time.Duration {
+func (r *recentLongest) get(now time.Time) time.Duration {
 	r.roll(now)
-	return min(max(max(r.current, r.previous)*5/4, reorderMinWait), reorderMaxWait)
+	return max(r.current, r.previous)
 }
 
-func (r *reordering) roll(now time.Time) {
+func (r *recentLongest) roll(now time.Time) {
 	switch age := now.Sub(r.since); {
 	case age < reorderMemory:
 		return

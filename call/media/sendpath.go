@@ -1,6 +1,7 @@
 package media
 
 import (
+	"cmp"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -57,19 +58,22 @@ func (p *sendPath) baseRTT() time.Duration {
 const defaultRTT = 100 * time.Millisecond
 
 func (p *sendPath) rtt() time.Duration {
-	if d := time.Duration(p.rttNanos.Load()); d > 0 {
-		return d
-	}
-	return defaultRTT
+	return cmp.Or(p.measuredRTT(), defaultRTT)
+}
+
+// measuredRTT is the round trip ICE measured, or 0 before its first check.
+func (p *sendPath) measuredRTT() time.Duration {
+	return time.Duration(p.rttNanos.Load())
 }
 
 // horizon is how long a missing video packet may hold the frames behind
-// it: long enough for one resend to arrive, and on a short path for a
-// second when the first ask or its resend was lost too (at 2 % loss that
-// is one lost packet in 25, and giving it up costs a key frame and a
-// freeze); not so long that the picture lags.
+// it: long enough for the third ask's resend to arrive when the first
+// two asks or their resends were lost too (at 2 % loss one lost packet
+// in 25 needs a second ask, one in 600 a third), since giving it up costs
+// a key frame, which takes longer still to come, and a longer freeze; not
+// so long that the picture lags.
 func (p *sendPath) horizon() time.Duration {
-	return min(max(p.rtt()*3/2+60*time.Millisecond, 160*time.Millisecond), 400*time.Millisecond)
+	return min(max(p.rtt()*3+60*time.Millisecond, 200*time.Millisecond), 400*time.Millisecond)
 }
 
 // newSendPath registers the interceptors, innermost (nearest the network)
@@ -85,7 +89,7 @@ func (p *sendPath) horizon() time.Duration {
 // (see estimator.fixed).
 func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Logger, fixed bool) (*sendPath, error) {
 	p := &sendPath{fixed: fixed}
-	p.nacks = newNACKGenerator(p.rtt, p.horizon)
+	p.nacks = newNACKGenerator(p.measuredRTT, p.horizon)
 	lf := pionlog.Factory{Log: log}
 	p.pacer = newPacer(p.target, p.windowOpen, p)
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
