@@ -135,9 +135,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			r.answer(actx, c)
 		}()
 	}
+	restoreGC := quietGC()
 	cpu0 := readCPUTicks()
 	r.placeCalls(ctx, callers, callees)
 	rep.CallsCPU = readCPUTicks().since(cpu0)
+	restoreGC()
 	if len(cfg.Nodes) > 0 {
 		rep.NodeMemory, rep.ServerMemory = nodesMemory(cfg.Nodes)
 	} else {
