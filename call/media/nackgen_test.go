@@ -61,7 +61,7 @@ func TestNACKGenerator(t *testing.T) {
 // A packet that comes after a later one, before a resend could have, was
 // overtaken: the next missing packet is given a quarter longer than that
 // before it is asked for, up to reorderMaxWait, and for no more than
-// twice reorderMemory once the path keeps order again.
+// twice pathMemory once the path keeps order again.
 func TestNACKWaitsOutReordering(t *testing.T) {
 	rtt, horizon := 60*time.Millisecond, 300*time.Millisecond
 	st, at, asked := nackRig(&rtt, &horizon)
@@ -87,7 +87,7 @@ func TestNACKWaitsOutReordering(t *testing.T) {
 	if w := reorderWait(st.overtaken.get(at(200))); w != reorderMaxWait {
 		t.Errorf("wait %v after 100 ms of reordering, want at most %v", w, reorderMaxWait)
 	}
-	if w := reorderWait(st.overtaken.get(at(200).Add(2 * reorderMemory))); w != reorderMinWait {
+	if w := reorderWait(st.overtaken.get(at(200).Add(2 * pathMemory))); w != reorderMinWait {
 		t.Errorf("wait %v long after the last reordering, want %v", w, reorderMinWait)
 	}
 }

@@ -11,8 +11,9 @@ import "time"
 const (
 	reorderMinWait = 5 * time.Millisecond
 	reorderMaxWait = 25 * time.Millisecond
-	// reorderMemory: what a path showed is remembered for one to two of these.
-	reorderMemory = 10 * time.Second
+	// pathMemory: what a path showed (reordering, slow answers) is
+	// remembered for one to two of these.
+	pathMemory = 10 * time.Second
 )
 
 // reorderWait is how long to let a missing packet be overtaken before
@@ -22,7 +23,7 @@ func reorderWait(longest time.Duration) time.Duration {
 }
 
 // recentLongest is the longest duration noted in the current and the
-// previous reorderMemory. Not safe for concurrent use.
+// previous pathMemory. Not safe for concurrent use.
 type recentLongest struct {
 	current, previous time.Duration
 	since             time.Time // start of current
@@ -40,9 +41,9 @@ func (r *recentLongest) get(now time.Time) time.Duration {
 
 func (r *recentLongest) roll(now time.Time) {
 	switch age := now.Sub(r.since); {
-	case age < reorderMemory:
+	case age < pathMemory:
 		return
-	case age < 2*reorderMemory:
+	case age < 2*pathMemory:
 		r.previous = r.current
 	default:
 		r.previous = 0
