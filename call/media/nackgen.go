@@ -22,7 +22,7 @@ const (
 	nackMaxAsks    = 3
 	nackMaxMissing = 256 // a longer gap is an outage: a key frame is cheaper
 	nackMinRetry   = 30 * time.Millisecond
-	// resendJitter is what an answer may take beyond the slowest seen.
+	// resendJitter is what an answer may take beyond the usual.
 	resendJitter = 5 * time.Millisecond
 )
 
@@ -48,7 +48,7 @@ type nackStream struct {
 	highest   uint16
 	missing   map[uint16]*missingPacket
 	overtaken recentLongest // how long packets were overtaken for
-	answered  recentLongest // how long resends took to come after their ask
+	answered  answerTimes   // how long resends took to come after their ask
 }
 
 type missingPacket struct {
@@ -128,7 +128,7 @@ func (s *nackStream) received(seq uint16, now time.Time, rtt time.Duration) {
 // asked for, or so soon after the first ask that no resend could have
 // come, it was overtaken on the way: how long it was missing is
 // reordering to wait out before the next first ask. Otherwise it is a
-// resend, and how long it took after its ask is how long the next ask
+// resend, and how long it took after its ask tells how long the next ask
 // waits before it is made again; one that comes that soon after a later
 // ask answers the ask before it, late. Before the round trip is measured
 // (rtt 0) nothing that came after an ask is taken for overtaken: a guess
@@ -146,15 +146,15 @@ func (s *nackStream) learn(m *missingPacket, now time.Time, rtt time.Duration) {
 }
 
 // retry is how long an ask is given to be answered: the round trip, or
-// longer when resends took longer lately (they wait in the sender's
-// pacer), with a little for jitter. Before the round trip is measured the
-// answers seen stand in for it.
+// longer when resends usually took longer lately (they wait in the
+// sender's pacer), with a little for jitter. Before the round trip is
+// measured the answers seen stand in for it.
 func (s *nackStream) retry(now time.Time, rtt time.Duration) time.Duration {
-	slowest := s.answered.get(now)
-	if rtt == 0 && slowest == 0 {
+	usual := s.answered.usual(now)
+	if rtt == 0 && usual == 0 {
 		rtt = defaultRTT
 	}
-	return max(max(rtt, slowest)+resendJitter, nackMinRetry)
+	return max(max(rtt, usual)+resendJitter, nackMinRetry)
 }
 
 // UnbindRemoteStream forgets the stream.
@@ -176,12 +176,21 @@ func (g *nackGenerator) run(w interceptor.RTCPWriter) {
 	sender := rand.Uint32()
 	tick := time.NewTicker(nackInterval)
 	defer tick.Stop()
+	// Copies of asks made again wait two ticks: Pion's responder, Duet's
+	// sender, refuses a second resend within 5 ms of the first.
+	var again, next []rtcp.Packet
 	for {
 		select {
 		case <-g.closed:
 			return
 		case now := <-tick.C:
-			if pkts := g.due(now, sender); len(pkts) > 0 {
+			if len(again) > 0 {
+				_, _ = w.Write(again, interceptor.Attributes{})
+			}
+			var pkts []rtcp.Packet
+			again = next
+			pkts, next = g.due(now, sender)
+			if len(pkts) > 0 {
 				_, _ = w.Write(pkts, interceptor.Attributes{}) // a lost NACK is asked again
 			}
 		}
@@ -189,14 +198,19 @@ func (g *nackGenerator) run(w interceptor.RTCPWriter) {
 }
 
 // due gives up on packets past the horizon or asked enough, and returns
-// NACKs for those whose last ask has had time to be answered.
-func (g *nackGenerator) due(now time.Time, sender uint32) []rtcp.Packet {
+// NACKs for those whose last ask has had time to be answered, and the
+// same again for those asked before, to be sent two ticks later. A packet
+// asked for again was lost twice already, itself and then its ask or its
+// resend: the copy, in a datagram of its own, keeps one more loss from
+// costing another round trip. A sender that answers both (Duet's) covers
+// a lost resend too; one that does not resend a packet twice within its
+// round trip (libwebrtc's) takes it for the same ask.
+func (g *nackGenerator) due(now time.Time, sender uint32) (pkts, again []rtcp.Packet) {
 	horizon, rtt := g.horizon(), g.rtt()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var pkts []rtcp.Packet
 	for ssrc, st := range g.streams {
-		var seqs []uint16
+		var seqs, reasked []uint16
 		firstWait, retry := reorderWait(st.overtaken.get(now)), st.retry(now, rtt)
 		for seq, m := range st.missing {
 			switch {
@@ -207,6 +221,9 @@ func (g *nackGenerator) due(now time.Time, sender uint32) []rtcp.Packet {
 				m.asks++
 				m.askedBefore, m.asked = m.asked, now
 				seqs = append(seqs, seq)
+				if m.asks > 1 {
+					reasked = append(reasked, seq)
+				}
 			}
 		}
 		if len(seqs) > 0 {
@@ -215,8 +232,14 @@ func (g *nackGenerator) due(now time.Time, sender uint32) []rtcp.Packet {
 			pkts = append(pkts, &rtcp.TransportLayerNack{SenderSSRC: sender, MediaSSRC: ssrc,
 				Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)})
 		}
+		if len(reasked) > 0 {
+			sortSeqs(reasked)
+			g.asked.Add(uint64(len(reasked)))
+			again = append(again, &rtcp.TransportLayerNack{SenderSSRC: sender, MediaSSRC: ssrc,
+				Nacks: rtcp.NackPairsFromSequenceNumbers(reasked)})
+		}
 	}
-	return pkts
+	return pkts, again
 }
 
 // sortSeqs orders sequence numbers by RTP order, wrap included, as

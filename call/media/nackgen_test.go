@@ -1,10 +1,14 @@
 package media
 
 import (
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
+
+	"duet/call/leaktest"
 )
 
 // A missing packet is asked for once it cannot just be overtaken, again
@@ -120,7 +124,7 @@ func TestNACKRetryFollowsAnswers(t *testing.T) {
 		t.Fatalf("first ask %v, want [4]", got)
 	}
 	if got := asked(155); len(got) != 0 {
-		t.Errorf("asked again %v before the slowest answer seen (50 ms)", got)
+		t.Errorf("asked again %v before the answer seen (50 ms)", got)
 	}
 	if got := asked(160); len(got) != 1 || got[0] != 4 {
 		t.Errorf("second ask %v, want [4] once 55 ms have passed", got)
@@ -159,6 +163,33 @@ func TestNACKBeforeRTTMeasured(t *testing.T) {
 	}
 }
 
+// An answer far slower than the others does not space every later ask by
+// it: the next ask waits for what three in four of the answers took.
+func TestNACKRetryIgnoresRareSlowAnswers(t *testing.T) {
+	var st nackStream
+	now := time.Unix(0, 0)
+	for i := range 12 {
+		took := 42 * time.Millisecond
+		if i == 5 {
+			took = 84 * time.Millisecond
+		}
+		st.answered.note(took, now.Add(time.Duration(i)*time.Second))
+	}
+	now = now.Add(12 * time.Second)
+	if got, want := st.retry(now, 40*time.Millisecond), 42*time.Millisecond+resendJitter; got != want {
+		t.Errorf("retry %v after one slow answer in twelve, want %v", got, want)
+	}
+	for i := range 4 {
+		st.answered.note(70*time.Millisecond, now.Add(time.Duration(i)*time.Millisecond))
+	}
+	if got, want := st.retry(now, 40*time.Millisecond), 70*time.Millisecond+resendJitter; got != want {
+		t.Errorf("retry %v once a quarter of the answers took 70 ms or more, want %v", got, want)
+	}
+	if got := st.retry(now.Add(time.Hour), 40*time.Millisecond); got != 40*time.Millisecond+resendJitter {
+		t.Errorf("retry %v an hour later, want the round trip and %v", got, resendJitter)
+	}
+}
+
 // nackRig is a NACK generator with one stream, a clock in milliseconds,
 // and what it asks for at a time.
 func nackRig(rtt, horizon *time.Duration) (*nackStream, func(int) time.Time, func(int) []uint16) {
@@ -169,7 +200,8 @@ func nackRig(rtt, horizon *time.Duration) (*nackStream, func(int) time.Time, fun
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	asked := func(ms int) []uint16 {
 		var seqs []uint16
-		for _, p := range g.due(at(ms), 9) {
+		pkts, _ := g.due(at(ms), 9)
+		for _, p := range pkts {
 			for _, pair := range p.(*rtcp.TransportLayerNack).Nacks {
 				seqs = append(seqs, pair.PacketList()...)
 			}
@@ -177,4 +209,61 @@ func nackRig(rtt, horizon *time.Duration) (*nackStream, func(int) time.Time, fun
 		return seqs
 	}
 	return st, at, asked
+}
+
+// A packet asked for again is asked twice, in two datagrams two ticks apart,
+// so that a lost NACK does not cost another round trip; a first ask goes
+// once.
+func TestNACKAsksAgainTwice(t *testing.T) {
+	leaktest.Check(t)
+	// A round trip of a second: no ask is due again while the test looks.
+	g := newNACKGenerator(func() time.Duration { return time.Second },
+		func() time.Duration { return time.Minute })
+	now := time.Now()
+	st := &nackStream{missing: map[uint16]*missingPacket{
+		7: {since: now.Add(-3 * time.Second), asked: now.Add(-2 * time.Second), asks: 1},
+		9: {since: now},
+	}}
+	g.streams[1] = st
+	writes := make(chan []uint16, 16)
+	g.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
+		var seqs []uint16
+		for _, p := range pkts {
+			for _, pair := range p.(*rtcp.TransportLayerNack).Nacks {
+				seqs = append(seqs, pair.PacketList()...)
+			}
+		}
+		writes <- seqs
+		return 0, nil
+	}))
+	defer g.Close()
+	var asks7, asks9 int
+	deadline := time.After(5 * time.Second)
+	for asks7 < 2 || asks9 < 1 {
+		select {
+		case seqs := <-writes:
+			for _, seq := range seqs {
+				switch seq {
+				case 7:
+					asks7++
+				case 9:
+					asks9++
+				}
+			}
+			if slices.Contains(seqs, 7) && slices.Contains(seqs, 9) && asks7 > 1 {
+				t.Fatalf("the copy of the second ask shares a datagram: %v", seqs)
+			}
+		case <-deadline:
+			t.Fatalf("in 5 s packet 7 was asked %d times, 9 %d times", asks7, asks9)
+		}
+	}
+	g.Close()
+	close(writes)
+	for seqs := range writes {
+		for _, seq := range seqs {
+			if seq == 9 {
+				t.Errorf("a first ask was repeated: %v", seqs)
+			}
+		}
+	}
 }
