@@ -10,6 +10,10 @@ import (
 // SQLITE_FULL) and free it again by raising the limit.
 func SetDBPageLimit(cfg *Config, limit func() int64) { cfg.dbPageLimit = limit }
 
+// ShutdownWait is how long Close waits for clients to take their close
+// frame before it cuts them off.
+const ShutdownWait = shutdownWait
+
 // SetTokenHashCost makes new token hashes cost passes and memoryKiB until
 // the test ends. The call-flow tests sign dozens of accounts in under the
 // race detector, where a production-cost hash takes a third of a second;
