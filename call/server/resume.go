@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -17,7 +18,14 @@ import (
 // owner's answer is the login's activeCall. An owner that no longer hears
 // (no responders: dead, or cut off and about to fence) has its call taken
 // over by the node the device came to, as its loss would have it taken
-// over a moment later.
+// over a moment later. Not at the first silence: after NATS itself was
+// down, a device may come back through a node that reconnected before the
+// owner did, and taking over a live owner's call leaves two nodes holding
+// it; the ask is repeated for longer than a node's reconnect wait.
+const (
+	resumeRetryFor   = time.Second
+	resumeRetryEvery = 50 * time.Millisecond
+)
 
 func resumeSubject(node string) string { return "duet.node." + node + ".resume" }
 
@@ -42,7 +50,7 @@ func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
 	c.metrics.sent.WithLabelValues(kindResume).Inc()
-	reply, err := c.nc.RequestMsgWithContext(ctx, m)
+	reply, err := c.askOwner(ctx, m)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
 		c.takeOverCall(ctx, held)
@@ -56,6 +64,23 @@ func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto
 		return nil
 	}
 	return ac
+}
+
+// askOwner sends the resume request, again while no node listens on the
+// owner's subject, for up to resumeRetryFor.
+func (c *cluster) askOwner(ctx context.Context, m *nats.Msg) (*nats.Msg, error) {
+	giveUp := time.Now().Add(resumeRetryFor)
+	for {
+		reply, err := c.nc.RequestMsgWithContext(ctx, m)
+		if !errors.Is(err, nats.ErrNoResponders) || time.Now().After(giveUp) {
+			return reply, err
+		}
+		select {
+		case <-time.After(resumeRetryEvery):
+		case <-ctx.Done():
+			return nil, err
+		}
+	}
 }
 
 // resumeRequested hands a call back to one of its devices that signed in
