@@ -328,7 +328,10 @@ func (r *run) answer(ctx context.Context, c *call.Client) {
 			if t0, ok := r.ringAt.LoadAndDelete(c.Account()); ok {
 				r.ring.add(time.Since(t0.(time.Time)))
 			}
-			sctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+			// An answer under way is finished, not cut short when the run
+			// stops answering: the caller may count its call complete
+			// before the callee's startRtc has returned.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
 			if err := c.Response(sctx, bc.CID, true); err != nil {
 				r.errs.add("answer", err)
 			} else if _, err := c.StartRTC(sctx, 0); err != nil {
