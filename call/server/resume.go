@@ -23,7 +23,7 @@ import (
 // owner did, and taking over a live owner's call leaves two nodes holding
 // it; the ask is repeated for longer than a node's reconnect wait.
 const (
-	resumeRetryFor   = time.Second
+	resumeRetryFor   = 400 * time.Millisecond
 	resumeRetryEvery = 50 * time.Millisecond
 )
 
