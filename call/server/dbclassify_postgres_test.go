@@ -59,8 +59,10 @@ func TestClassifyRealPostgresErrors(t *testing.T) {
 			return insert(open(t, url+"&default_transaction_read_only=on", 0), "ro")
 		}, faultReadOnly, "not a standby"},
 		{"statement timeout", func(t *testing.T) error {
-			s := open(t, url+"&statement_timeout=1", 0)
-			return s.exec(ctx, `SELECT pg_sleep(1)`)
+			// Long enough for opening (its schema check) on a loaded
+			// machine, far shorter than the sleep.
+			s := open(t, url+"&statement_timeout=500", 0)
+			return s.exec(ctx, `SELECT pg_sleep(5)`)
 		}, faultTimeout, "did not answer in time"},
 		{"no such database", func(t *testing.T) error {
 			_, err := openStore(pg.URL("nosuchdb", ""))
