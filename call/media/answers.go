@@ -28,15 +28,17 @@ func (a *answerTimes) note(d time.Duration, now time.Time) {
 // usual is the answer time three in four of the samples of the last
 // 2 × pathMemory were within; 0 with none.
 func (a *answerTimes) usual(now time.Time) time.Duration {
-	var recent []time.Duration
+	var recent [answerSamples]time.Duration // on the stack: asked every tick
+	n := 0
 	for i := range min(a.n, answerSamples) {
 		if now.Sub(a.at[i]) <= 2*pathMemory {
-			recent = append(recent, a.took[i])
+			recent[n] = a.took[i]
+			n++
 		}
 	}
-	if len(recent) == 0 {
+	if n == 0 {
 		return 0
 	}
-	slices.Sort(recent)
-	return recent[(len(recent)-1)*3/4]
+	slices.Sort(recent[:n])
+	return recent[(n-1)*3/4]
 }

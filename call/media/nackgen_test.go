@@ -105,30 +105,18 @@ func TestNACKRetryFollowsAnswers(t *testing.T) {
 	for _, seq := range []uint16{1, 3} {
 		st.received(seq, at(0), rtt)
 	}
-	if got := asked(5); len(got) != 1 || got[0] != 2 {
-		t.Fatalf("first ask %v, want [2]", got)
-	}
-	if got := asked(49); len(got) != 0 {
-		t.Errorf("asked again %v within the round trip", got)
-	}
-	if got := asked(50); len(got) != 1 || got[0] != 2 {
-		t.Fatalf("second ask %v, want [2] a round trip and %v after the first", got, resendJitter)
-	}
+	mustAsk(t, asked(5), "first ask", 2)
+	wantAsks(t, asked(49), "within the round trip")
+	mustAsk(t, asked(50), "second ask, a round trip and resendJitter after the first", 2)
 	st.received(2, at(55), rtt) // the first ask's resend, 50 ms after it
 	if w := reorderWait(st.overtaken.get(at(55))); w != reorderMinWait {
 		t.Errorf("a late resend taken for reordering: wait %v", w)
 	}
 
 	st.received(5, at(100), rtt)
-	if got := asked(105); len(got) != 1 || got[0] != 4 {
-		t.Fatalf("first ask %v, want [4]", got)
-	}
-	if got := asked(155); len(got) != 0 {
-		t.Errorf("asked again %v before the answer seen (50 ms)", got)
-	}
-	if got := asked(160); len(got) != 1 || got[0] != 4 {
-		t.Errorf("second ask %v, want [4] once 55 ms have passed", got)
-	}
+	mustAsk(t, asked(105), "first ask", 4)
+	wantAsks(t, asked(155), "before the answer seen (50 ms)")
+	wantAsks(t, asked(160), "second ask once 55 ms have passed", 4)
 }
 
 // Before the round trip is measured, an ask is made again after the
@@ -142,24 +130,32 @@ func TestNACKBeforeRTTMeasured(t *testing.T) {
 	for _, seq := range []uint16{1, 3, 5} {
 		st.received(seq, at(0), rtt)
 	}
-	if got := asked(5); len(got) != 2 {
-		t.Fatalf("first ask %v, want [2 4]", got)
-	}
-	if got := asked(105); len(got) != 0 {
-		t.Errorf("asked again %v within the default round trip", got)
-	}
-	if got := asked(110); len(got) != 2 {
-		t.Errorf("second ask %v, want [2 4]", got)
-	}
+	mustAsk(t, asked(5), "first ask", 2, 4)
+	wantAsks(t, asked(105), "within the default round trip")
+	wantAsks(t, asked(110), "second ask", 2, 4)
 	st.received(2, at(152), rtt) // 42 ms after the second ask
 	if w := reorderWait(st.overtaken.get(at(152))); w != reorderMinWait {
 		t.Errorf("a resend taken for reordering: wait %v", w)
 	}
-	if got := asked(156); len(got) != 0 {
-		t.Errorf("asked again %v within the answer seen (42 ms)", got)
+	wantAsks(t, asked(156), "within the answer seen (42 ms)")
+	wantAsks(t, asked(157), "third ask, 47 ms after the second", 4)
+}
+
+// wantAsks checks that an ask was for exactly want (none when empty).
+func wantAsks(t *testing.T, got []uint16, what string, want ...uint16) bool {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: asked for %v, want %v", what, got, want)
+		return false
 	}
-	if got := asked(157); len(got) != 1 || got[0] != 4 {
-		t.Errorf("third ask %v, want [4] 47 ms after the second", got)
+	return true
+}
+
+// mustAsk is wantAsks, ending the test when it fails.
+func mustAsk(t *testing.T, got []uint16, what string, want ...uint16) {
+	t.Helper()
+	if !wantAsks(t, got, what, want...) {
+		t.FailNow()
 	}
 }
 

@@ -35,6 +35,9 @@ const (
 	devicesBucket  = "duet-devices"
 	defaultNodeTTL = 6 * time.Second
 	natsTimeout    = 5 * time.Second
+	// natsReconnectWait spaces a node's attempts to reach NATS again
+	// (nats.go adds up to 100 ms of jitter).
+	natsReconnectWait = 250 * time.Millisecond
 )
 
 // cluster is this node's link to the others: it publishes the node's
@@ -107,7 +110,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: node name %q must be set and hold no dots, spaces, * or >", cfg.Node)
 	}
 	nc, err := nats.Connect(cfg.URL, nats.Name("duet "+cfg.Node), nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond))
+		nats.ReconnectWait(natsReconnectWait))
 	if err != nil {
 		return nil, fmt.Errorf("join cluster at %s: %w", cfg.URL, err)
 	}

@@ -21,9 +21,10 @@ import (
 // over a moment later. Not at the first silence: after NATS itself was
 // down, a device may come back through a node that reconnected before the
 // owner did, and taking over a live owner's call leaves two nodes holding
-// it; the ask is repeated for longer than a node's reconnect wait.
+// it; the ask is repeated for longer than a node's reconnect wait and its
+// jitter.
 const (
-	resumeRetryFor   = 400 * time.Millisecond
+	resumeRetryFor   = natsReconnectWait + 150*time.Millisecond
 	resumeRetryEvery = 50 * time.Millisecond
 )
 
