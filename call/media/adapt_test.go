@@ -40,7 +40,9 @@ func TestEstimateFollowsCapacity(t *testing.T) {
 	l := newLink(t, linkConfig{Rate: 2_500_000, Delay: 20 * time.Millisecond})
 	scene := &devices.CaptureConfig{CameraID: devices.SyntheticSceneCameraID, MicrophoneID: devices.SyntheticMicrophoneID,
 		Audio: true, Video: true, Width: 480, Height: 360, FPS: 15}
-	alice.capture, bob.capture = scene, scene
+	// Only alice's sending is measured; bob sends the small test pattern,
+	// so a busy machine's delays in the emulated link stay out of it.
+	alice.capture = scene
 	alice.logs.debug = os.Getenv("DUET_DEBUG_LOG") != "" // the estimator's decisions, in the log shown on failure
 	connect(t, alice, bob, media.Config{Net: l.A}, media.Config{Net: l.B})
 	s := alice.media()

@@ -66,7 +66,7 @@ func New(t testing.TB, cfg Config) *Link {
 		if cfg.Rate > 0 {
 			// The queue shapes what arrives at this host: the other's
 			// sending direction.
-			tbf := vnet.NewTBFQueue(cfg.Rate, 3000, queueBytes(cfg.Rate, cfg.Queue))
+			tbf := vnet.NewTBFQueue(cfg.Rate, burstBytes(cfg.Rate), queueBytes(cfg.Rate, cfg.Queue))
 			q, err := vnet.NewQueue(nic, tbf)
 			if err != nil {
 				t.Fatal(err)
@@ -86,6 +86,15 @@ func New(t testing.TB, cfg Config) *Link {
 	}
 	t.Cleanup(func() { router.Stop() })
 	return l
+}
+
+// burstBytes is how much the bottleneck passes at once after a pause:
+// 20 ms at its rate, as a home router's shaper does. The queue is a
+// goroutine that lets one packet through each time it runs; with a bucket
+// of only a couple of packets, a busy machine that runs it late would take
+// capacity from the link.
+func burstBytes(rate int) int {
+	return max(rate/8/50, 3000)
 }
 
 func queueBytes(rate int, d time.Duration) int64 {
@@ -129,10 +138,11 @@ func ipOf(c vnet.Chunk) string {
 	return ""
 }
 
-// SetRate changes the bottleneck's rate both ways.
+// SetRate changes the bottleneck's rate both ways, and its burst with it.
 func (l *Link) SetRate(rate int) {
 	for _, q := range l.queues {
 		q.SetRate(rate)
+		q.SetBurst(burstBytes(rate))
 	}
 }
 
