@@ -33,7 +33,7 @@ const (
 	// costs a key frame, many times its size; the encoder pays for it by
 	// skipping a frame (spent). On a narrow link the allowance is less
 	// than one packet, so congestion gets no resend past the estimate.
-	resendAllowance = 0.05
+	resendAllowance = 0.08
 )
 
 var errPacerFull = errors.New("pacer queue full")
