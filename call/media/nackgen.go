@@ -49,14 +49,12 @@ type nackStream struct {
 	missing   map[uint16]*missingPacket
 	overtaken recentLongest // how long packets were overtaken for
 	answered  answerTimes   // how long resends took to come after their ask
-	tail      frameTail     // whether the packet after highest is overdue
 }
 
 type missingPacket struct {
 	since, asked time.Time
 	askedBefore  time.Time // the ask before the last
 	asks         int
-	overdue      bool // not seen missing, only late: the end of a frame
 }
 
 func newNACKGenerator(rtt, horizon func() time.Duration) *nackGenerator {
@@ -87,8 +85,7 @@ func (g *nackGenerator) BindRemoteStream(info *interceptor.StreamInfo, r interce
 		}
 		rtt := g.rtt()
 		g.mu.Lock()
-		// Padding (a probe's) is part of no frame: nothing follows it.
-		st.received(h.SequenceNumber, h.Marker || h.Padding, time.Now(), rtt)
+		st.received(h.SequenceNumber, time.Now(), rtt)
 		g.mu.Unlock()
 		return n, attr, nil
 	})
@@ -103,12 +100,10 @@ func negotiatedNACK(info *interceptor.StreamInfo) bool {
 	return false
 }
 
-// received notes a packet, the last of its frame or not: it fills a gap,
-// or opens one.
-func (s *nackStream) received(seq uint16, endsFrame bool, now time.Time, rtt time.Duration) {
+// received notes a packet: it fills a gap, or opens one.
+func (s *nackStream) received(seq uint16, now time.Time, rtt time.Duration) {
 	if !s.started {
 		s.started, s.highest = true, seq
-		s.tail.received(false, endsFrame, now)
 		return
 	}
 	if !seqBefore(s.highest, seq) {
@@ -118,24 +113,15 @@ func (s *nackStream) received(seq uint16, endsFrame bool, now time.Time, rtt tim
 		}
 		return
 	}
-	asked := s.missing[s.highest+1] != nil && s.missing[s.highest+1].asks > 0
-	paced := seq == s.highest+1 && !asked
-	if m, ok := s.missing[seq]; ok { // overdue, and here after all
-		s.learn(m, now, rtt)
-		delete(s.missing, seq)
-	}
 	gap := int(seq - s.highest - 1)
 	if gap > nackMaxMissing {
 		clear(s.missing)
 	} else {
 		for i := 1; i <= gap; i++ {
-			if _, ok := s.missing[s.highest+uint16(i)]; !ok {
-				s.missing[s.highest+uint16(i)] = &missingPacket{since: now}
-			}
+			s.missing[s.highest+uint16(i)] = &missingPacket{since: now}
 		}
 	}
 	s.highest = seq
-	s.tail.received(paced, endsFrame, now)
 }
 
 // learn tells from when a missing packet came how it came. Before it was
@@ -150,7 +136,6 @@ func (s *nackStream) received(seq uint16, endsFrame bool, now time.Time, rtt tim
 func (s *nackStream) learn(m *missingPacket, now time.Time, rtt time.Duration) {
 	sinceAsk := now.Sub(m.asked)
 	switch {
-	case m.overdue: // paced late or resent: no telling which
 	case m.asks == 0 || m.asks == 1 && sinceAsk < rtt/2:
 		s.overtaken.note(now.Sub(m.since), now)
 	case sinceAsk >= rtt/2:
@@ -227,9 +212,6 @@ func (g *nackGenerator) due(now time.Time, sender uint32) (pkts, again []rtcp.Pa
 	for ssrc, st := range g.streams {
 		var seqs, reasked []uint16
 		firstWait, retry := reorderWait(st.overtaken.get(now)), st.retry(now, rtt)
-		if since, ok := st.tail.overdue(now); ok {
-			st.missing[st.highest+1] = &missingPacket{since: since, overdue: true}
-		}
 		for seq, m := range st.missing {
 			switch {
 			case now.Sub(m.since) > horizon || m.asks >= nackMaxAsks && now.Sub(m.asked) > retry:

@@ -18,7 +18,7 @@ func TestNACKGenerator(t *testing.T) {
 	rtt, horizon := 50*time.Millisecond, 300*time.Millisecond
 	st, at, asked := nackRig(&rtt, &horizon)
 	for _, seq := range []uint16{65533, 65534, 1, 2} { // 65535 and 0 lost, across the wrap
-		st.received(seq, true, at(0), rtt)
+		st.received(seq, at(0), rtt)
 	}
 	if got := asked(3); len(got) != 0 {
 		t.Fatalf("asked for %v before they could be told from reordered packets", got)
@@ -29,7 +29,7 @@ func TestNACKGenerator(t *testing.T) {
 	if got := asked(50); len(got) != 0 {
 		t.Errorf("asked again %v before a round trip", got)
 	}
-	st.received(0, true, at(60), rtt) // resent
+	st.received(0, at(60), rtt) // resent
 	if w := reorderWait(st.overtaken.get(at(60))); w != reorderMinWait {
 		t.Errorf("a resend taken for reordering: wait %v", w)
 	}
@@ -48,11 +48,11 @@ func TestNACKGenerator(t *testing.T) {
 		t.Errorf("still waiting for %v", st.missing)
 	}
 
-	st.received(uint16(2+nackMaxMissing+2), true, at(400), rtt) // an outage
+	st.received(uint16(2+nackMaxMissing+2), at(400), rtt) // an outage
 	if got := asked(410); len(got) != 0 {
 		t.Errorf("asked for %d packets of an outage", len(got))
 	}
-	st.received(uint16(2+nackMaxMissing+4), true, at(400), rtt)
+	st.received(uint16(2+nackMaxMissing+4), at(400), rtt)
 	horizon = 100 * time.Millisecond
 	if got := asked(430); len(got) != 1 {
 		t.Errorf("asked %v for one lost packet", got)
@@ -70,13 +70,13 @@ func TestNACKWaitsOutReordering(t *testing.T) {
 	rtt, horizon := 60*time.Millisecond, 300*time.Millisecond
 	st, at, asked := nackRig(&rtt, &horizon)
 	for _, seq := range []uint16{1, 2, 4} {
-		st.received(seq, true, at(0), rtt)
+		st.received(seq, at(0), rtt)
 	}
 	if got := asked(10); len(got) != 1 || got[0] != 3 {
 		t.Fatalf("first ask %v, want [3]", got)
 	}
-	st.received(3, true, at(12), rtt) // 2 ms after the ask: the packet itself
-	st.received(6, true, at(20), rtt)
+	st.received(3, at(12), rtt) // 2 ms after the ask: the packet itself
+	st.received(6, at(20), rtt)
 	if got := asked(30); len(got) != 0 {
 		t.Errorf("asked for %v within the reordering seen (12 ms)", got)
 	}
@@ -84,10 +84,10 @@ func TestNACKWaitsOutReordering(t *testing.T) {
 		t.Errorf("ask after the reordering seen: %v, want [5]", got)
 	}
 
-	st.received(5, true, at(80), rtt) // 44 ms after the ask: a resend
-	st.received(7, true, at(90), rtt)
-	st.received(9, true, at(90), rtt)
-	st.received(8, true, at(190), rtt) // overtaken for 100 ms, before any ask
+	st.received(5, at(80), rtt) // 44 ms after the ask: a resend
+	st.received(7, at(90), rtt)
+	st.received(9, at(90), rtt)
+	st.received(8, at(190), rtt) // overtaken for 100 ms, before any ask
 	if w := reorderWait(st.overtaken.get(at(200))); w != reorderMaxWait {
 		t.Errorf("wait %v after 100 ms of reordering, want at most %v", w, reorderMaxWait)
 	}
@@ -103,17 +103,17 @@ func TestNACKRetryFollowsAnswers(t *testing.T) {
 	rtt, horizon := 40*time.Millisecond, 400*time.Millisecond
 	st, at, asked := nackRig(&rtt, &horizon)
 	for _, seq := range []uint16{1, 3} {
-		st.received(seq, true, at(0), rtt)
+		st.received(seq, at(0), rtt)
 	}
 	mustAsk(t, asked(5), "first ask", 2)
 	wantAsks(t, asked(49), "within the round trip")
 	mustAsk(t, asked(50), "second ask, a round trip and resendJitter after the first", 2)
-	st.received(2, true, at(55), rtt) // the first ask's resend, 50 ms after it
+	st.received(2, at(55), rtt) // the first ask's resend, 50 ms after it
 	if w := reorderWait(st.overtaken.get(at(55))); w != reorderMinWait {
 		t.Errorf("a late resend taken for reordering: wait %v", w)
 	}
 
-	st.received(5, true, at(100), rtt)
+	st.received(5, at(100), rtt)
 	mustAsk(t, asked(105), "first ask", 4)
 	wantAsks(t, asked(155), "before the answer seen (50 ms)")
 	wantAsks(t, asked(160), "second ask once 55 ms have passed", 4)
@@ -128,12 +128,12 @@ func TestNACKBeforeRTTMeasured(t *testing.T) {
 	horizon := 400 * time.Millisecond
 	st, at, asked := nackRig(&rtt, &horizon)
 	for _, seq := range []uint16{1, 3, 5} {
-		st.received(seq, true, at(0), rtt)
+		st.received(seq, at(0), rtt)
 	}
 	mustAsk(t, asked(5), "first ask", 2, 4)
 	wantAsks(t, asked(105), "within the default round trip")
 	wantAsks(t, asked(110), "second ask", 2, 4)
-	st.received(2, true, at(152), rtt) // 42 ms after the second ask
+	st.received(2, at(152), rtt) // 42 ms after the second ask
 	if w := reorderWait(st.overtaken.get(at(152))); w != reorderMinWait {
 		t.Errorf("a resend taken for reordering: wait %v", w)
 	}
