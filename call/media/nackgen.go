@@ -210,7 +210,7 @@ func (g *nackGenerator) due(now time.Time, sender uint32) (pkts, again []rtcp.Pa
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for ssrc, st := range g.streams {
-		var seqs, reasked []uint16
+		var seqs []uint16
 		firstWait, retry := reorderWait(st.overtaken.get(now)), st.retry(now, rtt)
 		for seq, m := range st.missing {
 			switch {
@@ -221,19 +221,22 @@ func (g *nackGenerator) due(now time.Time, sender uint32) (pkts, again []rtcp.Pa
 				m.asks++
 				m.askedBefore, m.asked = m.asked, now
 				seqs = append(seqs, seq)
-				if m.asks > 1 {
-					reasked = append(reasked, seq)
-				}
 			}
 		}
-		if len(seqs) > 0 {
-			sortSeqs(seqs)
-			g.asked.Add(uint64(len(seqs)))
-			pkts = append(pkts, &rtcp.TransportLayerNack{SenderSSRC: sender, MediaSSRC: ssrc,
-				Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)})
+		if len(seqs) == 0 {
+			continue
+		}
+		sortSeqs(seqs)
+		g.asked.Add(uint64(len(seqs)))
+		pkts = append(pkts, &rtcp.TransportLayerNack{SenderSSRC: sender, MediaSSRC: ssrc,
+			Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)})
+		var reasked []uint16 // in order, as seqs is
+		for _, seq := range seqs {
+			if st.missing[seq].asks > 1 {
+				reasked = append(reasked, seq)
+			}
 		}
 		if len(reasked) > 0 {
-			sortSeqs(reasked)
 			g.asked.Add(uint64(len(reasked)))
 			again = append(again, &rtcp.TransportLayerNack{SenderSSRC: sender, MediaSSRC: ssrc,
 				Nacks: rtcp.NackPairsFromSequenceNumbers(reasked)})

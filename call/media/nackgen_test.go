@@ -195,16 +195,21 @@ func nackRig(rtt, horizon *time.Duration) (*nackStream, func(int) time.Time, fun
 	t0 := time.Unix(0, 0)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	asked := func(ms int) []uint16 {
-		var seqs []uint16
 		pkts, _ := g.due(at(ms), 9)
-		for _, p := range pkts {
-			for _, pair := range p.(*rtcp.TransportLayerNack).Nacks {
-				seqs = append(seqs, pair.PacketList()...)
-			}
-		}
-		return seqs
+		return nackSeqs(pkts)
 	}
 	return st, at, asked
+}
+
+// nackSeqs is every sequence number the NACKs in pkts ask for.
+func nackSeqs(pkts []rtcp.Packet) []uint16 {
+	var seqs []uint16
+	for _, p := range pkts {
+		for _, pair := range p.(*rtcp.TransportLayerNack).Nacks {
+			seqs = append(seqs, pair.PacketList()...)
+		}
+	}
+	return seqs
 }
 
 // A packet asked for again is asked twice, in two datagrams two ticks apart,
@@ -223,13 +228,7 @@ func TestNACKAsksAgainTwice(t *testing.T) {
 	g.streams[1] = st
 	writes := make(chan []uint16, 16)
 	g.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
-		var seqs []uint16
-		for _, p := range pkts {
-			for _, pair := range p.(*rtcp.TransportLayerNack).Nacks {
-				seqs = append(seqs, pair.PacketList()...)
-			}
-		}
-		writes <- seqs
+		writes <- nackSeqs(pkts)
 		return 0, nil
 	}))
 	defer g.Close()

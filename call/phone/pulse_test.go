@@ -50,12 +50,10 @@ func TestPulseEchoCancellation(t *testing.T) {
 	bob := r.phone("bob", 1000)
 
 	aec.Store(false)
-	loud := func(dbfs float64) bool { return dbfs > -30 }
-	off := echoLevels(t, bob, alice, false, loud, func(l []float64) bool { return loud(meanLevel(l)) }, 2)
+	off := echoLevels(t, bob, alice, false, func(dbfs float64) bool { return dbfs > -30 }, 2)
 	aec.Store(true)
 	limit := meanLevel(off) - minEchoCut
-	cut := func(dbfs float64) bool { return dbfs < limit }
-	on := echoLevels(t, bob, alice, true, cut, func(l []float64) bool { return cut(meanLevel(l)) }, 3)
+	on := echoLevels(t, bob, alice, true, func(dbfs float64) bool { return dbfs < limit }, 3)
 	t.Logf("bob's tone back at bob: %.1f dBFS (%.1f) with alice's echo cancellation off, %.1f dBFS (%.1f) on: %.1f dB lower",
 		meanLevel(off), off, meanLevel(on), on, meanLevel(off)-meanLevel(on))
 	if meanLevel(on) > limit {
@@ -92,11 +90,11 @@ func echoDevices(t *testing.T) (speaker, mic devices.Device) {
 
 // echoLevels has caller call callee, waits until the callee hears the
 // caller's tone (its microphone processed or not) and the caller's level
-// of it coming back settles (settled holds), and returns the first n
-// levels in a row that the caller measures (a second apart, 200 ms each)
-// and that are steady, or the last n if echoRelapses more do not find
-// them; then it hangs up.
-func echoLevels(t *testing.T, caller, callee *testPhone, processed bool, settled func(dbfs float64) bool, steady func(levels []float64) bool, n int) []float64 {
+// of it coming back settles (one level holds want), and returns the first
+// n levels in a row that the caller measures (a second apart, 200 ms
+// each) whose mean holds want, or the last n if echoRelapses more do not
+// find them; then it hangs up.
+func echoLevels(t *testing.T, caller, callee *testPhone, processed bool, want func(dbfs float64) bool, n int) []float64 {
 	t.Helper()
 	_, sc, se := connectCall(t, caller, callee, proto.CallTypeAudio)
 	eventually(t, callee.account+" hearing "+caller.account, func() bool {
@@ -113,13 +111,13 @@ func echoLevels(t *testing.T, caller, callee *testPhone, processed bool, settled
 	var settling []float64
 	eventually(t, caller.account+"'s echo level settling", func() bool {
 		settling = append(settling, nextStats(t, sc).AudioDBFS)
-		return settled(settling[len(settling)-1])
+		return want(settling[len(settling)-1])
 	})
 	t.Logf("%s's echo level while settling, a second apart: %.1f dBFS", caller.account, settling)
 	var levels []float64
 	for len(levels) < n+echoRelapses {
 		levels = append(levels, nextStats(t, sc).AudioDBFS)
-		if len(levels) >= n && steady(levels[len(levels)-n:]) {
+		if len(levels) >= n && want(meanLevel(levels[len(levels)-n:])) {
 			break
 		}
 	}

@@ -68,7 +68,8 @@ func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto
 }
 
 // askOwner sends the resume request, again while no node listens on the
-// owner's subject, for up to resumeRetryFor.
+// owner's subject, for up to resumeRetryFor. A ctx done while it waits
+// ends the asking with ctx's error: no answer is not the owner's silence.
 func (c *cluster) askOwner(ctx context.Context, m *nats.Msg) (*nats.Msg, error) {
 	giveUp := time.Now().Add(resumeRetryFor)
 	for {
@@ -79,7 +80,7 @@ func (c *cluster) askOwner(ctx context.Context, m *nats.Msg) (*nats.Msg, error) 
 		select {
 		case <-time.After(resumeRetryEvery):
 		case <-ctx.Done():
-			return nil, err
+			return nil, ctx.Err()
 		}
 	}
 }
