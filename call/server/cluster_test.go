@@ -25,6 +25,9 @@ func newClusterNATS(t *testing.T, n int, mutate func(*server.Config)) ([]*env, *
 	join := func(node string) func(*server.Config) {
 		return func(c *server.Config) {
 			c.Cluster = &server.ClusterConfig{URL: nats.URL(), Node: node}
+			if c.Logger != nil {
+				c.Logger = c.Logger.With("node", node)
+			}
 			if mutate != nil {
 				mutate(c)
 			}
@@ -34,8 +37,9 @@ func newClusterNATS(t *testing.T, n int, mutate func(*server.Config)) ([]*env, *
 	nodes := []*env{first}
 	for i := 2; i <= n; i++ {
 		cfg := first.cfg
+		cfg.Logger = first.logs.logger()
 		join(fmt.Sprintf("n%d", i))(&cfg)
-		e := &env{t: t, cfg: cfg, tokens: first.tokens}
+		e := &env{t: t, cfg: cfg, tokens: first.tokens, logs: first.logs}
 		e.start("127.0.0.1:0")
 		t.Cleanup(e.stop)
 		nodes = append(nodes, e)

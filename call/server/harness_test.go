@@ -25,6 +25,8 @@ type env struct {
 	url    string
 	addr   string
 	tokens map[string]string
+	// logs keeps what the server logs unless the test gave it a logger.
+	logs *logSink
 	// nodes are the servers of a cluster env, whose url is the proxy in
 	// front of them (cluster_flow_test.go); nil for a single server.
 	nodes []*env
@@ -39,11 +41,13 @@ func newEnv(t *testing.T, mutate func(*server.Config)) *env {
 	t.Helper()
 	leaktest.Check(t)
 	server.SetTokenHashCost(t, 1, 64)
-	cfg := server.Config{DB: server.NewTestDB(t)}
+	logs := newLogSink()
+	logs.dumpOnFailure(t)
+	cfg := server.Config{DB: server.NewTestDB(t), Logger: logs.logger()}
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	e := &env{t: t, cfg: cfg, tokens: map[string]string{}}
+	e := &env{t: t, cfg: cfg, tokens: map[string]string{}, logs: logs}
 	e.start("127.0.0.1:0")
 	t.Cleanup(e.stop)
 	for _, name := range []string{"alice", "bob", "carol", "dave"} {

@@ -20,12 +20,15 @@ type logSink struct {
 
 // logLine is one log record with its attributes as text.
 type logLine struct {
+	at    time.Time
 	level slog.Level
 	msg   string
 	attrs map[string]string
 }
 
-func (l logLine) String() string { return fmt.Sprintf("%s %q %v", l.level, l.msg, l.attrs) }
+func (l logLine) String() string {
+	return fmt.Sprintf("%s %s %q %v", l.at.Format("15:04:05.000"), l.level, l.msg, l.attrs)
+}
 
 func newLogSink() *logSink { return &logSink{} }
 
@@ -34,7 +37,7 @@ func (s *logSink) logger() *slog.Logger { return slog.New(s) }
 func (s *logSink) Enabled(context.Context, slog.Level) bool { return true }
 
 func (s *logSink) Handle(_ context.Context, r slog.Record) error {
-	line := logLine{level: r.Level, msg: r.Message, attrs: map[string]string{}}
+	line := logLine{at: r.Time, level: r.Level, msg: r.Message, attrs: map[string]string{}}
 	for _, a := range s.attrs {
 		line.attrs[a.Key] = a.Value.String()
 	}
@@ -107,4 +110,24 @@ func (s *logSink) wait(t *testing.T, level slog.Level, msg string, want ...strin
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// dumpOnFailure logs the server's last records if t fails, so a failure
+// seen only on a loaded CI machine comes with what the server did.
+func (s *logSink) dumpOnFailure(t *testing.T) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		const keep = 300
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		from := max(0, len(s.records)-keep)
+		var b strings.Builder
+		for _, l := range s.records[from:] {
+			b.WriteString(l.String())
+			b.WriteByte('\n')
+		}
+		t.Logf("server log, last %d of %d records:\n%s", len(s.records)-from, len(s.records), b.String())
+	})
 }
