@@ -105,32 +105,30 @@ const (
 type estimator struct {
 	gcc *gcc.SendSideBWE
 
-	mu             sync.Mutex
-	target         int           // guarded by mu
-	capacity       int           // guarded by mu: what the link carried at the last congestion; 0 = none
-	lastCapacity   int           // guarded by mu: the same, never forgotten; 0 = no congestion yet
-	congestedAt    time.Time     // guarded by mu
-	lastDelay      int           // guarded by mu: GCC's delay target at the last look
-	lastUpdate     time.Time     // guarded by mu
-	congestions    int           // guarded by mu
-	lastTrace      time.Time     // guarded by mu
-	lastBackoff    time.Time     // guarded by mu
-	onChange       func(int)     // guarded by mu
-	lastFeedback   time.Time     // guarded by mu
-	lastCut        time.Time     // guarded by mu: the last decrease, for whatever reason
-	recoverTo      int           // guarded by mu: the estimate before a large drop, to probe back towards; 0 = none
-	droppedAt      time.Time     // guarded by mu: when the estimate began to fall from recoverTo
-	recoveryMisses int           // guarded by mu: recovery probes that found the link still low
-	probeRecovery  bool          // guarded by mu: the probe in flight was sent for a recovery only
-	lastLossCut    time.Time     // guarded by mu
-	lastSent       int           // guarded by mu: what was sent at the last update
-	lastQueue      time.Duration // guarded by mu
-	lastLoss       float64       // guarded by mu: with lastQueue, as at the last update
-	probeID        int           // guarded by mu: the last cluster asked for
-	probeAt        time.Time     // guarded by mu: no probe before
-	sent           func() int
-	log            *slog.Logger
-	flying         *inFlight
+	mu           sync.Mutex
+	target       int           // guarded by mu
+	capacity     int           // guarded by mu: what the link carried at the last congestion; 0 = none
+	lastCapacity int           // guarded by mu: the same, never forgotten; 0 = no congestion yet
+	congestedAt  time.Time     // guarded by mu
+	lastDelay    int           // guarded by mu: GCC's delay target at the last look
+	lastUpdate   time.Time     // guarded by mu
+	congestions  int           // guarded by mu
+	lastTrace    time.Time     // guarded by mu
+	lastBackoff  time.Time     // guarded by mu
+	onChange     func(int)     // guarded by mu
+	lastFeedback time.Time     // guarded by mu
+	lastCut      time.Time     // guarded by mu: the last decrease, for whatever reason
+	recoverTo    int           // guarded by mu: the estimate before a large drop, to probe back towards; 0 = none
+	droppedAt    time.Time     // guarded by mu: when the estimate began to fall from recoverTo
+	lastLossCut  time.Time     // guarded by mu
+	lastSent     int           // guarded by mu: what was sent at the last update
+	lastQueue    time.Duration // guarded by mu
+	lastLoss     float64       // guarded by mu: with lastQueue, as at the last update
+	probeID      int           // guarded by mu: the last cluster asked for
+	probeAt      time.Time     // guarded by mu: no probe before
+	sent         func() int
+	log          *slog.Logger
+	flying       *inFlight
 	// fixed keeps the target at maxBitrate: on loopback there is no link
 	// to estimate, only a busy CPU that GCC would take for congestion; an
 	// echo forwards what the caller's own estimate allows.

@@ -21,13 +21,17 @@ const (
 	// of its estimate, for recoveryWindow: a link that stays low longer
 	// has changed, and probing it forever would queue the call every few
 	// seconds.
-	// Each recovery probe that finds the link still low costs the call a
-	// short queue (a moment of late audio), so they are spaced further
-	// apart each time: recoveryProbeEvery, then twice that, and so on.
+	// A recovery probe that finds the link still low costs the call a
+	// short queue (about 100 ms at 150 kbit/s: a moment of late audio).
+	// Most dips (a download alongside, a walk away from the access point)
+	// last seconds to tens of seconds, so for recoveryPatience the probes
+	// come every recoveryProbeEvery, and the call is back within a few
+	// seconds of the link whenever it returns; after that, further apart.
 	recoveryShare      = 0.5
 	recoveryWindow     = time.Minute
+	recoveryPatience   = 30 * time.Second
 	recoveryProbeEvery = 3 * time.Second
-	recoveryProbeMost  = 6 * time.Second
+	recoveryProbeLate  = 10 * time.Second
 )
 
 // nextProbe asks for a cluster when the sender is limited by its media,
@@ -45,7 +49,6 @@ func (e *estimator) nextProbe(now time.Time) (id, rate int) {
 		return 0, 0
 	}
 	e.probeID++
-	e.probeRecovery = !appLimited
 	rate = min(probeFactor*e.target, maxBitrate)
 	e.flying.startProbe(e.probeID, rate)
 	return e.probeID, rate
@@ -57,7 +60,7 @@ func (e *estimator) nextProbe(now time.Time) (id, rate int) {
 func (e *estimator) noteCutLocked(prev int, now time.Time) {
 	e.lastCut = now
 	if prev >= e.recoverTo || now.Sub(e.droppedAt) > recoveryWindow {
-		e.recoverTo, e.droppedAt, e.recoveryMisses = prev, now, 0
+		e.recoverTo, e.droppedAt = prev, now
 	}
 }
 
@@ -81,9 +84,12 @@ func (e *estimator) applyProbeLocked(now time.Time) {
 	}
 	if !r.carried || now.Sub(e.lastCut) < probeQuiet {
 		wait := probeEvery
-		if e.probeRecovery {
-			wait = min(recoveryProbeEvery<<e.recoveryMisses, recoveryProbeMost)
-			e.recoveryMisses = min(e.recoveryMisses+1, 8)
+		switch {
+		case !e.recoveringLocked(now):
+		case now.Sub(e.droppedAt) < recoveryPatience:
+			wait = recoveryProbeEvery
+		default:
+			wait = recoveryProbeLate
 		}
 		e.probeAt = now.Add(wait)
 		e.log.Debug("probe found the link's limit", "id", r.id, "carried", r.rate, "target", e.target, "next", wait)

@@ -51,8 +51,9 @@ func (e *estimator) failProbe(t *testing.T, id int, now time.Time) time.Time {
 
 // TestRecoveryProbesAfterALargeDrop: video that fills a small estimate
 // shows nothing of a link that has come back, so after a large drop the
-// estimator probes anyway, further apart each time the link is still
-// low, and not at all after an ordinary cut.
+// estimator probes anyway, every few seconds for a while and then
+// further apart while the link is still low, and not at all after an
+// ordinary cut.
 func TestRecoveryProbesAfterALargeDrop(t *testing.T) {
 	leaktest.Check(t)
 	t0 := time.Now()
@@ -76,13 +77,31 @@ func TestRecoveryProbesAfterALargeDrop(t *testing.T) {
 		}
 		at = next
 	}
-	want := []time.Duration{recoveryProbeEvery, 2 * recoveryProbeEvery, recoveryProbeMost, recoveryProbeMost}
-	for i := range want {
-		if waits[i] != want[i] {
-			t.Errorf("waits between recovery probes %v, want %v", waits, want)
+	for _, w := range waits {
+		if w != recoveryProbeEvery {
+			t.Errorf("waits between recovery probes %v, want %v each", waits, recoveryProbeEvery)
 			break
 		}
 	}
+	// A sender short of its estimate (a small layer) is recovering all the
+	// same: its probes are spaced as recovery probes.
+	e.mu.Lock()
+	e.lastSent = e.target / 2
+	e.mu.Unlock()
+	if id, _ := e.nextProbe(at); id == 0 {
+		t.Fatal("no probe from a sender short of its estimate while recovering")
+	} else if next := e.failProbe(t, id, at); next.Sub(at.Add(probeFeedbackWait)) != recoveryProbeEvery {
+		t.Errorf("an app-limited sender's recovery probe waits %v, want %v", next.Sub(at.Add(probeFeedbackWait)), recoveryProbeEvery)
+	}
+	late := t0.Add(recoveryPatience)
+	if id, _ := e.nextProbe(late); id == 0 {
+		t.Fatal("no recovery probe after the first half minute")
+	} else if next := e.failProbe(t, id, late); next.Sub(late.Add(probeFeedbackWait)) != recoveryProbeLate {
+		t.Errorf("a recovery probe %v after the drop waits %v, want %v", recoveryPatience, next.Sub(late.Add(probeFeedbackWait)), recoveryProbeLate)
+	}
+	e.mu.Lock()
+	e.lastSent = e.target
+	e.mu.Unlock()
 	if id, _ := e.nextProbe(t0.Add(recoveryWindow + time.Second)); id != 0 {
 		t.Error("still probing for a recovery a whole window after the drop")
 	}
