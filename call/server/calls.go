@@ -195,15 +195,16 @@ func (h *hub) finish(c *callState, reason proto.Reason, endedBy string) {
 		}
 	}
 	h.record(c, reason, endedBy)
-	h.srv.metrics.callsEnded.WithLabelValues(reason.String()).Inc()
 	h.updatePresence(c.caller)
 	h.updatePresence(c.callee)
 	h.log.Info("call ended", "cid", c.cid, "reason", reason, "by", endedBy)
 }
 
 // record writes the call's record and, once it is durable, pushes it to
-// every device of both parties.
+// every device of both parties. Every call that ends comes here once,
+// those turned away at once as busy or offline too, so it counts them.
 func (h *hub) record(c *callState, reason proto.Reason, endedBy string) {
+	h.srv.metrics.callsEnded.WithLabelValues(reason.String()).Inc()
 	rec := c.record(reason, endedBy, h.now())
 	h.srv.recorder.save(rec, func(saved proto.CallRecord) {
 		h.post(func() {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"duet/call"
 	"duet/call/proto"
 )
 
@@ -74,6 +76,19 @@ func TestMetrics(t *testing.T) {
 	connect(t, alice, bob, cid)
 	if got := scrape(t, e)["duet_calls/answered"]; got != 1 {
 		t.Errorf("answered calls: %v, want 1", got)
+	}
+	// Calls turned away at once end too: busy, and offline.
+	carol := e.dial("carol", "c1")
+	if _, err := carol.Call(ctx(t), "bob", proto.CallTypeAudio, call.CallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	expect[*proto.CallRejected](t, carol)
+	if _, err := carol.Call(ctx(t), "dave", proto.CallTypeAudio, call.CallOptions{}); !errors.Is(err, call.ErrCalleeOffline) {
+		t.Fatalf("calling dave, who is offline: %v", err)
+	}
+	m = scrape(t, e)
+	if m["duet_calls_ended_total/busy"] != 1 || m["duet_calls_ended_total/offline"] != 1 {
+		t.Errorf("ended busy %v, offline %v; want 1 each", m["duet_calls_ended_total/busy"], m["duet_calls_ended_total/offline"])
 	}
 	if err := alice.Hangup(ctx(t)); err != nil {
 		t.Fatal(err)
