@@ -86,6 +86,8 @@ func TestMetrics(t *testing.T) {
 	if _, err := carol.Call(ctx(t), "dave", proto.CallTypeAudio, call.CallOptions{}); !errors.Is(err, call.ErrCalleeOffline) {
 		t.Fatalf("calling dave, who is offline: %v", err)
 	}
+	nextRecord(t, carol) // counted before the records are written
+	nextRecord(t, carol)
 	m = scrape(t, e)
 	if m["duet_calls_ended_total/busy"] != 1 || m["duet_calls_ended_total/offline"] != 1 {
 		t.Errorf("ended busy %v, offline %v; want 1 each", m["duet_calls_ended_total/busy"], m["duet_calls_ended_total/offline"])
