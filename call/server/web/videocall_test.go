@@ -51,6 +51,7 @@ var videoCallCases = []videoCallCase{
 func TestWebVideoCallsChromium(t *testing.T) {
 	r, p := guestInChromium(t, 0, chromiumOptions{})
 	videoCalls(t, p, r.phone)
+	t.Run("quality verdicts", func(t *testing.T) { checkQualityVerdicts(t, p) })
 }
 
 // videoCalls makes a video call for each of videoCallCases.
@@ -61,6 +62,9 @@ func videoCalls(t *testing.T, p *page, ph *duetPhone) {
 			p := p.in(t)
 			startCall(p, ph, proto.CallTypeVideo, c.pageCalls, c.pageOffers)
 			frames := p.waitFrames(30)
+			if c == videoCallCases[0] {
+				waitQualityShown(t, p)
+			}
 			st := ph.waitStats(t, p.ctx, "30 frames decoded", func(s media.Stats) bool { return s.FramesDecoded >= 30 })
 			codecs := p.string(receivedCodecsJS)
 			t.Logf("page decoded %d frames (%s), Duet %d, %v after the call was placed",

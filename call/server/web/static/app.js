@@ -8,6 +8,7 @@ import { fromHash, fromText } from './invite.js';
 import { renderContacts, renderHistory, mergeRecords } from './lists.js';
 import { signInWords, duration } from './words.js';
 import { bindCallPanel, renderCall } from './panel.js';
+import { QualityMeter, QualitySampler, classify, levelNames, qualityWords } from './quality.js';
 
 const $ = (id) => document.getElementById(id);
 const credsKey = 'duet.signin'; // this tab's sign-in, so a reload stays signed in
@@ -28,6 +29,7 @@ const app = {
 window.duet = {
   get call() { return app.call; },
   get pc() { return app.call && app.call.peer ? app.call.peer.pc : null; },
+  quality: { classify, QualityMeter },
 };
 
 const active = () => app.call !== null && !app.call.ended;
@@ -228,7 +230,20 @@ function start() {
     else if (s.audioPackets > 0) parts.push('receiving audio');
     $('stats').textContent = parts.join(' · ');
     $('stats').dataset.frames = String(s.framesDecoded);
+    showQuality(c, s.report);
   }, 1000);
+
+  // The quality indicator: each call judged from its own statistics.
+  function showQuality(c, report) {
+    if (!c.quality) c.quality = { sampler: new QualitySampler(), meter: new QualityMeter() };
+    const sample = c.quality.sampler.sample(report, c.peerMedia);
+    if (!sample || app.call !== c || c.ended) return;
+    const verdict = c.quality.meter.observe(sample);
+    const el = $('quality');
+    el.dataset.level = levelNames[verdict.level];
+    el.dataset.reason = verdict.reason;
+    el.textContent = qualityWords(verdict);
+  }
 
   const invite = fromHash(location.hash);
   if (invite) {

@@ -50,7 +50,11 @@ export function renderCall(c) {
   if (live && c.peer && c.peerMedia.screen) theirs.push(c.peerAccount + ' is sharing their screen');
   if (live && c.peer && c.peerRecording) theirs.push(c.peerAccount + ' is recording');
   $('peer-media').textContent = theirs.join(' · ');
-  if (!live) $('stats').textContent = '';
+  if (!live) {
+    $('stats').textContent = '';
+    $('quality').textContent = '';
+    $('quality').dataset.level = 'unknown';
+  }
 
   const mute = $('mute');
   mute.textContent = c && c.muted ? 'Unmute' : 'Mute';

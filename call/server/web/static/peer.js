@@ -200,10 +200,11 @@ export class Peer {
     this.offer(true);
   }
 
-  // stats are what arrives: decoded video frames, picture size and rate.
+  // stats are what arrives: decoded video frames, picture size and rate;
+  // report is the whole of getStats, for the quality indicator.
   async stats() {
-    const out = { framesDecoded: 0, width: 0, height: 0, fps: 0, audioPackets: 0 };
     const report = await this.pc.getStats();
+    const out = { framesDecoded: 0, width: 0, height: 0, fps: 0, audioPackets: 0, report };
     report.forEach((r) => {
       if (r.type !== 'inbound-rtp') return;
       if (r.kind === 'video') {
