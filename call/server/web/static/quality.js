@@ -105,6 +105,8 @@ export class QualitySampler {
   sample(report, peerMedia) {
     const now = { recvPackets: 0, recvLost: 0, concealed: 0, samples: 0, freezeS: undefined, framesDecoded: 0, videoBytesSent: 0 };
     const s = { sentLoss: undefined, rttMs: undefined, jitterMs: undefined, targetKbps: undefined };
+    let pathRttMs; // the selected candidate pair's, better than a report's
+    let reportRttMs;
     report.forEach((r) => {
       if (r.type === 'inbound-rtp') {
         now.recvPackets += r.packetsReceived || 0;
@@ -119,20 +121,21 @@ export class QualitySampler {
         }
       } else if (r.type === 'remote-inbound-rtp') {
         if (typeof r.fractionLost === 'number') s.sentLoss = Math.max(s.sentLoss || 0, r.fractionLost);
-        if (typeof r.roundTripTime === 'number' && s.rttMs === undefined) s.rttMs = r.roundTripTime * 1000;
+        if (typeof r.roundTripTime === 'number') reportRttMs = r.roundTripTime * 1000;
       } else if (r.type === 'outbound-rtp' && r.kind === 'video') {
         now.videoBytesSent += r.bytesSent || 0;
       } else if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
-        if (typeof r.currentRoundTripTime === 'number') s.rttMs = r.currentRoundTripTime * 1000;
+        if (typeof r.currentRoundTripTime === 'number') pathRttMs = r.currentRoundTripTime * 1000;
         if (typeof r.availableOutgoingBitrate === 'number') s.targetKbps = r.availableOutgoingBitrate / 1000;
       }
     });
+    s.rttMs = pathRttMs ?? reportRttMs;
     const prev = this.prev;
     this.prev = now;
     if (!prev) return null;
     const got = now.recvPackets - prev.recvPackets;
-    const lost = now.recvLost - prev.recvLost;
-    if (got + lost > 0) s.recvLoss = Math.max(0, lost) / (got + Math.max(0, lost));
+    const lost = Math.max(0, now.recvLost - prev.recvLost); // a late packet lowers the count
+    if (got + lost > 0) s.recvLoss = lost / (got + lost);
     const samples = now.samples - prev.samples;
     s.receivingAudio = peerMedia.audio && samples > 0;
     if (samples > 0) s.concealedPct = (100 * (now.concealed - prev.concealed)) / samples;
