@@ -393,6 +393,9 @@ func (c *cluster) deviceChanged(e jetstream.KeyValueEntry) {
 		}
 		if d.Node == c.cfg.Node {
 			d = nil // our own devices are known first hand
+		} else {
+			// A call to it need not wait for the database.
+			c.hub.srv.store.sawAccount(k.account)
 		}
 	}
 	c.hub.post(func() { c.hub.remoteDeviceChanged(k, d) })

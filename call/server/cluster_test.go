@@ -91,3 +91,22 @@ func TestClusterForgetsALostNode(t *testing.T) {
 	server.CutCluster(nodes[0].srv)
 	wantPresence(t, bob, "alice", proto.PresenceOffline)
 }
+
+// TestClusterCallReadsNoAccount: a call to a device signed in on another
+// node reads nothing from the database before it rings: the caller's node
+// learnt that the account exists when the device signed in.
+func TestClusterCallReadsNoAccount(t *testing.T) {
+	nodes := newCluster(t, 2, nil)
+	alice := nodes[0].dial("alice", "a1")
+	if _, err := alice.Contacts(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	bob := nodes[1].dial("bob", "b1")
+	wantPresence(t, alice, "bob", proto.PresenceOnline)
+	const reads = "duet_db_seconds/select/count"
+	before := scrape(t, nodes[0])[reads]
+	placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
+	if after := scrape(t, nodes[0])[reads]; after != before {
+		t.Errorf("n1 read the database %v times to place the call, want none", after-before)
+	}
+}

@@ -229,9 +229,16 @@ func (s *store) accountExists(ctx context.Context, name string) (bool, error) {
 		return false, fmt.Errorf("look up account %s: %w", name, err)
 	}
 	if exists {
-		s.known.Store(name, struct{}{})
+		s.sawAccount(name)
 	}
 	return exists, nil
+}
+
+// sawAccount notes that name exists: it was found, registered, or has a
+// device signed in on another node of a cluster (a device signs in only
+// to an account that exists), so a call to it reads nothing.
+func (s *store) sawAccount(name string) {
+	s.known.Store(name, struct{}{})
 }
 
 // ensureAccount registers a name seen on an open server so others can call it.
@@ -241,7 +248,7 @@ func (s *store) ensureAccount(ctx context.Context, name string, now int64) error
 	if err != nil {
 		return fmt.Errorf("register account %s: %w", name, describeDBError(err))
 	}
-	s.known.Store(name, struct{}{})
+	s.sawAccount(name)
 	return nil
 }
 
