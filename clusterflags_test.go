@@ -20,8 +20,18 @@ func TestClusterFlags(t *testing.T) {
 		t.Fatalf("no flags: %+v, %v; want no cluster", c, err)
 	}
 	f, _ = parse("--cluster", "nats://10.0.0.5:4222", "--node", "n1")
-	if c, err := f.config(pg); err != nil || c.URL != "nats://10.0.0.5:4222" || c.Node != "n1" {
+	if c, err := f.config(pg); err != nil || c.URL != "nats://10.0.0.5:4222" || c.Node != "n1" || c.Replicas != 1 {
 		t.Fatalf("--cluster --node: %+v, %v", c, err)
+	}
+	f, _ = parse("--cluster", "nats://a:4222,nats://b:4222,nats://c:4222", "--node", "n1", "--cluster-replicas", "3")
+	if c, err := f.config(pg); err != nil || c.Replicas != 3 {
+		t.Fatalf("--cluster-replicas 3: %+v, %v", c, err)
+	}
+	for _, bad := range []string{"0", "6"} {
+		f, _ = parse("--cluster", "nats://nats:4222", "--node", "n1", "--cluster-replicas", bad)
+		if _, err := f.config(pg); err == nil {
+			t.Fatalf("--cluster-replicas %s was accepted", bad)
+		}
 	}
 	host, _ := os.Hostname()
 	f, _ = parse("--cluster", "nats://nats:4222")

@@ -169,7 +169,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if cluster != nil {
-		fmt.Fprintf(stdout, "cluster: node %s on NATS %s\n", cluster.Node, cluster.URL)
+		replicas := "one replica"
+		if cluster.Replicas > 1 {
+			replicas = fmt.Sprintf("%d replicas", cluster.Replicas)
+		}
+		fmt.Fprintf(stdout, "cluster: node %s on NATS %s, its state in %s\n", cluster.Node, cluster.URL, replicas)
 	}
 	if limits.Off {
 		fmt.Fprintln(stdout, "rate limits: none (--no-limits)")

@@ -21,13 +21,19 @@ import (
 // ClusterConfig joins a server to other servers through NATS (see
 // docs/cluster.md). All of them must share one PostgreSQL database.
 type ClusterConfig struct {
-	// URL is the NATS server, e.g. nats://10.0.0.5:4222.
+	// URL is the NATS server, e.g. nats://10.0.0.5:4222, or several,
+	// comma-separated: the node moves to another when its server is lost.
 	URL string
 	// Node names this server among the others; unique in the cluster.
 	Node string
 	// NodeTTL is how long a node that stops refreshing its key is still
 	// taken for alive (default 6 s). Every node must use the same.
 	NodeTTL time.Duration
+	// Replicas is how many NATS servers keep each bucket (default 1): 3 on
+	// a cluster of three NATS servers survives the loss of any one. Every
+	// node must use the same; a node starting with another number changes
+	// the buckets' to its own.
+	Replicas int
 }
 
 const (
@@ -75,6 +81,10 @@ type cluster struct {
 	// device's messages keep their order.
 	gateMu sync.Mutex
 	gates  map[deviceKey]*gateLine
+	lost   map[deviceKey][]lostRing // rings dropped as lost, until confirmed
+
+	// rewatch asks each bucket's watch to start again (watch); guarded by mu.
+	rewatch []chan struct{}
 
 	// fenced: cut off from NATS, the node serves no client (fence.go).
 	fenced     atomic.Bool
@@ -106,6 +116,9 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	if cfg.NodeTTL <= 0 {
 		cfg.NodeTTL = defaultNodeTTL
 	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
 	if cfg.Node == "" || strings.ContainsAny(cfg.Node, ". *>") {
 		return nil, fmt.Errorf("join cluster: node name %q must be set and hold no dots, spaces, * or >", cfg.Node)
 	}
@@ -120,27 +133,25 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, js: js, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, gates: map[deviceKey]*gateLine{}, outWake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, gates: map[deviceKey]*gateLine{}, lost: map[deviceKey][]lostRing{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
-	if c.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: nodesBucket,
-		TTL: cfg.NodeTTL, LimitMarkerTTL: time.Minute}); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("join cluster: bucket %s: %w", nodesBucket, err)
+	buckets := []struct {
+		kv  *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{
+		{&c.nodes, jetstream.KeyValueConfig{Bucket: nodesBucket, TTL: cfg.NodeTTL, LimitMarkerTTL: time.Minute}},
+		{&c.devices, jetstream.KeyValueConfig{Bucket: devicesBucket}},
+		{&c.busy, jetstream.KeyValueConfig{Bucket: busyBucket}},
+		{&c.calls, jetstream.KeyValueConfig{Bucket: callsBucket, TTL: 24 * time.Hour}},
 	}
-	if c.devices, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: devicesBucket}); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("join cluster: bucket %s: %w", devicesBucket, err)
-	}
-	if c.busy, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: busyBucket}); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("join cluster: bucket %s: %w", busyBucket, err)
-	}
-	if c.calls, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: callsBucket,
-		TTL: 24 * time.Hour}); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("join cluster: bucket %s: %w", callsBucket, err)
+	for _, b := range buckets {
+		b.cfg.Replicas = cfg.Replicas
+		if *b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("join cluster: bucket %s of %d replicas: %w", b.cfg.Bucket, cfg.Replicas, err)
+		}
 	}
 	if _, err := c.nodes.Put(ctx, cfg.Node, []byte(time.Now().UTC().Format(time.RFC3339))); err != nil {
 		nc.Close()
@@ -168,30 +179,34 @@ func (c *cluster) start(h *hub) error {
 			return fmt.Errorf("subscribe %s: %w", subject, err)
 		}
 	}
-	devices, err := c.devices.WatchAll(c.ctx)
-	if err != nil {
-		return fmt.Errorf("watch devices: %w", err)
+	watches := []struct {
+		kv     jetstream.KeyValue
+		handle func(jetstream.KeyValueEntry)
+	}{{c.busy, c.busyChanged}, {c.devices, c.deviceChanged}, {c.nodes, c.nodeChanged}}
+	watchers := make([]jetstream.KeyWatcher, 0, len(watches))
+	for _, w := range watches {
+		watcher, err := w.kv.WatchAll(c.ctx)
+		if err != nil {
+			for _, started := range watchers {
+				started.Stop()
+			}
+			return fmt.Errorf("watch %s: %w", w.kv.Bucket(), err)
+		}
+		watchers = append(watchers, watcher)
 	}
-	nodes, err := c.nodes.WatchAll(c.ctx)
-	if err != nil {
-		devices.Stop()
-		return fmt.Errorf("watch nodes: %w", err)
-	}
-	busy, err := c.busy.WatchAll(c.ctx)
-	if err != nil {
-		devices.Stop()
-		nodes.Stop()
-		return fmt.Errorf("watch busy: %w", err)
-	}
-	c.wg.Add(5)
-	go func() {
-		defer c.wg.Done()
-		c.watch(busy, c.busyChanged)
-	}()
+	c.wg.Add(2 + len(watches))
 	go func() { defer c.wg.Done(); c.heartbeat() }()
 	go func() { defer c.wg.Done(); c.publish() }()
-	go func() { defer c.wg.Done(); c.watch(devices, c.deviceChanged) }()
-	go func() { defer c.wg.Done(); c.watch(nodes, c.nodeChanged) }()
+	rewatch := make([]chan struct{}, len(watches))
+	for i := range rewatch {
+		rewatch[i] = make(chan struct{}, 1)
+	}
+	c.mu.Lock()
+	c.rewatch = rewatch
+	c.mu.Unlock()
+	for i, w := range watches {
+		go func() { defer c.wg.Done(); c.watch(w.kv, watchers[i], rewatch[i], w.handle) }()
+	}
 	return nil
 }
 
@@ -361,13 +376,37 @@ func (c *cluster) forgetNode(node string) error {
 }
 
 // watch hands each change of a bucket to handle until the cluster
-// stops; the end of the initial values (a nil entry) is skipped.
-func (c *cluster) watch(w jetstream.KeyWatcher, handle func(jetstream.KeyValueEntry)) {
-	defer w.Stop()
+// stops; the end of the initial values (a nil entry) is skipped. When NATS
+// comes back (again), it watches anew from the bucket's current values:
+// the consumer behind a watch may have been on a NATS server that was
+// lost, and nats.go would find it dead only after 10-20 s without its
+// heartbeats. The handlers take a value seen before as news of nothing.
+func (c *cluster) watch(kv jetstream.KeyValue, w jetstream.KeyWatcher, again <-chan struct{}, handle func(jetstream.KeyValueEntry)) {
+	defer func() { w.Stop() }()
+	// A new watch fails while the bucket elects a leader in place of a
+	// lost server's (seconds): it is tried again until it starts.
+	var retry <-chan time.Time
+	wait := natsReconnectWait
+	rewatch := func() {
+		fresh, err := kv.WatchAll(c.ctx)
+		if err != nil {
+			c.log.Warn("cluster: watch again", "bucket", kv.Bucket(), "err", err, "next try in", wait)
+			retry = time.After(wait)
+			wait = min(2*wait, natsTimeout)
+			return
+		}
+		retry, wait = nil, natsReconnectWait
+		w.Stop()
+		w = fresh
+	}
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
+		case <-again:
+			rewatch()
+		case <-retry:
+			rewatch()
 		case e, ok := <-w.Updates():
 			if !ok {
 				return

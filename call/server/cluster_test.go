@@ -22,9 +22,16 @@ func newCluster(t *testing.T, n int, mutate func(*server.Config)) []*env {
 func newClusterNATS(t *testing.T, n int, mutate func(*server.Config)) ([]*env, *natstest.Server) {
 	t.Helper()
 	nats := natstest.Start(t)
+	return newClusterOn(t, nats.URL(), nats.Shutdown, n, mutate), nats
+}
+
+// newClusterOn starts n servers joined through the NATS at url;
+// stopNATS stops it once they have left.
+func newClusterOn(t *testing.T, url string, stopNATS func(), n int, mutate func(*server.Config)) []*env {
+	t.Helper()
 	join := func(node string) func(*server.Config) {
 		return func(c *server.Config) {
-			c.Cluster = &server.ClusterConfig{URL: nats.URL(), Node: node}
+			c.Cluster = &server.ClusterConfig{URL: url, Node: node}
 			if c.Logger != nil {
 				c.Logger = c.Logger.With("node", node)
 			}
@@ -49,9 +56,9 @@ func newClusterNATS(t *testing.T, n int, mutate func(*server.Config)) ([]*env, *
 		for _, e := range nodes {
 			e.stop()
 		}
-		nats.Shutdown()
+		stopNATS()
 	})
-	return nodes, nats
+	return nodes
 }
 
 // TestClusterPresence: a device signed in on one node is online to a

@@ -67,24 +67,23 @@ func (c *cluster) claim(ctx context.Context, account, cid string) (busyClaim, bo
 				return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
 			}
 		}
-		cur, err := c.busy.Get(ctx, key)
-		if errors.Is(err, jetstream.ErrKeyNotFound) { // deleted by hand: start it again
+		cur, found, err := c.readBusy(ctx, key)
+		if err != nil {
+			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
+		}
+		if !found { // removed by hand: start it again
 			if rev, err := c.busy.Create(ctx, key, val); err == nil {
 				c.sawRev(key, rev, mine)
 				return busyClaim{key: key, rev: rev}, true, nil
 			}
 			continue
 		}
-		if err != nil {
-			return busyClaim{}, false, fmt.Errorf("claim %s for call %s: %w", account, cid, err)
-		}
-		var held busyEntry
-		if len(cur.Value()) > 0 && json.Unmarshal(cur.Value(), &held) == nil && !c.stale(ctx, held) {
-			c.sawRev(key, cur.Revision(), held)
+		if cur.held.CID != "" && !c.stale(ctx, cur.held) {
+			c.sawRev(key, cur.rev, cur.held)
 			return busyClaim{}, false, nil
 		}
 		// Free, or held by a call that is over: taken at this revision.
-		rev, err := c.busy.Update(ctx, key, val, cur.Revision())
+		rev, err := c.busy.Update(ctx, key, val, cur.rev)
 		if err == nil {
 			c.sawRev(key, rev, mine)
 			return busyClaim{key: key, rev: rev}, true, nil
@@ -225,16 +224,12 @@ func (c *cluster) ownerOf(ctx context.Context, account, cid string) (string, err
 	if known.CID == cid {
 		return known.Node, nil
 	}
-	cur, err := c.busy.Get(ctx, busyKey(account))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", nil
-	}
+	cur, _, err := c.readBusy(ctx, busyKey(account))
 	if err != nil {
 		return "", fmt.Errorf("find the owner of call %s: %w", cid, err)
 	}
-	var held busyEntry
-	if len(cur.Value()) == 0 || json.Unmarshal(cur.Value(), &held) != nil || held.CID != cid {
+	if cur.held.CID != cid {
 		return "", nil
 	}
-	return held.Node, nil
+	return cur.held.Node, nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +19,11 @@ import (
 // the call as busy, as one node would have before ringing anyone. The
 // owner confirms a ring once its writes are acknowledged, for a watch
 // that lags; a ring neither let through nor dropped within gateTimeout is
-// dropped.
+// dropped. The confirmation carries the ring again: a node whose mirror
+// missed some of the key's history (its watch was broken while NATS
+// failed over) may have dropped a ring as lost whose owner, its write at
+// once refused on a stale revision, took the key the long way; that ring
+// goes through on the confirmation.
 const (
 	hdrGate    = "Duet-Gate"
 	hdrConfirm = "Duet-Confirm"
@@ -108,6 +113,13 @@ type gateLine struct {
 	timer *time.Timer // the first message's deadline
 }
 
+// lostRing is an early ring dropped because the watch showed a key taken
+// by another call; its owner's confirmation, if one comes, lets it ring.
+type lostRing struct {
+	cid     string
+	expires time.Time
+}
+
 // deliverGated queues an early ring for a device on node.
 func (c *cluster) deliverGated(node string, k deviceKey, msg []byte, g ringGate) {
 	m := devMsg(node, k, msg)
@@ -116,9 +128,10 @@ func (c *cluster) deliverGated(node string, k deviceKey, msg []byte, g ringGate)
 }
 
 // confirmRing tells a device's node that call cid's writes are
-// acknowledged: its ring may go whatever the watch says.
-func (c *cluster) confirmRing(node string, k deviceKey, cid string) {
-	m := devMsg(node, k, nil)
+// acknowledged: its ring may go whatever the watch says. ring is the
+// ring again, for a node that dropped it.
+func (c *cluster) confirmRing(node string, k deviceKey, cid string, ring []byte) {
+	m := devMsg(node, k, ring)
 	m.Header.Set(hdrConfirm, cid)
 	c.enqueue(outbound{msg: m, kind: kindDev})
 }
@@ -130,14 +143,7 @@ func (c *cluster) toDevice(k deviceKey, data []byte, gateHeader, confirm string)
 	defer c.gateMu.Unlock()
 	line := c.gates[k]
 	if confirm != "" {
-		if line != nil {
-			for i := range line.held {
-				if g := line.held[i].gate; g != nil && g.cid == confirm {
-					line.held[i].confirmed = true
-				}
-			}
-			c.advanceLocked(k, line)
-		}
+		c.confirmedLocked(k, line, confirm, data)
 		return
 	}
 	var gate *ringGate
@@ -162,6 +168,59 @@ func (c *cluster) toDevice(k deviceKey, data []byte, gateHeader, confirm string)
 	c.advanceLocked(k, line)
 }
 
+// confirmedLocked lets call cid's ring through: the one held, or the one
+// dropped as lost. Holding gateMu.
+func (c *cluster) confirmedLocked(k deviceKey, line *gateLine, cid string, ring []byte) {
+	if line != nil {
+		for i := range line.held {
+			if g := line.held[i].gate; g != nil && g.cid == cid {
+				line.held[i].confirmed = true
+				c.advanceLocked(k, line)
+				return
+			}
+		}
+	}
+	now := time.Now()
+	lost := slices.DeleteFunc(c.lost[k], func(r lostRing) bool { return now.After(r.expires) })
+	i := slices.IndexFunc(lost, func(r lostRing) bool { return r.cid == cid })
+	if i >= 0 {
+		lost = slices.Delete(lost, i, i+1)
+	}
+	if len(lost) == 0 {
+		delete(c.lost, k)
+	} else {
+		c.lost[k] = lost
+	}
+	if i < 0 || ring == nil {
+		return // let through already, or dropped for good
+	}
+	c.log.Info("cluster: a ring dropped on a stale watch was confirmed; ringing", "cid", cid,
+		"account", k.account, "device", k.deviceID)
+	if line == nil {
+		c.sendLocal(k, ring)
+		return
+	}
+	line.held = append(line.held, heldMessage{data: ring, deadline: now.Add(gateTimeout)})
+	c.advanceLocked(k, line)
+}
+
+// droppedLocked remembers a ring dropped as lost until its confirmation
+// could no longer come, and forgets every ring past that. Holding gateMu.
+func (c *cluster) droppedLocked(k deviceKey, cid string, now time.Time) {
+	for dev, lost := range c.lost {
+		if lost = slices.DeleteFunc(lost, func(r lostRing) bool { return now.After(r.expires) }); len(lost) == 0 {
+			delete(c.lost, dev)
+		} else {
+			c.lost[dev] = lost
+		}
+	}
+	lost := c.lost[k]
+	if len(lost) >= gateMostHeld {
+		lost = lost[1:]
+	}
+	c.lost[k] = append(lost, lostRing{cid: cid, expires: now.Add(gateTimeout)})
+}
+
 // advanceLocked sends what no longer waits, drops rings that lost their
 // keys or their time, and sets the timer for the first one still waiting.
 // Holding gateMu.
@@ -180,6 +239,9 @@ func (c *cluster) advanceLocked(k deviceKey, line *gateLine) {
 				c.log.Debug("cluster: early ring dropped", "cid", m.gate.cid, "account", k.account, "device", k.deviceID,
 					"lost", v == gateLost)
 				c.metrics.ringsDropped.Inc()
+				if v == gateLost {
+					c.droppedLocked(k, m.gate.cid, now)
+				}
 				line.held = line.held[1:]
 				continue
 			}
@@ -226,6 +288,7 @@ func (c *cluster) stopGates() {
 		}
 		delete(c.gates, k)
 	}
+	clear(c.lost)
 }
 
 func (c *cluster) sendLocal(k deviceKey, data []byte) {

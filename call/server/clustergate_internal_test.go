@@ -18,7 +18,7 @@ func gateNode(t *testing.T) (*cluster, deviceKey, chan []byte) {
 	out := make(chan []byte, 16)
 	sess := &session{srv: srv, account: k.account, deviceID: k.deviceID, out: out, ctx: context.Background()}
 	c := &cluster{log: slog.New(slog.DiscardHandler), metrics: newClusterMetrics(), revs: map[string]busyRev{},
-		local: map[deviceKey]*session{k: sess}, gates: map[deviceKey]*gateLine{}}
+		local: map[deviceKey]*session{k: sess}, gates: map[deviceKey]*gateLine{}, lost: map[deviceKey][]lostRing{}}
 	t.Cleanup(c.stopGates)
 	return c, k, out
 }
@@ -65,11 +65,17 @@ func TestEarlyRingWaitsForItsKeys(t *testing.T) {
 	c.toDevice(k, []byte("next"), "", "")
 	c.sawRev("bob", 5, busyEntry{CID: "call3"})
 	expectReceived(t, out, "the callee's key taken by another call", "next")
+	c.toDevice(k, []byte("ring2"), "", "call2")
+	expectReceived(t, out, "a ring dropped as lost, confirmed by its owner (the watch had missed the key's history)", "ring2")
+	c.toDevice(k, []byte("ring2"), "", "call2")
+	expectReceived(t, out, "confirmed again")
 
 	confirmed := ringGate{cid: "call4", keys: [2]gateKey{{"alice", 20}, {"bob", 20}}}
 	c.toDevice(k, []byte("ring4"), confirmed.header(), "")
-	c.toDevice(k, nil, "", "call4")
+	c.toDevice(k, []byte("ring4"), "", "call4")
 	expectReceived(t, out, "confirmed by the owner before the watch told", "ring4")
+	c.toDevice(k, []byte("ring4"), "", "call4")
+	expectReceived(t, out, "confirmed once let through")
 
 	late := ringGate{cid: "call5", keys: [2]gateKey{{"alice", 30}, {"bob", 30}}}
 	c.toDevice(k, []byte("ring5"), late.header(), "")

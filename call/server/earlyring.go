@@ -63,8 +63,12 @@ func (h *hub) claimed(cid string, res claimResult) {
 	if st := h.accounts[c.callee]; st != nil {
 		h.broadcast(st.sessions, c.beCalling(), nil)
 	}
+	ring, err := encodeEvent(c.beCalling())
+	if err != nil {
+		h.log.Error("encode event", "type", "beCalling", "err", err)
+	}
 	for dev, d := range h.remote[c.callee] {
-		h.srv.cluster.confirmRing(d.Node, deviceKey{c.callee, dev}, cid)
+		h.srv.cluster.confirmRing(d.Node, deviceKey{c.callee, dev}, cid, ring)
 	}
 }
 

@@ -28,6 +28,9 @@ func SetTokenHashCost(t testing.TB, passes, memoryKiB uint32) {
 // partition or a killed node would: nothing is cleaned up.
 func CutCluster(s *Server) { s.cluster.nc.Close() }
 
+// ClusterNATS is the NATS server s is connected to; "" while it has none.
+func ClusterNATS(s *Server) string { return s.cluster.nc.ConnectedUrl() }
+
 // DeviceNode is the node of s's cluster where s knows the device is
 // signed in; "" for none.
 func DeviceNode(s *Server, account, device string) string {

@@ -47,7 +47,7 @@ func (c *cluster) linkBack() {
 	for k, sess := range c.local {
 		c.pending[k] = &deviceEntry{Node: c.cfg.Node, ClientType: sess.clientType}
 	}
-	for _, ch := range []chan struct{}{c.wake, c.beat} {
+	for _, ch := range append([]chan struct{}{c.wake, c.beat}, c.rewatch...) {
 		select {
 		case ch <- struct{}{}:
 		default:

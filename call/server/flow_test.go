@@ -494,7 +494,13 @@ func testHistoryIsPagedAndPrivate(t *testing.T, newEnv envMaker) {
 
 func wantPresence(t *testing.T, c *call.Client, account string, p proto.Presence) {
 	t.Helper()
-	timer := time.NewTimer(testTimeout)
+	wantPresenceWithin(t, c, account, p, testTimeout)
+}
+
+// wantPresenceWithin is wantPresence for news that may take longer.
+func wantPresenceWithin(t *testing.T, c *call.Client, account string, p proto.Presence, within time.Duration) {
+	t.Helper()
+	timer := time.NewTimer(within)
 	defer timer.Stop()
 	for {
 		select {
@@ -503,7 +509,7 @@ func wantPresence(t *testing.T, c *call.Client, account string, p proto.Presence
 				return
 			}
 		case <-timer.C:
-			t.Fatalf("%s never saw %s become %s", c.Account(), account, p)
+			t.Fatalf("%s never saw %s become %s within %v", c.Account(), account, p, within)
 		}
 	}
 }

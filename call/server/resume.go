@@ -35,12 +35,9 @@ func resumeSubject(node string) string { return "duet.node." + node + ".resume" 
 // over is in the hub's queue before the login, which finds it there.
 // Called from the connection's reader.
 func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto.ClientType) *proto.ActiveCall {
-	cur, err := c.busy.Get(ctx, busyKey(account))
-	if err != nil {
-		return nil
-	}
-	var held busyEntry
-	if len(cur.Value()) == 0 || json.Unmarshal(cur.Value(), &held) != nil || held.Node == c.cfg.Node {
+	cur, _, err := c.readBusy(ctx, busyKey(account))
+	held := cur.held
+	if err != nil || held.CID == "" || held.Node == c.cfg.Node {
 		return nil
 	}
 	m := nats.NewMsg(resumeSubject(held.Node))

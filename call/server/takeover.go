@@ -60,15 +60,11 @@ func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyC
 	val, _ := json.Marshal(mine)
 	for _, account := range []string{o.Caller.Account, o.Callee.Account} {
 		key := busyKey(account)
-		cur, err := c.busy.Get(ctx, key)
-		if err != nil {
+		cur, _, err := c.readBusy(ctx, key)
+		if err != nil || cur.held.CID != o.CID || cur.held.Node != from {
 			continue
 		}
-		var held busyEntry
-		if json.Unmarshal(cur.Value(), &held) != nil || held.CID != o.CID || held.Node != from {
-			continue
-		}
-		if rev, err := c.busy.Update(ctx, key, val, cur.Revision()); err == nil {
+		if rev, err := c.busy.Update(ctx, key, val, cur.rev); err == nil {
 			c.sawRev(key, rev, mine)
 			claims = append(claims, busyClaim{key: key, rev: rev})
 		}
