@@ -181,15 +181,12 @@ func (c *cluster) confirmedLocked(k deviceKey, line *gateLine, cid string, ring 
 		}
 	}
 	now := time.Now()
-	lost := slices.DeleteFunc(c.lost[k], func(r lostRing) bool { return now.After(r.expires) })
-	i := slices.IndexFunc(lost, func(r lostRing) bool { return r.cid == cid })
+	c.forgetLostLocked(now)
+	i := slices.IndexFunc(c.lost[k], func(r lostRing) bool { return r.cid == cid })
 	if i >= 0 {
-		lost = slices.Delete(lost, i, i+1)
-	}
-	if len(lost) == 0 {
-		delete(c.lost, k)
-	} else {
-		c.lost[k] = lost
+		if c.lost[k] = slices.Delete(c.lost[k], i, i+1); len(c.lost[k]) == 0 {
+			delete(c.lost, k)
+		}
 	}
 	if i < 0 || ring == nil {
 		return // let through already, or dropped for good
@@ -205,20 +202,26 @@ func (c *cluster) confirmedLocked(k deviceKey, line *gateLine, cid string, ring 
 }
 
 // droppedLocked remembers a ring dropped as lost until its confirmation
-// could no longer come, and forgets every ring past that. Holding gateMu.
+// could no longer come. Holding gateMu.
 func (c *cluster) droppedLocked(k deviceKey, cid string, now time.Time) {
-	for dev, lost := range c.lost {
-		if lost = slices.DeleteFunc(lost, func(r lostRing) bool { return now.After(r.expires) }); len(lost) == 0 {
-			delete(c.lost, dev)
-		} else {
-			c.lost[dev] = lost
-		}
-	}
+	c.forgetLostLocked(now)
 	lost := c.lost[k]
 	if len(lost) >= gateMostHeld {
 		lost = lost[1:]
 	}
 	c.lost[k] = append(lost, lostRing{cid: cid, expires: now.Add(gateTimeout)})
+}
+
+// forgetLostLocked forgets the lost rings whose confirmation could no
+// longer come. Holding gateMu.
+func (c *cluster) forgetLostLocked(now time.Time) {
+	for k, lost := range c.lost {
+		if lost = slices.DeleteFunc(lost, func(r lostRing) bool { return now.After(r.expires) }); len(lost) == 0 {
+			delete(c.lost, k)
+		} else {
+			c.lost[k] = lost
+		}
+	}
 }
 
 // advanceLocked sends what no longer waits, drops rings that lost their
