@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"duet/call"
 	"duet/call/proto"
 	"duet/call/server"
 	"duet/internal/natstest"
@@ -61,6 +62,19 @@ func newClusterOn(t *testing.T, url string, stopNATS func(), n int, mutate func(
 	return nodes
 }
 
+// aliceSeesBob signs alice in on one node, watching her contacts, and bob
+// on another, and returns once alice's node knows bob's device.
+func aliceSeesBob(t *testing.T, aliceOn, bobOn *env) (alice, bob *call.Client) {
+	t.Helper()
+	alice = aliceOn.dial("alice", "a1")
+	if _, err := alice.Contacts(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	bob = bobOn.dial("bob", "b1")
+	wantPresence(t, alice, "bob", proto.PresenceOnline)
+	return alice, bob
+}
+
 // TestClusterPresence: a device signed in on one node is online to a
 // contact watching on another, and offline once it leaves.
 func TestClusterPresence(t *testing.T) {
@@ -104,12 +118,7 @@ func TestClusterForgetsALostNode(t *testing.T) {
 // learnt that the account exists when the device signed in.
 func TestClusterCallReadsNoAccount(t *testing.T) {
 	nodes := newCluster(t, 2, nil)
-	alice := nodes[0].dial("alice", "a1")
-	if _, err := alice.Contacts(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	bob := nodes[1].dial("bob", "b1")
-	wantPresence(t, alice, "bob", proto.PresenceOnline)
+	alice, bob := aliceSeesBob(t, nodes[0], nodes[1])
 	const reads = "duet_db_seconds/select/count"
 	before := scrape(t, nodes[0])[reads]
 	placeCall(t, alice, "bob", proto.CallTypeAudio, bob)

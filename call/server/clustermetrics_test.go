@@ -11,12 +11,7 @@ import (
 // metrics; a server on its own has none.
 func TestClusterMetrics(t *testing.T) {
 	nodes := newCluster(t, 2, nil)
-	alice := nodes[0].dial("alice", "a1")
-	if _, err := alice.Contacts(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	bob := nodes[1].dial("bob", "b1")
-	wantPresence(t, alice, "bob", proto.PresenceOnline)
+	alice, bob := aliceSeesBob(t, nodes[0], nodes[1])
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
 	connect(t, alice, bob, cid)
 	if err := alice.Hangup(ctx(t)); err != nil {

@@ -19,12 +19,7 @@ import (
 func TestClusterSurvivesANATSServerLoss(t *testing.T) {
 	nats := natstest.StartCluster(t, 3)
 	nodes := newClusterOn(t, nats.URL(), nats.Shutdown, 2, func(c *server.Config) { c.Cluster.Replicas = 3 })
-	alice := nodes[0].dial("alice", "a1")
-	if _, err := alice.Contacts(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
-	bob := nodes[1].dial("bob", "b1")
-	wantPresence(t, alice, "bob", proto.PresenceOnline)
+	alice, bob := aliceSeesBob(t, nodes[0], nodes[1])
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
 	connect(t, alice, bob, cid)
 
