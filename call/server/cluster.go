@@ -184,6 +184,7 @@ func (c *cluster) start(h *hub) error {
 		handle func(jetstream.KeyValueEntry)
 	}{{c.busy, c.busyChanged}, {c.devices, c.deviceChanged}, {c.nodes, c.nodeChanged}}
 	watchers := make([]jetstream.KeyWatcher, 0, len(watches))
+	rewatch := make([]chan struct{}, 0, len(watches))
 	for _, w := range watches {
 		watcher, err := w.kv.WatchAll(c.ctx)
 		if err != nil {
@@ -192,18 +193,14 @@ func (c *cluster) start(h *hub) error {
 			}
 			return fmt.Errorf("watch %s: %w", w.kv.Bucket(), err)
 		}
-		watchers = append(watchers, watcher)
-	}
-	c.wg.Add(2 + len(watches))
-	go func() { defer c.wg.Done(); c.heartbeat() }()
-	go func() { defer c.wg.Done(); c.publish() }()
-	rewatch := make([]chan struct{}, len(watches))
-	for i := range rewatch {
-		rewatch[i] = make(chan struct{}, 1)
+		watchers, rewatch = append(watchers, watcher), append(rewatch, make(chan struct{}, 1))
 	}
 	c.mu.Lock()
 	c.rewatch = rewatch
 	c.mu.Unlock()
+	c.wg.Add(2 + len(watches))
+	go func() { defer c.wg.Done(); c.heartbeat() }()
+	go func() { defer c.wg.Done(); c.publish() }()
 	for i, w := range watches {
 		go func() { defer c.wg.Done(); c.watch(w.kv, watchers[i], rewatch[i], w.handle) }()
 	}

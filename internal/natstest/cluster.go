@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,17 +35,8 @@ func StartCluster(tb testing.TB, n int) *Cluster {
 		routes[i] = &url.URL{Scheme: "nats", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i]))}
 	}
 	for i := range n {
-		dir, err := os.MkdirTemp("", "duet-nats-")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { os.RemoveAll(dir) })
-		s := &Server{tb: tb, opts: server.Options{ServerName: fmt.Sprintf("nats%d", i+1),
-			Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true,
-			Cluster: server.ClusterOpts{Name: "duet", Host: "127.0.0.1", Port: ports[i]}, Routes: routes}}
-		s.start()
-		tb.Cleanup(s.Shutdown)
-		cl.Servers = append(cl.Servers, s)
+		cl.Servers = append(cl.Servers, startWith(tb, server.Options{ServerName: fmt.Sprintf("nats%d", i+1),
+			Cluster: server.ClusterOpts{Name: "duet", Host: "127.0.0.1", Port: ports[i]}, Routes: routes}))
 	}
 	cl.awaitJetStream()
 	return cl

@@ -24,13 +24,21 @@ type Server struct {
 // Start starts a server; it is shut down when the test ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	return startWith(tb, server.Options{})
+}
+
+// startWith starts a server with JetStream on a free loopback port, and a
+// store of its own, with opts' other settings; it is shut down when the
+// test ends.
+func startWith(tb testing.TB, opts server.Options) *Server {
+	tb.Helper()
 	dir, err := os.MkdirTemp("", "duet-nats-")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { os.RemoveAll(dir) })
-	s := &Server{tb: tb, opts: server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT,
-		JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true}}
+	opts.Host, opts.Port, opts.JetStream, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", server.RANDOM_PORT, true, dir, true, true
+	s := &Server{tb: tb, opts: opts}
 	s.start()
 	tb.Cleanup(s.Shutdown)
 	return s
