@@ -82,16 +82,17 @@ const (
 	// feedbackTimeout: feedback normally comes every 100 ms or so.
 	feedbackTimeout = 500 * time.Millisecond
 	// The window of bytes in flight is the estimate over the path's base
-	// round trip and a margin: a feedback interval (50 ms) and some, and
-	// the queue the path holds now, up to windowQueueMost, or a steady
-	// link would close the window. Not more, for when the capacity falls
-	// at once what is in flight lands in the bottleneck's queue, ahead of
-	// the audio: at 2.5 Mbit/s a window 20 ms wider is a third of a second
-	// more of late audio at 150 kbit/s. The price: at 2 Mbit/s the window
-	// closes on a frame now and then (one in thirty to forty); an audio
-	// call that breaks up is worse than a video a frame short. minWindow
-	// lets a few packets through however small the estimate.
-	windowMargin    = 60 * time.Millisecond
+	// round trip and a margin: the peer's feedback interval and
+	// windowSlack, and the queue the path holds now, up to
+	// windowQueueMost, or a steady link would close the window. Not more,
+	// for when the capacity falls at once what is in flight lands in the
+	// bottleneck's queue, ahead of the audio: at 2.5 Mbit/s a window 20 ms
+	// wider is a third of a second more of late audio at 150 kbit/s. The
+	// price: the window closes on a frame now and then (one in thirty to
+	// forty at 2 Mbit/s); an audio call that breaks up is worse than a
+	// video a frame short. minWindow lets a few packets through however
+	// small the estimate.
+	windowSlack     = 10 * time.Millisecond
 	windowQueueMost = 40 * time.Millisecond
 	minWindow       = 4 * 1200
 )
@@ -117,6 +118,7 @@ type estimator struct {
 	lastBackoff  time.Time     // guarded by mu
 	onChange     func(int)     // guarded by mu
 	lastFeedback time.Time     // guarded by mu
+	pace         feedbackPace  // guarded by mu
 	lastCut      time.Time     // guarded by mu: the last decrease, for whatever reason
 	recoverTo    int           // guarded by mu: the estimate before a large drop, to probe back towards; 0 = none
 	droppedAt    time.Time     // guarded by mu: when the estimate began to fall from recoverTo
@@ -191,9 +193,9 @@ func (e *estimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWri
 // a round trip and a margin (libwebrtc's congestion window).
 func (e *estimator) window(rtt time.Duration) int {
 	e.mu.Lock()
-	target, queue := e.target, e.lastQueue
+	target, queue, interval := e.target, e.lastQueue, e.pace.interval()
 	e.mu.Unlock()
-	return max(int(float64(target)/8*(rtt+windowMargin+min(queue, windowQueueMost)).Seconds()), minWindow)
+	return max(int(float64(target)/8*(rtt+interval+windowSlack+min(queue, windowQueueMost)).Seconds()), minWindow)
 }
 
 // WriteRTCP feeds GCC the peer's feedback, then updates the target.
@@ -215,6 +217,7 @@ func (e *estimator) WriteRTCP(pkts []rtcp.Packet, a interceptor.Attributes) erro
 	if feedback {
 		e.mu.Lock()
 		e.lastFeedback = now
+		e.pace.note(now)
 		e.mu.Unlock()
 		e.update(now)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/stats"
-	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/webrtc/v4"
 
 	"duet/call/internal/pionlog"
@@ -122,9 +121,7 @@ func newSendPath(me *webrtc.MediaEngine, reg *interceptor.Registry, log *slog.Lo
 				report.WithSenderLoggerFactory(lf))
 		},
 		func() error { return webrtc.ConfigureStatsInterceptorWithOptions(reg, stats.WithLoggerFactory(lf)) },
-		func() error {
-			return webrtc.ConfigureTWCCSenderWithOptions(me, reg, twcc.WithLoggerFactory(lf), twcc.SendInterval(feedbackInterval))
-		},
+		func() error { return configureFeedback(me, reg, lf) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -148,11 +145,6 @@ func (p *sendPath) probeSent(id, bytes int, span time.Duration) {
 		e.probeSent(id, bytes, span)
 	}
 }
-
-// feedbackInterval is how often the peer hears what arrived: every 50 ms,
-// as libwebrtc does at video rates, so that a sender sees a link that
-// narrowed before a second of queue builds in it.
-const feedbackInterval = 50 * time.Millisecond
 
 // target is the estimate in bits/s, the starting one until the first
 // feedback.
