@@ -15,10 +15,10 @@ import (
 // flight must cover a feedback interval (estimator.window), and all that
 // is in flight lands in the bottleneck's queue, ahead of the audio, when
 // the capacity falls at once: at 2.5 Mbit/s every 25 ms of feedback
-// interval is a third of a second of late audio at 150 kbit/s. So at
-// video rates the feedback comes every 25 ms, costing at most
-// feedbackShare of what it reports on; slower links, where it would cost
-// more, hear every 50 ms as libwebrtc's do at video rates.
+// interval is 0.4 s of late audio at 150 kbit/s. So at video rates the
+// feedback comes every 25 ms, costing at most feedbackShare of what it
+// reports on; slower links, where it would cost more, hear every 50 ms
+// as libwebrtc's do at video rates.
 const (
 	feedbackIntervalLeast = 25 * time.Millisecond
 	feedbackIntervalMost  = 50 * time.Millisecond
