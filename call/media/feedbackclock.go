@@ -84,13 +84,6 @@ func (c *feedbackClock) arrived(n int, now time.Time) {
 	}
 }
 
-// interval is the feedback interval now.
-func (c *feedbackClock) interval() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.period
-}
-
 type clockTicker struct{ *time.Ticker }
 
 func (t clockTicker) Ch() <-chan time.Time { return t.C }

@@ -25,6 +25,13 @@ func TestFeedbackIntervalFollowsTheRate(t *testing.T) {
 	}
 }
 
+// interval is the feedback interval now.
+func (c *feedbackClock) interval() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.period
+}
+
 // arrive feeds the clock packets of size bytes at bps for span, from at;
 // it returns the time after the last.
 func arrive(c *feedbackClock, at time.Time, bps, size int, span time.Duration) time.Time {

@@ -34,7 +34,8 @@ func (f *feedbackPace) interval() time.Duration {
 	if f.n < 3 {
 		return feedbackIntervalMost
 	}
-	g := slices.Clone(f.gaps[:f.n])
-	slices.Sort(g)
-	return g[len(g)/2]
+	gaps := f.gaps // a copy: asked for at every pacer tick, it must not allocate
+	sorted := gaps[:f.n]
+	slices.Sort(sorted)
+	return sorted[len(sorted)/2]
 }
