@@ -310,7 +310,7 @@ func (e *estimator) update(now time.Time) {
 		// On a link seen to congest, barely past the rate that did, until
 		// the link shows it carries more (see rampingLocked).
 		bound := maxIncreaseOverDelivered * float64(max(delivered, e.lastCapacity))
-		if e.capacity > 0 {
+		if e.capacity > 0 || e.recoveringLocked(now) {
 			bound = nearCongestionIncrease * float64(max(delivered, e.lastCapacity))
 		}
 		grown = min(grown, max(float64(e.target), bound+10_000))
@@ -353,16 +353,28 @@ func (e *estimator) noteCapacityLocked(carried int, now time.Time) {
 // congested rate is forgotten after capacityMemory without congestion:
 // the ramp then goes quickly back to it, and beyond it only at GCC's pace
 // until the link shows it carries more.
+//
+// While recovering from a large drop, recovery probes find the link when
+// it comes back: the ramp goes quickly up to the rate the link last
+// carried and no further, and nothing is forgotten. Ramping past it on
+// a guess queued a 150 kbit/s link every few seconds to twice its rate.
 func (e *estimator) rampingLocked(now time.Time, delivered int) bool {
 	// Delivered, not sent: a burst sent into a queue says nothing of the
 	// link, what the feedback reports arrived does.
+	recovering := e.recoveringLocked(now)
 	if e.lastCapacity > 0 && delivered > int(outgrown*float64(e.lastCapacity)) {
-		e.capacity, e.lastCapacity = 0, 0
+		if recovering {
+			// Probes find a link that has come back (applyProbeLocked);
+			// what arrived only shows it carries at least that.
+			e.lastCapacity = delivered
+		} else {
+			e.capacity, e.lastCapacity = 0, 0
+		}
 	}
-	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory {
+	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory && !recovering {
 		e.capacity = 0
 	}
-	if e.capacity == 0 {
+	if e.capacity == 0 || recovering {
 		return e.lastCapacity == 0 || e.target < e.lastCapacity
 	}
 	return float64(e.target) < nearCapacity*float64(e.capacity)

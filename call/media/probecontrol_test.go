@@ -124,3 +124,46 @@ func TestRecoveryProbesAfterALargeDrop(t *testing.T) {
 		t.Errorf("after a drop from a new high: probe %d at %d bits/s", id, rate)
 	}
 }
+
+// TestRecoveryRampsOnlyToTheCarriedRate: after a large drop the fast ramp
+// stops at the rate the link last carried, however long ago that was
+// measured, and what arrives since only raises that rate; after an
+// ordinary cut the rate is forgotten once the link carries well beyond it.
+func TestRecoveryRampsOnlyToTheCarriedRate(t *testing.T) {
+	leaktest.Check(t)
+	t0 := time.Now()
+	e := quietEstimator(t, 2_000_000, t0)
+	e.cut(t0, 150_000)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.noteCapacityLocked(140_000, t0)
+	later := t0.Add(2 * capacityMemory)
+	for _, c := range []struct {
+		target, delivered int
+		ramp              bool
+	}{
+		{100_000, 140_000, true},
+		{140_000, 140_000, false},
+		{150_000, 200_000, true}, // the link carried more: the ramp goes to it
+		{200_000, 200_000, false},
+	} {
+		e.target = c.target
+		if got := e.rampingLocked(later, c.delivered); got != c.ramp {
+			t.Errorf("recovering at %d bits/s with %d delivered: ramping %v, want %v", c.target, c.delivered, got, c.ramp)
+		}
+	}
+	if e.capacity != 140_000 || e.lastCapacity != 200_000 {
+		t.Errorf("while recovering the link's rate became %d (last %d), want 140000 kept (last 200000)", e.capacity, e.lastCapacity)
+	}
+
+	e.target = 1_000_000
+	e.recoverTo, e.droppedAt = 0, time.Time{}
+	e.noteCapacityLocked(850_000, t0)
+	e.target = 900_000
+	if e.rampingLocked(t0, 850_000) {
+		t.Error("ramping past the congested rate right after an ordinary cut")
+	}
+	if !e.rampingLocked(later, 1_200_000) {
+		t.Error("not ramping once the link carried well beyond an ordinary cut's rate")
+	}
+}
