@@ -59,6 +59,8 @@ type session struct {
 	// send drops what the hub still has for it.
 	closeReq chan closeRequest
 	closing  atomic.Bool
+	// heard decides whether the writer pings (heard.go).
+	heard *heardClock
 
 	closeOnce sync.Once
 
@@ -99,7 +101,8 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 
 	ctx, cancel := context.WithCancel(context.Background())
 	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), cancel: cancel,
-		limits: newConnLimits(s.cfg.Limits, time.Now()), leavePending: leave, closeReq: make(chan closeRequest, 1)}
+		limits: newConnLimits(s.cfg.Limits, time.Now()), leavePending: leave, closeReq: make(chan closeRequest, 1),
+		heard: newHeardClock(time.Now())}
 	sess.ctx = context.WithValue(ctx, sessionKey{}, sess)
 	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
@@ -140,6 +143,7 @@ func (sess *session) readLoop() {
 			}
 			return
 		}
+		sess.heard.heard()
 		msg, err := io.ReadAll(io.LimitReader(r, proto.MaxMessageSize+1))
 		if err != nil {
 			return
@@ -177,7 +181,8 @@ func isClosed(err error) bool {
 }
 
 func (sess *session) writeLoop() {
-	ping := time.NewTicker(sess.srv.cfg.PingInterval)
+	d := sess.srv.cfg.PingInterval
+	ping := time.NewTimer(d)
 	defer ping.Stop()
 	for {
 		select {
@@ -203,7 +208,10 @@ func (sess *session) writeLoop() {
 			sess.closeFrame(req.code, req.reason)
 			return
 		case <-ping.C:
-			d := sess.srv.cfg.PingInterval
+			if quiet := sess.heard.silence(); quiet < d {
+				ping.Reset(d - quiet)
+				continue
+			}
 			ctx, cancel := context.WithTimeout(sess.ctx, d)
 			err := sess.ws.Ping(ctx)
 			cancel()
@@ -218,6 +226,7 @@ func (sess *session) writeLoop() {
 			if err != nil {
 				return
 			}
+			ping.Reset(d)
 		case <-sess.ctx.Done():
 			return
 		}

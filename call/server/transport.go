@@ -42,7 +42,7 @@ func acceptOptions(patterns []string) (*websocket.AcceptOptions, error) {
 			return nil, fmt.Errorf("origin pattern %q: %w", p, err)
 		}
 	}
-	return &websocket.AcceptOptions{OriginPatterns: patterns}, nil
+	return heardOn(websocket.AcceptOptions{OriginPatterns: patterns}), nil
 }
 
 // exposedPlain reports whether a plain-text listener is reachable from
