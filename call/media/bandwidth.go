@@ -46,6 +46,9 @@ const (
 	// that rate no longer says anything about the link. On a link at its
 	// capacity delivery cannot get there.
 	outgrown = 1.3
+	// fellShare: an estimate cut to under this share of where it stood
+	// follows a link that fell (see fellLocked).
+	fellShare = 0.25
 	// capacityMemory: after this long without congestion the last
 	// congested rate is forgotten and the fast ramp tries again: the link
 	// may have grown, and a sender that does not fill the estimate (a
@@ -310,7 +313,7 @@ func (e *estimator) update(now time.Time) {
 		// On a link seen to congest, barely past the rate that did, until
 		// the link shows it carries more (see rampingLocked).
 		bound := maxIncreaseOverDelivered * float64(max(delivered, e.lastCapacity))
-		if e.capacity > 0 || e.recoveringLocked(now) {
+		if e.capacity > 0 || e.fellLocked(now) {
 			bound = nearCongestionIncrease * float64(max(delivered, e.lastCapacity))
 		}
 		grown = min(grown, max(float64(e.target), bound+10_000))
@@ -354,16 +357,16 @@ func (e *estimator) noteCapacityLocked(carried int, now time.Time) {
 // the ramp then goes quickly back to it, and beyond it only at GCC's pace
 // until the link shows it carries more.
 //
-// While recovering from a large drop, recovery probes find the link when
-// it comes back: the ramp goes quickly up to the rate the link last
-// carried and no further, and nothing is forgotten. Ramping past it on
-// a guess queued a 150 kbit/s link every few seconds to twice its rate.
+// After the link fell (fellLocked), recovery probes find it when it
+// comes back: the ramp goes quickly up to the rate the link last carried
+// and no further, and nothing is forgotten. Ramping past it on a guess
+// queued a 150 kbit/s link every few seconds to twice its rate.
 func (e *estimator) rampingLocked(now time.Time, delivered int) bool {
 	// Delivered, not sent: a burst sent into a queue says nothing of the
 	// link, what the feedback reports arrived does.
-	recovering := e.recoveringLocked(now)
+	fell := e.fellLocked(now)
 	if e.lastCapacity > 0 && delivered > int(outgrown*float64(e.lastCapacity)) {
-		if recovering {
+		if fell {
 			// Probes find a link that has come back (applyProbeLocked);
 			// what arrived only shows it carries at least that.
 			e.lastCapacity = delivered
@@ -371,13 +374,21 @@ func (e *estimator) rampingLocked(now time.Time, delivered int) bool {
 			e.capacity, e.lastCapacity = 0, 0
 		}
 	}
-	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory && !recovering {
+	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory && !fell {
 		e.capacity = 0
 	}
-	if e.capacity == 0 || recovering {
+	if e.capacity == 0 || fell {
 		return e.lastCapacity == 0 || e.target < e.lastCapacity
 	}
 	return float64(e.target) < nearCapacity*float64(e.capacity)
+}
+
+// fellLocked: recovering from a fall to under fellShare of the estimate
+// before it. That is the link's fall: the cut after a probe's overshoot
+// (a probe offers twice the estimate) is to about half, and on a link
+// the call fills, ramping up to its rate at once queues it.
+func (e *estimator) fellLocked(now time.Time) bool {
+	return e.recoveringLocked(now) && float64(e.target) < fellShare*float64(e.recoverTo)
 }
 
 // GetTargetBitrate is the estimate in bits/s.

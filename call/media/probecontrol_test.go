@@ -29,10 +29,14 @@ func (e *estimator) cut(now time.Time, to ...int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, rate := range to {
-		prev := e.target
-		e.target, e.lastSent = rate, rate
-		e.noteCutLocked(prev, now)
+		e.cutLocked(rate, now)
 	}
+}
+
+func (e *estimator) cutLocked(rate int, now time.Time) {
+	prev := e.target
+	e.target, e.lastSent = rate, rate
+	e.noteCutLocked(prev, now)
 }
 
 // failProbe reports the probe in flight as found wanting: nothing of it
@@ -125,10 +129,12 @@ func TestRecoveryProbesAfterALargeDrop(t *testing.T) {
 	}
 }
 
-// TestRecoveryRampsOnlyToTheCarriedRate: after a large drop the fast ramp
-// stops at the rate the link last carried, however long ago that was
+// TestRecoveryRampsOnlyToTheCarriedRate: after the link fell the fast
+// ramp stops at the rate the link last carried, however long ago that was
 // measured, and what arrives since only raises that rate; after an
-// ordinary cut the rate is forgotten once the link carries well beyond it.
+// ordinary cut, or one to half as after a probe's overshoot, the rate is
+// forgotten after a while, and at once when the link carries well beyond
+// it.
 func TestRecoveryRampsOnlyToTheCarriedRate(t *testing.T) {
 	leaktest.Check(t)
 	t0 := time.Now()
@@ -165,5 +171,12 @@ func TestRecoveryRampsOnlyToTheCarriedRate(t *testing.T) {
 	}
 	if !e.rampingLocked(later, 1_200_000) {
 		t.Error("not ramping once the link carried well beyond an ordinary cut's rate")
+	}
+
+	e.target = 720_000
+	e.cutLocked(340_000, t0)
+	e.noteCapacityLocked(400_000, t0)
+	if ramping := e.rampingLocked(later, 300_000); !ramping || e.capacity != 0 {
+		t.Errorf("%v after a cut to half: ramping %v with the link's rate %d kept, want it forgotten", later.Sub(t0), ramping, e.capacity)
 	}
 }
