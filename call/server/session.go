@@ -184,6 +184,15 @@ func (sess *session) writeLoop() {
 	d := sess.srv.cfg.PingInterval
 	ping := time.NewTimer(d)
 	defer ping.Stop()
+	// pinged is closed when the ping out has its answer or failed; nil
+	// before the first. Every return below has closed the session, which
+	// ends a ping still waiting.
+	var pinged chan struct{}
+	defer func() {
+		if pinged != nil {
+			<-pinged
+		}
+	}()
 	for {
 		select {
 		case msg := <-sess.out:
@@ -212,24 +221,40 @@ func (sess *session) writeLoop() {
 				ping.Reset(d - quiet)
 				continue
 			}
-			ctx, cancel := context.WithTimeout(sess.ctx, d)
-			err := sess.ws.Ping(ctx)
-			cancel()
-			if err != nil && sess.ctx.Err() == nil {
-				sess.logger().Info("closing a connection that did not answer a ping", "after", d, "err", err)
-				// The frame tells a client that is alive but stalled; when
-				// the network is gone it fails at once.
-				sess.closing.Store(true)
-				sess.closeFrame(proto.CloseKeepAlive, "no pong within "+d.String())
-				return
-			}
-			if err != nil {
-				return
-			}
 			ping.Reset(d)
+			if pinged != nil && !isDone(pinged) {
+				continue // its answer or its failure is on the way
+			}
+			pinged = make(chan struct{})
+			go sess.ping(d, pinged)
 		case <-sess.ctx.Done():
 			return
 		}
+	}
+}
+
+// ping checks that a silent client still answers, and closes one that
+// does not within d (4002; the frame tells a client that is alive but
+// stalled, and fails at once when the network is gone). Off the writer:
+// the messages queued meanwhile do not wait a round trip for the pong.
+func (sess *session) ping(d time.Duration, done chan<- struct{}) {
+	defer close(done)
+	ctx, cancel := context.WithTimeout(sess.ctx, d)
+	err := sess.ws.Ping(ctx)
+	cancel()
+	if err == nil || sess.ctx.Err() != nil {
+		return
+	}
+	sess.logger().Info("closing a connection that did not answer a ping", "after", d, "err", err)
+	sess.closeWithout(proto.CloseKeepAlive, "no pong within "+d.String())
+}
+
+func isDone(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 
