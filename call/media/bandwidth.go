@@ -364,20 +364,22 @@ func (e *estimator) noteCapacityLocked(carried int, now time.Time) {
 func (e *estimator) rampingLocked(now time.Time, delivered int) bool {
 	// Delivered, not sent: a burst sent into a queue says nothing of the
 	// link, what the feedback reports arrived does.
-	fell := e.fellLocked(now)
-	if e.lastCapacity > 0 && delivered > int(outgrown*float64(e.lastCapacity)) {
-		if fell {
+	outgrew := e.lastCapacity > 0 && delivered > int(outgrown*float64(e.lastCapacity))
+	if e.fellLocked(now) {
+		if outgrew {
 			// Probes find a link that has come back (applyProbeLocked);
 			// what arrived only shows it carries at least that.
 			e.lastCapacity = delivered
-		} else {
-			e.capacity, e.lastCapacity = 0, 0
 		}
+		return e.lastCapacity == 0 || e.target < e.lastCapacity
 	}
-	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory && !fell {
+	if outgrew {
+		e.capacity, e.lastCapacity = 0, 0
+	}
+	if e.capacity > 0 && now.Sub(e.congestedAt) > capacityMemory {
 		e.capacity = 0
 	}
-	if e.capacity == 0 || fell {
+	if e.capacity == 0 {
 		return e.lastCapacity == 0 || e.target < e.lastCapacity
 	}
 	return float64(e.target) < nearCapacity*float64(e.capacity)

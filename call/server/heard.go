@@ -18,8 +18,6 @@ type heardClock struct {
 	last atomic.Int64 // nanoseconds after born
 }
 
-func newHeardClock(now time.Time) *heardClock { return &heardClock{born: now} }
-
 func (h *heardClock) heard() { h.last.Store(int64(time.Since(h.born))) }
 
 // silence is how long the connection has been quiet.

@@ -60,7 +60,7 @@ type session struct {
 	closeReq chan closeRequest
 	closing  atomic.Bool
 	// heard decides whether the writer pings (heard.go).
-	heard *heardClock
+	heard heardClock
 
 	closeOnce sync.Once
 
@@ -102,7 +102,7 @@ func (s *Server) serveWSVia(w http.ResponseWriter, r *http.Request, via *Listene
 	ctx, cancel := context.WithCancel(context.Background())
 	sess := &session{srv: s, ws: ws, via: via, out: make(chan []byte, s.cfg.SendQueue), cancel: cancel,
 		limits: newConnLimits(s.cfg.Limits, time.Now()), leavePending: leave, closeReq: make(chan closeRequest, 1),
-		heard: newHeardClock(time.Now())}
+		heard: heardClock{born: time.Now()}}
 	sess.ctx = context.WithValue(ctx, sessionKey{}, sess)
 	sess.log.Store(s.log.With("remote", r.RemoteAddr))
 	if !s.track(sess) {
