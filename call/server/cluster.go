@@ -82,6 +82,9 @@ type cluster struct {
 	gateMu sync.Mutex
 	gates  map[deviceKey]*gateLine
 	lost   map[deviceKey][]lostRing // rings dropped as lost, until confirmed
+	// arrivals hold messages for devices whose login is under way
+	// (arrival.go); guarded by gateMu.
+	arrivals map[deviceKey]*arrival
 
 	// rewatch asks each bucket's watch to start again (watch); guarded by mu.
 	rewatch []chan struct{}
@@ -110,6 +113,9 @@ type cluster struct {
 type deviceEntry struct {
 	Node       string           `json:"node"`
 	ClientType proto.ClientType `json:"clientType"`
+	// rev is the entry's revision in the bucket, where a node keeps
+	// another's devices.
+	rev uint64
 }
 
 func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*cluster, error) {
@@ -133,7 +139,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, js: js, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, gates: map[deviceKey]*gateLine{}, lost: map[deviceKey][]lostRing{}, outWake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, gates: map[deviceKey]*gateLine{}, arrivals: map[deviceKey]*arrival{}, lost: map[deviceKey][]lostRing{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
@@ -272,16 +278,10 @@ func parseDeviceBucketKey(key string) (deviceKey, bool) {
 	return deviceKey{string(account), string(device)}, err1 == nil && err2 == nil
 }
 
-// signedIn and signedOut queue a device's state for publishing. Called by
-// the hub; they never wait on the network. Only the latest state of each
-// device is kept, so the queue holds at most one entry per device.
-func (c *cluster) signedIn(k deviceKey, sess *session) {
-	c.mu.Lock()
-	c.local[k] = sess
-	c.mu.Unlock()
-	c.queue(k, &deviceEntry{Node: c.cfg.Node, ClientType: sess.clientType})
-}
-
+// signedIn (arrival.go) and signedOut queue a device's state for
+// publishing. Called by the hub; they never wait on the network. Only the
+// latest state of each device is kept, so the queue holds at most one
+// entry per device.
 func (c *cluster) signedOut(k deviceKey) {
 	c.mu.Lock()
 	delete(c.local, k)
@@ -434,7 +434,7 @@ func (c *cluster) deviceChanged(e jetstream.KeyValueEntry) {
 			c.hub.srv.store.sawAccount(k.account)
 		}
 	}
-	c.hub.post(func() { c.hub.remoteDeviceChanged(k, d) })
+	c.hub.post(func() { c.hub.remoteDeviceChanged(k, d, e.Revision()) })
 }
 
 // nodeChanged clears the devices of a node whose key expired or was deleted.
@@ -462,10 +462,17 @@ func (c *cluster) nodeChanged(e jetstream.KeyValueEntry) {
 	c.takeOver(e.Key())
 }
 
-// remoteDeviceChanged applies another node's device change; d nil: gone.
-// Runs on the hub.
-func (h *hub) remoteDeviceChanged(k deviceKey, d *deviceEntry) {
+// remoteDeviceChanged applies another node's device change at revision
+// rev of the bucket; d nil: gone. A change older than the entry held comes
+// late: the device's resume brought the newer one first. Runs on the hub.
+func (h *hub) remoteDeviceChanged(k deviceKey, d *deviceEntry, rev uint64) {
 	devs := h.remote[k.account]
+	if cur := devs[k.deviceID]; cur != nil && rev < cur.rev {
+		return
+	}
+	if d != nil {
+		d.rev = rev
+	}
 	if d == nil {
 		if devs == nil {
 			return

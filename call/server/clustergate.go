@@ -292,9 +292,15 @@ func (c *cluster) stopGates() {
 		delete(c.gates, k)
 	}
 	clear(c.lost)
+	clear(c.arrivals)
 }
 
+// sendLocal hands data to device k signed in here, or to the login of it
+// under way. Holding gateMu.
 func (c *cluster) sendLocal(k deviceKey, data []byte) {
+	if c.holdArrivingLocked(k, data) {
+		return
+	}
 	c.mu.Lock()
 	sess := c.local[k]
 	c.mu.Unlock()

@@ -18,7 +18,8 @@ func gateNode(t *testing.T) (*cluster, deviceKey, chan []byte) {
 	out := make(chan []byte, 16)
 	sess := &session{srv: srv, account: k.account, deviceID: k.deviceID, out: out, ctx: context.Background()}
 	c := &cluster{log: slog.New(slog.DiscardHandler), metrics: newClusterMetrics(), revs: map[string]busyRev{},
-		local: map[deviceKey]*session{k: sess}, gates: map[deviceKey]*gateLine{}, lost: map[deviceKey][]lostRing{}}
+		local: map[deviceKey]*session{k: sess}, gates: map[deviceKey]*gateLine{}, lost: map[deviceKey][]lostRing{},
+		arrivals: map[deviceKey]*arrival{}, pending: map[deviceKey]*deviceEntry{}, wake: make(chan struct{}, 1)}
 	t.Cleanup(c.stopGates)
 	return c, k, out
 }

@@ -77,6 +77,7 @@ func (sess *session) login(id uint64, req *proto.Login) {
 	}
 	var resumed *proto.ActiveCall
 	if cl := sess.srv.cluster; cl != nil && req.DeviceID != "" {
+		cl.arriving(deviceKey{req.Account, req.DeviceID})
 		resumed = cl.resume(sess.ctx, req.Account, req.DeviceID, req.ClientType)
 	}
 	h := sess.srv.hub

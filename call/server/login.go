@@ -61,11 +61,12 @@ func (h *hub) login(sess *session, id uint64, req *proto.Login, resumed *proto.A
 	if ringing != nil {
 		res.Ringing = []proto.BeCalling{ringing.beCalling()}
 	}
-	sess.reply(id, res)
-	// Only now do other nodes hear of the device: a ring they send must
-	// not reach it before the reply to its login.
+	// Only now do other nodes reach the device: a ring they send must not
+	// reach it before the reply to its login.
 	if h.srv.cluster != nil {
-		h.srv.cluster.signedIn(key, sess)
+		h.srv.cluster.signedIn(key, sess, func() { sess.reply(id, res) })
+	} else {
+		sess.reply(id, res)
 	}
 	sess.logger().Info("signed in", "client", sess.clientType)
 	h.updatePresence(sess.account)

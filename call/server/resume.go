@@ -30,6 +30,17 @@ const (
 
 func resumeSubject(node string) string { return "duet.node." + node + ".resume" }
 
+// hdrRev is the revision of a resuming device's entry in the devices
+// bucket.
+const hdrRev = "Duet-Rev"
+
+// announce puts device k's entry, as signed in here, and returns its
+// revision.
+func (c *cluster) announce(ctx context.Context, k deviceKey, ct proto.ClientType) (uint64, error) {
+	b, _ := json.Marshal(deviceEntry{Node: c.cfg.Node, ClientType: ct})
+	return c.devices.Put(ctx, deviceBucketKey(k), b)
+}
+
 // resume returns the call of a device signing in here that another node
 // owns, bound to the device again; nil for none. A call this node takes
 // over is in the hub's queue before the login, which finds it there.
@@ -40,13 +51,22 @@ func (c *cluster) resume(ctx context.Context, account, deviceID string, ct proto
 	if err != nil || held.CID == "" || held.Node == c.cfg.Node {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
+	defer cancel()
 	m := nats.NewMsg(resumeSubject(held.Node))
 	m.Header.Set(hdrNode, c.cfg.Node)
 	m.Header.Set(hdrAccount, account)
 	m.Header.Set(hdrDevice, deviceID)
 	m.Header.Set(hdrClient, strconv.Itoa(int(ct)))
-	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
-	defer cancel()
+	// The device is in the bucket before the owner is asked, and the ask
+	// carries its revision, which orders the ask among the changes of
+	// the device the owner's watch brings. What the owner sends the
+	// device meanwhile waits for the login (arrival.go).
+	if rev, err := c.announce(ctx, deviceKey{account, deviceID}, ct); err == nil {
+		m.Header.Set(hdrRev, strconv.FormatUint(rev, 10))
+	} else {
+		c.log.Warn("cluster: announce a resuming device", "account", account, "device", deviceID, "err", err)
+	}
 	c.metrics.sent.WithLabelValues(kindResume).Inc()
 	reply, err := c.askOwner(ctx, m)
 	switch {
@@ -90,6 +110,7 @@ func (c *cluster) resumeRequested(m *nats.Msg) {
 	k := deviceKey{m.Header.Get(hdrAccount), m.Header.Get(hdrDevice)}
 	ct, _ := strconv.Atoi(m.Header.Get(hdrClient))
 	node := m.Header.Get(hdrNode)
+	rev, _ := strconv.ParseUint(m.Header.Get(hdrRev), 10, 64)
 	h := c.hub
 	h.post(func() {
 		var ac *proto.ActiveCall
@@ -97,6 +118,11 @@ func (c *cluster) resumeRequested(m *nats.Msg) {
 		if st := h.accounts[k.account]; st != nil && st.call != nil && st.call.hasDevice(p) {
 			st.call.reconnected(p)
 			ac = st.call.activeFor(p)
+			// The watch of the devices bucket brings the device's entry
+			// here later: the call's end and its record must reach the
+			// device before, and an older change of it that the watch
+			// brings after must not undo this one.
+			h.remoteDeviceChanged(k, &deviceEntry{Node: node, ClientType: proto.ClientType(ct)}, rev)
 		}
 		b, _ := json.Marshal(ac)
 		// Through the queue: the answer leaves after the events sent before.

@@ -116,3 +116,22 @@ func TestClusterNodeKilledMidCall(t *testing.T) {
 	r := waitRecord(t, bob, cid)
 	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
 }
+
+// TestClusterResumedDeviceHearsTheEnd: a party's device comes back on a
+// third node and its peer hangs up at once. The owner hears of the device
+// from its resume, before the devices bucket says where it signed in, so
+// the end and the record reach it there.
+func TestClusterResumedDeviceHearsTheEnd(t *testing.T) {
+	nodes := newCluster(t, 3, nil)
+	alice := nodes[0].dial("alice", "a1")
+	bob := nodes[1].dial("bob", "b1")
+	awaitOnline(t, alice, "bob")
+	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
+	connect(t, alice, bob, cid)
+	awaitOpenCall(t, nodes[0], cid, true)
+	bob.Close()
+	bob = nodes[2].dial("bob", "b1")
+	hangupReaches(t, alice, bob)
+	r := waitRecord(t, bob, cid)
+	wantEqual(t, "record", [2]any{r.Status, r.EndedBy}, [2]any{proto.StatusCompleted, "alice"})
+}
