@@ -20,9 +20,13 @@ type dialect interface {
 	// lockMigrations keeps two servers opening one database at once from
 	// migrating it both; it runs first in the migration's transaction.
 	lockMigrations(ctx context.Context, tx *sql.Tx) error
-	// serializeRecords makes record inserts of concurrent servers take their
-	// seq in the order they commit, so seq keeps the order calls ended in.
-	serializeRecords(ctx context.Context, tx *sql.Tx) error
+	// recordStatement is one statement that inserts a call's record (the
+	// first for its cid wins), clears the call's open state and returns
+	// the record's seq, taking seqs in the order concurrent servers commit
+	// so that seq keeps the order calls ended in; "" where it takes a
+	// transaction of several (insertRecord). Its arguments are the lock,
+	// the record's columns (recordArgs), then the cid twice.
+	recordStatement() string
 	// nextRevocation is the expression for the next token revocation number.
 	nextRevocation() string
 }

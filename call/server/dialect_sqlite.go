@@ -12,8 +12,8 @@ type sqliteDialect struct{}
 func (sqliteDialect) String() string           { return "sqlite" }
 func (sqliteDialect) bind(query string) string { return query }
 
-func (sqliteDialect) lockMigrations(context.Context, *sql.Tx) error   { return nil }
-func (sqliteDialect) serializeRecords(context.Context, *sql.Tx) error { return nil }
+func (sqliteDialect) lockMigrations(context.Context, *sql.Tx) error { return nil }
+func (sqliteDialect) recordStatement() string                       { return "" }
 
 func (sqliteDialect) nextRevocation() string {
 	return `(SELECT COALESCE(MAX(revoked_seq), 0) + 1 FROM tokens)`

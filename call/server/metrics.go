@@ -80,7 +80,8 @@ func (m *metrics) observeDB(query string, start time.Time, err error) {
 	}
 }
 
-// statementKind is a statement's first keyword: a label with few values.
+// statementKind is a statement's first keyword, or for one that begins
+// WITH the first write it makes: a label with few values.
 func statementKind(query string) string {
 	f := strings.Fields(query)
 	if len(f) == 0 {
@@ -89,6 +90,13 @@ func statementKind(query string) string {
 	switch k := strings.ToLower(f[0]); k {
 	case "select", "insert", "update", "delete", "begin", "commit":
 		return k
+	case "with":
+		for _, w := range f[1:] {
+			if w := strings.ToLower(strings.TrimLeft(w, "(")); w == "insert" || w == "update" || w == "delete" {
+				return w
+			}
+		}
+		return "select"
 	}
 	return "other"
 }

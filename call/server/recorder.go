@@ -260,11 +260,6 @@ func (r *recorder) write(op recorderOp) error {
 	if err != nil {
 		return err
 	}
-	if err := r.store.deleteOpenCall(ctx, op.record.CID); err != nil {
-		// Harmless if it stays: recovery finds the record already written
-		// and a second one for the same cid is never inserted.
-		r.log.Warn("open call not cleared", "cid", op.record.CID, "err", err)
-	}
 	rec := *op.record
 	rec.Seq = seq
 	if op.onSaved != nil {

@@ -7,33 +7,45 @@ import (
 	"duet/call/proto"
 )
 
-// insertRecord stores a finished call and returns its seq. Inserting the same
-// cid twice keeps the first record, so a retried write cannot duplicate it.
+// insertRecord stores a finished call, clears its open state (opencalls.go)
+// and returns its seq. Inserting the same cid twice keeps the first
+// record, so a retried write cannot duplicate it.
 func (s *store) insertRecord(ctx context.Context, r proto.CallRecord) (int64, error) {
-	const insert = `INSERT INTO records
-		(cid, caller, callee, type, status, created_at, answered_at, ended_at, duration, ended_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(cid) DO NOTHING`
-	args := []any{r.CID, r.Caller, r.Callee, int(r.Type), int(r.Status), r.CreatedAt, r.AnsweredAt, r.EndedAt, r.Duration, r.EndedBy}
-	if err := s.insertRecordSerialized(ctx, insert, args); err != nil {
+	var seq int64
+	if q := s.dialect.recordStatement(); q != "" {
+		args := append(append([]any{recordLock}, recordArgs(r)...), r.CID, r.CID)
+		if err := s.queryRow(ctx, q, args...).Scan(&seq); err != nil {
+			return 0, fmt.Errorf("write call record %s: %w", r.CID, describeDBError(err))
+		}
+		return seq, nil
+	}
+	if err := s.insertRecordTx(ctx, r); err != nil {
 		return 0, fmt.Errorf("write call record %s: %w", r.CID, describeDBError(err))
 	}
-	var seq int64
 	if err := s.queryRow(ctx, `SELECT seq FROM records WHERE cid = ?`, r.CID).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("read back call record %s: %w", r.CID, describeDBError(err))
 	}
 	return seq, nil
 }
 
-func (s *store) insertRecordSerialized(ctx context.Context, insert string, args []any) error {
+// recordArgs are a record's columns in the order the inserts name them.
+func recordArgs(r proto.CallRecord) []any {
+	return []any{r.CID, r.Caller, r.Callee, int(r.Type), int(r.Status), r.CreatedAt, r.AnsweredAt, r.EndedAt, r.Duration, r.EndedBy}
+}
+
+func (s *store) insertRecordTx(ctx context.Context, r proto.CallRecord) error {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := s.dialect.serializeRecords(ctx, tx.Tx); err != nil {
+	err = tx.exec(ctx, `INSERT INTO records
+		(cid, caller, callee, type, status, created_at, answered_at, ended_at, duration, ended_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(cid) DO NOTHING`, recordArgs(r)...)
+	if err != nil {
 		return err
 	}
-	if err := tx.exec(ctx, insert, args...); err != nil {
+	if err := tx.exec(ctx, `DELETE FROM open_calls WHERE cid = ?`, r.CID); err != nil {
 		return err
 	}
 	return tx.Commit()
