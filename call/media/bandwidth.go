@@ -133,6 +133,7 @@ type estimator struct {
 	lastLoss     float64       // guarded by mu: with lastQueue, as at the last update
 	probeID      int           // guarded by mu: the last cluster asked for
 	probeAt      time.Time     // guarded by mu: no probe before
+	probeLimited bool          // guarded by mu: the last probe found the link's limit
 	sent         func() int
 	log          *slog.Logger
 	flying       *inFlight

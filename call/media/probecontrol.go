@@ -49,7 +49,11 @@ func (e *estimator) nextProbe(now time.Time) (id, rate int) {
 		return 0, 0
 	}
 	e.probeID++
-	rate = min(probeFactor*e.target, maxBitrate)
+	factor := float64(probeFactor)
+	if e.probeLimited {
+		factor = probeFactorAfterLimit
+	}
+	rate = min(int(factor*float64(e.target)), maxBitrate)
 	e.flying.startProbe(e.probeID, rate)
 	return e.probeID, rate
 }
@@ -82,6 +86,7 @@ func (e *estimator) applyProbeLocked(now time.Time) {
 	if !ok {
 		return
 	}
+	e.probeLimited = !r.carried
 	if !r.carried || now.Sub(e.lastCut) < probeQuiet {
 		wait := probeEvery
 		switch {
