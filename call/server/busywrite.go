@@ -9,13 +9,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// The queue to other nodes (sendOut) sends its writes of busy keys
-// without waiting for each ack in turn: a call's keys are marked answered
-// without holding up the messages behind (other calls' beCalling,
-// replies), and its keys are freed in one round trip rather than one per
-// key. The queue still waits for the releases before it sends the next
-// message, so a device told that its call ended finds its account free.
-// The watch of the bucket reports the new revisions, as for any write.
+// The queue to other nodes (sendOut, clusterout.go) sends its writes of
+// busy keys without waiting for each ack in turn: a call's keys are
+// marked answered without holding up the messages behind (other calls'
+// beCalling, replies), and its keys are freed in one round trip rather
+// than one per key; only the messages for the two accounts wait for the
+// release. The watch of the bucket reports the new revisions, as for any
+// write.
 
 // putBusyAsync writes held (a free key when zero) to key if its revision
 // is still rev, and returns the write's ack to come. Called by sendOut.
@@ -47,21 +47,96 @@ func (c *cluster) awaitBusyWrite(key string, f jetstream.PubAckFuture) (rev uint
 	return 0, false
 }
 
-// awaitBusyWrites waits for every write in ws and returns ws emptied.
-func (c *cluster) awaitBusyWrites(ws []busyWrite) []busyWrite {
-	for _, w := range ws {
-		if rev, ok := c.awaitBusyWrite(w.key, w.ack); ok {
-			c.sawRev(w.key, rev, w.held)
-		}
-	}
-	return ws[:0]
+// busyWrite is a release of a busy key the queue sent; done is closed
+// once its ack came, or failed to.
+type busyWrite struct {
+	key string
+	// call numbers the release the write belongs to: a call's keys are
+	// freed together.
+	call uint64
+	done chan struct{}
 }
 
-// busyWrite is a write of a busy key whose ack is still to come.
-type busyWrite struct {
-	key  string
-	held busyEntry // what was written
-	ack  jetstream.PubAckFuture
+// awaitReleaseAck waits for a release's ack in a goroutine of its own,
+// notes the key's new revision and wakes the queue: messages may be
+// waiting for it.
+func (c *cluster) awaitReleaseAck(key string, f jetstream.PubAckFuture, call uint64) *busyWrite {
+	w := &busyWrite{key: key, call: call, done: make(chan struct{})}
+	go func() {
+		if rev, ok := c.awaitBusyWrite(key, f); ok {
+			c.sawRev(key, rev, busyEntry{})
+		}
+		close(w.done)
+		c.wakeOut()
+	}()
+	return w
+}
+
+// releases are the frees of busy keys the queue sent, oldest first, their
+// acks to come. Only sendOut uses them.
+type releases struct {
+	writes []*busyWrite
+	calls  uint64 // releases sent so far
+}
+
+// mostReleasesInFlight bounds the acks the queue leaves outstanding.
+const mostReleasesInFlight = 256
+
+// reap forgets the oldest writes whose acks came.
+func (r *releases) reap() {
+	n := 0
+	for n < len(r.writes) && acked(r.writes[n]) {
+		n++
+	}
+	clear(r.writes[:n])
+	r.writes = r.writes[n:]
+}
+
+// settled is the newest release whose writes, and every older one's, are
+// acknowledged.
+func (r *releases) settled() uint64 {
+	r.reap()
+	if len(r.writes) == 0 {
+		return r.calls
+	}
+	return r.writes[0].call - 1
+}
+
+// lastFreeing is the newest release in flight that frees account's key
+// (every one in flight for a message to no account), 0 when none.
+func (r *releases) lastFreeing(account string) uint64 {
+	if len(r.writes) == 0 {
+		return 0
+	}
+	if account == "" {
+		return r.calls
+	}
+	key := busyKey(account)
+	for i := len(r.writes) - 1; i >= 0; i-- {
+		if r.writes[i].key == key {
+			return r.writes[i].call
+		}
+	}
+	return 0
+}
+
+// await waits until release through, and every older one, is
+// acknowledged.
+func (r *releases) await(through uint64) {
+	for len(r.writes) > 0 && r.writes[0].call <= through {
+		<-r.writes[0].done
+		r.writes[0] = nil
+		r.writes = r.writes[1:]
+	}
+}
+
+func acked(w *busyWrite) bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // busySubject is where a write of key goes, as the bucket's own Update

@@ -193,9 +193,10 @@ func (c *cluster) release(cid string, claims []busyClaim) {
 
 // releaseNow frees the keys: an empty value, at the revision that took
 // each (or marked it answered), so a key taken since by a newer call
-// stays. It sends the writes without waiting for them and returns them
-// added to writes (busywrite.go).
-func (c *cluster) releaseNow(claims []busyClaim, writes []busyWrite) []busyWrite {
+// stays. It sends the writes without waiting for them and adds them to
+// r (busywrite.go).
+func (c *cluster) releaseNow(claims []busyClaim, r *releases) {
+	r.calls++
 	for _, cl := range claims {
 		if cl.answering != nil {
 			// Rarely still on its way: calls are answered seconds before
@@ -209,9 +210,8 @@ func (c *cluster) releaseNow(claims []busyClaim, writes []busyWrite) []busyWrite
 			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
 			continue
 		}
-		writes = append(writes, busyWrite{key: cl.key, ack: f})
+		r.writes = append(r.writes, c.awaitReleaseAck(cl.key, f, r.calls))
 	}
-	return writes
 }
 
 // ownerOf is the node that owns account's call cid; "" when no node does
