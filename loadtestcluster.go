@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -48,18 +50,31 @@ func startLoadCluster(ctx context.Context, n int, stderr io.Writer) (cl *loadClu
 		return cl, fmt.Errorf("start cluster: NATS did not start within 10 s")
 	}
 	db := cl.pg.URL("postgres", "")
+	env := nodeShareOfCores(n)
 	for i := range n {
 		node := fmt.Sprintf("n%d", i+1)
 		// One node first: the others find the database migrated.
-		child, err := startChildServer(ctx, stderr, node+".log", &cl.dir,
+		child, err := startChildServer(ctx, stderr, node+".log", &cl.dir, env,
 			"--db", db, "--cluster", cl.nats.ClientURL(), "--node", node)
 		if err != nil {
 			return cl, fmt.Errorf("start cluster node %s: %w", node, err)
 		}
 		cl.children = append(cl.children, child)
-		fmt.Fprintf(stderr, "node %s pid %d at %s\n", node, child.cmd.Process.Pid, child.url)
+		fmt.Fprintf(stderr, "node %s pid %d at %s %s\n", node, child.cmd.Process.Pid, child.url, strings.Join(env, " "))
 	}
 	return cl, nil
+}
+
+// nodeShareOfCores gives each of n nodes its share of the machine's cores
+// (GOMAXPROCS), as a container's CPU limit would: the nodes stand in for
+// machines of their own, and n runtimes each sized for every core spend
+// the cores the others need looking for work. Nothing when GOMAXPROCS is
+// set already.
+func nodeShareOfCores(n int) []string {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return nil
+	}
+	return []string{fmt.Sprintf("GOMAXPROCS=%d", max(1, runtime.NumCPU()/n))}
 }
 
 func (cl *loadCluster) nodes() []loadtest.Node {

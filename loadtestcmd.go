@@ -89,7 +89,7 @@ puts the one server on PostgreSQL too, to compare like with like.
 			defer pg.Close()
 			db = pg.URL("postgres", "")
 		}
-		child, err := startChildServer(ctx, stderr, "server.log", nil, "--db", db)
+		child, err := startChildServer(ctx, stderr, "server.log", nil, nil, "--db", db)
 		if err != nil {
 			return err
 		}
@@ -164,9 +164,10 @@ type childServer struct {
 var servingURL = regexp.MustCompile(`wss?://\S+/ws`)
 
 // startChildServer runs `duet serve` on an open loopback address with
-// args, its log in logName. dir is where its files go, nil for a new
-// temporary directory that stop removes; a relative --db lives there.
-func startChildServer(ctx context.Context, stderr io.Writer, logName string, dir *string, args ...string) (*childServer, error) {
+// args, its log in logName, with env added to this process's environment.
+// dir is where its files go, nil for a new temporary directory that stop
+// removes; a relative --db lives there.
+func startChildServer(ctx context.Context, stderr io.Writer, logName string, dir *string, env []string, args ...string) (*childServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
@@ -181,6 +182,7 @@ func startChildServer(ctx context.Context, stderr io.Writer, logName string, dir
 	}
 	cmd := exec.Command(exe, append([]string{"serve", "--open", "--no-turn", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = child.logDir
+	cmd.Env = append(os.Environ(), env...)
 	logFile, err := os.Create(filepath.Join(child.logDir, logName))
 	if err != nil {
 		os.RemoveAll(child.dir)

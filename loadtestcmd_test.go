@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +57,23 @@ func TestLoadtestOnPostgres(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "10 placed, 10 complete") || !strings.Contains(errb.String(), "on PostgreSQL") {
 		t.Errorf("report:\n%s\nprogress:\n%s", out.String(), errb.String())
+	}
+}
+
+// Each node of a load-test cluster gets its share of the cores, unless
+// GOMAXPROCS is set already.
+func TestNodeShareOfCores(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "")
+	os.Unsetenv("GOMAXPROCS")
+	want := fmt.Sprintf("GOMAXPROCS=%d", max(1, runtime.NumCPU()/3))
+	if got := nodeShareOfCores(3); len(got) != 1 || got[0] != want {
+		t.Errorf("three nodes: %q, want [%s]", got, want)
+	}
+	if got := nodeShareOfCores(4 * runtime.NumCPU()); len(got) != 1 || got[0] != "GOMAXPROCS=1" {
+		t.Errorf("more nodes than cores: %q, want [GOMAXPROCS=1]", got)
+	}
+	t.Setenv("GOMAXPROCS", "3")
+	if got := nodeShareOfCores(3); got != nil {
+		t.Errorf("with GOMAXPROCS set: %q, want nothing added", got)
 	}
 }
