@@ -116,7 +116,7 @@ FUZZTIME ?= 1m
 FUZZ_TARGETS = \
 	call/proto:FuzzDecodeEnvelope \
 	call/server:FuzzServerConnection call/server:FuzzPeekRequest call/server:FuzzParseTURNUsername \
-	call/server:FuzzParseToken call/server:FuzzParseHash \
+	call/server:FuzzParseToken call/server:FuzzParseHash call/server:FuzzParseGate call/server:FuzzParseLimitNews \
 	call/media:FuzzVP8Assembler call/media:FuzzICEUfrag call/media:FuzzHandleRelay \
 	call/media/jitter:FuzzJitterBuffer \
 	devices:FuzzReadFrameStamp devices:FuzzVP8Decoder devices:FuzzOpusDecoder devices:FuzzDecodeWAV devices:FuzzY4MHeader \

@@ -63,6 +63,16 @@ func (b *bucket) takeN(now time.Time, n float64) (ok bool, retryAfter time.Durat
 	return false, max(wait, time.Millisecond)
 }
 
+// spend takes a token spent elsewhere: what is left of one when there is
+// less, never refused.
+func (b *bucket) spend(now time.Time) {
+	if b.every == 0 {
+		return
+	}
+	b.refill(now)
+	b.tokens = math.Max(0, b.tokens-1)
+}
+
 // giveBack returns a token taken earlier, up to the burst.
 func (b *bucket) giveBack(now time.Time) {
 	if b.every == 0 {

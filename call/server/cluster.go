@@ -104,6 +104,11 @@ type cluster struct {
 	outStop chan struct{} // closed to have sendOut send what is left and return
 	outDone chan struct{}
 
+	// news is what this node charged to per-account limits, for the
+	// others (clusterlimits.go); guarded by newsMu.
+	newsMu sync.Mutex
+	news   []limitNews
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -180,7 +185,7 @@ func (c *cluster) start(h *hub) error {
 		return err
 	}
 	for subject, handle := range map[string]nats.MsgHandler{devSubject(c.cfg.Node): c.delivered,
-		reqSubject(c.cfg.Node): c.requested, resumeSubject(c.cfg.Node): c.resumeRequested} {
+		reqSubject(c.cfg.Node): c.requested, resumeSubject(c.cfg.Node): c.resumeRequested, limitsSubject: c.limitsHeard} {
 		if _, err := c.nc.Subscribe(subject, handle); err != nil {
 			return fmt.Errorf("subscribe %s: %w", subject, err)
 		}

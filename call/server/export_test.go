@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // SetDBPageLimit makes the server built from cfg cap its database at limit()
@@ -66,4 +67,18 @@ func HasOpenCall(s *Server, cid string, inRoom bool) bool {
 		}
 	}
 	return false
+}
+
+// CallsLeft is how many calls account may place on s now, as s's bucket
+// has it (on a cluster, charged with the other nodes' news too).
+func CallsLeft(s *Server, account string) float64 {
+	l := s.calls
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.callers.m[account]
+	if b == nil {
+		return float64(l.calls.Burst)
+	}
+	b.refill(time.Now())
+	return b.tokens
 }

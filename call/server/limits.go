@@ -95,6 +95,9 @@ func (l *Limits) setDefaults() {
 // check callers, the hub checks callees.
 type callLimits struct {
 	calls, rings Rate
+	// tell, on a cluster, passes what this node charged to the others
+	// (clusterlimits.go); set before the first session.
+	tell func(limitNews)
 
 	mu      sync.Mutex
 	callers bucketMap // guarded by mu
@@ -108,23 +111,58 @@ func newCallLimits(l Limits) *callLimits {
 // placing spends one of caller's calls.
 func (l *callLimits) placing(caller string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.callers.take(caller, l.calls, now)
+	ok, wait := l.callers.take(caller, l.calls, now)
+	l.mu.Unlock()
+	if ok && !l.calls.unlimited() {
+		l.told(limitNews{kind: newsPlaced, account: caller})
+	}
+	return ok, wait
 }
 
 // ringing spends one of callee's rings.
 func (l *callLimits) ringing(callee string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.callees.take(callee, l.rings, now)
+	ok, wait := l.callees.take(callee, l.rings, now)
+	l.mu.Unlock()
+	if ok && !l.rings.unlimited() {
+		l.told(limitNews{kind: newsRung, account: callee})
+	}
+	return ok, wait
 }
 
 // answered gives back what an answered call spent.
 func (l *callLimits) answered(caller, callee string, now time.Time) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.callers.giveBack(caller, now)
 	l.callees.giveBack(callee, now)
+	l.mu.Unlock()
+	if !l.calls.unlimited() || !l.rings.unlimited() {
+		l.told(limitNews{kind: newsAnswered, account: caller, callee: callee})
+	}
+}
+
+func (l *callLimits) told(n limitNews) {
+	if l.tell != nil {
+		l.tell(n)
+	}
+}
+
+// heard charges what another node charged: a token spent there is spent
+// here too (what is left of one, when less), a given-back one returned.
+func (l *callLimits) heard(news []limitNews, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, n := range news {
+		switch n.kind {
+		case newsPlaced:
+			l.callers.spend(n.account, l.calls, now)
+		case newsRung:
+			l.callees.spend(n.account, l.rings, now)
+		case newsAnswered:
+			l.callers.giveBack(n.account, now)
+			l.callees.giveBack(n.callee, now)
+		}
+	}
 }
 
 // bucketMap holds a bucket per account. Accounts whose bucket is full again
@@ -155,6 +193,17 @@ func (bm *bucketMap) take(key string, r Rate, now time.Time) (bool, time.Duratio
 		bm.m[key] = b
 	}
 	return b.take(now)
+}
+
+// spend charges key's bucket with a token spent elsewhere.
+func (bm *bucketMap) spend(key string, r Rate, now time.Time) {
+	if r.unlimited() {
+		return
+	}
+	// take makes the bucket, and takes a whole token if there is one.
+	if ok, _ := bm.take(key, r, now); !ok {
+		bm.m[key].spend(now)
+	}
 }
 
 func (bm *bucketMap) giveBack(key string, now time.Time) {

@@ -212,6 +212,7 @@ func New(cfg Config) (*Server, error) {
 	if s.cluster != nil {
 		s.metrics.registerCluster(s.cluster)
 		s.cluster.onFence = s.fenceSessions
+		s.calls.tell = s.cluster.tellLimits
 		if err := s.cluster.start(s.hub); err != nil {
 			s.hub.stop()
 			s.recorder.stop()
