@@ -47,49 +47,79 @@ func (c *cluster) awaitBusyWrite(key string, f jetstream.PubAckFuture) (rev uint
 	return 0, false
 }
 
-// busyWrite is a release of a busy key the queue sent; done is closed
-// once its ack came, or failed to.
+// busyWrite is a release of a busy key the queue sent, its ack to come.
 type busyWrite struct {
 	key string
 	// call numbers the release the write belongs to: a call's keys are
 	// freed together.
 	call uint64
-	done chan struct{}
-}
-
-// awaitReleaseAck waits for a release's ack in a goroutine of its own,
-// notes the key's new revision and wakes the queue: messages may be
-// waiting for it.
-func (c *cluster) awaitReleaseAck(key string, f jetstream.PubAckFuture, call uint64) *busyWrite {
-	w := &busyWrite{key: key, call: call, done: make(chan struct{})}
-	go func() {
-		if rev, ok := c.awaitBusyWrite(key, f); ok {
-			c.sawRev(key, rev, busyEntry{})
-		}
-		close(w.done)
-		c.wakeOut()
-	}()
-	return w
+	ack  jetstream.PubAckFuture
 }
 
 // releases are the frees of busy keys the queue sent, oldest first, their
-// acks to come. Only sendOut uses them.
+// acks to come. Every ack comes, or fails, within natsTimeout (the async
+// publish's timeout). Only sendOut uses them.
 type releases struct {
-	writes []*busyWrite
+	writes []busyWrite
 	calls  uint64 // releases sent so far
+	// acked hears how each write went: the key's new revision, or why not.
+	acked func(key string, rev uint64, err error)
 }
 
 // mostReleasesInFlight bounds the acks the queue leaves outstanding.
 const mostReleasesInFlight = 256
 
-// reap forgets the oldest writes whose acks came.
-func (r *releases) reap() {
-	n := 0
-	for n < len(r.writes) && acked(r.writes[n]) {
-		n++
+// next is where the oldest write's ack comes; nil channels when none is
+// in flight. sendOut waits on them with its queue and hands what came to
+// took.
+func (r *releases) next() (<-chan *jetstream.PubAck, <-chan error) {
+	if len(r.writes) == 0 {
+		return nil, nil
 	}
-	clear(r.writes[:n])
-	r.writes = r.writes[n:]
+	return r.writes[0].ack.Ok(), r.writes[0].ack.Err()
+}
+
+// took settles the oldest write with what its ack said.
+func (r *releases) took(ack *jetstream.PubAck, err error) {
+	w := r.writes[0]
+	r.writes[0] = busyWrite{}
+	r.writes = r.writes[1:]
+	var rev uint64
+	if ack != nil {
+		rev = ack.Sequence
+	}
+	if r.acked != nil {
+		r.acked(w.key, rev, err)
+	}
+}
+
+// reap settles the oldest writes whose acks are in, without waiting.
+func (r *releases) reap() {
+	for len(r.writes) > 0 {
+		ok, failed := r.next()
+		select {
+		case ack := <-ok:
+			r.took(ack, nil)
+		case err := <-failed:
+			r.took(nil, err)
+		default:
+			return
+		}
+	}
+}
+
+// await waits until release through, and every older one, is
+// acknowledged.
+func (r *releases) await(through uint64) {
+	for len(r.writes) > 0 && r.writes[0].call <= through {
+		ok, failed := r.next()
+		select {
+		case ack := <-ok:
+			r.took(ack, nil)
+		case err := <-failed:
+			r.took(nil, err)
+		}
+	}
 }
 
 // settled is the newest release whose writes, and every older one's, are
@@ -120,22 +150,13 @@ func (r *releases) lastFreeing(account string) uint64 {
 	return 0
 }
 
-// await waits until release through, and every older one, is
-// acknowledged.
-func (r *releases) await(through uint64) {
-	for len(r.writes) > 0 && r.writes[0].call <= through {
-		<-r.writes[0].done
-		r.writes[0] = nil
-		r.writes = r.writes[1:]
-	}
-}
-
-func acked(w *busyWrite) bool {
-	select {
-	case <-w.done:
-		return true
-	default:
-		return false
+// releaseAcked notes a freed key's new revision.
+func (c *cluster) releaseAcked(key string, rev uint64, err error) {
+	switch {
+	case err == nil:
+		c.sawRev(key, rev, busyEntry{})
+	case !wrongRevision(err):
+		c.log.Warn("cluster: free busy key", "key", key, "err", err)
 	}
 }
 

@@ -210,7 +210,7 @@ func (c *cluster) releaseNow(claims []busyClaim, r *releases) {
 			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)
 			continue
 		}
-		r.writes = append(r.writes, c.awaitReleaseAck(cl.key, f, r.calls))
+		r.writes = append(r.writes, busyWrite{key: cl.key, call: r.calls, ack: f})
 	}
 }
 

@@ -60,13 +60,18 @@ type outQueue struct {
 // sendOut works through the queue to other nodes in order until the
 // cluster stops, then sends what is left.
 func (c *cluster) sendOut() {
-	q := outQueue{send: c.sendNow}
+	q := outQueue{send: c.sendNow, releasing: releases{acked: c.releaseAcked}}
 	for {
 		var stopping bool
+		acked, failed := q.releasing.next()
 		select {
 		case <-c.outWake:
 		case <-c.outStop:
 			stopping = true
+		case ack := <-acked:
+			q.releasing.took(ack, nil)
+		case err := <-failed:
+			q.releasing.took(nil, err)
 		}
 		c.mu.Lock()
 		batch := c.out

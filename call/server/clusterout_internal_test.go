@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // testQueue is an outQueue that records what it sends, by the message's
@@ -15,17 +16,29 @@ func testQueue() (*outQueue, *[]string) {
 	return q, &sent
 }
 
+// testAck is the ack of a write a test sent: the test answers it.
+type testAck struct {
+	ok  chan *jetstream.PubAck
+	err chan error
+}
+
+func (a testAck) Ok() <-chan *jetstream.PubAck { return a.ok }
+func (a testAck) Err() <-chan error            { return a.err }
+func (a testAck) Msg() *nats.Msg               { return nil }
+
+func (a testAck) answer() { a.ok <- &jetstream.PubAck{Sequence: 1} }
+
 // releaseInFlight adds to q the release of a call's keys, its acks still to
-// come, and returns its writes: closing a write's done is its ack.
-func releaseInFlight(q *outQueue, accounts ...string) []*busyWrite {
+// come, and returns them: answering one is its ack.
+func releaseInFlight(q *outQueue, accounts ...string) []testAck {
 	q.releasing.calls++
-	var ws []*busyWrite
+	var acks []testAck
 	for _, a := range accounts {
-		w := &busyWrite{key: busyKey(a), call: q.releasing.calls, done: make(chan struct{})}
-		q.releasing.writes = append(q.releasing.writes, w)
-		ws = append(ws, w)
+		ack := testAck{ok: make(chan *jetstream.PubAck, 1), err: make(chan error, 1)}
+		q.releasing.writes = append(q.releasing.writes, busyWrite{key: busyKey(a), call: q.releasing.calls, ack: ack})
+		acks = append(acks, ack)
 	}
-	return ws
+	return acks
 }
 
 func msgFor(account, body string) outbound {
@@ -61,11 +74,11 @@ func TestReleaseHoldsOnlyItsAccounts(t *testing.T) {
 	q.sendOrPark(msgFor("carol", "carol's reply"))
 	expectSent(t, sent, "acks to come", "ring carol", "carol's reply")
 
-	close(ws[0].done)
+	ws[0].answer()
 	q.sendParked()
 	expectSent(t, sent, "alice's key freed, bob's not yet")
 
-	close(ws[1].done)
+	ws[1].answer()
 	q.sendParked()
 	expectSent(t, sent, "both keys freed", "hangup to bob", "reply to alice", "early ring to bob")
 	if len(q.parked) != 0 || len(q.releasing.writes) != 0 {
@@ -86,13 +99,13 @@ func TestReleasesSettleInOrder(t *testing.T) {
 	expectSent(t, sent, "acks to come")
 
 	for _, w := range second {
-		close(w.done)
+		w.answer()
 	}
 	q.sendParked()
 	expectSent(t, sent, "the second release acked before the first")
 
 	for _, w := range first {
-		close(w.done)
+		w.answer()
 	}
 	q.sendParked()
 	expectSent(t, sent, "both acked", "to dave", "to alice", "to no account")
@@ -116,11 +129,28 @@ func TestAwaitReleases(t *testing.T) {
 	first := releaseInFlight(q, "alice", "bob")
 	later := releaseInFlight(q, "carol", "dave")
 	for _, w := range first {
-		close(w.done)
+		w.answer()
 	}
 	q.releasing.await(1)
 	if len(q.releasing.writes) != len(later) || q.releasing.settled() != 1 {
 		t.Errorf("after the first release: %d writes in flight, settled through %d; want %d and 1",
 			len(q.releasing.writes), q.releasing.settled(), len(later))
+	}
+}
+
+// TestFailedReleaseStillSettles: a release NATS refused or never
+// acknowledged lets its messages go all the same, and says why.
+func TestFailedReleaseStillSettles(t *testing.T) {
+	q, sent := testQueue()
+	var heard []error
+	q.releasing.acked = func(_ string, _ uint64, err error) { heard = append(heard, err) }
+	acks := releaseInFlight(q, "alice", "bob")
+	q.sendOrPark(msgFor("alice", "to alice"))
+	acks[0].err <- jetstream.ErrAsyncPublishTimeout
+	acks[1].answer()
+	q.sendParked()
+	expectSent(t, sent, "one key's write timed out", "to alice")
+	if len(heard) != 2 || heard[0] != jetstream.ErrAsyncPublishTimeout || heard[1] != nil {
+		t.Errorf("acked heard %v, want the timeout, then success", heard)
 	}
 }
