@@ -263,6 +263,9 @@ func (c *cluster) heartbeat() {
 		if rtt, err := c.nc.RTT(); err == nil {
 			c.metrics.rtt.Store(int64(rtt))
 		}
+		if relays := c.hub.srv.turn; relays != nil {
+			c.tellAllRelays(relays.quota)
+		}
 	}
 }
 
@@ -461,6 +464,9 @@ func (c *cluster) nodeChanged(e jetstream.KeyValueEntry) {
 		return
 	}
 	c.log.Info("cluster: node gone", "gone", e.Key())
+	if relays := c.hub.srv.turn; relays != nil {
+		relays.quota.forgetNode(e.Key())
+	}
 	if err := c.forgetNode(e.Key()); err != nil {
 		c.log.Warn("cluster: forget node", "gone", e.Key(), "err", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,6 +21,10 @@ import (
 // milliseconds apart, on core NATS: an account may pass its limit by what
 // it does within that time, and news lost while NATS is away is not sent
 // again.
+//
+// The TURN quota counts relays held, not a rate: a node tells the others
+// an account's count on its TURN server whenever it changes, and every
+// count with each heartbeat, so that what was lost is made good.
 
 const (
 	limitsSubject = "duet.limits"
@@ -35,17 +40,24 @@ const (
 )
 
 // limitNews is one charge a node made: a call placed by account, a call
-// rung to account, or an answered call, by account to callee, given back.
+// rung to account, or an answered call, by account to callee, given back;
+// or the relays account holds on its TURN server now, or that what
+// follows is all of them.
 type limitNews struct {
 	kind    byte
 	account string
 	callee  string // newsAnswered only
+	count   int    // newsRelays only
 }
 
 const (
-	newsPlaced   = 'p'
-	newsRung     = 'r'
-	newsAnswered = 'a'
+	newsPlaced    = 'p'
+	newsRung      = 'r'
+	newsAnswered  = 'a'
+	newsRelays    = 'n'
+	newsAllRelays = 'N'
+	// mostRelaysTold bounds a count read: far above any quota.
+	mostRelaysTold = 1 << 20
 )
 
 // tellLimits queues news for the other nodes; never waits.
@@ -88,12 +100,42 @@ func (c *cluster) limitsHeard(m *nats.Msg) {
 		return
 	}
 	c.metrics.received.WithLabelValues(kindLimits).Inc()
+	node := m.Header.Get(hdrNode)
 	news, err := parseLimitNews(m.Data)
 	if err != nil {
-		c.log.Warn("cluster: limit news", "from", m.Header.Get(hdrNode), "err", err)
+		c.log.Warn("cluster: limit news", "from", node, "err", err)
 		return
 	}
-	c.hub.srv.calls.heard(news, time.Now())
+	calls := news[:0:0]
+	relays := c.hub.srv.turn
+	for _, n := range news {
+		switch {
+		case n.kind == newsAllRelays && relays != nil:
+			relays.quota.forgetNode(node)
+		case n.kind == newsRelays && relays != nil:
+			relays.quota.heard(node, n.account, n.count)
+		case n.kind != newsAllRelays && n.kind != newsRelays:
+			calls = append(calls, n)
+		}
+	}
+	c.hub.srv.calls.heard(calls, time.Now())
+}
+
+// tellRelays passes an account's count of relays here to the others.
+func (c *cluster) tellRelays(account string, count int) {
+	c.tellLimits(limitNews{kind: newsRelays, account: account, count: count})
+}
+
+// tellAllRelays passes every account's count of relays here, in order
+// with the news before and after: news lost while NATS was away, or sent
+// before a node started, is made good. The heartbeat calls it.
+func (c *cluster) tellAllRelays(q *allocQuota) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	c.tellLimits(limitNews{kind: newsAllRelays})
+	for account, count := range q.counts {
+		c.tellRelays(account, count)
+	}
 }
 
 // encodeLimitNews writes news a line each: "p CALLER", "r CALLEE",
@@ -102,11 +144,17 @@ func encodeLimitNews(news []limitNews) []byte {
 	var b bytes.Buffer
 	for _, n := range news {
 		b.WriteByte(n.kind)
-		b.WriteByte(' ')
-		b.WriteString(n.account)
-		if n.kind == newsAnswered {
+		if n.kind != newsAllRelays {
+			b.WriteByte(' ')
+			b.WriteString(n.account)
+		}
+		switch n.kind {
+		case newsAnswered:
 			b.WriteByte(' ')
 			b.WriteString(n.callee)
+		case newsRelays:
+			b.WriteByte(' ')
+			b.WriteString(strconv.Itoa(n.count))
 		}
 		b.WriteByte('\n')
 	}
@@ -126,18 +174,29 @@ func parseLimitNews(data []byte) ([]limitNews, error) {
 			return nil, fmt.Errorf("line %q: no kind", line)
 		}
 		n := limitNews{kind: f[0][0]}
-		want := 2
+		want, names := 2, f[1:]
 		switch n.kind {
 		case newsPlaced, newsRung:
 		case newsAnswered:
 			want = 3
+		case newsRelays:
+			want = 3
+			if len(f) == want {
+				count, err := strconv.Atoi(string(f[2]))
+				if err != nil || count < 0 || count > mostRelaysTold || strconv.Itoa(count) != string(f[2]) {
+					return nil, fmt.Errorf("line %q: bad count", line)
+				}
+				n.count, names = count, f[1:2]
+			}
+		case newsAllRelays:
+			want = 1
 		default:
 			return nil, fmt.Errorf("line %q: unknown kind", line)
 		}
 		if len(f) != want {
 			return nil, fmt.Errorf("line %q: want %d fields", line, want)
 		}
-		for i, name := range f[1:] {
+		for i, name := range names {
 			if err := proto.ValidateAccount("account", string(name)); err != nil {
 				return nil, errors.Join(fmt.Errorf("line %q", line), err)
 			}

@@ -78,12 +78,14 @@ func TestSpendTakesWhatIsLeft(t *testing.T) {
 
 func TestLimitNewsRoundTrip(t *testing.T) {
 	news := []limitNews{{kind: newsPlaced, account: "alice"}, {kind: newsRung, account: "bob@example.com"},
-		{kind: newsAnswered, account: "alice", callee: "bob@example.com"}}
+		{kind: newsAnswered, account: "alice", callee: "bob@example.com"}, {kind: newsAllRelays},
+		{kind: newsRelays, account: "alice", count: 2}, {kind: newsRelays, account: "bob@example.com", count: 0}}
 	got, err := parseLimitNews(encodeLimitNews(news))
 	if err != nil || !slices.Equal(got, news) {
 		t.Errorf("round trip: %v, %v; want %v", got, err, news)
 	}
-	for _, bad := range []string{"x alice\n", "p\n", "p alice bob\n", "a alice\n", "p al ice extra\n", "p a\x00b\n", "pp alice\n"} {
+	for _, bad := range []string{"x alice\n", "p\n", "p alice bob\n", "a alice\n", "p al ice extra\n", "p a\x00b\n", "pp alice\n",
+		"N alice\n", "n alice\n", "n alice -1\n", "n alice 02\n", "n alice x\n", "n alice 99999999999\n"} {
 		if _, err := parseLimitNews([]byte(bad)); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
@@ -92,6 +94,7 @@ func TestLimitNewsRoundTrip(t *testing.T) {
 
 func FuzzParseLimitNews(f *testing.F) {
 	f.Add([]byte("p alice\nr bob\na alice bob\n"))
+	f.Add([]byte("N\nn alice 2\nn bob 0\n"))
 	f.Add([]byte("a alice\n"))
 	f.Add([]byte("\n\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

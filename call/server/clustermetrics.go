@@ -32,7 +32,7 @@ func newClusterMetrics() *clusterMetrics {
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "duet_cluster_messages_sent_total", Help: "Messages sent to other nodes, by kind " +
 				"(dev: replies and events for their devices; req: requests about calls they own; resume: a device's call asked back; " +
-				"limits: what this node charged to per-account limits)."},
+				"limits: what this node charged to per-account limits, and its relays per account)."},
 			[]string{"kind"}),
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "duet_cluster_messages_received_total", Help: "Messages received from other nodes, by kind (as sent)."},

@@ -213,6 +213,9 @@ func New(cfg Config) (*Server, error) {
 		s.metrics.registerCluster(s.cluster)
 		s.cluster.onFence = s.fenceSessions
 		s.calls.tell = s.cluster.tellLimits
+		if s.turn != nil {
+			s.turn.quota.tell = s.cluster.tellRelays
+		}
 		if err := s.cluster.start(s.hub); err != nil {
 			s.hub.stop()
 			s.recorder.stop()

@@ -44,7 +44,14 @@ func newTURNEnvWith(t *testing.T, adjust func(*TURNConfig)) *turnEnv {
 	if adjust != nil {
 		adjust(tc)
 	}
-	srv, err := New(Config{DB: NewTestDB(t), Open: true, TURN: tc})
+	return startTURNEnv(t, Config{DB: NewTestDB(t), Open: true, TURN: tc})
+}
+
+// startTURNEnv serves a server built from cfg on a loopback port until the
+// test ends.
+func startTURNEnv(t *testing.T, cfg Config) *turnEnv {
+	t.Helper()
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,17 +61,22 @@ func newTURNEnvWith(t *testing.T, adjust func(*TURNConfig)) *turnEnv {
 		t.Fatal(err)
 	}
 	go srv.Serve(ln)
-	e := &turnEnv{t: t, srv: srv, url: "ws://" + ln.Addr().String() + "/ws"}
 	t.Cleanup(func() { srv.Close() })
-	return e
+	return &turnEnv{t: t, srv: srv, url: "ws://" + ln.Addr().String() + "/ws"}
 }
 
 // signIn signs account in with a real client and returns its TURN server.
 func (e *turnEnv) signIn(account string) (*call.Client, proto.ICEServer) {
 	e.t.Helper()
+	return e.signInAs(account, account)
+}
+
+// signInAs is signIn as the device named device.
+func (e *turnEnv) signInAs(account, device string) (*call.Client, proto.ICEServer) {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), turnTestTimeout)
 	defer cancel()
-	c, err := call.Dial(ctx, call.Config{ServerURL: e.url, Account: account, DeviceID: account})
+	c, err := call.Dial(ctx, call.Config{ServerURL: e.url, Account: account, DeviceID: device})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -11,19 +11,26 @@ import "sync"
 const DefaultTURNAllocationsPerAccount = 16
 
 // allocQuota counts each account's live relays. Safe for concurrent use:
-// pion/turn calls it from its read loops.
+// pion/turn calls it from its read loops. On a cluster it counts the
+// relays the account holds on the other nodes too, as they last told
+// (clusterlimits.go).
 type allocQuota struct {
 	max int
+	// tell, on a cluster, passes an account's count here to the other
+	// nodes; called holding mu, so the counts leave in order. Set before
+	// the first relay.
+	tell func(account string, count int)
 
 	mu     sync.Mutex
-	counts map[string]int // guarded by mu: live allocations per account
+	counts map[string]int            // guarded by mu: live allocations per account
+	remote map[string]map[string]int // guarded by mu: other nodes' counts, by node
 }
 
 func newAllocQuota(max int) *allocQuota {
 	if max <= 0 {
 		max = DefaultTURNAllocationsPerAccount
 	}
-	return &allocQuota{max: max, counts: map[string]int{}}
+	return &allocQuota{max: max, counts: map[string]int{}, remote: map[string]map[string]int{}}
 }
 
 // account is the account a TURN username was issued to, or the username
@@ -37,24 +44,66 @@ func turnAccount(username string) string {
 
 // allows says whether username's account may have one more relay.
 func (q *allocQuota) allows(username string) bool {
+	account := turnAccount(username)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.counts[turnAccount(username)] < q.max
+	held := q.counts[account]
+	for _, counts := range q.remote {
+		held += counts[account]
+	}
+	return held < q.max
 }
 
 func (q *allocQuota) created(username string) {
+	account := turnAccount(username)
 	q.mu.Lock()
-	q.counts[turnAccount(username)]++
-	q.mu.Unlock()
+	defer q.mu.Unlock()
+	q.counts[account]++
+	q.told(account)
 }
 
 func (q *allocQuota) deleted(username string) {
 	account := turnAccount(username)
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.counts[account] <= 1 {
 		delete(q.counts, account)
 	} else {
 		q.counts[account]--
 	}
+	q.told(account)
+}
+
+// told passes account's count to the other nodes. Holding mu.
+func (q *allocQuota) told(account string) {
+	if q.tell != nil {
+		q.tell(account, q.counts[account])
+	}
+}
+
+// heard notes how many relays account holds on node.
+func (q *allocQuota) heard(node, account string, count int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	counts := q.remote[node]
+	if count <= 0 {
+		delete(counts, account)
+		if len(counts) == 0 {
+			delete(q.remote, node)
+		}
+		return
+	}
+	if counts == nil {
+		counts = map[string]int{}
+		q.remote[node] = counts
+	}
+	counts[account] = count
+}
+
+// forgetNode drops what node told: it is gone, or is about to tell all
+// again.
+func (q *allocQuota) forgetNode(node string) {
+	q.mu.Lock()
+	delete(q.remote, node)
 	q.mu.Unlock()
 }
