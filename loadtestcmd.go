@@ -127,6 +127,7 @@ func printReport(w io.Writer, cfg loadtest.Config, r loadtest.Report) {
 	fmt.Fprintf(w, "hangup → record     %s\n", r.Record)
 	fmt.Fprintf(w, "errors              %d\n", r.Errors)
 	fmt.Fprintf(w, "machine CPU         %s while the calls were placed\n", r.CallsCPU)
+	fmt.Fprintf(w, "CPU time            %s\n", processCPUText(r.ProcessCPU, len(cfg.Nodes) > 0))
 	kinds := make([]string, 0, len(r.ErrorKinds))
 	for k := range r.ErrorKinds {
 		kinds = append(kinds, k)
@@ -151,6 +152,34 @@ func printReport(w io.Writer, cfg loadtest.Config, r loadtest.Report) {
 		fmt.Fprintf(w, "\nclient memory       %s\n", r.ClientMemory)
 	}
 	fmt.Fprintf(w, "elapsed             %s\n", r.Elapsed.Round(time.Millisecond))
+}
+
+// processCPUText says where the machine's CPU went while the calls were
+// placed, in seconds.
+func processCPUText(p loadtest.ProcessCPU, cluster bool) string {
+	secs := func(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+	var b strings.Builder
+	switch {
+	case p.Server == 0:
+		b.WriteString("server unknown")
+	case cluster:
+		fmt.Fprintf(&b, "nodes %s (", secs(p.Server))
+		for i, d := range p.Nodes {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "n%d %s", i+1, secs(d))
+		}
+		b.WriteString(")")
+	default:
+		fmt.Fprintf(&b, "server %s", secs(p.Server))
+	}
+	fmt.Fprintf(&b, "; this process %s (the clients", secs(p.Self))
+	if cluster {
+		b.WriteString(" and NATS")
+	}
+	fmt.Fprintf(&b, "); every process %s", secs(p.Machine))
+	return b.String()
 }
 
 // childServer is a `duet serve` started by the load test.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"duet/call/leaktest"
+	"duet/call/loadtest"
 	"duet/internal/pgtest"
 )
 
@@ -33,7 +34,8 @@ func TestLoadtestOnACluster(t *testing.T) {
 		t.Fatalf("loadtest: %v\n%s\n%s", err, out.String(), errb.String())
 	}
 	t.Log(out.String())
-	for _, want := range []string{"24 placed, 24 complete", "errors              0", "node n1 memory", "node n3 memory", "over 3 nodes"} {
+	for _, want := range []string{"24 placed, 24 complete", "errors              0", "node n1 memory", "node n3 memory", "over 3 nodes",
+		"CPU time            nodes ", "(the clients and NATS)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -55,7 +57,8 @@ func TestLoadtestOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loadtest: %v\n%s\n%s", err, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "10 placed, 10 complete") || !strings.Contains(errb.String(), "on PostgreSQL") {
+	if !strings.Contains(out.String(), "10 placed, 10 complete") || !strings.Contains(errb.String(), "on PostgreSQL") ||
+		!strings.Contains(out.String(), "CPU time            server ") {
 		t.Errorf("report:\n%s\nprogress:\n%s", out.String(), errb.String())
 	}
 }
@@ -75,5 +78,19 @@ func TestNodeShareOfCores(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "3")
 	if got := nodeShareOfCores(3); got != nil {
 		t.Errorf("with GOMAXPROCS set: %q, want nothing added", got)
+	}
+}
+
+// The report says which process used the machine's CPU, and says so when a
+// server could not be read rather than giving a smaller sum.
+func TestProcessCPUText(t *testing.T) {
+	p := loadtest.ProcessCPU{Server: 9 * time.Second, Nodes: []time.Duration{2 * time.Second, 3 * time.Second, 4 * time.Second},
+		Self: 7250 * time.Millisecond, Machine: 20 * time.Second}
+	want := "nodes 9.0 s (n1 2.0 s, n2 3.0 s, n3 4.0 s); this process 7.2 s (the clients and NATS); every process 20.0 s"
+	if got := processCPUText(p, true); got != want {
+		t.Errorf("cluster:\n got %s\nwant %s", got, want)
+	}
+	if got := processCPUText(loadtest.ProcessCPU{Self: time.Second, Machine: 2 * time.Second}, false); got != "server unknown; this process 1.0 s (the clients); every process 2.0 s" {
+		t.Errorf("unknown server: %s", got)
 	}
 }

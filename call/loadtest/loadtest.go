@@ -105,6 +105,7 @@ type Report struct {
 	NodeMemory    []Memory   // of each node of a cluster, in the order of Config.Nodes
 	ClientMemory  Memory     // this process
 	CallsCPU      MachineCPU // the whole machine's while the calls were placed
+	ProcessCPU    ProcessCPU // each process's CPU time while the calls were placed
 	Elapsed       time.Duration
 }
 
@@ -136,9 +137,18 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}()
 	}
 	restoreGC := quietGC()
-	cpu0 := readCPUTicks()
+	servers := []int{cfg.ServerPID}
+	if len(cfg.Nodes) > 0 {
+		servers = servers[:0]
+		for _, n := range cfg.Nodes {
+			servers = append(servers, n.PID)
+		}
+	}
+	cpu0 := readCPU(selfPID(), servers)
 	r.placeCalls(ctx, callers, callees)
-	rep.CallsCPU = readCPUTicks().since(cpu0)
+	cpu1 := readCPU(selfPID(), servers)
+	rep.CallsCPU = cpu1.machine.since(cpu0.machine)
+	rep.ProcessCPU = cpu1.since(cpu0, len(cfg.Nodes) > 0)
 	restoreGC()
 	if len(cfg.Nodes) > 0 {
 		rep.NodeMemory, rep.ServerMemory = nodesMemory(cfg.Nodes)
