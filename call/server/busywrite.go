@@ -3,18 +3,16 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 // The queue to other nodes (sendOut, clusterout.go) sends its writes of
-// busy keys without waiting for each ack in turn: a call's keys are
-// marked answered without holding up the messages behind (other calls'
-// beCalling, replies), and its keys are freed in one round trip rather
-// than one per key; only the messages for the two accounts wait for the
-// release. The watch of the bucket reports the new revisions, as for any
+// busy keys without waiting for each ack in turn: a call's keys are freed
+// in one round trip rather than one per key, and only the messages for
+// the two accounts wait for the release, not other calls' beCalling and
+// replies. The watch of the bucket reports the new revisions, as for any
 // write.
 
 // putBusyAsync writes held (a free key when zero) to key if its revision
@@ -26,25 +24,6 @@ func (c *cluster) putBusyAsync(key string, held busyEntry, rev uint64) (jetstrea
 	}
 	m := &nats.Msg{Subject: busySubject(key), Data: val}
 	return c.js.PublishMsgAsync(m, jetstream.WithExpectLastSequencePerSubject(rev))
-}
-
-// awaitBusyWrite waits for a write's ack and returns the key's new
-// revision; ok false: it was not written (a newer call took the key, or
-// NATS did not answer).
-func (c *cluster) awaitBusyWrite(key string, f jetstream.PubAckFuture) (rev uint64, ok bool) {
-	t := time.NewTimer(natsTimeout)
-	defer t.Stop()
-	select {
-	case ack := <-f.Ok():
-		return ack.Sequence, true
-	case err := <-f.Err():
-		if !wrongRevision(err) {
-			c.log.Warn("cluster: write busy key", "key", key, "err", err)
-		}
-	case <-t.C:
-		c.log.Warn("cluster: write busy key", "key", key, "err", "no ack from NATS")
-	}
-	return 0, false
 }
 
 // busyWrite is a release of a busy key the queue sent, its ack to come.

@@ -119,7 +119,7 @@ func (h *hub) response(sess *session, id uint64, req *proto.Response) {
 	c.ringTimer.Stop()
 	h.keepOpen(c)
 	if h.srv.cluster != nil {
-		h.srv.cluster.answered(c.cid, c.claims)
+		h.srv.cluster.answered(c.cid, c.caller, c.callee)
 	}
 	h.sendEvent(c.callerParty.sess, proto.CallAccepted{CID: c.cid, Type: c.typ, Timetag: now})
 	h.toAccount(c.callee, proto.CallerAckSync{Timetag: now, CID: c.cid, Type: c.typ, Accepted: true,

@@ -71,6 +71,9 @@ type cluster struct {
 	// revs is the latest revision seen of each busy key, so that a claim
 	// of a free key is one compare-and-set; guarded by mu.
 	revs map[string]busyRev
+	// inCall is, by busy key, the answered call another node told of
+	// (clusterincall.go); guarded by mu.
+	inCall map[string]string
 	// local are the devices signed in here, as the hub has them, for
 	// messages from other nodes to reach them without a turn through the
 	// hub; guarded by mu.
@@ -144,7 +147,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 		return nil, fmt.Errorf("join cluster: %w", err)
 	}
 	c := &cluster{cfg: cfg, log: log.With("node", cfg.Node), nc: nc, js: js, metrics: newClusterMetrics(), pending: map[deviceKey]*deviceEntry{},
-		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, local: map[deviceKey]*session{}, gates: map[deviceKey]*gateLine{}, arrivals: map[deviceKey]*arrival{}, lost: map[deviceKey][]lostRing{}, outWake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), beat: make(chan struct{}, 1), owned: map[string]struct{}{}, revs: map[string]busyRev{}, inCall: map[string]string{}, local: map[deviceKey]*session{}, gates: map[deviceKey]*gateLine{}, arrivals: map[deviceKey]*arrival{}, lost: map[deviceKey][]lostRing{}, outWake: make(chan struct{}, 1),
 		outStop: make(chan struct{}), outDone: make(chan struct{}), onFence: func() {}}
 	ctx, cancel := context.WithTimeout(ctx, natsTimeout)
 	defer cancel()
@@ -266,6 +269,10 @@ func (c *cluster) heartbeat() {
 		if relays := c.hub.srv.turn; relays != nil {
 			c.tellAllRelays(relays.quota)
 		}
+		c.forgetEndedCalls()
+		ctx, cancel = context.WithTimeout(c.ctx, tellAllInCallTimeout)
+		c.tellAllInCall(ctx)
+		cancel()
 	}
 }
 

@@ -18,9 +18,6 @@ const busyBucket = "duet-busy"
 type busyEntry struct {
 	CID  string `json:"cid"`
 	Node string `json:"node"`
-	// Answered: the call is answered, and the account shows in a call on
-	// every node.
-	Answered bool `json:"answered,omitempty"`
 }
 
 // busyClaim is a key taken for a call. Its release is guarded by the
@@ -28,9 +25,6 @@ type busyEntry struct {
 type busyClaim struct {
 	key string
 	rev uint64
-	// answering is the write that marks the key answered, its ack still
-	// to come; only the queue to other nodes sets and reads it.
-	answering jetstream.PubAckFuture
 }
 
 func busyKey(account string) string { return base64.RawURLEncoding.EncodeToString([]byte(account)) }
@@ -122,46 +116,14 @@ func (c *cluster) busyChanged(e jetstream.KeyValueEntry) {
 		json.Unmarshal(e.Value(), &held)
 	}
 	c.mu.Lock()
-	was := c.revs[e.Key()].held
+	was := c.inCallElsewhereLocked(e.Key())
 	c.mu.Unlock()
 	c.sawRev(e.Key(), e.Revision(), held)
-	if was.Answered != held.Answered {
-		if account, err := base64.RawURLEncoding.DecodeString(e.Key()); err == nil {
-			c.hub.post(func() { c.hub.updatePresence(string(account)) })
-		}
-	}
-}
-
-// inCallElsewhere reports whether account is in an answered call that
-// another node owns, as far as the busy bucket's watch has told.
-func (c *cluster) inCallElsewhere(account string) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	held := c.revs[busyKey(account)].held
-	return held.Answered && held.Node != c.cfg.Node
-}
-
-// answered marks the busy keys of call cid answered, in the queue to
-// other nodes. The claims' revisions are updated in place, by the queue's
-// goroutine, which alone reads them afterwards (releaseNow).
-func (c *cluster) answered(cid string, claims []busyClaim) {
-	if len(claims) > 0 {
-		c.enqueue(outbound{answered: claims, cid: cid})
-	}
-}
-
-// answeredNow sends the writes without waiting (busywrite.go); the
-// release that follows waits for them, for the revisions they made.
-func (c *cluster) answeredNow(cid string, claims []busyClaim) {
-	mine := busyEntry{CID: cid, Node: c.cfg.Node, Answered: true}
-	for i := range claims {
-		cl := &claims[i]
-		f, err := c.putBusyAsync(cl.key, mine, cl.rev)
-		if err != nil {
-			c.log.Warn("cluster: mark busy key answered", "key", cl.key, "err", err)
-			continue
-		}
-		cl.answering = f
+	now := c.inCallElsewhereLocked(e.Key())
+	c.mu.Unlock()
+	if was != now {
+		c.presenceChanged(e.Key())
 	}
 }
 
@@ -192,19 +154,11 @@ func (c *cluster) release(cid string, claims []busyClaim) {
 }
 
 // releaseNow frees the keys: an empty value, at the revision that took
-// each (or marked it answered), so a key taken since by a newer call
-// stays. It sends the writes without waiting for them and adds them to
-// r (busywrite.go).
+// each, so a key taken since by a newer call stays. It sends the writes
+// without waiting for them and adds them to r (busywrite.go).
 func (c *cluster) releaseNow(claims []busyClaim, r *releases) {
 	r.calls++
 	for _, cl := range claims {
-		if cl.answering != nil {
-			// Rarely still on its way: calls are answered seconds before
-			// they end.
-			if rev, ok := c.awaitBusyWrite(cl.key, cl.answering); ok {
-				cl.rev = rev
-			}
-		}
 		f, err := c.putBusyAsync(cl.key, busyEntry{}, cl.rev)
 		if err != nil {
 			c.log.Warn("cluster: free busy key", "key", cl.key, "err", err)

@@ -35,19 +35,23 @@ const (
 	// (the limits are approximate across nodes anyway).
 	mostLimitNews = 4096
 	// maxLimitNewsBytes bounds a batch as read: mostLimitNews lines of the
-	// longest form.
+	// longest form (a CID is no longer than an account name).
 	maxLimitNewsBytes = mostLimitNews * (len("a  \n") + 2*proto.MaxAccountLen)
+	// maxNewsCIDLen bounds a call's id as read.
+	maxNewsCIDLen = proto.MaxAccountLen
 )
 
 // limitNews is one charge a node made: a call placed by account, a call
 // rung to account, or an answered call, by account to callee, given back;
 // or the relays account holds on its TURN server now, or that what
-// follows is all of them.
+// follows is all of them; or that account is in answered call cid
+// (clusterincall.go).
 type limitNews struct {
 	kind    byte
 	account string
 	callee  string // newsAnswered only
 	count   int    // newsRelays only
+	cid     string // newsInCall only
 }
 
 const (
@@ -56,6 +60,7 @@ const (
 	newsAnswered  = 'a'
 	newsRelays    = 'n'
 	newsAllRelays = 'N'
+	newsInCall    = 'i'
 	// mostRelaysTold bounds a count read: far above any quota.
 	mostRelaysTold = 1 << 20
 )
@@ -114,6 +119,8 @@ func (c *cluster) limitsHeard(m *nats.Msg) {
 			relays.quota.forgetNode(node)
 		case n.kind == newsRelays && relays != nil:
 			relays.quota.heard(node, n.account, n.count)
+		case n.kind == newsInCall:
+			c.heardInCall(n.cid, n.account)
 		case n.kind != newsAllRelays && n.kind != newsRelays:
 			calls = append(calls, n)
 		}
@@ -139,11 +146,16 @@ func (c *cluster) tellAllRelays(q *allocQuota) {
 }
 
 // encodeLimitNews writes news a line each: "p CALLER", "r CALLEE",
-// "a CALLER CALLEE". Account names hold no spaces or newlines.
+// "a CALLER CALLEE", "n ACCOUNT COUNT", "N", "i CID ACCOUNT". Account
+// names and call ids hold no spaces or newlines.
 func encodeLimitNews(news []limitNews) []byte {
 	var b bytes.Buffer
 	for _, n := range news {
 		b.WriteByte(n.kind)
+		if n.kind == newsInCall {
+			b.WriteByte(' ')
+			b.WriteString(n.cid)
+		}
 		if n.kind != newsAllRelays {
 			b.WriteByte(' ')
 			b.WriteString(n.account)
@@ -190,6 +202,14 @@ func parseLimitNews(data []byte) ([]limitNews, error) {
 			}
 		case newsAllRelays:
 			want = 1
+		case newsInCall:
+			want = 3
+			if len(f) == want {
+				if !validNewsCID(f[1]) {
+					return nil, fmt.Errorf("line %q: bad call id", line)
+				}
+				n.cid, names = string(f[1]), f[2:3]
+			}
 		default:
 			return nil, fmt.Errorf("line %q: unknown kind", line)
 		}
@@ -209,4 +229,17 @@ func parseLimitNews(data []byte) ([]limitNews, error) {
 		news = append(news, n)
 	}
 	return news, nil
+}
+
+// validNewsCID: a call's id as the hub makes them, printable and short.
+func validNewsCID(cid []byte) bool {
+	if len(cid) == 0 || len(cid) > maxNewsCIDLen {
+		return false
+	}
+	for _, b := range cid {
+		if b <= ' ' || b > '~' {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,13 +80,15 @@ func TestSpendTakesWhatIsLeft(t *testing.T) {
 func TestLimitNewsRoundTrip(t *testing.T) {
 	news := []limitNews{{kind: newsPlaced, account: "alice"}, {kind: newsRung, account: "bob@example.com"},
 		{kind: newsAnswered, account: "alice", callee: "bob@example.com"}, {kind: newsAllRelays},
-		{kind: newsRelays, account: "alice", count: 2}, {kind: newsRelays, account: "bob@example.com", count: 0}}
+		{kind: newsRelays, account: "alice", count: 2}, {kind: newsRelays, account: "bob@example.com", count: 0},
+		{kind: newsInCall, cid: "5f2c0a9e1b7d4c3a8e6f0b1d", account: "alice"}}
 	got, err := parseLimitNews(encodeLimitNews(news))
 	if err != nil || !slices.Equal(got, news) {
 		t.Errorf("round trip: %v, %v; want %v", got, err, news)
 	}
 	for _, bad := range []string{"x alice\n", "p\n", "p alice bob\n", "a alice\n", "p al ice extra\n", "p a\x00b\n", "pp alice\n",
-		"N alice\n", "n alice\n", "n alice -1\n", "n alice 02\n", "n alice x\n", "n alice 99999999999\n"} {
+		"N alice\n", "n alice\n", "n alice -1\n", "n alice 02\n", "n alice x\n", "n alice 99999999999\n",
+		"i alice\n", "i c1 alice bob\n", "i c\x01 alice\n", "i " + strings.Repeat("c", 65) + " alice\n", "i c1 a\x00b\n"} {
 		if _, err := parseLimitNews([]byte(bad)); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
@@ -95,6 +98,7 @@ func TestLimitNewsRoundTrip(t *testing.T) {
 func FuzzParseLimitNews(f *testing.F) {
 	f.Add([]byte("p alice\nr bob\na alice bob\n"))
 	f.Add([]byte("N\nn alice 2\nn bob 0\n"))
+	f.Add([]byte("i 5f2c0a9e1b7d4c3a8e6f0b1d alice\ni 5f2c0a9e1b7d4c3a8e6f0b1d bob\n"))
 	f.Add([]byte("a alice\n"))
 	f.Add([]byte("\n\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

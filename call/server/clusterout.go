@@ -16,11 +16,9 @@ import (
 // outbound is one item of the queue to other nodes: a message, or a
 // change of a call's busy keys.
 type outbound struct {
-	msg      *nats.Msg
-	release  []busyClaim
-	answered []busyClaim // of call cid
-	cid      string
-	kind     string // of msg, for the metrics; "" for a reply to a request
+	msg     *nats.Msg
+	release []busyClaim
+	kind    string // of msg, for the metrics; "" for a reply to a request
 	// early: an early ring (clustergate.go), which need not wait for the
 	// releases before it: its gate waits for what it needs.
 	early bool
@@ -82,9 +80,6 @@ func (c *cluster) sendOut() {
 		for _, o := range batch {
 			if o.msg != nil {
 				q.sendOrPark(o)
-			}
-			if o.answered != nil {
-				c.answeredNow(o.cid, o.answered)
 			}
 			if o.release != nil {
 				c.releaseNow(o.release, &q.releasing)

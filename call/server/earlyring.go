@@ -57,7 +57,8 @@ func (h *hub) claimed(cid string, res claimResult) {
 	}
 	c.claims = res.claims
 	if c.answered() {
-		h.srv.cluster.answered(cid, c.claims)
+		// Answered on a device whose node saw the keys before this node's
+		// acks came: nothing rings any more, and the others were told.
 		return
 	}
 	if st := h.accounts[c.callee]; st != nil {

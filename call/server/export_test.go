@@ -82,3 +82,11 @@ func CallsLeft(s *Server, account string) float64 {
 	b.refill(time.Now())
 	return b.tokens
 }
+
+// ForgetCallsInProgress has s forget what other nodes told it of their
+// answered calls, as a node that starts during them has not heard it.
+func ForgetCallsInProgress(s *Server) {
+	s.cluster.mu.Lock()
+	clear(s.cluster.inCall)
+	s.cluster.mu.Unlock()
+}

@@ -56,7 +56,7 @@ func (c *cluster) adoptIfFirst(ctx context.Context, o openCall) {
 // where no newer call took them meanwhile.
 func (c *cluster) takeKeys(ctx context.Context, o openCall, from string) []busyClaim {
 	var claims []busyClaim
-	mine := busyEntry{CID: o.CID, Node: c.cfg.Node, Answered: o.AnsweredAt != 0}
+	mine := busyEntry{CID: o.CID, Node: c.cfg.Node}
 	val, _ := json.Marshal(mine)
 	for _, account := range []string{o.Caller.Account, o.Callee.Account} {
 		key := busyKey(account)
