@@ -105,6 +105,7 @@ type heldMessage struct {
 	gate      *ringGate // nil: an ordinary message, in line behind a gate
 	confirmed bool      // the owner's writes were acknowledged
 	deadline  time.Time
+	arrived   time.Time // for the metric of the wait
 }
 
 // gateLine is what one device waits for, in order.
@@ -164,7 +165,8 @@ func (c *cluster) toDevice(k deviceKey, data []byte, gateHeader, confirm string)
 		c.log.Warn("cluster: too much held behind a ring; dropping it", "account", k.account, "device", k.deviceID)
 		line.held[0].deadline = time.Time{} // as if its time ran out
 	}
-	line.held = append(line.held, heldMessage{data: data, gate: gate, deadline: time.Now().Add(gateTimeout)})
+	now := time.Now()
+	line.held = append(line.held, heldMessage{data: data, gate: gate, deadline: now.Add(gateTimeout), arrived: now})
 	c.advanceLocked(k, line)
 }
 
@@ -237,6 +239,9 @@ func (c *cluster) advanceLocked(k deviceKey, line *gateLine) {
 			c.mu.Unlock()
 			if v == gateWaiting && now.Before(m.deadline) {
 				break
+			}
+			if v == gateOpen {
+				c.metrics.ringWait.Observe(max(0, now.Sub(m.arrived).Seconds()))
 			}
 			if v != gateOpen {
 				c.log.Debug("cluster: early ring dropped", "cid", m.gate.cid, "account", k.account, "device", k.deviceID,

@@ -16,6 +16,7 @@ type clusterMetrics struct {
 	takeovers      prometheus.Counter
 	ringsDropped   prometheus.Counter
 	claim          prometheus.Histogram
+	ringWait       prometheus.Histogram
 	rtt            atomic.Int64 // the last NATS round trip measured, in ns; 0: none yet
 }
 
@@ -32,7 +33,7 @@ func newClusterMetrics() *clusterMetrics {
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "duet_cluster_messages_sent_total", Help: "Messages sent to other nodes, by kind " +
 				"(dev: replies and events for their devices; req: requests about calls they own; resume: a device's call asked back; " +
-				"limits: what this node charged to per-account limits, and its relays per account)."},
+				"limits: what this node charged to per-account limits, its relays per account, and its answered calls)."},
 			[]string{"kind"}),
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "duet_cluster_messages_received_total", Help: "Messages received from other nodes, by kind (as sent)."},
@@ -45,13 +46,17 @@ func newClusterMetrics() *clusterMetrics {
 		claim: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "duet_cluster_busy_claim_seconds", Help: "Time taking a new call's busy keys in JetStream took.",
 			Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5}}),
+		ringWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "duet_cluster_early_ring_wait_seconds", Help: "Time an early ring for a device here waited for " +
+				"this node's watch to show its call's busy keys (clustergate.go); 0 when the watch was ahead.",
+			Buckets: []float64{0, .0001, .0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5}}),
 	}
 }
 
 // registerCluster adds the metrics of c to the registry.
 func (m *metrics) registerCluster(c *cluster) {
 	cm := c.metrics
-	m.registry.MustRegister(cm.sent, cm.received, cm.takeovers, cm.ringsDropped, cm.claim,
+	m.registry.MustRegister(cm.sent, cm.received, cm.takeovers, cm.ringsDropped, cm.claim, cm.ringWait,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "duet_cluster_nats_rtt_seconds", Help: "The last round trip to the NATS server, measured every third of the node TTL."},
 			func() float64 { return time.Duration(cm.rtt.Load()).Seconds() }),

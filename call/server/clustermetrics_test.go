@@ -32,6 +32,7 @@ func TestClusterMetrics(t *testing.T) {
 		{"n2", other, "duet_cluster_messages_received_total/dev"},
 		{"n2", other, "duet_cluster_messages_sent_total/req"},
 		{"n2", other, "duet_cluster_nats_rtt_seconds"},
+		{"n2", other, "duet_cluster_early_ring_wait_seconds/count"}, // bob's ring
 	} {
 		if c.m[c.key] <= 0 {
 			t.Errorf("%s: %s = %v, want more than 0", c.node, c.key, c.m[c.key])
