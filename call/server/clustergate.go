@@ -240,9 +240,7 @@ func (c *cluster) advanceLocked(k deviceKey, line *gateLine) {
 			if v == gateWaiting && now.Before(m.deadline) {
 				break
 			}
-			if v == gateOpen {
-				c.metrics.ringWait.Observe(max(0, now.Sub(m.arrived).Seconds()))
-			}
+
 			if v != gateOpen {
 				c.log.Debug("cluster: early ring dropped", "cid", m.gate.cid, "account", k.account, "device", k.deviceID,
 					"lost", v == gateLost)
@@ -253,6 +251,9 @@ func (c *cluster) advanceLocked(k deviceKey, line *gateLine) {
 				line.held = line.held[1:]
 				continue
 			}
+		}
+		if m.gate != nil { // let through by the watch or by the owner's confirmation
+			c.metrics.ringWait.Observe(max(0, now.Sub(m.arrived).Seconds()))
 		}
 		c.sendLocal(k, m.data)
 		line.held = line.held[1:]

@@ -48,7 +48,7 @@ func newClusterMetrics() *clusterMetrics {
 			Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5}}),
 		ringWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "duet_cluster_early_ring_wait_seconds", Help: "Time an early ring for a device here waited for " +
-				"this node's watch to show its call's busy keys (clustergate.go); 0 when the watch was ahead.",
+				"this node's watch to show its call's busy keys, or for the owner's confirmation (clustergate.go).",
 			Buckets: []float64{0, .0001, .0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5}}),
 	}
 }
