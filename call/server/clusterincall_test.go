@@ -35,26 +35,19 @@ func TestClusterInCallPresence(t *testing.T) {
 // progress (it started since, or NATS was away) learns of it with the
 // owner's next heartbeat.
 func TestClusterInCallHeardAgain(t *testing.T) {
-	nodes := newCluster(t, 2, func(c *server.Config) { c.Cluster.NodeTTL = 900 * time.Millisecond })
+	nodes := newCluster(t, 2, func(c *server.Config) {
+		c.Cluster.NodeTTL = 900 * time.Millisecond // a heartbeat every 300 ms
+		c.Limits.Off = true                        // carol asks for her contacts until she sees it
+	})
 	carol := nodes[1].dial("carol", "c1")
 	alice, bob := nodes[0].dial("alice", "a1"), nodes[0].dial("bob", "b1")
 	cid := placeCall(t, alice, "bob", proto.CallTypeAudio, bob)
 	connect(t, alice, bob, cid)
-	deadline := time.Now().Add(testTimeout)
-	for contactPresence(t, carol, "bob") != proto.PresenceInCall {
-		if time.Now().After(deadline) {
-			t.Fatal("carol's node never showed bob in a call")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	bobInCall := func() bool { return contactPresence(t, carol, "bob") == proto.PresenceInCall }
+	eventually(t, "carol's node shows bob in a call", bobInCall)
 	// Without being told again, bob would show online until the call ends.
 	server.ForgetCallsInProgress(nodes[1].srv)
-	for contactPresence(t, carol, "bob") != proto.PresenceInCall {
-		if time.Now().After(deadline) {
-			t.Fatal("the owner's heartbeats never told carol's node of the call again")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the owner's heartbeat tells carol's node of the call again", bobInCall)
 }
 
 // contactPresence is account's presence as c's contacts list has it now.
