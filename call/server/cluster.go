@@ -157,7 +157,7 @@ func joinCluster(ctx context.Context, cfg ClusterConfig, log *slog.Logger) (*clu
 	}{
 		{&c.nodes, jetstream.KeyValueConfig{Bucket: nodesBucket, TTL: cfg.NodeTTL, LimitMarkerTTL: time.Minute}},
 		{&c.devices, jetstream.KeyValueConfig{Bucket: devicesBucket}},
-		{&c.busy, jetstream.KeyValueConfig{Bucket: busyBucket}},
+		{&c.busy, jetstream.KeyValueConfig{Bucket: busyBucket, LimitMarkerTTL: busyMarkerTTL}},
 		{&c.calls, jetstream.KeyValueConfig{Bucket: callsBucket, TTL: 24 * time.Hour}},
 	}
 	for _, b := range buckets {

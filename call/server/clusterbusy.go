@@ -120,6 +120,9 @@ func (c *cluster) busyChanged(e jetstream.KeyValueEntry) {
 	c.mu.Unlock()
 	c.sawRev(e.Key(), e.Revision(), held)
 	c.mu.Lock()
+	if e.Operation() == jetstream.KeyValuePurge && c.revs[e.Key()].rev == e.Revision() {
+		c.forgetKeyLocked(e.Key()) // unless a newer claim is known already
+	}
 	now := c.inCallElsewhereLocked(e.Key())
 	c.mu.Unlock()
 	if was != now {

@@ -18,7 +18,8 @@ import (
 type outbound struct {
 	msg     *nats.Msg
 	release []busyClaim
-	kind    string // of msg, for the metrics; "" for a reply to a request
+	purge   []busyClaim // keys of names that do not exist (busyforget.go)
+	kind    string      // of msg, for the metrics; "" for a reply to a request
 	// early: an early ring (clustergate.go), which need not wait for the
 	// releases before it: its gate waits for what it needs.
 	early bool
@@ -80,6 +81,9 @@ func (c *cluster) sendOut() {
 		for _, o := range batch {
 			if o.msg != nil {
 				q.sendOrPark(o)
+			}
+			for _, cl := range o.purge {
+				c.purgeBusyAsync(cl)
 			}
 			if o.release != nil {
 				c.releaseNow(o.release, &q.releasing)

@@ -145,8 +145,11 @@ func (sess *session) call(id uint64, req *proto.Call) {
 			claimErr = errCallerBusy
 		}
 	}
-	if err != nil || !exists || claimErr != nil {
-		if sess.srv.cluster != nil {
+	if sess.srv.cluster != nil {
+		switch {
+		case err == nil && !exists:
+			sess.srv.cluster.forgetName(pl.cid, pl.claims, req.Callee)
+		case err != nil || claimErr != nil:
 			sess.srv.cluster.release(pl.cid, pl.claims)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // SetDBPageLimit makes the server built from cfg cap its database at limit()
@@ -89,4 +91,38 @@ func ForgetCallsInProgress(s *Server) {
 	s.cluster.mu.Lock()
 	clear(s.cluster.inCall)
 	s.cluster.mu.Unlock()
+}
+
+// BusyKeyKnown reports whether s's mirror of the busy bucket holds
+// account's key.
+func BusyKeyKnown(s *Server, account string) bool {
+	s.cluster.mu.Lock()
+	defer s.cluster.mu.Unlock()
+	_, ok := s.cluster.revs[busyKey(account)]
+	return ok
+}
+
+// BusyKeyMessages is how many messages the busy bucket holds for
+// account's key, and the TTL the last one carries ("" for none).
+func BusyKeyMessages(s *Server, account string) (n uint64, ttl string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), natsTimeout)
+	defer cancel()
+	subject := busySubject(busyKey(account))
+	str, err := s.cluster.js.Stream(ctx, "KV_"+busyBucket)
+	if err != nil {
+		return 0, "", err
+	}
+	info, err := str.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return 0, "", err
+	}
+	n = info.State.Subjects[subject]
+	if n == 0 {
+		return 0, "", nil
+	}
+	m, err := str.GetLastMsgForSubject(ctx, subject)
+	if err != nil {
+		return n, "", err
+	}
+	return n, m.Header.Get(jetstream.MsgTTLHeader), nil
 }
