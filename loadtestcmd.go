@@ -127,7 +127,7 @@ func printReport(w io.Writer, cfg loadtest.Config, r loadtest.Report) {
 	fmt.Fprintf(w, "hangup → record     %s\n", r.Record)
 	fmt.Fprintf(w, "errors              %d\n", r.Errors)
 	fmt.Fprintf(w, "machine CPU         %s while the calls were placed\n", r.CallsCPU)
-	fmt.Fprintf(w, "CPU time            %s\n", processCPUText(r.ProcessCPU, len(cfg.Nodes) > 0))
+	fmt.Fprintf(w, "CPU time            %s\n", processCPUText(r.ProcessCPU))
 	kinds := make([]string, 0, len(r.ErrorKinds))
 	for k := range r.ErrorKinds {
 		kinds = append(kinds, k)
@@ -156,7 +156,8 @@ func printReport(w io.Writer, cfg loadtest.Config, r loadtest.Report) {
 
 // processCPUText says where the machine's CPU went while the calls were
 // placed, in seconds.
-func processCPUText(p loadtest.ProcessCPU, cluster bool) string {
+func processCPUText(p loadtest.ProcessCPU) string {
+	cluster := len(p.Nodes) > 0
 	secs := func(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 	var b strings.Builder
 	switch {

@@ -87,10 +87,10 @@ func TestProcessCPUText(t *testing.T) {
 	p := loadtest.ProcessCPU{Server: 9 * time.Second, Nodes: []time.Duration{2 * time.Second, 3 * time.Second, 4 * time.Second},
 		Self: 7250 * time.Millisecond, Machine: 20 * time.Second}
 	want := "nodes 9.0 s (n1 2.0 s, n2 3.0 s, n3 4.0 s); this process 7.2 s (the clients and NATS); every process 20.0 s"
-	if got := processCPUText(p, true); got != want {
+	if got := processCPUText(p); got != want {
 		t.Errorf("cluster:\n got %s\nwant %s", got, want)
 	}
-	if got := processCPUText(loadtest.ProcessCPU{Self: time.Second, Machine: 2 * time.Second}, false); got != "server unknown; this process 1.0 s (the clients); every process 2.0 s" {
+	if got := processCPUText(loadtest.ProcessCPU{Self: time.Second, Machine: 2 * time.Second}); got != "server unknown; this process 1.0 s (the clients); every process 2.0 s" {
 		t.Errorf("unknown server: %s", got)
 	}
 }

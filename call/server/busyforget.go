@@ -21,22 +21,18 @@ import (
 const busyMarkerTTL = time.Minute
 
 // forgetName frees the keys of call cid, placed to callee, a name that
-// does not exist: callee's key is purged, the caller's freed. Never waits.
+// does not exist: callee's key is purged, the caller's released as for any
+// call that never rang. Never waits.
 func (c *cluster) forgetName(cid string, claims []busyClaim, callee string) {
-	var free, purge []busyClaim
+	var free []busyClaim
 	for _, cl := range claims {
 		if cl.key == busyKey(callee) {
-			purge = append(purge, cl)
+			c.enqueue(outbound{purge: []busyClaim{cl}})
 		} else {
 			free = append(free, cl)
 		}
 	}
-	c.mu.Lock()
-	delete(c.owned, cid)
-	c.mu.Unlock()
-	if len(free) > 0 || len(purge) > 0 {
-		c.enqueue(outbound{release: free, purge: purge})
-	}
+	c.release(cid, free)
 }
 
 // purgeBusyAsync purges cl's key if its revision is still cl.rev, as the
@@ -44,7 +40,7 @@ func (c *cluster) forgetName(cid string, claims []busyClaim, callee string) {
 // for a name nobody has. Called by sendOut.
 func (c *cluster) purgeBusyAsync(cl busyClaim) {
 	m := nats.NewMsg(busySubject(cl.key))
-	m.Header.Set("KV-Operation", "PURGE")
+	m.Header.Set(kvOperationHeader, "PURGE")
 	m.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
 	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(cl.rev, 10))
 	if _, err := c.js.PublishMsgAsync(m, jetstream.WithMsgTTL(busyMarkerTTL)); err != nil {

@@ -10,6 +10,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// kvOperationHeader marks a key-value bucket's delete and purge markers, as
+// the bucket's own Delete and Purge write them.
+const kvOperationHeader = "KV-Operation"
+
 // readBusy reads a busy key from its bucket's leader. A key-value Get
 // may be answered by any replica of the bucket (a direct get), a moment
 // behind the leader: a key freed a moment ago could read as held, and an
@@ -58,7 +62,7 @@ func parseBusyRead(data []byte) (cur busyRev, found bool, err error) {
 		if err != nil {
 			return busyRev{}, false, fmt.Errorf("unreadable headers: %w", err)
 		}
-		if op := h.Get("KV-Operation"); op == "DEL" || op == "PURGE" {
+		if op := h.Get(kvOperationHeader); op == "DEL" || op == "PURGE" {
 			return cur, true, nil
 		}
 	}

@@ -270,9 +270,7 @@ func (c *cluster) heartbeat() {
 			c.tellAllRelays(relays.quota)
 		}
 		c.forgetEndedCalls()
-		ctx, cancel = context.WithTimeout(c.ctx, tellAllInCallTimeout)
-		c.tellAllInCall(ctx)
-		cancel()
+		c.hub.post(func() { c.tellAllInCall(c.hub.answeredCalls()) })
 	}
 }
 

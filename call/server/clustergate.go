@@ -240,7 +240,6 @@ func (c *cluster) advanceLocked(k deviceKey, line *gateLine) {
 			if v == gateWaiting && now.Before(m.deadline) {
 				break
 			}
-
 			if v != gateOpen {
 				c.log.Debug("cluster: early ring dropped", "cid", m.gate.cid, "account", k.account, "device", k.deviceID,
 					"lost", v == gateLost)

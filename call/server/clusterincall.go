@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"encoding/base64"
-	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -19,13 +17,9 @@ import (
 // than writing the key again spares every call two writes to the busy
 // bucket, each delivered to every node.
 
-const (
-	// mostInCallPerMessage bounds a heartbeat's message of calls in
-	// progress: a node holding more sends several.
-	mostInCallPerMessage = 1024
-	// tellAllInCallTimeout bounds the heartbeat's wait for the hub's list.
-	tellAllInCallTimeout = time.Second
-)
+// mostInCallPerMessage bounds a heartbeat's message of calls in progress:
+// a node holding more sends several.
+const mostInCallPerMessage = 1024
 
 // inCallElsewhereLocked: the account of busy key is in an answered call
 // another node owns. c.mu held.
@@ -81,18 +75,11 @@ func (c *cluster) forgetEndedCalls() {
 	}
 }
 
-// tellAllInCall tells the others of every answered call this node holds,
-// in messages of their own: there may be more than a batch of limits'
-// news holds. The heartbeat calls it.
-func (c *cluster) tellAllInCall(ctx context.Context) {
-	got := make(chan []limitNews, 1)
-	c.hub.post(func() { got <- c.hub.answeredCalls() })
-	var news []limitNews
-	select {
-	case news = <-got:
-	case <-ctx.Done():
-		return
-	}
+// tellAllInCall tells the others news of the answered calls this node
+// holds, in messages of their own: there may be more than a batch of
+// limits' news holds. The heartbeat has the hub call it; publishing only
+// buffers, so the hub does not wait on the network.
+func (c *cluster) tellAllInCall(news []limitNews) {
 	for len(news) > 0 {
 		n := min(len(news), mostInCallPerMessage)
 		m := nats.NewMsg(limitsSubject)
